@@ -1,0 +1,1 @@
+"""Collectors: one package per provider, each a thin translation from API to normalized resources."""

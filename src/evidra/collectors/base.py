@@ -1,0 +1,48 @@
+"""The plugin contract every collector follows, and the registry that finds them.
+
+A collector is constructed with its provider's settings (a pydantic model from
+`evidra.config`) and returns one `Collection`: observations for what it could read,
+`ScopeError`s for each scope (account x region x service, subscription, project ...)
+it could not. It never raises for a cloud-side failure: one unreadable scope must
+not cost the rest of the run. It only reads.
+
+The registry maps a provider name to an import path so a provider's SDK is imported
+only when that provider runs (`evidra --help` stays fast).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from evidra.model import Collection
+
+ProgressCallback = Callable[[str], None]
+
+
+class Collector(Protocol):
+    provider: str
+
+    def __init__(self, settings: Any) -> None: ...
+
+    def collect(self, progress: ProgressCallback | None = None) -> Collection: ...
+
+
+REGISTRY: dict[str, str] = {
+    "aws": "evidra.collectors.aws.collector:AwsCollector",
+}
+
+
+def available() -> list[str]:
+    return sorted(REGISTRY)
+
+
+def load(provider: str) -> type[Collector]:
+    try:
+        module_name, _, attr = REGISTRY[provider].partition(":")
+    except KeyError:
+        raise ValueError(f"unknown provider {provider!r}; known: {', '.join(available())}") from None
+    module = importlib.import_module(module_name)
+    collector: type[Collector] = getattr(module, attr)
+    return collector
