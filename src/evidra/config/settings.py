@@ -111,3 +111,11 @@ class Settings(Strict):
     providers: Providers = Field(default_factory=Providers)
     exceptions: list[ExceptionRule] = Field(default_factory=list)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+
+    @field_validator("parameters", "providers", "exceptions", "daemon", mode="before")
+    @classmethod
+    def _empty_section(cls, value: Any, info: Any) -> Any:
+        # A section whose entries are all commented out reads as null in YAML.
+        if value is None:
+            return {"exceptions": []}.get(info.field_name, {})
+        return value

@@ -1,0 +1,3 @@
+from evidra.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""Evaluates controls over a collection: one result per control per resource in its
+population, and an `error` result per control for every scope that could not be read
+(a gap an auditor must see, not a silent pass)."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from evidra.controls.catalog import Control
+from evidra.controls.conditions import ConditionError, render
+from evidra.model import Collection, Observation, ResourceRef, Result, Status
+
+
+class Exception_(Protocol):
+    """A risk acceptance (evidra.config.settings.ExceptionRule has this shape)."""
+
+    control: str
+    resource: str
+    reason: str
+    approved_by: str
+    expires: date
+
+
+def _matching_exception(
+    control: Control, resource_id: str, exceptions: Iterable[Exception_], today: date
+) -> Exception_ | None:
+    for rule in exceptions:
+        if rule.control == control.id and fnmatch.fnmatchcase(resource_id, rule.resource):
+            if today <= rule.expires:
+                return rule
+    return None
+
+
+def judge(
+    control: Control, observation: Observation, parameters: Mapping[str, Any], now: datetime
+) -> tuple[Status, str] | None:
+    """The verdict on one resource, or None when it is outside the control's population."""
+    attributes = observation.attributes
+    try:
+        if not all(clause.holds(attributes, parameters, now) for clause in control.where):
+            return None
+        for clause in control.check:
+            if not clause.holds(attributes, parameters, now):
+                return Status.FAIL, clause.reason(attributes, parameters)
+    except ConditionError as exc:
+        return Status.ERROR, str(exc)
+    return Status.PASS, render(control.pass_reason, attributes)
+
+
+def evaluate(
+    controls: Sequence[Control],
+    collection: Collection,
+    parameters: Mapping[str, Any],
+    now: datetime,
+    exceptions: Iterable[Exception_] = (),
+) -> list[Result]:
+    exceptions = list(exceptions)
+    by_type: dict[str, list[Observation]] = defaultdict(list)
+    for observation in collection.observations:
+        by_type[observation.type].append(observation)
+
+    results: list[Result] = []
+    for control in controls:
+        for type_name in control.resource_types:
+            for observation in by_type.get(type_name, []):
+                verdict = judge(control, observation, parameters, now)
+                if verdict is None:
+                    continue
+                status, reason = verdict
+                if status is Status.FAIL:
+                    rule = _matching_exception(control, observation.id, exceptions, now.date())
+                    if rule is not None:
+                        status = Status.EXCEPTED
+                        reason = (
+                            f"{reason}; excepted: {rule.reason} "
+                            f"(approved by {rule.approved_by}, until {rule.expires.isoformat()})"
+                        )
+                results.append(
+                    Result(
+                        control=control.id,
+                        requirement=control.requirement,
+                        tsc=control.tsc,
+                        status=status,
+                        resource=ResourceRef(*observation.key),
+                        reason=reason,
+                        evidence=observation.evidence_hash,
+                    )
+                )
+        for error in collection.errors:
+            affected = [t for t in control.resource_types if t in error.types]
+            for type_name in affected:
+                results.append(
+                    Result(
+                        control=control.id,
+                        requirement=control.requirement,
+                        tsc=control.tsc,
+                        status=Status.ERROR,
+                        resource=ResourceRef(error.provider, error.scope, type_name, error.scope),
+                        reason=f"could not be evaluated: {error.message}",
+                    )
+                )
+    return results
+
+
+_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.EXCEPTED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
+
+
+def sort_for_people(results: Iterable[Result]) -> list[Result]:
+    """Grouped by control, failures first within each."""
+    return sorted(results, key=lambda r: (r.control, _ORDER[r.status], r.resource.scope, r.resource.id))

@@ -1,0 +1,72 @@
+"""The organisation's policy requirements, packaged with evidra (from the policy set's
+extraction, policy-requirements.yaml): ids, titles, SOC 2 criteria and parameters.
+
+Parameters are addressed as `<requirement id>.<parameter>`, e.g.
+`pwd.min_length.min_length_standard`; the policy's value is the default and
+`parameters:` in the config overrides it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from evidra.yamlio import load_yaml
+
+
+@dataclass(frozen=True)
+class Parameter:
+    value: Any
+    unit: str | None = None
+    template_default: bool = False  # the policy only gives an example value to confirm
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    title: str
+    source_doc: str
+    source_section: str
+    text: str
+    tsc: tuple[str, ...]
+    check_type: str
+    automation: str
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+
+
+@cache
+def requirements() -> dict[str, Requirement]:
+    raw = load_yaml(resources.files("evidra.controls").joinpath("requirements.yaml").read_bytes())
+    out: dict[str, Requirement] = {}
+    for item in raw:
+        params = {
+            name: Parameter(
+                value=spec.get("value"),
+                unit=spec.get("unit"),
+                template_default=bool(spec.get("template_default", False)),
+            )
+            for name, spec in (item.get("parameters") or {}).items()
+        }
+        out[item["id"]] = Requirement(
+            id=item["id"],
+            title=item["title"],
+            source_doc=item["source_doc"],
+            source_section=str(item.get("source_section", "")),
+            text=" ".join(str(item.get("requirement_text", "")).split()),
+            tsc=tuple(item.get("tsc") or ()),
+            check_type=str(item.get("check_type", "")),
+            automation=str(item.get("automation", "")),
+            parameters=params,
+        )
+    return out
+
+
+def default_parameters() -> dict[str, Any]:
+    """Every policy parameter under its full name, with the policy's value."""
+    return {
+        f"{req.id}.{name}": param.value
+        for req in requirements().values()
+        for name, param in req.parameters.items()
+    }

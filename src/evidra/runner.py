@@ -1,0 +1,127 @@
+"""One run: collect every requested provider, evaluate the controls, optionally store.
+
+The command line, the demo and (later) the daemon all go through here, so a run means
+the same thing whichever way it was started.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from evidra import __version__
+from evidra.collectors import base
+from evidra.collectors.base import ProgressCallback
+from evidra.config.loader import ConfigError, LoadedConfig
+from evidra.controls.catalog import Control
+from evidra.controls.engine import evaluate
+from evidra.model import Collection, Result, ScopeError, Status, utcnow
+
+
+@dataclass
+class RunOutcome:
+    id: str
+    started_at: datetime
+    finished_at: datetime
+    providers: list[str]
+    controls: list[Control]
+    collection: Collection
+    results: list[Result]
+    parameters: dict[str, Any]
+    stored_in: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ScopeError]:
+        return self.collection.errors
+
+    def exit_code(self) -> int:
+        """The contract's exit codes: 3 when some scope could not be read (the rest is
+        still reported; an incomplete answer outranks a failing one), 1 on any failure,
+        0 when every result passed, was excepted or not applicable."""
+        if self.collection.errors or any(r.status is Status.ERROR for r in self.results):
+            return 3
+        if any(r.status is Status.FAIL for r in self.results):
+            return 1
+        return 0
+
+
+def providers_to_run(config: LoadedConfig, requested: Sequence[str]) -> list[str]:
+    """The providers named on the command line, else every configured one, else AWS
+    (with no config at all, evidra reads the account behind boto3's default credentials)."""
+    available = base.available()
+    for name in requested:
+        if name not in available:
+            raise ConfigError(
+                f"provider {name!r} has no collector in this version; available: {', '.join(available)}"
+            )
+    if requested:
+        return list(dict.fromkeys(requested))
+    configured = [
+        name for name in type(config.settings.providers).model_fields if getattr(config.settings.providers, name)
+    ]
+    runnable = [name for name in configured if name in available]
+    return runnable or ["aws"]
+
+
+def settings_for(config: LoadedConfig, provider: str) -> Any:
+    settings = getattr(config.settings.providers, provider, None)
+    if settings is None and provider == "aws":
+        from evidra.config.settings import AwsSettings
+
+        settings = AwsSettings()
+    return settings
+
+
+def run(
+    config: LoadedConfig,
+    controls: list[Control],
+    requested: Sequence[str] = (),
+    progress: ProgressCallback | None = None,
+) -> RunOutcome:
+    providers = providers_to_run(config, requested)
+    run_id = str(uuid.uuid4())
+    started = utcnow()
+    collection = Collection()
+    for provider in providers:
+        collector = base.load(provider)(settings_for(config, provider))
+        collection.extend(collector.collect(progress))
+    finished = utcnow()
+    results = evaluate(controls, collection, config.parameters, finished, config.settings.exceptions)
+    return RunOutcome(
+        id=run_id,
+        started_at=started,
+        finished_at=finished,
+        providers=providers,
+        controls=controls,
+        collection=collection,
+        results=results,
+        parameters=config.parameters,
+    )
+
+
+def store(outcome: RunOutcome, database_url: str) -> str:
+    """Seal and keep the run; returns where. All of it is written, or none."""
+    from evidra.evidence_store.store import EvidenceStore, RunRecord
+
+    with EvidenceStore.open(database_url) as evidence:
+        evidence.record_run(
+            RunRecord(
+                id=outcome.id,
+                started_at=outcome.started_at,
+                finished_at=outcome.finished_at,
+                tool_version=__version__,
+                parameters={
+                    "parameters": outcome.parameters,
+                    "controls": [c.id for c in outcome.controls],
+                    "providers": outcome.providers,
+                },
+                collection=outcome.collection,
+                results=outcome.results,
+            )
+        )
+    outcome.stored_in = database_url
+    return database_url
