@@ -46,7 +46,10 @@ def test_controls_list_loads_nothing_heavy_and_shows_requirements():
 def test_controls_list_table_names_controls_and_criteria():
     result = subprocess.run(
         [sys.executable, "-m", "evidra", "controls", "list", "--parameters"],
-        capture_output=True, text=True, timeout=60, env={"COLUMNS": "200", "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"COLUMNS": "200", "PATH": ""},
     )
     assert result.returncode == 0, result.stderr
     assert "password-min-length" in result.stdout

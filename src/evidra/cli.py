@@ -7,7 +7,7 @@ that need them, so `evidra --help` and `evidra controls list` answer at once.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from evidra.collectors.base import ProgressCallback
     from evidra.config.loader import LoadedConfig
     from evidra.controls.catalog import Control
     from evidra.runner import RunOutcome
@@ -37,7 +38,7 @@ out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
 
@@ -49,7 +50,9 @@ ControlOption = Annotated[
     list[str] | None, typer.Option("--control", help="only this control (repeatable)", show_default=False)
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table for people, json for scripts")]
-ProvidersArg = Annotated[list[str] | None, typer.Argument(help="providers to read (default: those configured)")]
+ProvidersArg = Annotated[
+    list[str] | None, typer.Argument(help="providers to read (default: those configured)")
+]
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -77,7 +80,7 @@ def _controls(ids: list[str] | None) -> list[Control]:
         _fail(str(exc))
 
 
-def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
+def _progress_printer(enabled: bool) -> ProgressCallback | None:
     """A one-line status on stderr for people at a terminal; silent otherwise."""
     if not (enabled and err.is_terminal):
         return None
@@ -88,8 +91,13 @@ def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
     return show
 
 
-def _run(config_path: Path | None, providers: list[str] | None, control: list[str] | None, fmt: Format,
-         persist: bool) -> RunOutcome:
+def _run(
+    config_path: Path | None,
+    providers: list[str] | None,
+    control: list[str] | None,
+    fmt: Format,
+    persist: bool,
+) -> RunOutcome:
     from evidra import runner
     from evidra.config.loader import ConfigError
 
@@ -102,7 +110,7 @@ def _run(config_path: Path | None, providers: list[str] | None, control: list[st
     if persist:
         try:
             runner.store(outcome, config.settings.database)
-        except Exception as exc:  # noqa: BLE001 - any store failure: report it, the run is not kept
+        except Exception as exc:
             _fail(f"the run was not stored (nothing of it was written): {exc}", EXIT_INTERNAL)
     return outcome
 
@@ -147,7 +155,9 @@ def collect(
 @controls_app.command("list")
 def controls_list(
     fmt: FormatOption = Format.table,
-    parameters: Annotated[bool, typer.Option("--parameters", help="also list every policy parameter")] = False,
+    parameters: Annotated[
+        bool, typer.Option("--parameters", help="also list every policy parameter")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """The controls, the requirements they evidence and their SOC 2 criteria."""
@@ -185,7 +195,7 @@ def verify(config: ConfigOption = None, database: DatabaseOption = None) -> None
     try:
         with EvidenceStore.open(url) as store:
             report = store.verify()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _fail(f"cannot read the evidence store: {exc}", EXIT_INTERNAL)
     if report.ok:
         out.print(f"[green]ok[/]: {report.runs_checked} run(s), chain intact", markup=True)
@@ -196,9 +206,9 @@ def verify(config: ConfigOption = None, database: DatabaseOption = None) -> None
 
 @app.command()
 def demo(
-    database: Annotated[
-        Path, typer.Option("--database", help="SQLite file for the demo's evidence")
-    ] = Path("evidra-demo.db"),
+    database: Annotated[Path, typer.Option("--database", help="SQLite file for the demo's evidence")] = Path(
+        "evidra-demo.db"
+    ),
     fmt: FormatOption = Format.table,
 ) -> None:
     """Start a local AWS emulator, seed a small estate, collect, evaluate and store it."""
@@ -211,9 +221,9 @@ def demo(
     _print(outcome, fmt)
     if fmt is Format.table:
         out.print(
-            f"\nThe demo estate has failures on purpose. Look at the evidence: "
-            f"sqlite3 {database} 'select id, started_at, digest from evidra_runs'; "
-            f"check its seal: evidra verify --database sqlite:///{database}"
+            f"\nThe demo estate fails some controls on purpose. The sealed evidence is in "
+            f"{database.resolve()} (SQLite); check its seal with "
+            f"`evidra verify --database sqlite:///{database}`."
         )
 
 

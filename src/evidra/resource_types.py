@@ -25,7 +25,9 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "kind": "str: human | service | root",
         "console_access": "bool: can sign in interactively with a password",
         "mfa_enabled": "bool: at least one MFA factor is active",
-        "mfa_methods": "list[str]: authenticator_app | hardware_token | sms | voice | email | push | biometric",
+        "mfa_methods": (
+            "list[str]: authenticator_app | hardware_token | sms | voice | email | push | biometric"
+        ),
         "last_login": "timestamp or None",
         "created": "timestamp",
         "privileged": "bool or None when unknown",

@@ -61,7 +61,9 @@ def providers_to_run(config: LoadedConfig, requested: Sequence[str]) -> list[str
     if requested:
         return list(dict.fromkeys(requested))
     configured = [
-        name for name in type(config.settings.providers).model_fields if getattr(config.settings.providers, name)
+        name
+        for name in type(config.settings.providers).model_fields
+        if getattr(config.settings.providers, name)
     ]
     runnable = [name for name in configured if name in available]
     return runnable or ["aws"]

@@ -29,15 +29,15 @@ BAD = {
     "unparsable": ("providers: [aws\n", "not valid YAML at line 2"),
     "not a mapping": ("- aws\n", "expected a mapping"),
     "unknown parameter": ("parameters:\n  pwd.min_length.colour: 3\n", "parameters.pwd.min_length.colour"),
-    "parameter type": ("parameters:\n  pwd.min_length.min_length_standard: long\n",
-                       "expected int like 12"),
+    "parameter type": ("parameters:\n  pwd.min_length.min_length_standard: long\n", "expected int like 12"),
     "unknown top-level": ("databse: sqlite:///x.db\n", "databse: unknown key"),
     "exception control": (
         "exceptions:\n  - {control: nope, resource: x, reason: r, approved_by: a, expires: 2027-01-01}\n",
         "exceptions[0].control: unknown control 'nope'",
     ),
     "exception date": (
-        "exceptions:\n  - {control: bucket-encryption, resource: x, reason: r, approved_by: a, expires: soon}\n",
+        "exceptions:\n  - {control: bucket-encryption, resource: x, reason: r, approved_by: a,"
+        " expires: soon}\n",
         "exceptions[0].expires",
     ),
 }

@@ -53,20 +53,71 @@ def test_issue_requirement_ids_are_evidenced():
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ({"id": "x", "title": "t", "requirements": ["nope"], "resource_types": ["account"], "check": []},
-         "unknown requirement"),
-        ({"id": "x", "title": "t", "requirements": ["enc.at_rest"], "resource_types": ["bogus"], "check": []},
-         "unknown resource type"),
-        ({"id": "x", "title": "t", "requirements": ["enc.at_rest"], "resource_types": ["storage.bucket"],
-          "check": [{"attr": "colour", "equals": 1}]}, "not an attribute"),
-        ({"id": "x", "title": "t", "requirements": ["enc.at_rest"], "resource_types": ["storage.bucket"],
-          "check": [{"attr": "encrypted", "equals": True, "at_most": 1}]}, "exactly one"),
-        ({"id": "x", "title": "t", "requirements": ["enc.at_rest"], "resource_types": ["storage.bucket"],
-          "check": [{"attr": "encrypted", "equals": "${pwd.nope.nothing}"}]}, "unknown parameter"),
-        ({"id": "x", "title": "t", "requirements": ["enc.at_rest"], "resource_types": ["storage.bucket"],
-          "check": [{"attr": "encrypted", "equals": True, "fail": "{colour}"}]}, "unknown attribute"),
-        ({"id": "x", "title": "t", "requirements": ["enc.at_rest"], "resource_types": ["storage.bucket"],
-          "check": [], "severity": "high"}, "unknown keys"),
+        (
+            {"id": "x", "title": "t", "requirements": ["nope"], "resource_types": ["account"], "check": []},
+            "unknown requirement",
+        ),
+        (
+            {
+                "id": "x",
+                "title": "t",
+                "requirements": ["enc.at_rest"],
+                "resource_types": ["bogus"],
+                "check": [],
+            },
+            "unknown resource type",
+        ),
+        (
+            {
+                "id": "x",
+                "title": "t",
+                "requirements": ["enc.at_rest"],
+                "resource_types": ["storage.bucket"],
+                "check": [{"attr": "colour", "equals": 1}],
+            },
+            "not an attribute",
+        ),
+        (
+            {
+                "id": "x",
+                "title": "t",
+                "requirements": ["enc.at_rest"],
+                "resource_types": ["storage.bucket"],
+                "check": [{"attr": "encrypted", "equals": True, "at_most": 1}],
+            },
+            "exactly one",
+        ),
+        (
+            {
+                "id": "x",
+                "title": "t",
+                "requirements": ["enc.at_rest"],
+                "resource_types": ["storage.bucket"],
+                "check": [{"attr": "encrypted", "equals": "${pwd.nope.nothing}"}],
+            },
+            "unknown parameter",
+        ),
+        (
+            {
+                "id": "x",
+                "title": "t",
+                "requirements": ["enc.at_rest"],
+                "resource_types": ["storage.bucket"],
+                "check": [{"attr": "encrypted", "equals": True, "fail": "{colour}"}],
+            },
+            "unknown attribute",
+        ),
+        (
+            {
+                "id": "x",
+                "title": "t",
+                "requirements": ["enc.at_rest"],
+                "resource_types": ["storage.bucket"],
+                "check": [],
+                "severity": "high",
+            },
+            "unknown keys",
+        ),
     ],
 )
 def test_bad_control_definitions_are_refused(spec, message):

@@ -18,70 +18,167 @@ OLD = (NOW - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ")
 RECENT = (NOW - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 STRONG_POLICY = {
-    "exists": True, "applies_to": "account", "privileged": True, "min_length": 16,
-    "require_uppercase": True, "require_lowercase": True, "require_numbers": True, "require_symbols": True,
-    "character_classes": 4, "max_age_days": 90, "history_count": 24, "lockout_attempts": None,
+    "exists": True,
+    "applies_to": "account",
+    "privileged": True,
+    "min_length": 16,
+    "require_uppercase": True,
+    "require_lowercase": True,
+    "require_numbers": True,
+    "require_symbols": True,
+    "character_classes": 4,
+    "max_age_days": 90,
+    "history_count": 24,
+    "lockout_attempts": None,
 }
-HUMAN = {"kind": "human", "console_access": True, "disabled": False, "privileged": False,
-         "mfa_enabled": True, "mfa_methods": ["authenticator_app"]}
+HUMAN = {
+    "kind": "human",
+    "console_access": True,
+    "disabled": False,
+    "privileged": False,
+    "mfa_enabled": True,
+    "mfa_methods": ["authenticator_app"],
+}
 
 # control -> (resource type, attributes that pass, attributes that fail, words the failure reason has)
 CASES = {
-    "identity-user-mfa": ("identity.user", HUMAN, {**HUMAN, "mfa_enabled": False, "mfa_methods": []},
-                          "console password enabled, no MFA device"),
-    "privileged-user-mfa": ("identity.user", {**HUMAN, "privileged": True},
-                            {**HUMAN, "privileged": True, "mfa_enabled": False}, "administrator without"),
+    "identity-user-mfa": (
+        "identity.user",
+        HUMAN,
+        {**HUMAN, "mfa_enabled": False, "mfa_methods": []},
+        "console password enabled, no MFA device",
+    ),
+    "privileged-user-mfa": (
+        "identity.user",
+        {**HUMAN, "privileged": True},
+        {**HUMAN, "privileged": True, "mfa_enabled": False},
+        "administrator without",
+    ),
     "root-mfa": ("account", {"root_mfa_enabled": True}, {"root_mfa_enabled": False}, "root user has no MFA"),
-    "root-no-access-keys": ("account", {"root_access_keys": 0}, {"root_access_keys": 2},
-                            "root user has 2 active access key"),
-    "password-min-length": ("identity.password_policy", STRONG_POLICY, {**STRONG_POLICY, "min_length": 8},
-                            "minimum length is 8, policy requires 12"),
-    "password-min-length-privileged": ("identity.password_policy", STRONG_POLICY,
-                                       {**STRONG_POLICY, "min_length": 14},
-                                       "minimum length is 14, policy requires 16 for administrators"),
-    "password-complexity": ("identity.password_policy", STRONG_POLICY,
-                            {**STRONG_POLICY, "character_classes": 2},
-                            "2 character class(es) required, policy requires 3"),
-    "password-max-age": ("identity.password_policy", STRONG_POLICY, {**STRONG_POLICY, "max_age_days": None},
-                         "passwords never expire"),
-    "password-history": ("identity.password_policy", STRONG_POLICY, {**STRONG_POLICY, "history_count": 3},
-                         "last 3 passwords, policy requires 5"),
-    "bucket-encryption": ("storage.bucket", {"encrypted": True, "encryption_algorithm": "AES256"},
-                          {"encrypted": False}, "no default encryption"),
-    "bucket-not-public": ("storage.bucket", {"public": False},
-                          {"public": True, "policy_grants_public": True, "acl_grants_public": False,
-                           "public_access_blocked": False}, "policy grants public access: yes"),
-    "bucket-public-access-block": ("storage.bucket", {"public_access_blocked": True},
-                                   {"public_access_blocked": False}, "public access is not blocked"),
+    "root-no-access-keys": (
+        "account",
+        {"root_access_keys": 0},
+        {"root_access_keys": 2},
+        "root user has 2 active access key",
+    ),
+    "password-min-length": (
+        "identity.password_policy",
+        STRONG_POLICY,
+        {**STRONG_POLICY, "min_length": 8},
+        "minimum length is 8, policy requires 12",
+    ),
+    "password-min-length-privileged": (
+        "identity.password_policy",
+        STRONG_POLICY,
+        {**STRONG_POLICY, "min_length": 14},
+        "minimum length is 14, policy requires 16 for administrators",
+    ),
+    "password-complexity": (
+        "identity.password_policy",
+        STRONG_POLICY,
+        {**STRONG_POLICY, "character_classes": 2},
+        "2 character class(es) required, policy requires 3",
+    ),
+    "password-max-age": (
+        "identity.password_policy",
+        STRONG_POLICY,
+        {**STRONG_POLICY, "max_age_days": None},
+        "passwords never expire",
+    ),
+    "password-history": (
+        "identity.password_policy",
+        STRONG_POLICY,
+        {**STRONG_POLICY, "history_count": 3},
+        "last 3 passwords, policy requires 5",
+    ),
+    "bucket-encryption": (
+        "storage.bucket",
+        {"encrypted": True, "encryption_algorithm": "AES256"},
+        {"encrypted": False},
+        "no default encryption",
+    ),
+    "bucket-not-public": (
+        "storage.bucket",
+        {"public": False},
+        {
+            "public": True,
+            "policy_grants_public": True,
+            "acl_grants_public": False,
+            "public_access_blocked": False,
+        },
+        "policy grants public access: yes",
+    ),
+    "bucket-public-access-block": (
+        "storage.bucket",
+        {"public_access_blocked": True},
+        {"public_access_blocked": False},
+        "public access is not blocked",
+    ),
     "bucket-tls-only": ("storage.bucket", {"tls_only": True}, {"tls_only": False}, "without TLS"),
-    "key-rotation": ("crypto.key",
-                     {"managed_by": "customer", "enabled": True, "rotation_enabled": True,
-                      "rotation_period_days": 365},
-                     {"managed_by": "customer", "enabled": True, "rotation_enabled": True,
-                      "rotation_period_days": 730}, "rotates every 730 days, policy requires at most 365"),
+    "key-rotation": (
+        "crypto.key",
+        {"managed_by": "customer", "enabled": True, "rotation_enabled": True, "rotation_period_days": 365},
+        {"managed_by": "customer", "enabled": True, "rotation_enabled": True, "rotation_period_days": 730},
+        "rotates every 730 days, policy requires at most 365",
+    ),
     "volume-encryption": ("compute.volume", {"encrypted": True}, {"encrypted": False}, "not encrypted"),
-    "volume-encryption-default": ("account", {"default_volume_encryption": True, "region": "eu-west-1"},
-                                  {"default_volume_encryption": False, "region": "eu-west-1"},
-                                  "encryption by default is off in eu-west-1"),
+    "volume-encryption-default": (
+        "account",
+        {"default_volume_encryption": True, "region": "eu-west-1"},
+        {"default_volume_encryption": False, "region": "eu-west-1"},
+        "encryption by default is off in eu-west-1",
+    ),
     "database-encryption": ("database.instance", {"encrypted": True}, {"encrypted": False}, "not encrypted"),
-    "database-not-public": ("database.instance", {"publicly_accessible": False},
-                            {"publicly_accessible": True}, "publicly accessible"),
-    "audit-trail-all-regions": ("account", {"audit_trail_multi_region": True},
-                                {"audit_trail_multi_region": False}, "no logging audit trail covers every region"),
-    "audit-trail-logging": ("logging.audit_trail", {"logging": True}, {"logging": False}, "logging is stopped"),
-    "audit-trail-integrity": ("logging.audit_trail", {"log_file_validation": True},
-                              {"log_file_validation": False}, "validation is off"),
-    "audit-trail-encryption": ("logging.audit_trail", {"encrypted_with_customer_key": True, "kms_key": "k"},
-                               {"encrypted_with_customer_key": False}, "not encrypted with a customer"),
-    "access-key-rotation": ("identity.credential", {"active": True, "created": RECENT},
-                            {"active": True, "created": OLD}, "older than 180 days"),
+    "database-not-public": (
+        "database.instance",
+        {"publicly_accessible": False},
+        {"publicly_accessible": True},
+        "publicly accessible",
+    ),
+    "audit-trail-all-regions": (
+        "account",
+        {"audit_trail_multi_region": True},
+        {"audit_trail_multi_region": False},
+        "no logging audit trail covers every region",
+    ),
+    "audit-trail-logging": (
+        "logging.audit_trail",
+        {"logging": True},
+        {"logging": False},
+        "logging is stopped",
+    ),
+    "audit-trail-integrity": (
+        "logging.audit_trail",
+        {"log_file_validation": True},
+        {"log_file_validation": False},
+        "validation is off",
+    ),
+    "audit-trail-encryption": (
+        "logging.audit_trail",
+        {"encrypted_with_customer_key": True, "kms_key": "k"},
+        {"encrypted_with_customer_key": False},
+        "not encrypted with a customer",
+    ),
+    "access-key-rotation": (
+        "identity.credential",
+        {"active": True, "created": RECENT},
+        {"active": True, "created": OLD},
+        "older than 180 days",
+    ),
 }
 
 
 def observation(type_name: str, attributes: dict, rid: str = "res-1") -> Observation:
     return Observation(
-        provider="test", scope="test:1:global", type=type_name, id=rid, attributes=attributes, raw={},
-        calls=[], principal="tester", observed_at=NOW,
+        provider="test",
+        scope="test:1:global",
+        type=type_name,
+        id=rid,
+        attributes=attributes,
+        raw={},
+        calls=[],
+        principal="tester",
+        observed_at=NOW,
     )
 
 
@@ -114,39 +211,66 @@ def test_missing_attribute_fails_rather_than_passes():
 def test_population_filter_leaves_others_out():
     service = {**HUMAN, "kind": "service", "mfa_enabled": False}
     no_console = {**HUMAN, "console_access": False, "mfa_enabled": False}
-    assert run("identity-user-mfa", observation("identity.user", service),
-               observation("identity.user", no_console, "b")) == []
+    assert (
+        run(
+            "identity-user-mfa",
+            observation("identity.user", service),
+            observation("identity.user", no_console, "b"),
+        )
+        == []
+    )
 
 
 def test_parameters_override_policy_defaults():
     params = {**default_parameters(), "pwd.min_length.min_length_standard": 20}
-    [result] = run("password-min-length", observation("identity.password_policy", STRONG_POLICY), params=params)
+    [result] = run(
+        "password-min-length", observation("identity.password_policy", STRONG_POLICY), params=params
+    )
     assert result.status is Status.FAIL
     assert "policy requires 20" in result.reason
 
 
 def test_exceptions_apply_until_they_expire():
-    rule = ExceptionRule(control="identity-user-mfa", resource="arn:aws:iam::*:user/break-*",
-                         reason="break-glass", approved_by="CISO", expires=date(2026, 12, 31))
+    rule = ExceptionRule(
+        control="identity-user-mfa",
+        resource="arn:aws:iam::*:user/break-*",
+        reason="break-glass",
+        approved_by="CISO",
+        expires=date(2026, 12, 31),
+    )
     bad = {**HUMAN, "mfa_enabled": False}
-    [excepted] = run("identity-user-mfa", observation("identity.user", bad, "arn:aws:iam::1:user/break-glass"),
-                     exceptions=[rule])
+    [excepted] = run(
+        "identity-user-mfa",
+        observation("identity.user", bad, "arn:aws:iam::1:user/break-glass"),
+        exceptions=[rule],
+    )
     assert excepted.status is Status.EXCEPTED
     assert "approved by CISO" in excepted.reason
     expired = rule.model_copy(update={"expires": date(2026, 11, 22)})
-    [failed] = run("identity-user-mfa", observation("identity.user", bad, "arn:aws:iam::1:user/break-glass"),
-                   exceptions=[expired])
+    [failed] = run(
+        "identity-user-mfa",
+        observation("identity.user", bad, "arn:aws:iam::1:user/break-glass"),
+        exceptions=[expired],
+    )
     assert failed.status is Status.FAIL
-    [other] = run("identity-user-mfa", observation("identity.user", bad, "arn:aws:iam::1:user/bob"),
-                  exceptions=[rule])
+    [other] = run(
+        "identity-user-mfa", observation("identity.user", bad, "arn:aws:iam::1:user/bob"), exceptions=[rule]
+    )
     assert other.status is Status.FAIL
 
 
 def test_unreadable_scope_gives_error_results_for_its_types_only():
     collection = Collection(
         observations=[observation("storage.bucket", {"encrypted": True})],
-        errors=[ScopeError("aws", "aws:1:eu-west-1", "kms ListKeys failed in eu-west-1: Throttling",
-                           service="kms", types=("crypto.key",))],
+        errors=[
+            ScopeError(
+                "aws",
+                "aws:1:eu-west-1",
+                "kms ListKeys failed in eu-west-1: Throttling",
+                service="kms",
+                types=("crypto.key",),
+            )
+        ],
     )
     results = evaluate(select(["key-rotation", "bucket-encryption"]), collection, default_parameters(), NOW)
     errors = [r for r in results if r.status is Status.ERROR]

@@ -34,7 +34,12 @@ def _key(loc: tuple[Any, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif str(item) in ("literal['organization']", "list[str]", "str", "function-after[_regions(), union]"):
+        elif str(item) in (
+            "literal['organization']",
+            "list[str]",
+            "str",
+            "function-after[_regions(), union]",
+        ):
             continue  # pydantic's union branch labels are noise for a user
         else:
             parts.append(("." if parts else "") + str(item))
@@ -81,8 +86,7 @@ def _check_parameters(path: Path, overrides: dict[str, Any]) -> dict[str, Any]:
             )
             if not compatible:
                 raise ConfigError(
-                    f"{path}: parameters.{name}: expected {expected.__name__} like {default!r}, "
-                    f"got {value!r}"
+                    f"{path}: parameters.{name}: expected {expected.__name__} like {default!r}, got {value!r}"
                 )
         parameters[name] = value
     return parameters

@@ -29,9 +29,9 @@ def _matching_exception(
     control: Control, resource_id: str, exceptions: Iterable[Exception_], today: date
 ) -> Exception_ | None:
     for rule in exceptions:
-        if rule.control == control.id and fnmatch.fnmatchcase(resource_id, rule.resource):
-            if today <= rule.expires:
-                return rule
+        matches = rule.control == control.id and fnmatch.fnmatchcase(resource_id, rule.resource)
+        if matches and today <= rule.expires:
+            return rule
     return None
 
 

@@ -18,7 +18,7 @@ DEMO_REGIONS = ("us-east-1", "eu-west-1")
 # The emulator accepts any key; these never reach a real AWS endpoint.
 _DEMO_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - the emulator's placeholder, not a secret
+    "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 _CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")

@@ -37,7 +37,9 @@ def _control_table(control: Control, results: list[Result]) -> Panel:
         )
     summary = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
     title = Text.assemble(
-        (control.id, "bold"), f"  {control.title}  ", (f"[{control.requirement}; {', '.join(control.tsc)}]", "dim")
+        (control.id, "bold"),
+        f"  {control.title}  ",
+        (f"[{control.requirement}; {', '.join(control.tsc)}]", "dim"),
     )
     worst = next((s for s in (Status.FAIL, Status.ERROR, Status.EXCEPTED) if counts[s]), Status.PASS)
     return Panel(table, title=title, title_align="left", subtitle=summary, border_style=STYLE[worst])
@@ -52,8 +54,11 @@ def render(outcome: RunOutcome, console: Console) -> None:
     order = sorted(
         grouped,
         key=lambda cid: (
-            0 if any(r.status is Status.FAIL for r in grouped[cid]) else
-            1 if any(r.status is Status.ERROR for r in grouped[cid]) else 2,
+            0
+            if any(r.status is Status.FAIL for r in grouped[cid])
+            else 1
+            if any(r.status is Status.ERROR for r in grouped[cid])
+            else 2,
             cid,
         ),
     )
@@ -69,8 +74,9 @@ def render(outcome: RunOutcome, console: Console) -> None:
     line = ", ".join(f"{totals[s]} {s.value}" for s in Status if totals[s]) or "no results"
     console.print(
         Text.assemble(
-            ("Run ", "bold"), outcome.id, f": {len(outcome.collection.observations)} resources, "
-            f"{len(outcome.controls)} controls, {line}"
+            ("Run ", "bold"),
+            outcome.id,
+            f": {len(outcome.collection.observations)} resources, {len(outcome.controls)} controls, {line}",
         )
     )
     if outcome.stored_in:
