@@ -1,0 +1,71 @@
+"""KMS: every enabled key in the region, with its rotation setting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidra.collectors.aws.registry import AwsCallFailed, Context, resource
+from evidra.model import ApiCall, Observation
+
+# AWS's default and, for AWS-managed keys, fixed rotation period.
+DEFAULT_ROTATION_DAYS = 365
+
+
+@resource("kms.key", service="kms", types=("crypto.key",))
+def read_keys(ctx: Context) -> list[Observation]:
+    keys, list_call = ctx.items("kms", "ListKeys", "Keys")
+    observations = []
+    for key in keys:
+        try:
+            observation = _read_key(ctx, key, list_call)
+        except AwsCallFailed as failure:
+            if failure.code == "NotFoundException":
+                continue  # deleted since it was listed
+            ctx.skip(failure, key.get("KeyArn", key["KeyId"]))
+            continue
+        if observation is not None:
+            observations.append(observation)
+    return observations
+
+
+def _read_key(ctx: Context, key: dict[str, Any], list_call: ApiCall) -> Observation | None:
+    described, describe_call = ctx.call("kms", "DescribeKey", expect="KeyMetadata", KeyId=key["KeyId"])
+    meta = described["KeyMetadata"]
+    if meta.get("KeyState") != "Enabled":
+        return None  # disabled or pending deletion: protects nothing new
+    calls = [list_call, describe_call]
+    raw: dict[str, Any] = {"ListKeys": key, "DescribeKey": described}
+    customer = meta.get("KeyManager") == "CUSTOMER"
+    try:
+        # Asymmetric, HMAC and imported-material keys cannot rotate automatically.
+        status, status_call = ctx.optional(
+            "kms",
+            "GetKeyRotationStatus",
+            absent=("UnsupportedOperationException",),
+            expect="KeyRotationEnabled",
+            KeyId=key["KeyId"],
+        )
+        calls.append(status_call)
+        raw["GetKeyRotationStatus"] = status
+        enabled = bool(status and status["KeyRotationEnabled"])
+        period = (status or {}).get("RotationPeriodInDays") or (DEFAULT_ROTATION_DAYS if enabled else None)
+    except AwsCallFailed:
+        if customer:
+            raise
+        # AWS-managed keys rotate every year and some accounts may not ask about them.
+        enabled, period = True, DEFAULT_ROTATION_DAYS
+    return ctx.observe(
+        "crypto.key",
+        meta["Arn"],
+        name=meta["KeyId"],
+        attributes={
+            "managed_by": "customer" if customer else "provider",
+            "enabled": True,
+            "rotation_enabled": enabled,
+            "rotation_period_days": period,
+            "key_spec": meta.get("KeySpec") or meta.get("CustomerMasterKeySpec"),
+            "region": ctx.region,
+        },
+        raw=raw,
+        calls=calls,
+    )

@@ -1,0 +1,242 @@
+"""Resource managers and the context they read through.
+
+As in Cloud Custodian's resource registry, each service module declares small
+"resource managers": what service they read, which normalized types they emit,
+whether they run once per account (global) or once per region, and a function
+that reads with boto3 and returns Observations. The collector runs every
+(region, manager) pair as one unit of work.
+
+Managers call AWS only through `Context`, which is what makes every observation
+carry its provenance (the ApiCall list), keeps raw answers redacted, and turns
+botocore failures into one `AwsCallFailed` the collector reports as a ScopeError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore import xform_name
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from evidra.collectors.aws.session import AwsSession
+from evidra.model import ApiCall, Observation
+from evidra.redact import redact
+
+PROVIDER = "aws"
+_JSON_PROTOCOLS = frozenset({"json", "rest-json"})
+
+
+class AwsCallFailed(Exception):
+    """An AWS operation failed after botocore's own retries."""
+
+    def __init__(
+        self, service: str, operation: str, region: str, code: str, message: str, resource: str | None = None
+    ) -> None:
+        super().__init__(f"{service} {operation} failed in {region}: {code}: {message}")
+        self.service = service
+        self.operation = operation
+        self.region = region
+        self.code = code
+        self.resource = resource
+
+    def describe(self) -> str:
+        return f"{self} ({self.resource})" if self.resource else str(self)
+
+
+@dataclass
+class Context:
+    """What a manager needs to read one unit: clients, identity, and the bookkeeping."""
+
+    session: AwsSession
+    account: str
+    partition: str
+    principal: str
+    region: str  # the unit's region; the home region for global managers
+    scope: str
+    observed_at: datetime
+    # Per-resource failures a manager chose to step over (one bucket denying us must
+    # not hide every other bucket); reported as the unit's error all the same.
+    skipped: list[AwsCallFailed] = field(default_factory=list)
+
+    def call(
+        self,
+        service: str,
+        operation: str,
+        *,
+        region: str | None = None,
+        expect: str | None = None,
+        **params: Any,
+    ) -> tuple[dict[str, Any], ApiCall]:
+        """Call one operation. Returns its answer (without ResponseMetadata) and the ApiCall.
+
+        `expect`: a key every well-formed answer has. botocore reads a malformed JSON
+        body as `{"message": body}` rather than failing, so a missing key is the only
+        sign of it (malformed XML raises).
+        """
+        answer, record = self.optional(service, operation, absent=(), region=region, expect=expect, **params)
+        assert answer is not None  # only "absent" codes answer None
+        return answer, record
+
+    def optional(
+        self,
+        service: str,
+        operation: str,
+        *,
+        absent: Iterable[str],
+        region: str | None = None,
+        expect: str | None = None,
+        **params: Any,
+    ) -> tuple[dict[str, Any] | None, ApiCall]:
+        """Like `call`, for settings that may not exist: the error codes in `absent`
+        mean "not configured" and answer None instead of failing."""
+        region = region or self.region
+        record = ApiCall(service, operation, dict(params), region)
+        answer = invoke(self.session, service, operation, region, absent=absent, expect=expect, **params)
+        return answer, record
+
+    def pages(
+        self, service: str, operation: str, expect: str, *, region: str | None = None, **params: Any
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        """Every page of a paginated operation.
+
+        `expect` names the page's list. A JSON answer without it is malformed (see
+        `call`); an XML answer may leave an empty list out, and botocore raises on
+        XML it cannot parse, so there a missing list is just empty."""
+        region = region or self.region
+        record = ApiCall(service, operation, dict(params), region)
+        client = self.session.client(service, region)
+        strict = client.meta.service_model.protocol in _JSON_PROTOCOLS
+        found: list[dict[str, Any]] = []
+        try:
+            for page in client.get_paginator(xform_name(operation)).paginate(**params):
+                _check_shape(page, expect if strict else None, service, operation, region)
+                found.append(_clean(page))
+        except ClientError as exc:
+            raise _failed(service, operation, region, exc) from exc
+        except (BotoCoreError, ResponseParserError) as exc:
+            raise _failed(service, operation, region, exc) from exc
+        return found, record
+
+    def items(
+        self, service: str, operation: str, result_key: str, *, region: str | None = None, **params: Any
+    ) -> tuple[list[Any], ApiCall]:
+        """Every item of a paginated list operation, across all its pages."""
+        pages, record = self.pages(service, operation, result_key, region=region, **params)
+        return [item for page in pages for item in page.get(result_key, [])], record
+
+    def observe(
+        self,
+        type_: str,
+        id_: str,
+        *,
+        name: str | None,
+        attributes: dict[str, Any],
+        raw: dict[str, Any],
+        calls: list[ApiCall],
+    ) -> Observation:
+        """An observation of this unit's scope. `raw` is redacted here, the one place
+        every raw answer passes through."""
+        return Observation(
+            provider=PROVIDER,
+            scope=self.scope,
+            type=type_,
+            id=id_,
+            name=name,
+            attributes=attributes,
+            raw=redact(raw),
+            calls=calls,
+            principal=self.principal,
+            observed_at=self.observed_at,
+        )
+
+    def arn(self, service: str, resource: str, *, region: str = "", account: str | None = None) -> str:
+        account = self.account if account is None else account
+        return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
+
+    def account_arn(self) -> str:
+        """The id of the account-wide settings observation (several managers add to it)."""
+        return self.arn("iam", "account")
+
+    def skip(self, failure: AwsCallFailed, resource: str) -> None:
+        failure.resource = resource
+        self.skipped.append(failure)
+
+
+Reader = Callable[[Context], list[Observation]]
+
+
+@dataclass(frozen=True)
+class ResourceManager:
+    name: str  # "s3.bucket"
+    service: str  # the boto3 service it mainly reads, named in errors
+    types: tuple[str, ...]  # the normalized types it emits
+    is_global: bool
+    read: Reader
+
+
+MANAGERS: dict[str, ResourceManager] = {}
+
+
+def resource(
+    name: str, *, service: str, types: tuple[str, ...], is_global: bool = False
+) -> Callable[[Reader], Reader]:
+    """Register the decorated function as the reader of a resource manager."""
+
+    def register(read: Reader) -> Reader:
+        if name in MANAGERS:
+            raise ValueError(f"resource manager {name!r} registered twice")
+        MANAGERS[name] = ResourceManager(name, service, types, is_global, read)
+        return read
+
+    return register
+
+
+def invoke(
+    session: AwsSession,
+    service: str,
+    operation: str,
+    region: str,
+    *,
+    absent: Iterable[str] = (),
+    expect: str | None = None,
+    **params: Any,
+) -> dict[str, Any] | None:
+    """One operation, its failures translated to AwsCallFailed (see `Context.call`)."""
+    client = session.client(service, region)
+    try:
+        answer = getattr(client, xform_name(operation))(**params)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+        if code in set(absent):
+            return None
+        raise _failed(service, operation, region, exc) from exc
+    except (BotoCoreError, ResponseParserError) as exc:
+        raise _failed(service, operation, region, exc) from exc
+    _check_shape(answer, expect, service, operation, region)
+    return _clean(answer)
+
+
+def _failed(service: str, operation: str, region: str, exc: Exception) -> AwsCallFailed:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return AwsCallFailed(
+            service, operation, region, str(error.get("Code", "Unknown")), str(error.get("Message", ""))
+        )
+    return AwsCallFailed(service, operation, region, type(exc).__name__, str(exc))
+
+
+def _check_shape(
+    answer: dict[str, Any], expect: str | None, service: str, operation: str, region: str
+) -> None:
+    if expect is not None and expect not in answer:
+        raise AwsCallFailed(
+            service, operation, region, "MalformedResponse", f"the answer has no {expect!r} field"
+        )
+
+
+def _clean(answer: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in answer.items() if key != "ResponseMetadata"}

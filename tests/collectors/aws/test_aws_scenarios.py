@@ -1,0 +1,175 @@
+"""The AWS collector on small, purpose-built accounts: the cases the demo estate lacks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from evidra.collectors.aws import permissions
+from evidra.collectors.aws.collector import AwsCollector
+from evidra.collectors.aws.session import AwsSession
+from evidra.config.settings import AwsSettings
+from tests.collectors.aws.aws_support import of_type, one, run_collector
+
+ACCOUNT = "123456789012"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+EVERYTHING = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
+ALL_S3 = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+)
+
+
+def _public_policy(bucket: str, condition: dict[str, Any] | None = None) -> str:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_privileged_directly_through_groups_and_policies(moto_reset: str) -> None:
+    iam = boto3.client("iam")
+    for name in ("via-group", "via-inline", "via-managed", "via-group-inline", "s3-only", "read-only"):
+        iam.create_user(UserName=name)
+    iam.create_group(GroupName="admins")
+    iam.attach_group_policy(GroupName="admins", PolicyArn=ADMIN)
+    iam.add_user_to_group(GroupName="admins", UserName="via-group")
+    iam.put_user_policy(UserName="via-inline", PolicyName="all", PolicyDocument=EVERYTHING)
+    local = iam.create_policy(PolicyName="break-glass", PolicyDocument=EVERYTHING)["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="via-managed", PolicyArn=local)
+    iam.create_group(GroupName="ops")
+    iam.put_group_policy(GroupName="ops", PolicyName="all", PolicyDocument=EVERYTHING)
+    iam.add_user_to_group(GroupName="ops", UserName="via-group-inline")
+    iam.put_user_policy(UserName="s3-only", PolicyName="s3", PolicyDocument=ALL_S3)
+    iam.attach_user_policy(UserName="read-only", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+
+    users = of_type(run_collector(["us-east-1"]), "identity.user")
+
+    assert {name: users[name].attributes["privileged"] for name in users} == {
+        "via-group": True,
+        "via-inline": True,
+        "via-managed": True,
+        "via-group-inline": True,
+        "s3-only": False,
+        "read-only": False,
+    }
+    managed = users["via-managed"].raw["GetAccountAuthorizationDetails"]
+    assert [p["Arn"] for p in managed["Policies"]] == [local]
+    grouped = users["via-group"].raw["GetAccountAuthorizationDetails"]
+    assert [g["GroupName"] for g in grouped["GroupDetailList"]] == ["admins"]
+
+
+def test_an_empty_account_reads_cleanly(moto_reset: str) -> None:
+    collection = run_collector(["us-east-1"])
+    assert collection.errors == []
+    policy = one(collection, "identity.password_policy", "account password policy")
+    # No policy: exists False and nothing else, so no control reads a made-up default.
+    assert policy.attributes == {"exists": False, "applies_to": "account", "privileged": True}
+    assert policy.raw == {"GetAccountPasswordPolicy": None}
+    account = one(collection, "account", ACCOUNT)
+    assert account.attributes["audit_trail_multi_region"] is False
+    assert account.attributes["public_access_blocked"] is False
+    assert of_type(collection, "storage.bucket") == {}
+
+
+def test_account_public_access_block_protects_every_bucket(moto_reset: str) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="open-bucket")
+    s3.put_bucket_policy(Bucket="open-bucket", Policy=_public_policy("open-bucket"))
+    before = one(run_collector(["us-east-1"]), "storage.bucket", "open-bucket").attributes
+    assert (before["public_access_blocked"], before["public"]) == (False, True)
+
+    # Through our own session: S3 Control needs its account-prefixed host fixed for a local endpoint.
+    s3control = AwsSession(AwsSettings()).client("s3control", "us-east-1")
+    flags = dict.fromkeys(
+        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+    )
+    s3control.put_public_access_block(AccountId=ACCOUNT, PublicAccessBlockConfiguration=flags)
+
+    collection = run_collector(["us-east-1"])
+    after = one(collection, "storage.bucket", "open-bucket").attributes
+    assert after["policy_grants_public"] is True  # the grant is still there ...
+    assert (after["public_access_blocked"], after["public"]) == (True, False)  # ... but blocked
+    assert one(collection, "account", ACCOUNT).attributes["public_access_blocked"] is True
+
+
+def test_public_acl_and_its_block(moto_reset: str) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="acl-open", ACL="public-read")
+    s3.create_bucket(Bucket="acl-open-ignored", ACL="public-read")
+    s3.put_public_access_block(
+        Bucket="acl-open-ignored",
+        PublicAccessBlockConfiguration={"IgnorePublicAcls": True, "BlockPublicAcls": True},
+    )
+    buckets = of_type(run_collector(["us-east-1"]), "storage.bucket")
+
+    open_ = buckets["acl-open"].attributes
+    assert (open_["acl_grants_public"], open_["policy_grants_public"], open_["public"]) == (True, False, True)
+    ignored = buckets["acl-open-ignored"].attributes
+    assert (ignored["acl_grants_public"], ignored["public"]) == (True, False)
+    # Two of the four flags: not fully blocked.
+    assert ignored["public_access_blocked"] is False
+
+
+def test_policy_conditions_that_pin_callers_are_not_public(moto_reset: str) -> None:
+    s3 = boto3.client("s3")
+    for name, condition in (
+        ("office-only", {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
+        ("org-only", {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}),
+        ("referer-only", {"StringLike": {"aws:Referer": "https://example.com/*"}}),
+    ):
+        s3.create_bucket(Bucket=name)
+        s3.put_bucket_policy(Bucket=name, Policy=_public_policy(name, condition))
+    buckets = of_type(run_collector(["us-east-1"]), "storage.bucket")
+    assert buckets["office-only"].attributes["policy_grants_public"] is False
+    assert buckets["org-only"].attributes["policy_grants_public"] is False
+    # A Referer can be set by anyone: still public.
+    assert buckets["referer-only"].attributes["policy_grants_public"] is True
+    assert buckets["referer-only"].attributes["public"] is True
+
+
+def test_trail_coverage_is_account_wide_and_needs_logging(estate: dict[str, Any]) -> None:
+    # Only eu-west-1 is read, yet the multi-region trail homed in us-east-1 counts.
+    collection = run_collector(["eu-west-1"])
+    assert set(of_type(collection, "logging.audit_trail")) == {"payments-app"}
+    assert one(collection, "account", ACCOUNT).attributes["audit_trail_multi_region"] is True
+
+    boto3.client("cloudtrail", region_name="us-east-1").stop_logging(Name="org-audit")
+    collection = run_collector(["us-east-1"])
+    assert one(collection, "account", ACCOUNT).attributes["audit_trail_multi_region"] is False
+    assert one(collection, "logging.audit_trail", "org-audit").attributes["logging"] is False
+
+
+def test_configured_regions_limit_the_scopes(moto_reset: str) -> None:
+    lines: list[str] = []
+    collection = AwsCollector(AwsSettings(regions=["eu-west-1"])).collect(progress=lines.append)
+    scopes = {s.scope for s in collection.scopes}
+    assert scopes == {f"aws:{ACCOUNT}:global", f"aws:{ACCOUNT}:eu-west-1"}
+    # One progress line per unit of work.
+    assert len(lines) == len(collection.scopes) == 10
+
+
+def test_default_regions_are_the_enabled_regions(moto_reset: str) -> None:
+    enabled = {r["RegionName"] for r in boto3.client("ec2").describe_regions()["Regions"]}
+    made: list[tuple[str, str]] = []
+    session = boto3.Session()
+    session.events.register(
+        "before-call.*.*", lambda model, **_: made.append((model.service_model.service_name, model.name))
+    )
+
+    collection = run_collector(None, boto_session=session, max_workers=32)
+
+    assert collection.errors == []
+    regional = {s.scope.rsplit(":", 1)[1] for s in collection.scopes} - {"global"}
+    assert regional == enabled
+    assert len(enabled) > 2
+    assert made.count(("ec2", "DescribeRegions")) == 1
+    assert set(made) <= set(permissions.ACTIONS)  # DescribeRegions too is in the shipped policy
