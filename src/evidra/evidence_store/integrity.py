@@ -1,0 +1,141 @@
+"""The run seal: how a run's records become one Merkle root, and runs become a chain.
+
+Everything here is pure (no database), so an auditor can recompute a seal from an
+export with nothing but SHA-256 and JSON. The exact construction:
+
+1. **Leaves.** Every record of a run gives one leaf: the `sha256:` digest of the
+   canonical JSON (keys sorted, separators `,` and `:`, UTF-8, no ASCII escaping) of
+   `{"kind": <kind>, <field>: <value>, ...}` with the fields of `SEALED_FIELDS[kind]`.
+   Kinds: one `run` leaf (the run's own metadata and record counts), and one leaf per
+   `observation`, `scope` (scope record), `scope_error` and `result`. Timestamps are
+   written `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC; `tsc` and `types` are JSON lists;
+   an absent value is `null`.
+2. **Merkle root.** Sort the leaves' 32-byte digests ascending (the order of their hex
+   text). While more than one node remains, replace each adjacent pair (left, right)
+   by SHA-256(0x01 || left || right); an odd last node moves up unchanged. The last
+   node is the root, written `sha256:<hex>`. (The 0x01 prefix keeps node inputs apart
+   from leaf inputs, which are JSON and start with `{`.)
+3. **Seal.** `digest` = sha256 of the canonical JSON of
+   `{"merkle_root": root, "previous": <the digest of the run with seq - 1, or null for
+   the first run>, "run": <run id>, "seq": <seq>}`.
+
+A snapshot is intact when its hash equals `sha256:` + hex SHA-256 of its body bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from evidra.canonical import digest, sha256_hex
+
+HASH_PREFIX = "sha256:"
+_NODE_PREFIX = b"\x01"
+
+# The fields sealed for each kind of record, by their column names in `models`.
+SEALED_FIELDS: dict[str, tuple[str, ...]] = {
+    "run": (
+        "id",
+        "seq",
+        "started_at",
+        "finished_at",
+        "tool_version",
+        "parameters_hash",
+        "observation_count",
+        "scope_count",
+        "error_count",
+        "result_count",
+    ),
+    "observation": (
+        "provider",
+        "scope",
+        "type",
+        "resource_id",
+        "name",
+        "snapshot_hash",
+        "provenance_hash",
+    ),
+    "scope": ("provider", "scope", "started_at", "finished_at", "error"),
+    "scope_error": ("provider", "scope", "service", "message", "types"),
+    "result": (
+        "control",
+        "requirement",
+        "tsc",
+        "status",
+        "provider",
+        "scope",
+        "resource_type",
+        "resource_id",
+        "reason",
+        "evidence",
+    ),
+}
+
+# How `verify` names each kind in a sentence.
+KIND_NAMES = {
+    "run": "run metadata",
+    "observation": "observations",
+    "scope": "scope records",
+    "scope_error": "scope errors",
+    "result": "results",
+}
+
+
+def timestamp(value: datetime) -> str:
+    """The one text form of a sealed timestamp: UTC, microseconds, Z."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _sealed_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return timestamp(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def leaf_document(kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON document hashed for one record (useful to show an auditor)."""
+    document = {name: _sealed_value(record[name]) for name in SEALED_FIELDS[kind]}
+    document["kind"] = kind
+    return document
+
+
+def leaf(kind: str, record: Mapping[str, Any]) -> str:
+    return digest(leaf_document(kind, record))
+
+
+def merkle_root(leaves: Iterable[str]) -> str:
+    level = sorted(bytes.fromhex(item.removeprefix(HASH_PREFIX)) for item in leaves)
+    if not level:
+        raise ValueError("a Merkle root needs at least one leaf")
+    while len(level) > 1:
+        pairs = [
+            hashlib.sha256(_NODE_PREFIX + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            pairs.append(level[-1])
+        level = pairs
+    return HASH_PREFIX + level[0].hex()
+
+
+def section_roots(leaves: Mapping[str, list[str]]) -> dict[str, str | None]:
+    """The Merkle root of each kind's leaves alone (None when a kind has none)."""
+    return {kind: merkle_root(leaves[kind]) if leaves.get(kind) else None for kind in SEALED_FIELDS}
+
+
+def run_root(leaves: Mapping[str, list[str]]) -> str:
+    return merkle_root(item for kind in SEALED_FIELDS for item in leaves.get(kind, ()))
+
+
+def chain_digest(previous: str | None, merkle_root: str, run_id: str, seq: int) -> str:
+    return digest({"previous": previous, "merkle_root": merkle_root, "run": run_id, "seq": seq})
+
+
+def snapshot_hash(body: bytes) -> str:
+    return HASH_PREFIX + sha256_hex(body)

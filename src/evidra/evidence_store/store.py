@@ -1,0 +1,370 @@
+"""The evidence store's API: record sealed runs, read them back, verify the chain.
+
+    with EvidenceStore.open("sqlite:///evidra.db") as store:
+        stored = store.record_run(RunRecord(...))
+        report = store.verify()
+
+Callers see dataclasses and plain dicts only, never tables: the layout underneath
+may change (observations will be compacted into validity intervals) without them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from evidra.evidence_store import migrations
+from evidra.evidence_store.database import (
+    PG_LOCK_CHAIN,
+    StoreError,
+    create_store_engine,
+    display_url,
+    lock_for_writing,
+    parse_url,
+    redact_url_text,
+    sqlite_file,
+    writer,
+)
+from evidra.evidence_store.integrity import chain_digest, leaf, run_root, section_roots, snapshot_hash
+from evidra.evidence_store.models import (
+    EventRow,
+    ObservationRow,
+    ResultRow,
+    RunRow,
+    ScopeErrorRow,
+    ScopeRecordRow,
+    SnapshotRow,
+    as_utc,
+)
+from evidra.evidence_store.records import RECORD_TABLES, PlannedRun, Row, load_records, plan_run, run_metadata
+from evidra.evidence_store.verify import VerifyReport, run_problem, verify_store
+from evidra.model import Collection, Result
+
+__all__ = ["EvidenceStore", "RunRecord", "StoreError", "StoredRun", "VerifyReport", "WriteHook"]
+
+WriteHook = Callable[[str], None]
+
+
+@dataclass
+class RunRecord:
+    """One finished run, as the runner hands it to the store."""
+
+    id: str  # a UUID
+    started_at: datetime
+    finished_at: datetime
+    tool_version: str
+    parameters: dict[str, Any]  # the effective parameters / config summary
+    collection: Collection
+    results: list[Result]
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A sealed run as stored. Timestamps are aware, in UTC."""
+
+    id: str
+    seq: int
+    started_at: datetime
+    finished_at: datetime
+    tool_version: str
+    parameters_hash: str
+    observation_count: int
+    scope_count: int
+    error_count: int
+    result_count: int
+    merkle_root: str
+    previous_digest: str | None
+    digest: str
+
+    @classmethod
+    def from_row(cls, row: RunRow) -> StoredRun:
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+class EvidenceStore:
+    """Runs, content-addressed snapshots and records in SQLite or PostgreSQL.
+
+    `write_hook`, when set, is called inside `record_run`'s transaction with the name
+    of each stage as it completes: "locked" (the chain is held, the previous run
+    read), "snapshots", "run", "observation", "scope", "scope_error", "result",
+    "checked" (the written run was read back and matches its seal; next is commit).
+    An exception it raises aborts the run, which is then not stored at all. It exists
+    for fault injection in tests and for progress reporting.
+    """
+
+    def __init__(self, engine: Engine, url: URL) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+        self._url = url
+        self.write_hook: WriteHook | None = None
+
+    @classmethod
+    def open(cls, url: str) -> EvidenceStore:
+        """Connect, creating the SQLite file's directory if needed, and bring the schema
+        up to date. Raises StoreError, whose message never holds the password."""
+        parsed = parse_url(url)
+        try:
+            engine = create_store_engine(parsed)
+        except ModuleNotFoundError as exc:
+            raise StoreError(
+                f"cannot open {display_url(parsed)}: the {exc.name} module is missing "
+                "(pip install 'evidra[postgres]')"
+            ) from None
+        try:
+            migrations.upgrade(engine)
+        except Exception as exc:
+            engine.dispose()
+            # `from None`: the original exception chain is not ours to vouch for.
+            raise StoreError(
+                f"cannot open the evidence store {display_url(parsed)}: "
+                f"{type(exc).__name__}: {redact_url_text(_short(exc), parsed)}"
+            ) from None
+        return cls(engine, parsed)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"EvidenceStore({display_url(self._url)!r})"
+
+    # -- writing -------------------------------------------------------------------
+
+    def record_run(self, run: RunRecord) -> StoredRun:
+        """Store a whole run and seal it onto the chain, in one transaction: afterwards
+        the run is there entirely or not at all. Writers are serialised, so concurrent
+        runs get distinct, consecutive seqs."""
+        try:
+            uuid.UUID(run.id)
+        except (ValueError, AttributeError, TypeError):
+            raise StoreError(f"a run id must be a UUID, not {run.id!r}") from None
+        plan = plan_run(run.parameters, run.collection, run.results)
+        leaves = plan.leaves()  # serialises every record before any write
+        try:
+            with Session(self._writer) as session, session.begin():
+                stored = self._write(session, run, plan, leaves)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"run {run.id} was not stored: {redact_url_text(_short(exc), self._url)}"
+            ) from exc
+        return stored
+
+    def _write(
+        self, session: Session, run: RunRecord, plan: PlannedRun, leaves: dict[str, list[str]]
+    ) -> StoredRun:
+        lock_for_writing(session.connection(), PG_LOCK_CHAIN)
+        if session.get(RunRow, run.id) is not None:
+            raise StoreError(f"run {run.id} is already stored")
+        previous = session.scalars(select(RunRow).order_by(RunRow.seq.desc()).limit(1)).first()
+        self._stage("locked")
+
+        row = RunRow(
+            id=run.id,
+            seq=previous.seq + 1 if previous else 1,
+            started_at=as_utc(run.started_at),
+            finished_at=as_utc(run.finished_at),
+            tool_version=run.tool_version,
+            parameters_hash=plan.parameters_hash,
+            previous_digest=previous.digest if previous else None,
+            **plan.counts(),
+        )
+        leaves = {**leaves, "run": [leaf("run", run_metadata(row))]}
+        row.merkle_root = run_root(leaves)
+        row.section_roots = section_roots(leaves)
+        row.digest = chain_digest(row.previous_digest, row.merkle_root, row.id, row.seq)
+        # Snapshots, then the run, then its records: the order foreign keys need.
+        # Nobody sees any of it before the commit.
+        self._insert_snapshots(session, plan.snapshots)
+        self._stage("snapshots")
+        session.add(row)
+        session.flush()
+        self._stage("run")
+        for kind, table in RECORD_TABLES.items():
+            if plan.records[kind]:
+                session.execute(
+                    insert(table), [{**record, "run_id": run.id} for record in plan.records[kind]]
+                )
+            self._stage(kind)
+
+        # Read the run back: its seal must describe what the database now holds.
+        problem = run_problem(session, row, previous)
+        if problem:
+            raise StoreError(
+                f"run {run.id} was not stored: the database did not keep it as written ({problem})"
+            )
+        self._stage("checked")
+        return StoredRun.from_row(row)
+
+    def _insert_snapshots(self, session: Session, snapshots: dict[str, bytes]) -> None:
+        """Insert each snapshot unless an earlier run (or a concurrent writer) stored the
+        same bytes already. Sorted, so that row locks are always taken in one order."""
+        if not snapshots:
+            return
+        dialect_insert = (
+            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        statement = dialect_insert(SnapshotRow).on_conflict_do_nothing(index_elements=["hash"])
+        rows = [{"hash": key, "body": body, "size": len(body)} for key, body in sorted(snapshots.items())]
+        session.execute(statement, rows)
+
+    def _stage(self, name: str) -> None:
+        if self.write_hook is not None:
+            self.write_hook(name)
+
+    # -- reading -------------------------------------------------------------------
+
+    def _read(self) -> Session:
+        return Session(self._engine)
+
+    def runs(self) -> list[StoredRun]:
+        with self._read() as session:
+            return [StoredRun.from_row(row) for row in session.scalars(select(RunRow).order_by(RunRow.seq))]
+
+    def get_run(self, run_id: str) -> StoredRun | None:
+        with self._read() as session:
+            row = session.get(RunRow, run_id)
+            return StoredRun.from_row(row) if row else None
+
+    def latest_run(self) -> StoredRun | None:
+        with self._read() as session:
+            row = session.scalars(select(RunRow).order_by(RunRow.seq.desc()).limit(1)).first()
+            return StoredRun.from_row(row) if row else None
+
+    def results(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's results, each shaped like `Result.to_dict()`."""
+        return [
+            {
+                "control": row["control"],
+                "requirement": row["requirement"],
+                "tsc": list(row["tsc"]),
+                "status": row["status"],
+                "resource": {
+                    "provider": row["provider"],
+                    "scope": row["scope"],
+                    "type": row["resource_type"],
+                    "id": row["resource_id"],
+                },
+                "reason": row["reason"],
+                "evidence": row["evidence"],
+            }
+            for row in self._records(run_id, "result")
+        ]
+
+    def observations(self, run_id: str) -> list[dict[str, Any]]:
+        """What the run saw: provider, scope, type, id, name, and the hashes of the
+        resource's snapshot and of its provenance (read them with `snapshot`)."""
+        return [
+            {
+                "provider": row["provider"],
+                "scope": row["scope"],
+                "type": row["type"],
+                "id": row["resource_id"],
+                "name": row["name"],
+                "snapshot": row["snapshot_hash"],
+                "provenance": row["provenance_hash"],
+            }
+            for row in self._records(run_id, "observation")
+        ]
+
+    def scope_records(self, run_id: str) -> list[dict[str, Any]]:
+        """Each scope's provider, scope, started_at, finished_at (aware UTC) and error."""
+        return self._records(run_id, "scope")
+
+    def errors(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's scope errors: provider, scope, message, service, types."""
+        return [{**row, "types": list(row["types"])} for row in self._records(run_id, "scope_error")]
+
+    def _records(self, run_id: str, kind: str) -> list[Row]:
+        with self._read() as session:
+            return load_records(session, run_id)[kind]
+
+    def snapshot_body(self, key: str) -> bytes:
+        """A snapshot's canonical JSON bytes, checked against its hash."""
+        with self._read() as session:
+            body = session.scalar(select(SnapshotRow.body).where(SnapshotRow.hash == key))
+        if body is None:
+            raise KeyError(key)
+        if snapshot_hash(body) != key:
+            raise StoreError(f"snapshot {key} no longer matches its hash (content altered)")
+        return body
+
+    def snapshot(self, key: str) -> dict[str, Any]:
+        """A snapshot (resource state, provenance or parameters) as parsed JSON."""
+        document: dict[str, Any] = json.loads(self.snapshot_body(key))
+        return document
+
+    def events(self) -> list[dict[str, Any]]:
+        with self._read() as session:
+            rows = session.scalars(select(EventRow).order_by(EventRow.id))
+            return [{"at": row.at, "action": row.action, "detail": row.detail} for row in rows]
+
+    def stats(self) -> dict[str, int]:
+        """Row counts, snapshot bytes, and the database's size on disk."""
+        counts: dict[str, Any] = {}
+        with self._read() as session:
+            for name, table in (
+                ("runs", RunRow),
+                ("snapshots", SnapshotRow),
+                ("observations", ObservationRow),
+                ("scope_records", ScopeRecordRow),
+                ("scope_errors", ScopeErrorRow),
+                ("results", ResultRow),
+            ):
+                counts[name] = session.scalar(select(func.count()).select_from(table))
+            counts["snapshot_bytes"] = session.scalar(select(func.coalesce(func.sum(SnapshotRow.size), 0)))
+            counts["database_bytes"] = self._database_bytes(session)
+        return {name: int(value or 0) for name, value in counts.items()}
+
+    def _database_bytes(self, session: Session) -> int:
+        if self._engine.dialect.name == "postgresql":
+            size = session.scalar(text(_POSTGRES_SIZE))
+            return int(size or 0)
+        path = sqlite_file(self._url)
+        if path is None:
+            return 0
+        files = (path, path.with_name(path.name + "-wal"))
+        return sum(file.stat().st_size for file in files if file.exists())
+
+    # -- verifying -----------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Recompute every run's Merkle root and seal, every cited snapshot's hash and
+        the chain, in seq order, from one consistent view of the database."""
+        engine = self._engine
+        if engine.dialect.name == "postgresql":
+            engine = engine.execution_options(isolation_level="REPEATABLE READ")
+        with Session(engine) as session:
+            return verify_store(session)
+
+
+_POSTGRES_SIZE = """
+SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname LIKE 'evidra\\_%'
+"""
+
+
+def _short(exc: BaseException) -> str:
+    """The database's own message, without SQLAlchemy's statement and help link."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return str(exc.orig).strip()
+    return str(exc).split("\n(Background on this error", 1)[0].strip()
