@@ -1,0 +1,1 @@
+"""`evidra daemon`: scheduled collection for months, with health and metrics."""
