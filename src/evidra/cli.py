@@ -7,6 +7,7 @@ that need them, so `evidra --help` and `evidra controls list` answer at once.
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -15,9 +16,11 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from evidra.collectors.base import ProgressCallback
+    from datetime import datetime
+
     from evidra.config.loader import LoadedConfig
     from evidra.controls.catalog import Control
+    from evidra.evidence_store.store import EvidenceStore
     from evidra.runner import RunOutcome
 
 # Exit codes (contract): 0 all passed, 1 a failure, 2 bad usage or config, 3 a scope
@@ -80,15 +83,59 @@ def _controls(ids: list[str] | None) -> list[Control]:
         _fail(str(exc))
 
 
-def _progress_printer(enabled: bool) -> ProgressCallback | None:
-    """A one-line status on stderr for people at a terminal; silent otherwise."""
+class ProgressDisplay:
+    """A live progress bar on stderr while a run collects: units of work done out of
+    those planned so far (collectors announce them as they plan, see
+    `collectors.base.announce`), elapsed time, and the latest unit's line. It
+    disappears when the run ends, leaving the terminal to the verdicts."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("collecting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("[dim]{task.description}"),
+            console=console,
+            transient=True,
+        )
+        self._task = self._progress.add_task("", total=None)
+        self._planned = 0
+
+    def add_total(self, units: int) -> None:
+        self._planned += units
+        self._progress.update(self._task, total=self._planned)
+
+    def __call__(self, message: str) -> None:
+        from rich.markup import escape
+
+        line = message if len(message) <= 100 else message[:99] + "…"
+        self._progress.update(self._task, advance=1, description=escape(line))
+
+    def __enter__(self) -> ProgressDisplay:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._progress.stop()
+
+
+def _progress_printer(enabled: bool) -> ProgressDisplay | None:
+    """The progress display for people at a terminal (stderr is one, the output is a
+    table); None, and silence, otherwise: scripts and pipes get only the result."""
     if not (enabled and err.is_terminal):
         return None
-
-    def show(message: str) -> None:
-        err.print(f"[dim]{message}[/]", end="\r", markup=True, highlight=False)
-
-    return show
+    return ProgressDisplay(err)
 
 
 def _run(
@@ -103,8 +150,10 @@ def _run(
 
     config = _load(config_path)
     controls = _controls(control)
+    progress = _progress_printer(fmt is Format.table)
     try:
-        outcome = runner.run(config, controls, providers or [], _progress_printer(fmt is Format.table))
+        with progress or nullcontext():
+            outcome = runner.run(config, controls, providers or [], progress)
     except ConfigError as exc:
         _fail(str(exc))
     if persist:
@@ -198,10 +247,116 @@ def verify(config: ConfigOption = None, database: DatabaseOption = None) -> None
     except Exception as exc:
         _fail(f"cannot read the evidence store: {exc}", EXIT_INTERNAL)
     if report.ok:
-        out.print(f"[green]ok[/]: {report.runs_checked} run(s), chain intact", markup=True)
+        anchored = (
+            f" from seq {report.anchored_at} (older runs pruned, as the prune event records)"
+            if report.anchored_at
+            else ""
+        )
+        out.print(f"[green]ok[/]: {report.runs_checked} run(s), chain intact{anchored}", markup=True)
         raise typer.Exit(0)
     out.print(f"[bold red]altered[/]: {report.problem}", markup=True)
     raise typer.Exit(1)
+
+
+def _open_store(config: Path | None, database: str | None) -> EvidenceStore:
+    from evidra.evidence_store.store import EvidenceStore
+
+    url = database or _load(config).settings.database
+    try:
+        return EvidenceStore.open(url)
+    except Exception as exc:
+        _fail(f"cannot read the evidence store: {exc}", EXIT_INTERNAL)
+
+
+def _time(text: str, end_of_day: bool) -> datetime:
+    from evidra.output.history import TimeError, parse_time
+
+    try:
+        return parse_time(text, end_of_day=end_of_day)
+    except TimeError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def show(
+    resource: Annotated[str, typer.Argument(help="the resource's native id (ARN, Okta id ...)")],
+    at: Annotated[
+        str, typer.Option("--at", help="as of this time: 2026-03-01 (end of day, UTC), ...T12:00:00Z, now")
+    ] = "now",
+    diff: Annotated[
+        tuple[str, str] | None,
+        typer.Option("--diff", metavar="TIME1 TIME2", help="what changed between two times"),
+    ] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="the resource type, if the id is ambiguous")
+    ] = None,
+    scope: Annotated[str | None, typer.Option("--scope", help="the scope, if the id is ambiguous")] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="also the provider's raw answers")] = False,
+    fmt: FormatOption = Format.table,
+    config: ConfigOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """A resource's state and verdicts as of a time, or what changed between two times."""
+    from evidra.evidence_store.store import StoreError
+    from evidra.output import history
+
+    times = [_time(t, end_of_day=True) for t in (diff or (at,))]
+    with _open_store(config, database) as store:
+        try:
+            if diff:
+                changed = store.diff(resource, times[0], times[1], type=type_, scope=scope)
+                state = changed["after"] if changed else None
+            else:
+                state = store.resource_at(resource, times[0], type=type_, scope=scope)
+        except StoreError as exc:
+            _fail(str(exc))
+        if state is None:
+            _fail(f"no resource {resource!r} in the evidence store")
+        if fmt is Format.json:
+            text = (
+                history.diff_json(changed, times[0], times[1], raw)
+                if diff and changed
+                else history.state_json(state, times[0], raw)
+            )
+            sys.stdout.write(text + "\n")
+        elif diff and changed:
+            history.render_diff(changed, times[0], times[1], out)
+        else:
+            history.render_state(state, times[0], raw, out)
+
+
+@app.command()
+def prune(
+    before: Annotated[str, typer.Option("--before", help="delete runs started before this date (UTC)")],
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+    config: ConfigOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Delete old evidence (never the newest run), recording who pruned what and when."""
+    cutoff = _time(before, end_of_day=False)
+    with _open_store(config, database) as store:
+        runs = store.runs()
+        doomed = [run for run in runs[:-1] if run.started_at < cutoff]
+        if not doomed:
+            out.print(f"nothing to prune: no run (but the newest) started before {before}")
+            raise typer.Exit(0)
+        question = (
+            f"Delete {len(doomed)} run(s) (seq {doomed[0].seq}..{doomed[-1].seq}) started before "
+            f"{before}, and the evidence only they cite? This cannot be undone"
+        )
+        if not yes:
+            if not sys.stdin.isatty():
+                _fail("prune deletes evidence: confirm with --yes")
+            if not typer.confirm(question, default=False):
+                _fail("nothing was pruned", 1)
+        try:
+            detail = store.prune(cutoff)
+        except Exception as exc:
+            _fail(str(exc), EXIT_INTERNAL)
+    out.print(
+        f"pruned {detail['runs_deleted']} run(s), {detail['snapshots_deleted']} snapshot(s); "
+        f"the chain now starts at seq {detail['first_kept']['seq']} (recorded in the events table)"
+    )
 
 
 @app.command()
@@ -214,8 +369,10 @@ def demo(
     """Start a local AWS emulator, seed a small estate, collect, evaluate and store it."""
     from evidra.demo.run import run_demo
 
+    progress = _progress_printer(fmt is Format.table)
     try:
-        outcome = run_demo(database, progress=_progress_printer(fmt is Format.table))
+        with progress or nullcontext():
+            outcome = run_demo(database, progress=progress)
     except ModuleNotFoundError as exc:
         _fail(f"the demo needs the emulator: pip install 'evidra[demo]' ({exc.name} is missing)")
     _print(outcome, fmt)
@@ -225,6 +382,22 @@ def demo(
             f"{database.resolve()} (SQLite); check its seal with "
             f"`evidra verify --database sqlite:///{database}`."
         )
+
+
+@app.command()
+def daemon(
+    config: ConfigOption = None,
+    ready_file: Annotated[
+        Path | None, typer.Option("--ready-file", help="write host:port here once serving (for supervisors)")
+    ] = None,
+) -> None:
+    """Collect on each provider's schedule for months; /healthz and /metrics on `daemon.listen`."""
+    loaded = _load(config)
+    try:
+        from evidra.daemon.service import run_daemon
+    except ModuleNotFoundError as exc:
+        _fail(f"the daemon needs its extra: pip install 'evidra[daemon]' ({exc.name} is missing)")
+    raise typer.Exit(run_daemon(loaded, ready_file))
 
 
 @app.command()

@@ -38,6 +38,8 @@ _SAFE_NAMES = frozenset(
         "hardexpiry",
         "passwordresetrequired",
         "tokenlifetime",
+        "tokenwindow",  # Okta API tokens: idle time before expiry
+        "passwordchanged",  # Okta users: when, not what
         "accountpasswordpresent",
         "keymanager",
         "kmskeyid",

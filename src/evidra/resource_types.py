@@ -32,6 +32,13 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "created": "timestamp",
         "privileged": "bool or None when unknown",
         "disabled": "bool",
+        "status": "str: the provider's own account status (Okta: ACTIVE, SUSPENDED, DEPROVISIONED ...)",
+        "last_activity": "timestamp: the last sign-in, or the account's activation when it never signed in",
+        "admin_roles": "list[str]: the provider's administrator roles held (Okta: SUPER_ADMIN ...)",
+        "direct_policies": (
+            "int or None: permission policies attached to the identity itself instead of through "
+            "a group or role (None: unknown)"
+        ),
     },
     "identity.credential": {
         "owner": "str: the user or service account holding it",
@@ -39,6 +46,10 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "active": "bool",
         "created": "timestamp: when it was issued or last rotated",
         "last_used": "timestamp or None: never used",
+        "owner_interactive": (
+            "bool: the holder signs in interactively (a person); False: a service, non-interactive account"
+        ),
+        "last_activity": "timestamp: the last use, or the issue when it was never used",
     },
     "identity.password_policy": {
         "exists": "bool: a policy is configured at all",
@@ -54,6 +65,38 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "history_count": "int or None: reuse not prevented",
         "lockout_attempts": "int or None: no lockout",
     },
+    "identity.signon_policy": {
+        "policy": "str: the policy's name",
+        "rule": "str: the rule's name (one observation per active rule)",
+        "kind": "str: global_session (who may start a session, how long it lasts) | authentication (per app)",
+        "priority": "int: evaluation order within the policy, 1 first",
+        "applies_to": "str: whom the rule governs (group names, 'everyone')",
+        "access": "str: allow | deny",
+        "mfa_required": "bool: the rule demands a second factor",
+        "mfa_required_for": "str or None: whom it demands MFA of (the groups it applies to); None: nobody",
+        "allowed_factor_types": "list[str] or None: the mfa_methods vocabulary; None: not restricted",
+        "max_idle_minutes": "int or None: an idle session ends after this long",
+        "max_session_minutes": "int or None: a session ends after this long",
+    },
+    "identity.event": {
+        "event_type": "str: the provider's event name (user.lifecycle.deactivate ...)",
+        "action": "str: deactivated | suspended | deleted | mfa_factors_reset | mfa_factor_removed",
+        "published": "timestamp: when it happened",
+        "actor": "str: who did it",
+        "target": "str: the user it happened to (login)",
+        "target_id": "str: the user's id",
+        "outcome": "str: SUCCESS | FAILURE ...",
+    },
+    "identity.deprovisioning": {
+        "user": "str: the leaver, as the terminations file names them",
+        "terminated_at": "timestamp: termination time from the terminations file",
+        "account_found": "bool: the identity provider knows the account (or logged its removal)",
+        "access_removed": "bool: the account is deactivated, suspended or deleted",
+        "access_removed_at": "timestamp or None: when",
+        "removed_by": "str or None: deactivated | suspended | deleted",
+        "hours_to_removal": "float or None: hours from termination to removal (negative: removed before)",
+        "hours_since_termination": "float: hours from termination to the observation",
+    },
     "storage.bucket": {
         "encrypted": "bool: data is encrypted at rest by default",
         "encryption_algorithm": "str: AES256 | aws:kms | ...",
@@ -64,6 +107,8 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "public": "bool: reachable by anyone (a public grant not blocked)",
         "tls_only": "bool: the policy denies requests not made over TLS",
         "region": "str",
+        "versioning": "bool: object versions are kept (overwritten or deleted data can be recovered)",
+        "access_logging": "bool: requests to the bucket are logged (server access logging)",
     },
     "crypto.key": {
         "managed_by": "str: customer | provider",
@@ -94,6 +139,74 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "encrypted_with_customer_key": "bool",
         "kms_key": "str or None",
         "home_region": "str",
+    },
+    "logging.log_group": {
+        "retention_days": "int or None: days events are kept; None: kept forever",
+        "encrypted_with_customer_key": "bool",
+        "kms_key": "str or None",
+        "region": "str",
+    },
+    "monitoring.threat_detection": {
+        "service": "str: the provider's threat detection service (guardduty ...)",
+        "enabled": "bool: the service is on and analysing in this region / scope",
+        "features": "list[str]: the detection features switched on (S3_DATA_EVENTS, EKS_AUDIT_LOGS ...)",
+        "region": "str",
+    },
+    "monitoring.config_recorder": {
+        "recording": "bool: configuration changes are being recorded now",
+        "all_resources": "bool: every supported resource type is recorded",
+        "global_resources": "bool: global resources (IAM ...) are recorded too",
+        "region": "str",
+    },
+    "monitoring.security_posture": {
+        "service": "str: the provider's posture management service (securityhub ...)",
+        "enabled": "bool: findings against security standards are produced in this region / scope",
+        "region": "str",
+    },
+    "network.virtual_network": {
+        "default": "bool: the provider's default network (made with the account, not by anyone)",
+        "flow_logs_enabled": "bool: traffic through it is logged (an active flow log)",
+        "region": "str",
+    },
+    "network.firewall_rule": {
+        "network": "str or None: the network it belongs to (VPC id ...)",
+        "open_to_internet": "bool: some rule admits traffic from any address (0.0.0.0/0 or ::/0)",
+        "internet_ports": "list[str]: what any address may reach: all, icmp, ports or ranges (22, 8000-8100)",
+        "admin_ports_open_to_internet": (
+            "bool: remote administration (22, 3389), database ports (1433, 3306, 5432, 6379, 27017) "
+            "or every port are open to any address"
+        ),
+        "region": "str",
+    },
+    "network.endpoint": {
+        "kind": "str: load_balancer_listener | cdn_distribution",
+        "protocol": "str: HTTPS | TLS | HTTP",
+        "tls_policy": "str or None: the provider's named TLS policy",
+        "min_tls_protocol": "str or None: the oldest protocol accepted (SSLv3, TLSv1.0 ...); None: no TLS",
+        "plaintext_allowed": "bool: unencrypted HTTP is served (not only redirected to HTTPS)",
+        "region": "str",
+    },
+    "certificate": {
+        "domain": "str",
+        "status": "str: ISSUED | EXPIRED | REVOKED | PENDING_VALIDATION | ...",
+        "issued": "timestamp or None: when the current certificate was issued (or imported)",
+        "expires": "timestamp or None: not valid after",
+        "key_algorithm": "str: the provider's name (RSA_2048, EC_prime256v1 ...)",
+        "key_family": "str: RSA | EC",
+        "key_bits": "int: key size in bits",
+        "in_use": "bool: attached to a load balancer, CDN or other endpoint",
+        "managed_renewal": "bool: the provider renews it (issued by the provider, not imported)",
+        "region": "str",
+    },
+    "storage.file_system": {
+        "encrypted": "bool: data is encrypted at rest",
+        "kms_key": "str or None",
+        "region": "str",
+    },
+    "backup.plan": {
+        "rules": "int: backup rules (schedules) in the plan",
+        "min_retention_days": "int or None: the shortest retention of its rules; None: all keep forever",
+        "region": "str",
     },
 }
 

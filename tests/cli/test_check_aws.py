@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from evidra.demo.estate import POLICY_TOKEN, TAG_SECRET
+from evidra.evidence_store.store import EvidenceStore
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
 
 REGIONS_CONFIG = "providers:\n  aws:\n    regions: [us-east-1, eu-west-1]\n    max_attempts: 2\n"
@@ -133,12 +134,22 @@ def test_collect_stores_a_sealed_run_without_secrets(shared_estate, moto_endpoin
         assert stored == len(document["results"])
         observations = db.execute("select count(*) from evidra_observations").fetchone()[0]
         assert observations > 10
-    everything = b"".join(p.read_bytes() for p in database.parent.iterdir())
+    # What was stored, read back whole (snapshots may be compressed on disk) ...
+    with EvidenceStore.open(f"sqlite:///{database}") as evidence:
+        stored_bodies = b"".join(
+            evidence.snapshot_body(observation[part])
+            for observation in evidence.observations(run_id)
+            for part in ("snapshot", "provenance")
+        )
+    # ... and the files as they lie on disk.
+    on_disk = b"".join(p.read_bytes() for p in database.parent.iterdir())
     for secret in (TAG_SECRET, POLICY_TOKEN):
-        assert secret.encode() not in everything
+        assert secret.encode() not in stored_bodies
+        assert secret.encode() not in on_disk
         assert secret not in result.stdout and secret not in result.stderr
-    assert b"db_password" in everything, "the tag's key is evidence and is kept"
-    assert b"GenerateCredentialReport" in everything, "provenance: the API operations are kept"
+    assert b"db_password" in stored_bodies, "the tag's key is evidence and is kept"
+    assert b"[REDACTED]" in stored_bodies
+    assert b"GenerateCredentialReport" in stored_bodies, "provenance: the API operations are kept"
     verified = evidra("verify", cwd=workdir)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "1 run(s)" in verified.stdout

@@ -39,6 +39,23 @@ HUMAN = {
     "mfa_enabled": True,
     "mfa_methods": ["authenticator_app"],
 }
+SESSION_RULE = {
+    "policy": "Default Policy",
+    "rule": "Default Rule",
+    "kind": "global_session",
+    "applies_to": "everyone",
+    "access": "allow",
+    "mfa_required": True,
+    "max_idle_minutes": 15,
+}
+LEAVER = {
+    "user": "erin@acme.com",
+    "terminated_at": RECENT,
+    "account_found": True,
+    "access_removed": True,
+    "removed_by": "deactivated",
+    "hours_to_removal": 3.0,
+}
 
 # control -> (resource type, attributes that pass, attributes that fail, words the failure reason has)
 CASES = {
@@ -164,6 +181,158 @@ CASES = {
         {"active": True, "created": RECENT},
         {"active": True, "created": OLD},
         "older than 180 days",
+    ),
+    "privileged-mfa-approved-methods": (
+        "identity.user",
+        {**HUMAN, "privileged": True, "mfa_methods": ["authenticator_app", "hardware_token"]},
+        {**HUMAN, "privileged": True, "mfa_methods": ["authenticator_app", "sms"]},
+        "administrator has SMS or voice enrolled (authenticator_app, sms)",
+    ),
+    "session-idle-timeout": (
+        "identity.signon_policy",
+        {**SESSION_RULE, "max_idle_minutes": 15},
+        {**SESSION_RULE, "max_idle_minutes": 120},
+        "rule Default Rule of Default Policy keeps idle sessions 120 minutes, policy allows 30",
+    ),
+    "signon-requires-mfa": (
+        "identity.signon_policy",
+        {**SESSION_RULE, "mfa_required": True, "mfa_required_for": "everyone"},
+        {**SESSION_RULE, "mfa_required": False},
+        "rule Default Rule of Default Policy lets everyone sign in without a second factor",
+    ),
+    "inactive-users": (
+        "identity.user",
+        {**HUMAN, "last_activity": RECENT},
+        {**HUMAN, "last_activity": OLD},
+        "longer than 90 days",
+    ),
+    "deprovisioning-deadline": (
+        "identity.deprovisioning",
+        {**LEAVER, "hours_to_removal": 3.0},
+        {**LEAVER, "hours_to_removal": 48.0},
+        "access removed 48.0 hours after termination (deactivated), policy allows 24",
+    ),
+    # AWS at organisation scale (issue 3)
+    "service-credential-rotation": (
+        "identity.credential",
+        {"active": True, "owner_interactive": False, "created": RECENT},
+        {"active": True, "owner_interactive": False, "created": OLD},
+        "older than 365 days",
+    ),
+    "unused-credentials": (
+        "identity.credential",
+        {"active": True, "last_activity": RECENT},
+        {"active": True, "last_activity": OLD},
+        "longer than 90 days",
+    ),
+    "user-permissions-via-groups": (
+        "identity.user",
+        {**HUMAN, "direct_policies": 0},
+        {**HUMAN, "direct_policies": 2},
+        "2 permission policy(ies) attached to the user directly",
+    ),
+    "threat-detection-enabled": (
+        "monitoring.threat_detection",
+        {"service": "guardduty", "enabled": True, "region": "eu-west-1"},
+        {"service": "guardduty", "enabled": False, "region": "eu-west-1"},
+        "guardduty is not enabled in eu-west-1",
+    ),
+    "config-recording": (
+        "monitoring.config_recorder",
+        {"recording": True, "all_resources": True, "region": "eu-west-1"},
+        {"recording": True, "all_resources": False, "region": "eu-west-1"},
+        "leaves some resource types out",
+    ),
+    "security-posture-monitoring": (
+        "monitoring.security_posture",
+        {"service": "securityhub", "enabled": True, "region": "eu-west-1"},
+        {"service": "securityhub", "enabled": False, "region": "eu-west-1"},
+        "securityhub is not enabled in eu-west-1",
+    ),
+    "network-flow-logs": (
+        "network.virtual_network",
+        {"flow_logs_enabled": True},
+        {"flow_logs_enabled": False},
+        "no active flow log",
+    ),
+    "firewall-admin-ports-closed": (
+        "network.firewall_rule",
+        {"open_to_internet": True, "internet_ports": ["443"], "admin_ports_open_to_internet": False},
+        {"open_to_internet": True, "internet_ports": ["22", "443"], "admin_ports_open_to_internet": True},
+        "open to the Internet on 22, 443",
+    ),
+    "log-retention": (
+        "logging.log_group",
+        {"retention_days": 400},
+        {"retention_days": 30},
+        "events kept 30 days, policy requires 365",
+    ),
+    "endpoint-tls-version": (
+        "network.endpoint",
+        {"protocol": "HTTPS", "min_tls_protocol": "TLSv1.2", "tls_policy": "p"},
+        {"protocol": "HTTPS", "min_tls_protocol": "TLSv1.0", "tls_policy": "ELBSecurityPolicy-2016-08"},
+        "accepts TLSv1.0 (policy ELBSecurityPolicy-2016-08)",
+    ),
+    "endpoint-no-plaintext": (
+        "network.endpoint",
+        {"protocol": "HTTP", "plaintext_allowed": False},
+        {"protocol": "HTTP", "plaintext_allowed": True},
+        "serves unencrypted HTTP",
+    ),
+    "certificate-not-expired": (
+        "certificate",
+        {"status": "ISSUED", "expires": (NOW + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")},
+        {"status": "ISSUED", "expires": RECENT},
+        f"certificate expired {RECENT}",
+    ),
+    "certificate-renewal": (
+        "certificate",
+        {"status": "ISSUED", "issued": RECENT},
+        {"status": "ISSUED", "issued": OLD},
+        "more than 365 days ago",
+    ),
+    "certificate-key-strength": (
+        "certificate",
+        {"key_family": "RSA", "key_bits": 4096},
+        {"key_family": "RSA", "key_bits": 2048},
+        "RSA key of 2048 bits, policy requires 3072",
+    ),
+    "certificate-ec-key-strength": (
+        "certificate",
+        {"key_family": "EC", "key_bits": 256},
+        {"key_family": "EC", "key_bits": 192},
+        "EC key of 192 bits, policy requires 256",
+    ),
+    "file-system-encryption": (
+        "storage.file_system",
+        {"encrypted": True},
+        {"encrypted": False},
+        "not encrypted",
+    ),
+    "database-backups-enabled": (
+        "database.instance",
+        {"backup_retention_days": 7},
+        {"backup_retention_days": 0},
+        "automated backups are off",
+    ),
+    "database-backup-retention": (
+        "database.instance",
+        {"backup_retention_days": 35},
+        {"backup_retention_days": 7},
+        "backups kept 7 days, policy requires 30",
+    ),
+    "backup-plan-retention": (
+        "backup.plan",
+        {"rules": 2, "min_retention_days": 35},
+        {"rules": 2, "min_retention_days": 7},
+        "a rule keeps backups 7 days, policy requires 30",
+    ),
+    "bucket-versioning": ("storage.bucket", {"versioning": True}, {"versioning": False}, "versioning is off"),
+    "bucket-access-logging": (
+        "storage.bucket",
+        {"access_logging": True},
+        {"access_logging": False},
+        "server access logging is off",
     ),
 }
 

@@ -32,6 +32,19 @@ def write_config(folder: Path, schedule: str, **daemon: object) -> Path:
     return config
 
 
+_started: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_daemon_outlives_its_test():
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+
+
 class DaemonProcess:
     def __init__(self, folder: Path, endpoint: str) -> None:
         self.folder = folder
@@ -56,6 +69,7 @@ class DaemonProcess:
             stdout=self.log,
             stderr=self.log,
         )
+        _started.append(self.process)
         self.address = self._wait_ready()
 
     def _wait_ready(self) -> str:

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import urlsplit
 
-FaultKind = Literal["throttle", "error", "malformed", "delay"]
+FaultKind = Literal["throttle", "error", "malformed", "delay", "denied"]
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "host"}
 
@@ -32,9 +32,14 @@ class Fault:
     region: str | None  # None: every region
     kind: FaultKind
     delay: float = 0.0  # seconds, for "delay"
+    # Only requests whose body holds this text (an operation, `Action=AssumeRole`,
+    # or a parameter such as one role ARN); None: every request of the service.
+    body_contains: str | None = None
     hits: int = 0  # requests it answered
 
-    def matches(self, service: str, region: str) -> bool:
+    def matches(self, service: str, region: str, body: bytes = b"") -> bool:
+        if self.body_contains is not None and self.body_contains.encode() not in body:
+            return False
         return self.service == service and self.region in (None, region)
 
 
@@ -55,17 +60,24 @@ class AwsFaultProxy:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def add(self, service: str, region: str | None, kind: FaultKind, delay: float = 0.0) -> Fault:
-        fault = Fault(service, region, kind, delay)
+    def add(
+        self,
+        service: str,
+        region: str | None,
+        kind: FaultKind,
+        delay: float = 0.0,
+        body_contains: str | None = None,
+    ) -> Fault:
+        fault = Fault(service, region, kind, delay, body_contains)
         with self._lock:
             self.faults.append(fault)
         return fault
 
-    def fault_for(self, service: str, region: str) -> Fault | None:
+    def fault_for(self, service: str, region: str, body: bytes = b"") -> Fault | None:
         with self._lock:
             self.seen.append((service, region))
             for fault in self.faults:
-                if fault.matches(service, region):
+                if fault.matches(service, region, body):
                     fault.hits += 1
                     return fault
         return None
@@ -98,7 +110,7 @@ def _handler_for(proxy: AwsFaultProxy) -> type[BaseHTTPRequestHandler]:
         def _handle(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             scope = _SCOPE.search(self.headers.get("Authorization", ""))
-            fault = proxy.fault_for(scope["service"], scope["region"]) if scope else None
+            fault = proxy.fault_for(scope["service"], scope["region"], body) if scope else None
             if fault is None or fault.kind == "delay":
                 if fault is not None:
                     time.sleep(fault.delay)
@@ -110,6 +122,8 @@ def _handler_for(proxy: AwsFaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, content, style)
             elif fault.kind == "throttle":
                 self._reply(503, _error_body(style, "throttle"), style)
+            elif fault.kind == "denied":
+                self._reply(403, _error_body(style, "denied"), style)
             else:
                 self._reply(500, _error_body(style, "error"), style)
 
@@ -176,12 +190,21 @@ _CODES = {
     ("query", "error"): "InternalFailure",
     ("ec2", "error"): "InternalError",
     ("s3", "error"): "InternalError",
+    ("json", "denied"): "AccessDeniedException",
+    ("query", "denied"): "AccessDenied",
+    ("ec2", "denied"): "UnauthorizedOperation",
+    ("s3", "denied"): "AccessDenied",
+}
+_MESSAGES = {
+    "throttle": "Rate exceeded",
+    "error": "We encountered an internal error",
+    "denied": "User is not authorized to perform this operation",
 }
 
 
 def _error_body(style: str, kind: str) -> bytes:
     code = _CODES[(style, kind)]
-    message = "Rate exceeded" if kind == "throttle" else "We encountered an internal error"
+    message = _MESSAGES[kind]
     if style == "json":
         return json.dumps({"__type": code, "message": message}).encode()
     if style == "ec2":

@@ -21,6 +21,15 @@ from evidra.model import Collection
 ProgressCallback = Callable[[str], None]
 
 
+def announce(progress: ProgressCallback | None, units: int) -> None:
+    """Tell a progress display that `units` more progress messages are coming (one per
+    unit of work), so it can show a total. Optional on both sides: a display offers it
+    as an `add_total(units)` method on the callback; a plain function lacks it."""
+    add_total = getattr(progress, "add_total", None)
+    if add_total is not None:
+        add_total(units)
+
+
 class Collector(Protocol):
     provider: str
 
@@ -31,6 +40,7 @@ class Collector(Protocol):
 
 REGISTRY: dict[str, str] = {
     "aws": "evidra.collectors.aws.collector:AwsCollector",
+    "okta": "evidra.collectors.okta.collector:OktaCollector",
 }
 
 

@@ -6,7 +6,8 @@ A clause names one normalized attribute and one test:
      fail: "minimum length {min_length} is below {limit}"}
 
 Tests: equals, not_equals, in, not_in, at_least, at_most, is_set, within_days
-(a timestamp no older than N days at evaluation time). A value written "${name}"
+(a timestamp no older than N days at evaluation time), contains_none (a list
+attribute shares no item with the given list). A value written "${name}"
 is the policy parameter of that name. A missing attribute (None) fails every test
 except `is_set: false`: what evidra could not see is never counted as compliant.
 
@@ -56,8 +57,10 @@ TESTS: dict[str, Callable[[Any, Any, datetime], bool]] = {
     "at_most": _ordered(lambda actual, limit: actual <= limit),
     "is_set": lambda actual, limit, _now: (actual is not None) == bool(limit),
     "within_days": lambda actual, limit, now: (age := _age_days(actual, now)) is not None and age <= limit,
+    # For list attributes (mfa_methods): no item of the attribute is in the list.
+    "contains_none": lambda actual, limit, _now: isinstance(actual, list) and not set(actual) & set(limit),
 }
-_LIST_TESTS = {"in", "not_in"}
+_LIST_TESTS = {"in", "not_in", "contains_none"}
 
 
 class ConditionError(ValueError):

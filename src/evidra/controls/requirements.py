@@ -36,6 +36,18 @@ class Requirement:
     parameters: dict[str, Parameter] = field(default_factory=dict)
 
 
+# Parameters a control needs that the policy set leaves unset ("days before inactive
+# or dormant accounts are disabled": policy-requirements-notes, item 12). Chosen by
+# evidra, not by the policies, hence marked as an example to confirm; overridable
+# under `parameters:` like any other.
+EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
+    "ac.least_privilege": {"max_inactive_days": Parameter(90, "days", template_default=True)},
+    # "kept for an appropriate period": a year covers a SOC 2 Type II period and the
+    # usual lookback of an investigation.
+    "log.centralised_retention": {"retention_days": Parameter(365, "days", template_default=True)},
+}
+
+
 @cache
 def requirements() -> dict[str, Requirement]:
     raw = load_yaml(resources.files("evidra.controls").joinpath("requirements.yaml").read_bytes())
@@ -49,6 +61,7 @@ def requirements() -> dict[str, Requirement]:
             )
             for name, spec in (item.get("parameters") or {}).items()
         }
+        params.update(EVIDRA_PARAMETERS.get(item["id"], {}))
         out[item["id"]] = Requirement(
             id=item["id"],
             title=item["title"],

@@ -13,6 +13,7 @@ from typing import Any
 
 DEFAULT_REGIONS = ("us-east-1", "eu-west-1")
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 # Secrets planted for the redaction tests. Never real: the estate lives in an emulator.
 TAG_SECRET = "hunter2-secret"  # noqa: S105
 POLICY_TOKEN = "ghp_" + "EvidraDemo0nlyT0ken" + "0123456789abcdefg"
@@ -42,6 +43,13 @@ def seed_estate(endpoint_url: str, regions: tuple[str, ...] | list[str] = DEFAUL
     volumes = _seed_ec2(clients, primary, secondary, keys[primary]["rotating"])
     databases = _seed_rds(clients, primary, secondary, keys[secondary]["rotating"])
     trails = _seed_cloudtrail(clients, primary, secondary, keys[secondary]["rotating"])
+    monitoring = _seed_monitoring(clients, primary)
+    network = _seed_network(clients, primary, secondary)
+    log_groups = _seed_log_groups(clients, primary, secondary)
+    certificates = _seed_certificates(clients, primary, secondary)
+    endpoints = _seed_endpoints(clients, primary, network["app_vpc"], certificates["rsa-2048"]["arn"])
+    stores = _seed_tables_and_file_systems(clients, primary, secondary)
+    plans = _seed_backup_plans(clients, primary, secondary)
     return {
         "account": account,
         "regions": list(dict.fromkeys([primary, secondary])),
@@ -52,6 +60,13 @@ def seed_estate(endpoint_url: str, regions: tuple[str, ...] | list[str] = DEFAUL
         "volumes": volumes,
         "db_instances": databases,
         "trails": trails,
+        "monitoring": monitoring,
+        "network": network,
+        "log_groups": log_groups,
+        "certificates": certificates,
+        "endpoints": endpoints,
+        "stores": stores,
+        "backup_plans": plans,
         "ebs_encryption_by_default": {primary: True, **({secondary: False} if secondary != primary else {})},
     }
 
@@ -87,7 +102,11 @@ def _seed_iam(iam: Any) -> dict[str, dict[str, Any]]:
         AuthenticationCode1="123456",
         AuthenticationCode2="234567",
     )
-    iam.attach_user_policy(UserName="carol", PolicyArn=ADMIN_POLICY)
+    iam.attach_user_policy(UserName="carol", PolicyArn=ADMIN_POLICY)  # directly, not through a group
+    iam.create_group(GroupName="engineering")
+    iam.attach_group_policy(GroupName="engineering", PolicyArn=READ_ONLY_POLICY)
+    for name in ("alice", "bob"):
+        iam.add_user_to_group(GroupName="engineering", UserName=name)
     key_id = iam.create_access_key(UserName="deploy")["AccessKey"]["AccessKeyId"]
     # Weak on purpose: short, two character classes, no expiry, reuse allowed.
     iam.update_account_password_policy(
@@ -154,6 +173,7 @@ def _seed_buckets(clients: _Clients, primary: str, secondary: str, kms_key: str)
     )
     _block_public_access(s3_secondary, BUCKET_SECURE)
     s3_secondary.put_bucket_policy(Bucket=BUCKET_SECURE, Policy=json.dumps(_tls_only_policy(BUCKET_SECURE)))
+    s3_secondary.put_bucket_versioning(Bucket=BUCKET_SECURE, VersioningConfiguration={"Status": "Enabled"})
 
     # No default encryption (moto's default; AWS would apply SSE-S3 since 2023).
     _create_bucket(s3_primary, BUCKET_PLAIN, primary)
@@ -175,6 +195,28 @@ def _seed_buckets(clients: _Clients, primary: str, secondary: str, kms_key: str)
         },
     )
     _block_public_access(s3_primary, BUCKET_TRAIL)
+    # Its own access log goes into itself, under access/, written by S3's logging service.
+    s3_primary.put_bucket_policy(
+        Bucket=BUCKET_TRAIL,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "S3ServerAccessLogs",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logging.s3.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": f"arn:aws:s3:::{BUCKET_TRAIL}/access/*",
+                    }
+                ],
+            }
+        ),
+    )
+    s3_primary.put_bucket_logging(
+        Bucket=BUCKET_TRAIL,
+        BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": BUCKET_TRAIL, "TargetPrefix": "access/"}},
+    )
     return {
         BUCKET_SECURE: {"region": secondary, "encryption": "aws:kms", "public": False, "tls_only": True},
         BUCKET_PLAIN: {"region": primary, "encryption": None, "public": False, "tls_only": False},
@@ -313,3 +355,241 @@ def _seed_cloudtrail(
         )
         made["payments-app"] = {"region": secondary, "multi_region": False, "logging": False, "kms": True}
     return made
+
+
+def _seed_monitoring(clients: _Clients, primary: str) -> dict[str, Any]:
+    """GuardDuty, AWS Config and Security Hub on in the primary region only."""
+    clients("guardduty", primary).create_detector(Enable=True)
+    config = clients("config", primary)
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": "arn:aws:iam::123456789012:role/aws-config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": BUCKET_TRAIL})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    clients("securityhub", primary).enable_security_hub()
+    return {"guardduty": [primary], "config": [primary], "securityhub": [primary]}
+
+
+def _seed_network(clients: _Clients, primary: str, secondary: str) -> dict[str, Any]:
+    """A flow-logged application VPC beside the unlogged default ones; a web security
+    group open on 443, and one open to the world on SSH."""
+    ec2 = clients("ec2", primary)
+    vpc = ec2.create_vpc(
+        CidrBlock="10.20.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "app"}]}],
+    )["Vpc"]["VpcId"]
+    ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogGroupName="/vpc/app",
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs",
+    )
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{primary}{zone}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, zone in enumerate("ab", start=1)
+    ]
+    web = ec2.create_security_group(GroupName="web", Description="HTTPS from anywhere", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=web,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
+    )
+    ec2_secondary = clients("ec2", secondary)
+    ssh = ec2_secondary.create_security_group(GroupName="bastion", Description="SSH from anywhere")["GroupId"]
+    ec2_secondary.authorize_security_group_ingress(
+        GroupId=ssh,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+        ],
+    )
+    return {
+        "app_vpc": {"id": vpc, "region": primary, "subnets": subnets, "flow_logs": True},
+        "security_groups": {
+            "web": {"id": web, "region": primary},
+            "bastion": {"id": ssh, "region": secondary},
+        },
+    }
+
+
+def _seed_log_groups(clients: _Clients, primary: str, secondary: str) -> dict[str, Any]:
+    logs_primary, logs_secondary = clients("logs", primary), clients("logs", secondary)
+    logs_primary.create_log_group(logGroupName="/app/orders")
+    logs_primary.put_retention_policy(logGroupName="/app/orders", retentionInDays=400)
+    logs_secondary.create_log_group(logGroupName="/app/debug")
+    logs_secondary.put_retention_policy(logGroupName="/app/debug", retentionInDays=7)
+    logs_secondary.create_log_group(logGroupName="/app/archive")  # kept forever
+    return {
+        "/app/orders": {"region": primary, "retention": 400},
+        "/app/debug": {"region": secondary, "retention": 7},
+        "/app/archive": {"region": secondary, "retention": None},
+    }
+
+
+def _self_signed(key: Any, domain: str, issued_days_ago: int, valid_days: int) -> tuple[bytes, bytes]:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    start = datetime.now(UTC) - timedelta(days=issued_days_ago)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=valid_days))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), private
+
+
+def _seed_certificates(clients: _Clients, primary: str, secondary: str) -> dict[str, Any]:
+    """An RSA-2048 certificate issued recently (below the policy's 3072 bits) and an
+    EC P-384 one issued 400 days ago (due for renewal), imported into ACM."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    pem, key = _self_signed(rsa.generate_private_key(65537, 2048), "shop.example.com", 10, 300)
+    rsa_arn = clients("acm", primary).import_certificate(Certificate=pem, PrivateKey=key)["CertificateArn"]
+    pem, key = _self_signed(ec.generate_private_key(ec.SECP384R1()), "api.example.com", 400, 800)
+    ec_arn = clients("acm", secondary).import_certificate(Certificate=pem, PrivateKey=key)["CertificateArn"]
+    return {
+        "rsa-2048": {"arn": rsa_arn, "region": primary, "issued_days_ago": 10},
+        "ec-384": {"arn": ec_arn, "region": secondary, "issued_days_ago": 400},
+    }
+
+
+def _seed_endpoints(clients: _Clients, primary: str, vpc: dict[str, Any], certificate: str) -> dict[str, Any]:
+    """A load balancer with a modern HTTPS listener, an HTTP listener that redirects, a
+    legacy HTTPS listener accepting TLS 1.0 and a plain HTTP one; a CDN distribution
+    on its default certificate that serves HTTP too."""
+    elb = clients("elbv2", primary)
+    balancer = elb.create_load_balancer(Name="shop", Subnets=vpc["subnets"])["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    group = elb.create_target_group(Name="shop", Protocol="HTTP", Port=80, VpcId=vpc["id"])["TargetGroups"][
+        0
+    ]["TargetGroupArn"]
+    forward = [{"Type": "forward", "TargetGroupArn": group}]
+    redirect = [
+        {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+    ]
+    cert = [{"CertificateArn": certificate}]
+    for port, protocol, policy, actions in (
+        (443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06", forward),
+        (80, "HTTP", None, redirect),
+        (8443, "HTTPS", "ELBSecurityPolicy-2016-08", forward),
+        (8080, "HTTP", None, forward),
+    ):
+        extra = {"SslPolicy": policy, "Certificates": cert} if policy else {}
+        elb.create_listener(
+            LoadBalancerArn=balancer, Protocol=protocol, Port=port, DefaultActions=actions, **extra
+        )
+    clients("cloudfront", primary).create_distribution(
+        DistributionConfig={
+            "CallerReference": "evidra-demo-website",
+            "Comment": "the website",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "website",
+                        "DomainName": f"{BUCKET_PUBLIC}.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "website",
+                "ViewerProtocolPolicy": "allow-all",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+            "ViewerCertificate": {"CloudFrontDefaultCertificate": True},
+        }
+    )
+    return {
+        "shop:443": {"min_tls": "TLSv1.2", "plaintext": False},
+        "shop:80": {"plaintext": False},
+        "shop:8443": {"min_tls": "TLSv1.0", "plaintext": False},
+        "shop:8080": {"plaintext": True},
+        "cloudfront": {"min_tls": "TLSv1.0", "plaintext": True},
+    }
+
+
+def _seed_tables_and_file_systems(clients: _Clients, primary: str, secondary: str) -> dict[str, Any]:
+    """DynamoDB: a table with point-in-time recovery and one without; EFS: an
+    encrypted file system and an unencrypted one."""
+    dynamodb = clients("dynamodb", primary)
+    for name in ("carts", "sessions"):
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    dynamodb.update_continuous_backups(
+        TableName="carts", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    clients("efs", primary).create_file_system(
+        CreationToken="shared", Encrypted=True, Tags=[{"Key": "Name", "Value": "shared"}]
+    )
+    clients("efs", secondary).create_file_system(
+        CreationToken="scratch", Tags=[{"Key": "Name", "Value": "scratch-fs"}]
+    )
+    return {
+        "tables": {
+            "carts": {"region": primary, "pitr": True},
+            "sessions": {"region": primary, "pitr": False},
+        },
+        "file_systems": {
+            "shared": {"region": primary, "encrypted": True},
+            "scratch-fs": {"region": secondary, "encrypted": False},
+        },
+    }
+
+
+def _seed_backup_plans(clients: _Clients, primary: str, secondary: str) -> dict[str, Any]:
+    """A daily plan keeping 35 days and monthly archives a year; a weekly one keeping a week."""
+
+    def rule(name: str, schedule: str, days: int) -> dict[str, Any]:
+        return {
+            "RuleName": name,
+            "TargetBackupVaultName": "Default",
+            "ScheduleExpression": schedule,
+            "Lifecycle": {"DeleteAfterDays": days},
+        }
+
+    clients("backup", primary).create_backup_plan(
+        BackupPlan={
+            "BackupPlanName": "production",
+            "Rules": [rule("daily", "cron(0 5 * * ? *)", 35), rule("monthly", "cron(0 5 1 * ? *)", 365)],
+        }
+    )
+    clients("backup", secondary).create_backup_plan(
+        BackupPlan={"BackupPlanName": "scratch", "Rules": [rule("weekly", "cron(0 5 ? * 1 *)", 7)]}
+    )
+    return {
+        "production": {"region": primary, "min_days": 35},
+        "scratch": {"region": secondary, "min_days": 7},
+    }

@@ -26,7 +26,7 @@ STYLE = {
 def _control_table(control: Control, results: list[Result]) -> Panel:
     counts = Counter(r.status for r in results)
     table = Table(show_header=True, header_style="bold", expand=True, box=None, pad_edge=False)
-    table.add_column("status", no_wrap=True, width=14)
+    table.add_column("status", no_wrap=True, width=8)
     table.add_column("resource", overflow="fold", ratio=3)
     table.add_column("reason", overflow="fold", ratio=2)
     for result in results:

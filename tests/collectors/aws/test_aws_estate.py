@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from evidra.canonical import canonical_bytes
+from evidra.collectors.aws.registry import MANAGERS
 from evidra.demo.estate import (
     BUCKET_PLAIN,
     BUCKET_PUBLIC,
@@ -45,8 +46,9 @@ def summary(seeded: tuple[dict[str, Any], Collection]) -> dict[str, Any]:
 
 def test_the_estate_reads_without_errors(collection: Collection) -> None:
     assert collection.errors == []
-    # 5 global units + 5 regional managers in each of the 2 regions.
-    assert len(collection.scopes) == 15
+    # The global managers once, the regional ones in each of the 2 regions.
+    global_ = [m for m in MANAGERS.values() if m.is_global]
+    assert len(collection.scopes) == len(global_) + 2 * (len(MANAGERS) - len(global_))
     assert all(s.error is None and s.started_at <= s.finished_at for s in collection.scopes)
     assert {s.scope for s in collection.scopes} == {
         GLOBAL,
@@ -71,12 +73,16 @@ def test_users_from_the_credential_report(collection: Collection) -> None:
         "created": alice.attributes["created"],
         "privileged": False,
         "disabled": False,
+        # Never signed in: inactive since creation.
+        "last_activity": alice.attributes["created"],
+        # Permissions through the engineering group only.
+        "direct_policies": 0,
     }
     assert alice.attributes["created"].endswith("Z")
     bob = users["bob"].attributes
     assert (bob["console_access"], bob["mfa_enabled"], bob["mfa_methods"]) == (True, False, [])
     carol = users["carol"].attributes
-    assert (carol["privileged"], carol["mfa_enabled"]) == (True, False)
+    assert (carol["privileged"], carol["mfa_enabled"], carol["direct_policies"]) == (True, False, 1)
     deploy = users["deploy"].attributes
     assert (deploy["console_access"], deploy["privileged"], deploy["kind"]) == (False, False, "human")
 
@@ -100,6 +106,9 @@ def test_access_keys_are_credentials(collection: Collection, summary: dict[str, 
     assert key.attributes["active"] is True
     assert key.attributes["created"].endswith("Z")
     assert key.attributes["last_used"] is None
+    # deploy has no console password: a service account; never used, so idle since issued.
+    assert key.attributes["owner_interactive"] is False
+    assert key.attributes["last_activity"] == key.attributes["created"]
     assert set(key.raw["GetCredentialReport"]) >= {"user", "arn", "access_key_1_active"}
     assert not any(k.startswith("access_key_2") for k in key.raw["GetCredentialReport"])
 
@@ -157,6 +166,8 @@ EXPECTED_BUCKETS = {
         "public": False,
         "tls_only": True,
         "region": "eu-west-1",
+        "versioning": True,
+        "access_logging": False,
     },
     BUCKET_PLAIN: {
         "encrypted": False,
@@ -168,6 +179,8 @@ EXPECTED_BUCKETS = {
         "public": False,
         "tls_only": False,
         "region": "us-east-1",
+        "versioning": False,
+        "access_logging": False,
     },
     BUCKET_PUBLIC: {
         "encrypted": False,
@@ -179,6 +192,8 @@ EXPECTED_BUCKETS = {
         "public": True,
         "tls_only": False,
         "region": "us-east-1",
+        "versioning": False,
+        "access_logging": False,
     },
     BUCKET_TRAIL: {
         "encrypted": True,
@@ -190,6 +205,8 @@ EXPECTED_BUCKETS = {
         "public": False,
         "tls_only": False,
         "region": "us-east-1",
+        "versioning": False,
+        "access_logging": True,
     },
 }
 
@@ -319,3 +336,165 @@ def test_secrets_never_land_in_the_evidence(collection: Collection) -> None:
     assert {"Key": "db_password", "Value": "[REDACTED]"} in tags
     assert {"Key": "team", "Value": "web"} in tags
     assert "aws:Referer" in public.raw["GetBucketPolicy"]["Policy"]
+
+
+def regional(collection: Collection, type_: str) -> dict[str, dict[str, Any]]:
+    return {o.attributes["region"]: o.attributes for o in collection.observations if o.type == type_}
+
+
+def test_monitoring_switches_per_region(collection: Collection) -> None:
+    # On in the primary region, off in the other: one observation per region either way.
+    assert regional(collection, "monitoring.threat_detection") == {
+        "us-east-1": {"service": "guardduty", "enabled": True, "features": [], "region": "us-east-1"},
+        "eu-west-1": {"service": "guardduty", "enabled": False, "features": [], "region": "eu-west-1"},
+    }
+    guardduty = one(collection, "monitoring.threat_detection", "GuardDuty (us-east-1)")
+    assert guardduty.id == f"arn:aws:guardduty:us-east-1:{ACCOUNT}:threat-detection"
+    assert guardduty.raw["GetDetector"]
+    assert regional(collection, "monitoring.config_recorder") == {
+        "us-east-1": {
+            "recording": True,
+            "all_resources": True,
+            "global_resources": True,
+            "region": "us-east-1",
+        },
+        "eu-west-1": {
+            "recording": False,
+            "all_resources": False,
+            "global_resources": False,
+            "region": "eu-west-1",
+        },
+    }
+    assert regional(collection, "monitoring.security_posture") == {
+        "us-east-1": {"service": "securityhub", "enabled": True, "region": "us-east-1"},
+        "eu-west-1": {"service": "securityhub", "enabled": False, "region": "eu-west-1"},
+    }
+
+
+def test_vpcs_and_their_flow_logs(collection: Collection, summary: dict[str, Any]) -> None:
+    vpcs = [o for o in collection.observations if o.type == "network.virtual_network"]
+    app = one(collection, "network.virtual_network", "app")
+    assert app.id == f"arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/{summary['network']['app_vpc']['id']}"
+    assert app.attributes == {"default": False, "flow_logs_enabled": True, "region": "us-east-1"}
+    assert app.raw["DescribeFlowLogs"]["FlowLogs"][0]["ResourceId"] == summary["network"]["app_vpc"]["id"]
+    defaults = [o.attributes for o in vpcs if o.attributes["default"]]
+    assert len(defaults) == 2 and not any(d["flow_logs_enabled"] for d in defaults)
+
+
+def test_security_groups_open_to_the_internet(collection: Collection, summary: dict[str, Any]) -> None:
+    groups = {
+        o.name.split(" ")[0]: o
+        for o in collection.observations
+        if o.type == "network.firewall_rule" and o.name
+    }
+    web = groups["web"]
+    assert web.attributes == {
+        "network": summary["network"]["app_vpc"]["id"],
+        "open_to_internet": True,
+        "internet_ports": ["443"],
+        "admin_ports_open_to_internet": False,
+        "region": "us-east-1",
+    }
+    bastion = groups["bastion"].attributes
+    assert (bastion["internet_ports"], bastion["admin_ports_open_to_internet"]) == (["22"], True)
+    assert bastion["region"] == "eu-west-1"
+    # The default groups admit only their own members.
+    assert groups["default"].attributes["open_to_internet"] is False
+
+
+def test_log_groups_and_their_retention(collection: Collection) -> None:
+    orders = one(collection, "logging.log_group", "/app/orders")
+    assert orders.id == f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/app/orders"
+    assert orders.attributes == {
+        "retention_days": 400,
+        "encrypted_with_customer_key": False,
+        "kms_key": None,
+        "region": "us-east-1",
+    }
+    assert one(collection, "logging.log_group", "/app/debug").attributes["retention_days"] == 7
+    assert one(collection, "logging.log_group", "/app/archive").attributes["retention_days"] is None
+
+
+def test_endpoints_and_their_tls(collection: Collection) -> None:
+    endpoints = {o.name: o.attributes for o in collection.observations if o.type == "network.endpoint"}
+    assert endpoints["shop:443 (HTTPS)"] == {
+        "kind": "load_balancer_listener",
+        "protocol": "HTTPS",
+        "tls_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "min_tls_protocol": "TLSv1.2",
+        "plaintext_allowed": False,
+        "region": "us-east-1",
+    }
+    assert endpoints["shop:8443 (HTTPS)"]["min_tls_protocol"] == "TLSv1.0"
+    # HTTP that only redirects to HTTPS is not plaintext service; HTTP that forwards is.
+    assert (endpoints["shop:80 (HTTP)"]["plaintext_allowed"], endpoints["shop:80 (HTTP)"]["tls_policy"]) == (
+        False,
+        None,
+    )
+    assert endpoints["shop:8080 (HTTP)"]["plaintext_allowed"] is True
+    [cdn] = [a for a in endpoints.values() if a["kind"] == "cdn_distribution"]
+    assert cdn == {
+        "kind": "cdn_distribution",
+        "protocol": "HTTPS",
+        "tls_policy": "TLSv1",
+        "min_tls_protocol": "TLSv1.0",  # the default *.cloudfront.net certificate
+        "plaintext_allowed": True,
+        "region": "global",
+    }
+    assert one(collection, "network.endpoint", cdn_name(collection)).scope == GLOBAL
+
+
+def cdn_name(collection: Collection) -> str:
+    return next(o.name or "" for o in collection.observations if o.id.startswith("arn:aws:cloudfront::"))
+
+
+def test_certificates(collection: Collection, summary: dict[str, Any]) -> None:
+    certificates = {o.id: o.attributes for o in collection.observations if o.type == "certificate"}
+    shop = certificates[summary["certificates"]["rsa-2048"]["arn"]]
+    assert (shop["domain"], shop["status"], shop["key_family"], shop["key_bits"]) == (
+        "shop.example.com",
+        "ISSUED",
+        "RSA",
+        2048,
+    )
+    assert (shop["managed_renewal"], shop["region"]) == (False, "us-east-1")
+    assert shop["expires"] > shop["issued"]
+    api = certificates[summary["certificates"]["ec-384"]["arn"]]
+    assert (api["key_algorithm"], api["key_family"], api["key_bits"], api["region"]) == (
+        "EC_secp384r1",
+        "EC",
+        384,
+        "eu-west-1",
+    )
+    # Issued (not imported) 400 days ago: the certificate's own validity start.
+    assert api["issued"] < shop["issued"]
+
+
+def test_tables_file_systems_and_backup_plans(collection: Collection) -> None:
+    carts = one(collection, "database.instance", "carts")
+    assert carts.id == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/carts"
+    assert carts.attributes == {
+        "engine": "dynamodb",
+        "encrypted": True,
+        "kms_key": None,
+        "publicly_accessible": False,
+        "backup_retention_days": 35,
+        "region": "us-east-1",
+    }
+    assert one(collection, "database.instance", "sessions").attributes["backup_retention_days"] == 0
+    assert one(collection, "storage.file_system", "shared").attributes == {
+        "encrypted": True,
+        "kms_key": one(collection, "storage.file_system", "shared").attributes["kms_key"],
+        "region": "us-east-1",
+    }
+    assert one(collection, "storage.file_system", "scratch-fs").attributes == {
+        "encrypted": False,
+        "kms_key": None,
+        "region": "eu-west-1",
+    }
+    assert one(collection, "backup.plan", "production").attributes == {
+        "rules": 2,
+        "min_retention_days": 35,
+        "region": "us-east-1",
+    }
+    assert one(collection, "backup.plan", "scratch").attributes["min_retention_days"] == 7

@@ -37,13 +37,20 @@ def test_every_operation_made_is_granted_and_recorded(shared_estate: dict[str, A
     for operation in set(made):
         assert operation in permissions.ACTIONS, f"{operation} has no IAM action in permissions.ACTIONS"
         assert permissions.ACTIONS[operation] in granted
-    # Provenance is complete: every call made (beyond finding out who we are) is on an observation.
+    # Provenance is complete: every call made (beyond finding out who we are and
+    # which regions are enabled) is on an observation.
     recorded = {(c.service, c.operation) for o in collection.observations for c in o.calls}
-    assert set(made) - {("sts", "GetCallerIdentity")} == recorded
+    assert set(made) - {("sts", "GetCallerIdentity"), ("ec2", "DescribeRegions")} == recorded
 
 
 def test_the_shipped_policy_is_the_table() -> None:
     assert permissions.shipped_policy() == permissions.policy_document()
+
+
+def test_the_shipped_organization_policy_is_the_table() -> None:
+    assert permissions.shipped_organization_policy() == permissions.organization_policy_document()
+    listed = {a for s in permissions.shipped_organization_policy()["Statement"] for a in s["Action"]}
+    assert listed == set(permissions.ORGANIZATION_ACTIONS.values())
 
 
 def test_the_policy_only_reads() -> None:
@@ -61,5 +68,5 @@ def test_no_stale_entries_in_the_table() -> None:
     source = "\n".join(
         p.read_text(encoding="utf-8") for p in PACKAGE.glob("*.py") if p.name != "permissions.py"
     )
-    for _service, operation in permissions.ACTIONS:
+    for _service, operation in [*permissions.ACTIONS, *permissions.ORGANIZATION_ACTIONS]:
         assert f'"{operation}"' in source, operation

@@ -32,8 +32,13 @@ def test_the_root_row_is_the_root_user() -> None:
         "created": "2019-03-01T10:00:00Z",
         "privileged": True,
         "disabled": False,
+        "last_activity": "2026-11-01T08:30:00Z",
+        "direct_policies": None,
     }
     assert user_attributes(dana, [], False)["console_access"] is False
+    # Never signed in: inactivity runs from creation.
+    assert user_attributes(dana, [], False, 2)["last_activity"] == "2024-05-02T12:00:00Z"
+    assert user_attributes(dana, [], False, 2)["direct_policies"] == 2
     assert user_attributes(dana, [], False)["last_login"] is None
 
 

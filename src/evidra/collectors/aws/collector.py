@@ -1,21 +1,46 @@
-"""AwsCollector: who am I, which regions, then every (region, resource manager) unit in parallel.
+"""AwsCollector: who am I, which accounts, then per account its regions, then every
+(account, region, resource manager) unit, all on one bounded pool.
 
 Scopes are `aws:{account}:global` for global managers (IAM, S3, trail coverage) and
-`aws:{account}:{region}` for regional ones. A unit that fails becomes a ScopeError
-for its scope and types; every other unit still reports. Several global managers
-contribute attributes to the one account-settings observation; they are merged
-after the run (in unit order, so the result does not depend on thread timing).
+`aws:{account}:{region}` for regional ones. An account that cannot be entered (the
+role cannot be assumed) is one ScopeError for `aws:{account}`; a configured region
+that is not enabled in an account is one for `aws:{account}:{region}`; a unit that
+fails is one for its scope and types. Every other unit still reports. Several global
+managers contribute attributes to the one account-settings observation; they are
+merged after the run (in plan order, so the result does not depend on thread timing).
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 # Importing the service modules registers their resource managers, in this order.
-from evidra.collectors.aws import cloudtrail, ec2, iam, kms, rds, s3  # noqa: F401
+from evidra.collectors.aws import (  # noqa: F401
+    acm,
+    backup,
+    cloudtrail,
+    ec2,
+    endpoints,
+    iam,
+    kms,
+    logs,
+    monitoring,
+    network,
+    rds,
+    s3,
+    storage,
+)
+from evidra.collectors.aws.accounts import (
+    Target,
+    assume,
+    external_id,
+    organization_accounts,
+    own_or_role,
+    targets_from_list,
+)
 from evidra.collectors.aws.registry import (
     MANAGERS,
     PROVIDER,
@@ -25,7 +50,7 @@ from evidra.collectors.aws.registry import (
     invoke,
 )
 from evidra.collectors.aws.session import AwsSession
-from evidra.collectors.base import ProgressCallback
+from evidra.collectors.base import ProgressCallback, announce
 from evidra.config.settings import AwsSettings
 from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
@@ -45,6 +70,8 @@ class Unit:
     manager: ResourceManager
     region: str
     scope: str
+    session: AwsSession | None = None
+    identity: Identity | None = None
 
 
 @dataclass
@@ -52,6 +79,24 @@ class UnitOutcome:
     observations: list[Observation]
     record: ScopeRecord
     errors: list[ScopeError] = field(default_factory=list)
+
+
+@dataclass
+class AccountPlan:
+    """One account, entered (or not), with its units of work."""
+
+    target: Target
+    units: list[Unit] = field(default_factory=list)
+    errors: list[ScopeError] = field(default_factory=list)
+    records: list[ScopeRecord] = field(default_factory=list)
+
+
+def every_type() -> tuple[str, ...]:
+    return tuple(sorted({t for m in MANAGERS.values() for t in m.types}))
+
+
+def regional_types() -> tuple[str, ...]:
+    return tuple(sorted({t for m in MANAGERS.values() if not m.is_global for t in m.types}))
 
 
 class AwsCollector:
@@ -66,30 +111,51 @@ class AwsCollector:
     def collect(self, progress: ProgressCallback | None = None) -> Collection:
         session = AwsSession(self.settings, self._boto_session)
         collection = Collection()
-        identity = self._identity(session, collection)
-        if identity is None:
+        external = external_id(self.settings.external_id_env)  # a config error before any call
+        caller = self._identity(session, collection)
+        if caller is None:
             return collection
-        regions = self._regions(session, identity, collection)
-        units = plan(identity.account, session.home_region, regions)
+        targets = self._targets(session, caller, collection)
 
-        outcomes: dict[int, UnitOutcome] = {}
+        plans: list[AccountPlan] = []
+        outcomes: dict[tuple[int, int], UnitOutcome] = {}
         with ThreadPoolExecutor(
             max_workers=self.settings.max_workers, thread_name_prefix="evidra-aws"
         ) as pool:
-            futures = {pool.submit(run_unit, unit, session, identity): i for i, unit in enumerate(units)}
-            for future in as_completed(futures):
-                index = futures[future]
-                outcomes[index] = future.result()
-                if progress is not None:
-                    progress(_progress_line(units[index], outcomes[index]))
+            pending: dict[Future[Any], tuple[int, int]] = {}
+            for index, target in enumerate(targets):
+                plans.append(AccountPlan(target))
+                pending[pool.submit(self._enter, plans[index], session, caller, external)] = (index, -1)
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    account_index, unit_index = pending.pop(future)
+                    if unit_index < 0:  # an account entered: its units join the queue
+                        plan_ = plans[account_index]
+                        future.result()
+                        # One progress message per unit, and one per account that could not be entered.
+                        announce(progress, len(plan_.units) + len(plan_.errors))
+                        if progress is not None:
+                            for error in plan_.errors:
+                                progress(error.message)
+                        for i, unit in enumerate(plan_.units):
+                            pending[pool.submit(run_unit, unit)] = (account_index, i)
+                        continue
+                    outcome = future.result()
+                    outcomes[(account_index, unit_index)] = outcome
+                    if progress is not None:
+                        progress(_progress_line(plans[account_index].units[unit_index], outcome))
 
         # In plan order, whatever order the units finished in.
         observations: list[Observation] = []
-        for index in range(len(units)):
-            outcome = outcomes[index]
-            observations.extend(outcome.observations)
-            collection.errors.extend(outcome.errors)
-            collection.scopes.append(outcome.record)
+        for account_index, plan_ in enumerate(plans):
+            collection.errors.extend(plan_.errors)
+            collection.scopes.extend(plan_.records)
+            for unit_index in range(len(plan_.units)):
+                outcome = outcomes[(account_index, unit_index)]
+                observations.extend(outcome.observations)
+                collection.errors.extend(outcome.errors)
+                collection.scopes.append(outcome.record)
         collection.observations.extend(merge(observations))
         return collection
 
@@ -99,45 +165,116 @@ class AwsCollector:
             answer = invoke(session, "sts", "GetCallerIdentity", session.home_region, expect="Arn")
         except AwsCallFailed as failure:
             message = redact_text(str(failure))
-            every_type = tuple(sorted({t for m in MANAGERS.values() for t in m.types}))
-            collection.errors.append(ScopeError(PROVIDER, PROVIDER, message, "sts", every_type))
+            collection.errors.append(ScopeError(PROVIDER, PROVIDER, message, "sts", every_type()))
             collection.scopes.append(ScopeRecord(PROVIDER, PROVIDER, started, utcnow(), message))
             return None
         assert answer is not None
         arn = answer["Arn"]
         return Identity(account=arn.split(":")[4], partition=arn.split(":")[1], principal=arn)
 
-    def _regions(self, session: AwsSession, identity: Identity, collection: Collection) -> list[str]:
-        """The configured regions, else every region enabled for the account (what
-        DescribeRegions lists by default: opt-in regions only once opted in)."""
-        if self.settings.regions:
-            return list(self.settings.regions)
+    def _targets(self, session: AwsSession, caller: Identity, collection: Collection) -> list[Target]:
+        accounts = self.settings.accounts
+        role_name = self.settings.role_name
+        if accounts is None:
+            return [Target(caller.account)]
+        if isinstance(accounts, list):
+            return targets_from_list(accounts, caller.account, caller.partition, role_name)
+        # The organisation: listed by the caller (management account or delegated admin).
         started = utcnow()
+        scope = f"{PROVIDER}:{caller.account}"
+        ctx = Context(
+            session, caller.account, caller.partition, caller.principal, session.home_region, scope, started
+        )
+        try:
+            pages, _ = ctx.pages("organizations", "ListAccounts", "Accounts")
+        except AwsCallFailed as failure:
+            # The caller's own account can still be read; the rest of the organisation is a gap.
+            message = redact_text(f"cannot list the organization's accounts: {failure}")
+            collection.errors.append(ScopeError(PROVIDER, scope, message, "organizations", every_type()))
+            collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
+            return [Target(caller.account)]
+        return [
+            own_or_role(a, caller.account, caller.partition, role_name) for a in organization_accounts(pages)
+        ]
+
+    def _enter(
+        self, plan_: AccountPlan, caller_session: AwsSession, caller: Identity, external: str | None
+    ) -> None:
+        """Enter one account (assume its role) and plan its units; failures become
+        the plan's errors, never exceptions."""
+        target = plan_.target
+        scope = f"{PROVIDER}:{target.account}"
+        started = utcnow()
+        session, identity = caller_session, caller
+        if target.role_arn is not None:
+            try:
+                session, principal = assume(caller_session, target.role_arn, external)
+            except AwsCallFailed as failure:
+                message = redact_text(f"account {target.account}: cannot assume {target.role_arn}: {failure}")
+                plan_.errors.append(ScopeError(PROVIDER, scope, message, "sts", every_type()))
+                plan_.records.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
+                return
+            identity = Identity(target.account, caller.partition, principal)
+        regions = self._regions(session, identity, plan_)
+        plan_.units = plan(identity.account, session.home_region, regions, session, identity)
+
+    def _regions(self, session: AwsSession, identity: Identity, plan_: AccountPlan) -> list[str]:
+        """The configured regions that are enabled in the account, else every region
+        enabled in it (what DescribeRegions lists by default: opt-in regions only
+        once opted in)."""
+        started = utcnow()
+        scope = f"{PROVIDER}:{identity.account}"
         try:
             answer = invoke(session, "ec2", "DescribeRegions", session.home_region, expect="Regions")
         except AwsCallFailed as failure:
-            scope = f"{PROVIDER}:{identity.account}"
-            message = redact_text(str(failure))
-            regional_types = tuple(sorted({t for m in MANAGERS.values() if not m.is_global for t in m.types}))
-            collection.errors.append(ScopeError(PROVIDER, scope, message, "ec2", regional_types))
-            collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
+            if self.settings.regions:
+                return list(self.settings.regions)  # each unit will say what it could not read
+            message = redact_text(f"account {identity.account}: cannot list its regions: {failure}")
+            plan_.errors.append(ScopeError(PROVIDER, scope, message, "ec2", regional_types()))
+            plan_.records.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
             return []
         assert answer is not None
-        return sorted(r["RegionName"] for r in answer["Regions"])
+        enabled = sorted(r["RegionName"] for r in answer["Regions"])
+        if not self.settings.regions:
+            return enabled
+        for region in self.settings.regions:
+            if region not in enabled:
+                region_scope = f"{scope}:{region}"
+                message = (
+                    f"account {identity.account}: region {region} is not enabled "
+                    "(an opt-in region not opted in, or not a region of this partition)"
+                )
+                plan_.errors.append(ScopeError(PROVIDER, region_scope, message, "ec2", regional_types()))
+                plan_.records.append(ScopeRecord(PROVIDER, region_scope, started, utcnow(), message))
+        return [r for r in self.settings.regions if r in enabled]
 
 
-def plan(account: str, home_region: str, regions: list[str]) -> list[Unit]:
+def plan(
+    account: str,
+    home_region: str,
+    regions: list[str],
+    session: AwsSession | None = None,
+    identity: Identity | None = None,
+) -> list[Unit]:
     """Global managers once (called in the home region), regional ones per region."""
-    units = [Unit(m, home_region, f"{PROVIDER}:{account}:global") for m in MANAGERS.values() if m.is_global]
+    units = [
+        Unit(m, home_region, f"{PROVIDER}:{account}:global", session, identity)
+        for m in MANAGERS.values()
+        if m.is_global
+    ]
     for region in regions:
         units.extend(
-            Unit(m, region, f"{PROVIDER}:{account}:{region}") for m in MANAGERS.values() if not m.is_global
+            Unit(m, region, f"{PROVIDER}:{account}:{region}", session, identity)
+            for m in MANAGERS.values()
+            if not m.is_global
         )
     return units
 
 
-def run_unit(unit: Unit, session: AwsSession, identity: Identity) -> UnitOutcome:
+def run_unit(unit: Unit) -> UnitOutcome:
     started = utcnow()
+    session, identity = unit.session, unit.identity
+    assert session is not None and identity is not None
     ctx = Context(
         session=session,
         account=identity.account,

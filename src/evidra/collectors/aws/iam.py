@@ -45,18 +45,20 @@ def read_users(ctx: Context) -> list[Observation]:
             methods, mfa_raw, mfa_call = _mfa_methods(ctx, row, is_root)
             raw[mfa_call.operation] = mfa_raw
             calls.append(mfa_call)
+        direct: int | None = None
         if is_root:
             privileged: bool | None = True
         else:
             raw["GetAccountAuthorizationDetails"] = authz.evidence_for(row["user"])
             calls.append(details_call)
             privileged = authz.is_admin(row["user"])
+            direct = authz.direct_policies(row["user"])
         observations.append(
             ctx.observe(
                 "identity.user",
                 row["arn"],
                 name=row["user"],
-                attributes=user_attributes(row, methods, privileged),
+                attributes=user_attributes(row, methods, privileged, direct),
                 raw=raw,
                 calls=calls,
             )
@@ -121,9 +123,12 @@ def read_account_summary(ctx: Context) -> list[Observation]:
     ]
 
 
-def user_attributes(row: dict[str, str], mfa_methods: list[str], privileged: bool | None) -> dict[str, Any]:
+def user_attributes(
+    row: dict[str, str], mfa_methods: list[str], privileged: bool | None, direct_policies: int | None = None
+) -> dict[str, Any]:
     """identity.user attributes from a credential report row."""
     is_root = row["user"] == ROOT_ROW
+    last_login = report_date(row.get("password_last_used"))
     return {
         "name": row["user"],
         "kind": "root" if is_root else "human",
@@ -131,10 +136,14 @@ def user_attributes(row: dict[str, str], mfa_methods: list[str], privileged: boo
         "console_access": is_root or row.get("password_enabled") == "true",
         "mfa_enabled": row.get("mfa_active") == "true",
         "mfa_methods": mfa_methods,
-        "last_login": report_date(row.get("password_last_used")),
+        "last_login": last_login,
         "created": report_date(row.get("user_creation_time")),
         "privileged": privileged,
         "disabled": False,
+        # Inactivity runs from the last console sign-in, or from creation for a user
+        # who never signed in (a new user is not yet inactive).
+        "last_activity": last_login or report_date(row.get("user_creation_time")),
+        "direct_policies": direct_policies,
     }
 
 
@@ -191,6 +200,8 @@ def _mfa_methods(ctx: Context, row: dict[str, str], is_root: bool) -> tuple[list
 
 
 def _access_keys(ctx: Context, row: dict[str, str], calls: list[ApiCall]) -> list[Observation]:
+    # A user who cannot sign in to the console is a service (non-interactive) account.
+    interactive = row["user"] == ROOT_ROW or row.get("password_enabled") == "true"
     keys = []
     for slot in (1, 2):
         prefix = f"access_key_{slot}_"
@@ -207,10 +218,15 @@ def _access_keys(ctx: Context, row: dict[str, str], calls: list[ApiCall]) -> lis
                     "active": row.get(prefix + "active") == "true",
                     "created": report_date(row.get(prefix + "last_rotated")),
                     "last_used": report_date(row.get(prefix + "last_used_date")),
+                    "owner_interactive": interactive,
+                    "last_activity": report_date(row.get(prefix + "last_used_date"))
+                    or report_date(row.get(prefix + "last_rotated")),
                 },
                 raw={
                     "GetCredentialReport": {
-                        k: v for k, v in row.items() if k in ("user", "arn") or k.startswith(prefix)
+                        k: v
+                        for k, v in row.items()
+                        if k in ("user", "arn", "password_enabled") or k.startswith(prefix)
                     }
                 },
                 calls=list(calls),
@@ -240,6 +256,14 @@ class _Authorizations:
         return any(
             self._holds_admin(self.groups.get(g, {}), "GroupPolicyList") for g in user.get("GroupList", [])
         )
+
+    def direct_policies(self, user_name: str) -> int | None:
+        """Managed policies attached to the user and inline policies in it: permissions
+        held individually rather than through a group (AC-POL-001: role-based access)."""
+        user = self.users.get(user_name)
+        if user is None:
+            return None
+        return len(user.get("AttachedManagedPolicies", [])) + len(user.get("UserPolicyList", []))
 
     def evidence_for(self, user_name: str) -> dict[str, Any]:
         """The slice of the answer the verdict rests on: the user, their groups, and

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 POLICY_FILE = Path(__file__).with_name("iam-policy.json")
+ORGANIZATION_POLICY_FILE = Path(__file__).with_name("iam-policy-organization.json")
 
 # (boto3 service name, operation) -> IAM action
 ACTIONS: dict[tuple[str, str], str] = {
@@ -43,7 +44,41 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("rds", "DescribeDBInstances"): "rds:DescribeDBInstances",
     ("cloudtrail", "DescribeTrails"): "cloudtrail:DescribeTrails",
     ("cloudtrail", "GetTrailStatus"): "cloudtrail:GetTrailStatus",
+    ("s3", "GetBucketVersioning"): "s3:GetBucketVersioning",
+    ("s3", "GetBucketLogging"): "s3:GetBucketLogging",
+    ("guardduty", "ListDetectors"): "guardduty:ListDetectors",
+    ("guardduty", "GetDetector"): "guardduty:GetDetector",
+    ("config", "DescribeConfigurationRecorders"): "config:DescribeConfigurationRecorders",
+    ("config", "DescribeConfigurationRecorderStatus"): "config:DescribeConfigurationRecorderStatus",
+    ("securityhub", "DescribeHub"): "securityhub:DescribeHub",
+    ("ec2", "DescribeVpcs"): "ec2:DescribeVpcs",
+    ("ec2", "DescribeFlowLogs"): "ec2:DescribeFlowLogs",
+    ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
+    ("logs", "DescribeLogGroups"): "logs:DescribeLogGroups",
+    ("elbv2", "DescribeLoadBalancers"): "elasticloadbalancing:DescribeLoadBalancers",
+    ("elbv2", "DescribeListeners"): "elasticloadbalancing:DescribeListeners",
+    ("elbv2", "DescribeSSLPolicies"): "elasticloadbalancing:DescribeSSLPolicies",
+    ("cloudfront", "ListDistributions"): "cloudfront:ListDistributions",
+    ("acm", "ListCertificates"): "acm:ListCertificates",
+    ("acm", "DescribeCertificate"): "acm:DescribeCertificate",
+    ("dynamodb", "ListTables"): "dynamodb:ListTables",
+    ("dynamodb", "DescribeTable"): "dynamodb:DescribeTable",
+    ("dynamodb", "DescribeContinuousBackups"): "dynamodb:DescribeContinuousBackups",
+    ("dynamodb", "GetResourcePolicy"): "dynamodb:GetResourcePolicy",
+    ("efs", "DescribeFileSystems"): "elasticfilesystem:DescribeFileSystems",
+    ("backup", "ListBackupPlans"): "backup:ListBackupPlans",
+    ("backup", "GetBackupPlan"): "backup:GetBackupPlan",
 }
+
+
+# What the caller itself needs on top of the policy above to read an organisation
+# (`accounts: organization`, or a list): list the accounts, and enter each one.
+ORGANIZATION_ACTIONS: dict[tuple[str, str], str] = {
+    ("organizations", "ListAccounts"): "organizations:ListAccounts",
+    ("sts", "AssumeRole"): "sts:AssumeRole",
+}
+# The role name in the shipped organisation policy: replace it with your `role_name`.
+EXAMPLE_ROLE_NAME = "EvidraAudit"
 
 
 def required_actions() -> list[str]:
@@ -65,6 +100,32 @@ def policy_document() -> dict[str, Any]:
     }
 
 
+def organization_policy_document() -> dict[str, Any]:
+    """The caller's extra policy for an organisation: `iam-policy-organization.json` must equal it."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EvidraListOrganizationAccounts",
+                "Effect": "Allow",
+                "Action": [ORGANIZATION_ACTIONS[("organizations", "ListAccounts")]],
+                "Resource": "*",
+            },
+            {
+                "Sid": "EvidraEnterMemberAccounts",
+                "Effect": "Allow",
+                "Action": [ORGANIZATION_ACTIONS[("sts", "AssumeRole")]],
+                "Resource": f"arn:aws:iam::*:role/{EXAMPLE_ROLE_NAME}",
+            },
+        ],
+    }
+
+
 def shipped_policy() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
+    return document
+
+
+def shipped_organization_policy() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(ORGANIZATION_POLICY_FILE.read_text(encoding="utf-8"))
     return document

@@ -1,5 +1,8 @@
 """S3: every bucket (listed once per account), and the account-wide public access block.
 
+Per bucket: default encryption, public access (block, policy, ACL), TLS-only policy,
+versioning and server access logging.
+
 Each bucket is read in its own region. A bucket whose own policy denies us is
 reported and stepped over, so one locked bucket does not hide the others.
 """
@@ -84,6 +87,8 @@ def _read_bucket(
     policy_status = get("GetBucketPolicyStatus", absent=("NoSuchBucketPolicy",)) if policy else None
     acl = get("GetBucketAcl")
     get("GetBucketTagging", absent=("NoSuchTagSet",))  # kept for people: tags name owners and data classes
+    versioning = get("GetBucketVersioning")
+    logging_ = get("GetBucketLogging")
 
     algorithm, kms_key = _default_encryption(encryption)
     flags = {flag: bucket_flag or account_flags[flag] for flag, bucket_flag in _flags(bucket_block).items()}
@@ -109,6 +114,9 @@ def _read_bucket(
             "public": public,
             "tls_only": policy_doc.denies_insecure_transport(document),
             "region": region,
+            # "Suspended" keeps old versions but makes no new ones: not versioning.
+            "versioning": versioning.get("Status") == "Enabled",
+            "access_logging": bool(logging_.get("LoggingEnabled")),
         },
         raw=raw,
         calls=calls,

@@ -26,9 +26,19 @@ FALLBACK_REGION = "us-east-1"
 class AwsSession:
     """A boto3 session plus a thread-safe cache of its clients."""
 
-    def __init__(self, settings: AwsSettings, boto_session: boto3.Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: AwsSettings,
+        boto_session: boto3.Session | None = None,
+        home_region: str | None = None,
+    ) -> None:
+        """`home_region`: where global services are called; by default the session's
+        region, else the first configured region, else us-east-1. An assumed-role
+        session for a member account passes its caller's, so every account's global
+        services are read in the same place."""
         self.settings = settings
         self.boto = boto_session or boto3.Session()
+        self._home_region = home_region
         self._config = Config(
             # `total_max_attempts` counts the first try, as the setting's name says;
             # botocore's own `max_attempts` key would count retries only (one more call).
@@ -49,6 +59,8 @@ class AwsSession:
     @property
     def home_region(self) -> str:
         """Where global services (IAM, S3's bucket list, STS) are called."""
+        if self._home_region:
+            return self._home_region
         if self.boto.region_name:
             return self.boto.region_name
         if self.settings.regions:

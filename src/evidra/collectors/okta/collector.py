@@ -1,0 +1,138 @@
+"""OktaCollector: one organisation, scope `okta:{org host}`, every reader concurrently.
+
+First a call that proves the credential (`/api/v1/users/me` for an API token, which
+also names the principal; one user for a service app). If it fails, the whole scope
+is one error for every type. Otherwise each reader (users, password policies,
+sign-on policies, API tokens, System Log, deprovisioning) runs as its own unit: a
+reader that fails becomes a ScopeError for its types, and the others still report.
+
+TLS: an SSL context built at collection time, with the system's trust plus
+SSL_CERT_FILE / SSL_CERT_DIR (OpenSSL's own variables) and REQUESTS_CA_BUNDLE, the
+variables evidra's contract names for a corporate TLS-inspection certificate.
+Verification is never turned off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+from evidra.collectors.base import ProgressCallback, announce
+
+# Importing the reader modules registers them, in this order.
+from evidra.collectors.okta import deprovisioning, policies, system_log, tokens, users  # noqa: F401
+from evidra.collectors.okta.api import OktaApi, OktaCallFailed
+from evidra.collectors.okta.context import PROVIDER, READERS, Context, Reader
+from evidra.collectors.okta.credentials import CredentialError, org_host, principal, sdk_config
+from evidra.collectors.okta.deprovisioning import TerminationsFileError
+from evidra.config.settings import OktaSettings
+from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
+from evidra.redact import redact_text
+
+log = logging.getLogger(__name__)
+_EXPECTED_FAILURES = (OktaCallFailed, TerminationsFileError)
+
+
+@dataclass
+class ReaderOutcome:
+    observations: list[Observation]
+    record: ScopeRecord
+    errors: list[ScopeError] = field(default_factory=list)
+
+
+class OktaCollector:
+    provider = PROVIDER
+
+    def __init__(self, settings: OktaSettings) -> None:
+        self.settings = settings
+        self.scope = f"{PROVIDER}:{org_host(settings)}"
+        self.api_stats: Any = None  # the last collection's request counts (benchmarks, progress)
+
+    def collect(self, progress: ProgressCallback | None = None) -> Collection:
+        return asyncio.run(self._collect(progress))
+
+    async def _collect(self, progress: ProgressCallback | None) -> Collection:
+        import aiohttp
+        from okta.client import Client
+
+        started = utcnow()
+        collection = Collection()
+        try:
+            client = Client(sdk_config(self.settings))
+        except (CredentialError, ValueError) as exc:
+            # The SDK's ValueError lists configuration problems (URL, missing fields), never values.
+            self._fail_all(collection, started, f"okta credentials: {exc}".strip())
+            return collection
+        connector = aiohttp.TCPConnector(ssl=tls_context(), limit=self.settings.max_concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            client.get_request_executor().set_session(session)
+            api = OktaApi(
+                client.get_request_executor(),
+                max_attempts=self.settings.max_attempts,
+                max_concurrency=self.settings.max_concurrency,
+            )
+            self.api_stats = api.stats
+            try:
+                who = await self._principal(api)
+            except OktaCallFailed as failure:
+                self._fail_all(collection, started, str(failure))
+                return collection
+            ctx = Context(api, self.settings, org_host(self.settings), self.scope, who, started)
+            announce(progress, len(READERS))
+            outcomes = await asyncio.gather(*(run_reader(r, ctx, progress) for r in READERS.values()))
+        for outcome in outcomes:
+            collection.observations.extend(outcome.observations)
+            collection.errors.extend(outcome.errors)
+            collection.scopes.append(outcome.record)
+        return collection
+
+    async def _principal(self, api: OktaApi) -> str:
+        described = principal(self.settings)
+        if not described.uses_token:
+            await api.get("listUsers", "/api/v1/users", {"limit": 1})
+            return described.description
+        me = await api.get("getCurrentUser", "/api/v1/users/me")
+        login = (me or {}).get("profile", {}).get("login") if isinstance(me, dict) else None
+        return f"okta user {login} ({described.description})" if login else described.description
+
+    def _fail_all(self, collection: Collection, started: Any, message: str) -> None:
+        message = redact_text(message)
+        every_type = tuple(sorted({t for r in READERS.values() for t in r.types}))
+        collection.errors.append(ScopeError(PROVIDER, self.scope, message, "okta", every_type))
+        collection.scopes.append(ScopeRecord(PROVIDER, self.scope, started, utcnow(), message))
+
+
+async def run_reader(reader: Reader, ctx: Context, progress: ProgressCallback | None) -> ReaderOutcome:
+    started = utcnow()
+    observations: list[Observation] = []
+    failure: str | None = None
+    try:
+        observations = await reader.read(ctx)
+    except _EXPECTED_FAILURES as exc:
+        failure = str(exc)
+    except Exception as exc:  # a bug of ours must not cost the other readers
+        log.exception("okta reader %s failed", reader.name)
+        failure = f"{reader.name} internal error: {type(exc).__name__}: {exc}"
+    errors = []
+    if failure is not None:
+        failure = redact_text(failure)
+        observations = []  # a partial population would look complete
+        errors.append(ScopeError(PROVIDER, ctx.scope, failure, reader.name, reader.types))
+    if progress is not None:
+        what = f"{ctx.scope} {reader.name}"
+        progress(f"{what}: {failure}" if failure else f"{what}: {len(observations)} resource(s)")
+    return ReaderOutcome(observations, ScopeRecord(PROVIDER, ctx.scope, started, utcnow(), failure), errors)
+
+
+def tls_context() -> ssl.SSLContext:
+    """The system's trust (with SSL_CERT_FILE / SSL_CERT_DIR, read now rather than when
+    aiohttp was imported), plus REQUESTS_CA_BUNDLE when set."""
+    context = ssl.create_default_context()
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    if bundle:
+        context.load_verify_locations(cafile=bundle)
+    return context

@@ -1,0 +1,102 @@
+"""What a reader needs: the API, the organisation, and the facts several readers share.
+
+Readers are small async functions, one per kind of resource, registered with
+`@reader(...)` like the AWS collector's resource managers. Each reads through
+`Context.api` and builds observations with `Context.observe`, the one place raw
+answers are redacted. Facts two readers need (who holds an admin role, the System
+Log's lifecycle events) are read once, on first use, and shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from evidra.collectors.okta.api import OktaApi
+from evidra.config.settings import OktaSettings
+from evidra.model import ApiCall, Observation
+from evidra.redact import redact
+
+PROVIDER = "okta"
+T = TypeVar("T")
+
+
+class _Once:
+    """An async value computed by the first reader that asks; later askers share it
+    (or share its failure)."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[Any] | None = None
+
+    async def get(self, compute: Callable[[], Awaitable[T]]) -> T:
+        if self._task is None:
+            self._task = asyncio.ensure_future(compute())
+        result: T = await asyncio.shield(self._task)
+        return result
+
+
+@dataclass
+class Context:
+    api: OktaApi
+    settings: OktaSettings
+    host: str
+    scope: str
+    principal: str
+    observed_at: datetime
+    _shared: dict[str, _Once] = field(default_factory=dict)
+
+    def org_id(self, kind: str, native_id: str) -> str:
+        """A resource id unique across organisations: `okta:acme.okta.com/users/00u1`."""
+        return f"{PROVIDER}:{self.host}/{kind}/{native_id}"
+
+    async def shared(self, name: str, compute: Callable[[], Awaitable[T]]) -> T:
+        return await self._shared.setdefault(name, _Once()).get(compute)
+
+    def observe(
+        self,
+        type_: str,
+        id_: str,
+        *,
+        name: str | None,
+        attributes: dict[str, Any],
+        raw: dict[str, Any],
+        calls: list[ApiCall],
+    ) -> Observation:
+        return Observation(
+            provider=PROVIDER,
+            scope=self.scope,
+            type=type_,
+            id=id_,
+            name=name,
+            attributes=attributes,
+            raw=redact(raw),
+            calls=calls,
+            principal=self.principal,
+            observed_at=self.observed_at,
+        )
+
+
+Read = Callable[[Context], Awaitable[list[Observation]]]
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str  # "okta.users", named in errors and progress
+    types: tuple[str, ...]  # the normalized types it emits
+    read: Read
+
+
+READERS: dict[str, Reader] = {}
+
+
+def reader(name: str, *, types: tuple[str, ...]) -> Callable[[Read], Read]:
+    def register(read: Read) -> Read:
+        if name in READERS:
+            raise ValueError(f"reader {name!r} registered twice")
+        READERS[name] = Reader(name, types, read)
+        return read
+
+    return register

@@ -1,0 +1,26 @@
+"""Helpers for the Okta collector's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidra.collectors.okta.collector import OktaCollector
+from evidra.config.settings import OktaSettings
+from evidra.model import Collection, Observation
+from tests.fakes.okta_server import FakeOkta
+
+TOKEN_ENV = "EVIDRA_TEST_OKTA_TOKEN"
+
+
+def settings(fake: FakeOkta, **overrides: Any) -> OktaSettings:
+    values: dict[str, Any] = {"org_url": fake.url, "token_env": TOKEN_ENV, "max_attempts": 2}
+    values.update(overrides)
+    return OktaSettings(**values)
+
+
+def collect(fake: FakeOkta, **overrides: Any) -> Collection:
+    return OktaCollector(settings(fake, **overrides)).collect()
+
+
+def by_name(collection: Collection, type_name: str) -> dict[str, Observation]:
+    return {str(o.name): o for o in collection.observations if o.type == type_name}

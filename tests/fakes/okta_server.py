@@ -1,0 +1,460 @@
+"""A local Okta API over HTTPS, for driving the real `okta` SDK in tests and benchmarks.
+
+It answers the read endpoints the collector uses with Okta-shaped JSON, paginates
+like Okta (separate `Link` headers, `rel="self"` then `rel="next"`, an opaque `after`
+cursor, `limit` honoured; the System Log offers a next page forever unless `until`
+bounds the query), sends X-Rate-Limit-Limit/Remaining/Reset on every answer and
+enforces the limit per endpoint with a 429, and checks `Authorization: SSWS <token>`
+(with or without the space, as the SDK's two code paths send it) or an OAuth access
+token it issued at `/oauth2/v1/token` for a client assertion signed with the
+registered key.
+
+Faults are injected per path pattern: `throttle` (429 with X-Rate-Limit-Reset),
+`error` (500), `unavailable` (503), `malformed` (a 200 with a broken JSON body),
+`delay` (answer late), each `times` times or for ever.
+
+    with FakeOkta(org, token="00abc...") as fake:
+        fake.url, fake.cert_file
+        fake.add_fault(r"^/api/v1/users/[^/]+/factors$", "error")
+
+Run as `python -m tests.fakes.okta_server --users 50000` it serves a synthetic org in
+its own process (the benchmark measures the collector, not the fake) and prints its
+URL, certificate file and token as one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from tests.fakes.tls_cert import write_self_signed
+
+FaultKind = Literal["throttle", "error", "unavailable", "malformed", "delay"]
+_STATUS_TERM = re.compile(r'status eq "([A-Z_]+)"')
+_EVENT_TERM = re.compile(r'eventType eq "([a-z_.]+)"')
+
+
+@dataclass
+class OktaOrg:
+    """The organisation's data, as Okta would answer it (see tests/fakes/okta_estate.py)."""
+
+    users: Sequence[dict[str, Any]]
+    me: str  # id of the user the API token belongs to
+    factors: Callable[[str], list[dict[str, Any]]] | dict[str, list[dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    user_roles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    group_roles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    memberships: dict[str, list[str]] = field(default_factory=dict)  # user id -> group ids
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    rules: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # policy id -> rules
+    api_tokens: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[dict[str, Any]] = field(default_factory=list)
+
+    def factors_of(self, user_id: str) -> list[dict[str, Any]]:
+        if callable(self.factors):
+            return self.factors(user_id)
+        return self.factors.get(user_id, [])
+
+    def user(self, key: str) -> dict[str, Any] | None:
+        """By id or login, as `/api/v1/users/{idOrLogin}` looks users up."""
+        for user in self.users:
+            if user["id"] == key or user["profile"].get("login", "").lower() == key.lower():
+                return user
+        return None
+
+
+@dataclass
+class Fault:
+    pattern: str  # regular expression over the request path
+    kind: FaultKind
+    times: int | None = None  # None: every matching request
+    delay: float = 0.0
+    hits: int = 0
+    reset_at: float = 0.0  # for throttle: the X-Rate-Limit-Reset it last announced
+
+    def take(self, path: str) -> bool:
+        if not re.search(self.pattern, path) or (self.times is not None and self.hits >= self.times):
+            return False
+        self.hits += 1
+        return True
+
+
+class FakeOkta:
+    def __init__(
+        self,
+        org: OktaOrg,
+        token: str,
+        *,
+        rate_limit: int = 10_000,
+        window_seconds: float = 60.0,
+        oauth_clients: dict[str, Any] | None = None,
+    ) -> None:
+        """`oauth_clients`: client id -> public key (PEM or cryptography key) of service apps."""
+        self.org = org
+        self.token = token
+        self.rate_limit = rate_limit
+        self.window_seconds = window_seconds
+        self.oauth_clients = oauth_clients or {}
+        self.access_tokens: set[str] = set()
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str]] = []  # (path, query) of every API request
+        self.request_times: list[float] = []  # when each of them arrived (epoch seconds)
+        self.authorizations: list[str] = []  # every Authorization header seen
+        self.throttled = 0  # 429s answered
+        self._buckets: dict[str, tuple[float, int]] = {}  # bucket -> (window start, used)
+        self._lock = threading.Lock()
+        self._folder = tempfile.TemporaryDirectory(prefix="evidra-okta-fake-")
+        self.cert_file, key_file = write_self_signed(Path(self._folder.name))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_file, key_file)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"https://{host!s}:{port}"
+
+    def add_fault(
+        self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
+    ) -> Fault:
+        fault = Fault(pattern, kind, times, delay)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def count(self, pattern: str) -> int:
+        return sum(1 for path, _ in self.requests if re.search(pattern, path))
+
+    def __enter__(self) -> FakeOkta:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._folder.cleanup()
+
+    # -- request handling (called from the handler's threads) --
+
+    def fault_for(self, path: str) -> Fault | None:
+        with self._lock:
+            return next((f for f in self.faults if f.take(path)), None)
+
+    def spend(self, bucket: str) -> tuple[int, int, bool]:
+        """(remaining, reset epoch, allowed) for one request in `bucket`'s window."""
+        with self._lock:
+            now = time.time()
+            start, used = self._buckets.get(bucket, (now, 0))
+            if now - start >= self.window_seconds:
+                start, used = now, 0
+            allowed = used < self.rate_limit
+            used += 1 if allowed else 0
+            self._buckets[bucket] = (start, used)
+            return max(self.rate_limit - used, 0), int(start + self.window_seconds) + 1, allowed
+
+    def authorized(self, header: str) -> bool:
+        self.authorizations.append(header)
+        if header.startswith("SSWS"):
+            return secrets.compare_digest(header[4:].strip(), self.token)
+        if header.startswith("Bearer "):
+            return header[7:] in self.access_tokens
+        return False
+
+    def issue_token(self, form: dict[str, list[str]]) -> dict[str, Any] | None:
+        import jwt  # PyJWT, installed with the okta SDK
+
+        assertion = (form.get("client_assertion") or [""])[0]
+        try:
+            claims = jwt.decode(assertion, options={"verify_signature": False})
+            key = self.oauth_clients[claims["sub"]]
+            jwt.decode(assertion, key, algorithms=["RS256"], audience=f"{self.url}/oauth2/v1/token")
+        except Exception:
+            return None
+        token = secrets.token_urlsafe(24)
+        self.access_tokens.add(token)
+        scope = (form.get("scope") or [""])[0]
+        return {"token_type": "Bearer", "expires_in": 3600, "access_token": token, "scope": scope}
+
+
+def _handler_for(fake: FakeOkta) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            if urlsplit(self.path).path != "/oauth2/v1/token":
+                self._json(404, _error("E0000022", "The endpoint does not support the provided HTTP method"))
+                return
+            answer = fake.issue_token(parse_qs(body))
+            if answer is None:
+                self._json(
+                    401, {"error": "invalid_client", "error_description": "The client assertion is invalid."}
+                )
+            else:
+                self._json(200, answer)
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            path, query = parts.path, parse_qs(parts.query)
+            with fake._lock:
+                fake.requests.append((path, parts.query))
+                fake.request_times.append(time.time())
+            if not fake.authorized(self.headers.get("Authorization", "")):
+                self._json(401, _error("E0000011", "Invalid token provided"))
+                return
+            fault = fake.fault_for(path)
+            if fault is not None and fault.kind == "delay":
+                time.sleep(fault.delay)
+                fault = None
+            remaining, reset, allowed = fake.spend(_bucket(path))
+            limits = {
+                "X-Rate-Limit-Limit": str(fake.rate_limit),
+                "X-Rate-Limit-Remaining": str(remaining),
+                "X-Rate-Limit-Reset": str(reset),
+            }
+            if fault is not None and fault.kind == "throttle":
+                fault.reset_at = int(time.time()) + 1
+                limits |= {"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(int(fault.reset_at))}
+                allowed = False
+            if not allowed:
+                with fake._lock:
+                    fake.throttled += 1
+                self._json(
+                    429, _error("E0000047", "API call exceeded rate limit due to too many requests."), limits
+                )
+                return
+            if fault is not None and fault.kind in ("error", "unavailable"):
+                status = 500 if fault.kind == "error" else 503
+                self._json(status, _error("E0000009", "Internal Server Error"), limits)
+                return
+            try:
+                status, body, links = route(fake, path, query)
+            except KeyError:
+                self._json(404, _error("E0000007", f"Not found: Resource not found: {path}"), limits)
+                return
+            if fault is not None and fault.kind == "malformed":
+                self._raw(200, b'[{"id": "00u1", "status": "ACT', limits, [])
+                return
+            self._json(status, body, limits, [self._link(path, query, links)])
+
+        def _link(self, path: str, query: dict[str, list[str]], next_params: dict[str, str] | None) -> str:
+            flat = {k: v[0] for k, v in query.items()}
+            return f'<{fake.url}{path}?{urlencode(flat)}>; rel="self"' + (
+                f'\n<{fake.url}{path}?{urlencode({**flat, **next_params})}>; rel="next"'
+                if next_params
+                else ""
+            )
+
+        def _json(
+            self,
+            status: int,
+            body: Any,
+            headers: dict[str, str] | None = None,
+            links: list[str] | None = None,
+        ) -> None:
+            self._raw(status, json.dumps(body).encode(), headers or {}, links or [])
+
+        def _raw(self, status: int, content: bytes, headers: dict[str, str], links: list[str]) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(content)))
+            self.send_header("Date", formatdate(usegmt=True))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            for group in links:
+                for link in group.split("\n"):
+                    if link:
+                        self.send_header("Link", link)  # one header per link, as Okta sends them
+            self.end_headers()
+            self.wfile.write(content)
+
+    return Handler
+
+
+def _error(code: str, summary: str) -> dict[str, Any]:
+    return {
+        "errorCode": code,
+        "errorSummary": summary,
+        "errorLink": code,
+        "errorId": "oae1",
+        "errorCauses": [],
+    }
+
+
+def _bucket(path: str) -> str:
+    """Okta limits per endpoint family: ids collapse into one bucket."""
+    return re.sub(r"/(00[a-zA-Z0-9]+|[a-z]{3}[A-Za-z0-9]{10,})(?=/|$)", "/{id}", path)
+
+
+def _page(
+    items: Sequence[Any], query: dict[str, list[str]], default_limit: int = 200
+) -> tuple[list[Any], dict[str, str] | None]:
+    """A page from the `after` cursor (an opaque offset here), and the next link's parameters."""
+    limit = int((query.get("limit") or [default_limit])[0])
+    start = int((query.get("after") or ["0"])[0], 36)
+    page = list(items[start : start + limit])
+    more = start + limit < len(items)
+    return page, ({"after": _cursor(start + limit)} if more else None)
+
+
+def _cursor(offset: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        offset, rest = divmod(offset, 36)
+        out = digits[rest] + out
+        if offset == 0:
+            return out
+
+
+def _users(fake: FakeOkta, query: dict[str, list[str]]) -> tuple[list[Any], dict[str, str] | None]:
+    """A page of users matching the status filter (without one, Okta leaves the
+    deprovisioned out), scanned from the cursor so a 50,000-user org serves a page
+    without building every user."""
+    expression = (query.get("filter") or query.get("search") or [""])[0]
+    statuses = set(_STATUS_TERM.findall(expression)) or {
+        "STAGED",
+        "PROVISIONED",
+        "ACTIVE",
+        "RECOVERY",
+        "PASSWORD_EXPIRED",
+        "LOCKED_OUT",
+        "SUSPENDED",
+    }
+    users = fake.org.users
+    limit = int((query.get("limit") or ["200"])[0])
+    position = int((query.get("after") or ["0"])[0], 36)
+    page: list[Any] = []
+    while position < len(users) and len(page) < limit:
+        user = users[position]
+        position += 1
+        if user["status"] in statuses:
+            page.append(user)
+    return page, ({"after": _cursor(position)} if position < len(users) else None)
+
+
+def _logs(fake: FakeOkta, query: dict[str, list[str]]) -> tuple[list[Any], dict[str, str] | None]:
+    types = set(_EVENT_TERM.findall((query.get("filter") or [""])[0]))
+    since = (query.get("since") or [""])[0]
+    until = (query.get("until") or [""])[0]
+    events = [
+        e
+        for e in fake.org.logs
+        if (not types or e["eventType"] in types)
+        and (not since or e["published"] >= since.replace("Z", ".000Z"))
+        and (not until or e["published"] < until.replace("Z", ".000Z"))
+    ]
+    events.sort(key=lambda e: e["published"])
+    page, more = _page(events, query, default_limit=100)
+    if more is None and not until:
+        # Without `until` the System Log is a poll: there is always a next page.
+        offset = int((query.get("after") or ["0"])[0], 36) + len(page)
+        more = {"after": _cursor(offset)}
+    return page, more
+
+
+def route(fake: FakeOkta, path: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str] | None]:
+    """(status, body, next-page parameters) for a GET; KeyError means 404."""
+    org = fake.org
+    segments = [unquote(s) for s in path.strip("/").split("/")]
+    if segments[:2] != ["api", "v1"]:
+        raise KeyError(path)
+    rest = segments[2:]
+    match rest:
+        case ["users"]:
+            page, more = _users(fake, query)
+            return 200, page, more
+        case ["users", "me"]:
+            return 200, _found(org.user(org.me)), None
+        case ["users", key]:
+            return 200, _found(org.user(key)), None
+        case ["users", user_id, "factors"]:
+            return 200, org.factors_of(user_id), None
+        case ["users", user_id, "roles"]:
+            return 200, org.user_roles.get(user_id, []), None
+        case ["users", user_id, "groups"]:
+            wanted = set(org.memberships.get(user_id, []))
+            return 200, [g for g in org.groups if g["id"] in wanted], None
+        case ["iam", "assignees", "users"]:
+            holders = sorted(org.user_roles)
+            page, more = _page(holders, query, default_limit=100)
+            body: dict[str, Any] = {
+                "value": [{"id": uid, "orn": f"orn:okta:directory:00o1:users:{uid}"} for uid in page],
+                "_links": {"self": {"href": f"{fake.url}{path}"}},
+            }
+            if more:
+                body["_links"]["next"] = {"href": f"{fake.url}{path}?{urlencode({**_flat(query), **more})}"}
+            return 200, body, None
+        case ["groups"]:
+            page, more = _page(org.groups, query)
+            return 200, page, more
+        case ["groups", group_id]:
+            return 200, _found(next((g for g in org.groups if g["id"] == group_id), None)), None
+        case ["groups", group_id, "roles"]:
+            return 200, org.group_roles.get(group_id, []), None
+        case ["policies"]:
+            kind = (query.get("type") or [""])[0]
+            if not kind:
+                return 400, _error("E0000001", "Api validation failed: type"), None
+            return 200, [p for p in org.policies if p["type"] == kind], None
+        case ["policies", policy_id, "rules"]:
+            return 200, org.rules[policy_id], None
+        case ["api-tokens"]:
+            page, more = _page(org.api_tokens, query, default_limit=20)
+            return 200, page, more
+        case ["logs"]:
+            page, more = _logs(fake, query)
+            return 200, page, more
+    raise KeyError(path)
+
+
+def _found(item: dict[str, Any] | None) -> dict[str, Any]:
+    if item is None:
+        raise KeyError("not found")
+    return item
+
+
+def _flat(query: dict[str, list[str]]) -> dict[str, str]:
+    return {k: v[0] for k, v in query.items()}
+
+
+def main() -> None:
+    from tests.fakes.okta_estate import synthetic_org
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--rate-limit", type=int, default=1_000_000)
+    args = parser.parse_args()
+    token = "00" + secrets.token_urlsafe(30)
+    with FakeOkta(synthetic_org(args.users), token, rate_limit=args.rate_limit) as fake:
+        print(json.dumps({"url": fake.url, "cert_file": str(fake.cert_file), "token": token}), flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
