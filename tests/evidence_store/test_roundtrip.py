@@ -135,9 +135,16 @@ def test_each_run_reads_back_only_its_own_records(
     store.record_run(first)
     store.record_run(second)
 
-    assert [r["status"] for r in store.results(first.id)] == ["pass", "fail", "pass", "error"]
-    assert [r["status"] for r in store.results(second.id)] == ["fail", "fail", "pass", "error"]
+    def statuses(run_id: str) -> dict[tuple[str, str], str]:
+        return {(r["control"], r["resource"]["id"]): r["status"] for r in store.results(run_id)}
+
+    bucket = ("bucket-encryption", first.results[0].resource.id)
+    assert sorted(statuses(first.id).values()) == ["error", "fail", "pass", "pass"]
+    assert statuses(second.id) == {**statuses(first.id), bucket: "fail"}
+    assert statuses(first.id)[bucket] == "pass"
     assert len(store.observations(second.id)) == 3
+    # A record is read back in the order it was first stored: unchanged ones first.
+    assert [r["status"] for r in store.results(second.id)] == ["fail", "pass", "error", "fail"]
 
 
 def test_an_empty_store_has_no_runs(store: EvidenceStore) -> None:
@@ -185,4 +192,4 @@ def test_opening_records_the_migration_once(store_url: str) -> None:
     for _ in range(2):
         with EvidenceStore.open(store_url) as store:
             events = store.events()
-    assert [(e["action"], e["detail"]) for e in events] == [("migrate", {"from": None, "to": "0001"})]
+    assert [(e["action"], e["detail"]) for e in events] == [("migrate", {"from": None, "to": "0003"})]

@@ -31,14 +31,24 @@ def _flip_a_snapshot_byte(connection: Connection, run_id: str) -> None:
     body = connection.execute(
         text("SELECT body FROM evidra_snapshots WHERE hash = :h"), {"h": key}
     ).scalar_one()
-    edited = bytes(body).replace(b"acme-logs", b"acme-lags", 1)
-    assert edited != bytes(body) and len(edited) == len(body)
-    connection.execute(text("UPDATE evidra_snapshots SET body = :b WHERE hash = :h"), {"b": edited, "h": key})
+    # One bit of one stored byte (the body is a compressed delta of the first state).
+    edited = bytearray(body)
+    edited[len(edited) // 2] ^= 0x01
+    connection.execute(
+        text("UPDATE evidra_snapshots SET body = :b WHERE hash = :h"), {"b": bytes(edited), "h": key}
+    )
 
 
 def _sql(statement: str) -> Tamper:
+    """A statement run with `:run` (the id), `:seq` (its seq) and `:zero` (a fake digest)."""
+
     def tamper(connection: Connection, run_id: str) -> None:
-        changed = connection.execute(text(statement), {"run": run_id, "zero": ZERO_DIGEST}).rowcount
+        seq = connection.execute(
+            text("SELECT seq FROM evidra_runs WHERE id = :run"), {"run": run_id}
+        ).scalar()
+        changed = connection.execute(
+            text(statement), {"run": run_id, "seq": seq, "zero": ZERO_DIGEST}
+        ).rowcount
         assert changed >= 1
 
     return tamper
@@ -47,7 +57,11 @@ def _sql(statement: str) -> Tamper:
 TAMPERING: dict[str, tuple[Tamper, str]] = {
     "snapshot byte": (_flip_a_snapshot_byte, "it cites no longer matches its hash (content altered)"),
     "result status": (
-        _sql("UPDATE evidra_results SET status = 'pass' WHERE run_id = :run AND status = 'fail'"),
+        # The bucket's failing verdict, held in this run only (see `recorded`).
+        _sql(
+            "UPDATE evidra_result_spans SET status = 'pass' "
+            "WHERE status = 'fail' AND first_seq = :seq AND last_seq = :seq"
+        ),
         "results changed since sealing",
     ),
     "run started_at": (
@@ -55,19 +69,23 @@ TAMPERING: dict[str, tuple[Tamper, str]] = {
         "run metadata changed since sealing",
     ),
     "deleted observation": (
-        _sql(
-            "DELETE FROM evidra_observations WHERE id = "
-            "(SELECT min(id) FROM evidra_observations WHERE run_id = :run)"
-        ),
+        _sql("DELETE FROM evidra_observation_spans WHERE first_seq = :seq AND last_seq = :seq"),
         "observations changed since sealing (3 sealed, 2 found)",
+    ),
+    "span cut short": (
+        _sql(
+            "UPDATE evidra_observation_spans SET last_seq = :seq - 1 "
+            "WHERE first_seq < :seq AND (last_seq IS NULL OR last_seq >= :seq)"
+        ),
+        "observations changed since sealing (3 sealed, 1 found)",
     ),
     "added result": (
         _sql(
-            "INSERT INTO evidra_results (run_id, control, requirement, tsc, status, provider, scope, "
-            "resource_type, resource_id, reason, evidence) "
-            "SELECT run_id, control, requirement, tsc, 'pass', provider, scope, resource_type, "
-            "'arn:aws:iam::1:user/mallory', reason, evidence FROM evidra_results "
-            "WHERE id = (SELECT min(id) FROM evidra_results WHERE run_id = :run)"
+            "INSERT INTO evidra_result_spans (resource, first_seq, last_seq, control, requirement, tsc, "
+            "status, reason, evidence) "
+            "SELECT resource, :seq, :seq, control, requirement, tsc, 'pass', reason, evidence "
+            "FROM evidra_result_spans "
+            "WHERE id = (SELECT min(span_id) FROM evidra_results WHERE run_id = :run)"
         ),
         "results changed since sealing (4 sealed, 5 found)",
     ),
@@ -112,13 +130,46 @@ def test_verify_names_the_tampered_run(
     assert reason in report.problem
 
 
+def test_an_edit_to_a_record_held_over_many_runs_names_the_first(
+    store: EvidenceStore, raw: Engine, recorded: Callable[[int], list[str]]
+) -> None:
+    """Bob's failing verdict is one span over every run: editing it changes each run's
+    logical records, and verify names the first of them."""
+    ids = recorded(3)
+    with raw.begin() as connection:
+        changed = connection.execute(
+            text("UPDATE evidra_result_spans SET status = 'pass' WHERE status = 'fail' AND first_seq = 1")
+        ).rowcount
+    assert changed == 1
+
+    report = store.verify()
+
+    assert (report.ok, report.run_id, report.seq) == (False, ids[0], 1)
+    assert report.problem == f"run {ids[0]} (seq 1): results changed since sealing"
+
+
+def test_a_span_stretched_past_the_last_run_is_caught(
+    store: EvidenceStore, raw: Engine, recorded: Callable[[int], list[str]]
+) -> None:
+    ids = recorded(2)
+    with raw.begin() as connection:
+        connection.execute(text("UPDATE evidra_observation_spans SET last_seq = 5 WHERE last_seq IS NULL"))
+
+    report = store.verify()
+
+    assert (report.ok, report.run_id) == (False, ids[1])
+    assert report.problem is not None and "record(s) claim runs after it" in report.problem
+
+
 def test_a_deleted_run_breaks_the_chain_at_the_next_one(
     store: EvidenceStore, raw: Engine, recorded: Callable[[int], list[str]]
 ) -> None:
     ids = recorded(3)
     with raw.begin() as connection:
-        for table in ("evidra_observations", "evidra_scope_records", "evidra_scope_errors", "evidra_results"):
+        for table in ("evidra_scope_records", "evidra_scope_errors"):
             connection.execute(text(f"DELETE FROM {table} WHERE run_id = :run"), {"run": ids[1]})  # noqa: S608
+        for table in ("evidra_observation_spans", "evidra_result_spans"):
+            connection.execute(text(f"DELETE FROM {table} WHERE first_seq = 2 AND last_seq = 2"))  # noqa: S608
         connection.execute(text("DELETE FROM evidra_runs WHERE id = :run"), {"run": ids[1]})
 
     report = store.verify()
@@ -136,8 +187,7 @@ def test_a_resealed_run_still_breaks_the_chain(
     target = ids[1]
     with raw.begin() as connection:
         connection.execute(
-            text("UPDATE evidra_results SET status = 'pass' WHERE run_id = :run AND status = 'fail'"),
-            {"run": target},
+            text("UPDATE evidra_result_spans SET status = 'pass' WHERE first_seq = 2 AND last_seq = 2")
         )
     _reseal(store, raw, target)
 
@@ -248,3 +298,19 @@ def test_verify_checks_a_shared_snapshot_once(
     report = store.verify()
     # parameters 1 + provenance 3 + users 2 + the bucket in its two states
     assert (report.ok, report.runs_checked, report.snapshots_checked) == (True, 4, 8)
+
+
+def test_a_closed_span_reopened_is_caught_at_the_run_that_did_not_see_it(
+    store: EvidenceStore, raw: Engine, recorded: Callable[[int], list[str]]
+) -> None:
+    ids = recorded(3)  # the unencrypted bucket: seen by run 2 only
+    with raw.begin() as connection:
+        changed = connection.execute(
+            text("UPDATE evidra_observation_spans SET last_seq = NULL WHERE first_seq = 2 AND last_seq = 2")
+        ).rowcount
+    assert changed == 1
+
+    report = store.verify()
+
+    assert (report.ok, report.run_id, report.seq) == (False, ids[2], 3)
+    assert report.problem == f"run {ids[2]} (seq 3): observations changed since sealing (3 sealed, 4 found)"

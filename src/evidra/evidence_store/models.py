@@ -1,22 +1,28 @@
 """The evidence store's tables (all prefixed `evidra_`).
 
-    runs            one row per sealed run: its metadata, record counts and seal
-    snapshots       content-addressed JSON bodies (resource state, provenance,
-                    parameters), stored once whatever the number of runs citing them
-    observations    which resource each run saw, pointing at its snapshot and provenance
-    scope_records   when each scope of a run was read, and whether it failed (a gap,
-                    never a deletion)
-    scope_errors    the collectors' ScopeErrors (scope, service, message, types)
-    results         the control verdicts of a run, citing their evidence snapshot
-    events          an append-only log of store actions (migrations, later retention)
+    runs               one row per sealed run: its metadata, record counts and seal
+    snapshots          content-addressed JSON bodies (resource state, provenance,
+                       parameters), stored once whatever the number of runs citing them,
+                       compressed, a new version as a delta of an older one (0003)
+    resources          each resource ever seen (provider, scope, type, native id), once
+    observation_spans  validity intervals: a resource seen with the same snapshot,
+                       provenance and name in every run from `first_seq` to `last_seq`
+                       (NULL while open: the record still holds in the newest run)
+    result_spans       the same for verdicts (control, status, reason, evidence ...)
+    scope_records      when each scope of a run was read, and whether it failed (a gap,
+                       never a deletion); one row per scope per run
+    scope_errors       the collectors' ScopeErrors (scope, service, message, types)
+    events             an append-only log of store actions (migrations, retention)
 
-Record tables reference their run and snapshots by foreign key, so the database
-itself refuses a result citing evidence that was never stored. Apart from `id` and
-`run_id`, a record table's columns are exactly the fields `integrity` seals
-(`SEALED_FIELDS`): the seal is recomputed from these columns and nothing else.
+A run's *logical* records (what it sealed) are the spans covering its seq plus its
+own scope rows; `spans.py` turns one into the other. The views `evidra_observations`
+and `evidra_results` (migration 0002) expand the spans back into one row per run for
+people reading the database with SQL. Record tables reference their run, resource
+and snapshots by foreign key, so the database itself refuses a result citing
+evidence that was never stored.
 
-Other modules must not depend on this layout beyond `store.py` and `verify.py`: a
-later change folds observations into validity intervals.
+Other modules must not depend on this layout beyond `store.py`, `spans.py`,
+`verify.py`, `pointintime.py` and `retention.py`.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -101,9 +108,11 @@ class RecordMixin:
 class SnapshotRow(Base):
     __tablename__ = "evidra_snapshots"
 
-    hash: Mapped[str] = mapped_column(String(HASH_LENGTH), primary_key=True)  # sha256 of body
-    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # canonical JSON
-    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    hash: Mapped[str] = mapped_column(String(HASH_LENGTH), primary_key=True)  # sha256 of canonical JSON
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # as `codec` says (snapshots.py)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)  # of the canonical JSON
+    codec: Mapped[str] = mapped_column(String(16), nullable=False, server_default="raw")
+    base: Mapped[str | None] = _snapshot_fk(nullable=True)  # a zlib-delta's preset dictionary
 
 
 class RunRow(Base):
@@ -127,17 +136,57 @@ class RunRow(Base):
     section_roots: Mapped[dict[str, str | None]] = mapped_column(JSON, nullable=False)
 
 
-class ObservationRow(RecordMixin, Base):
-    __tablename__ = "evidra_observations"
-    __table_args__ = (Index("ix_evidra_observations_type_resource_id", "type", "resource_id"),)
+class ResourceRow(Base):
+    __tablename__ = "evidra_resources"
+    __table_args__ = (
+        UniqueConstraint("provider", "scope", "type", "resource_id"),
+        Index("ix_evidra_resources_resource_id", "resource_id"),
+    )
 
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     provider: Mapped[str] = mapped_column(String, nullable=False)
     scope: Mapped[str] = mapped_column(String, nullable=False)
     type: Mapped[str] = mapped_column(String, nullable=False)
     resource_id: Mapped[str] = mapped_column(String, nullable=False)
+
+
+class SpanMixin:
+    """A record that holds, unchanged, in every run from `first_seq` to `last_seq`, or
+    to the newest run while `last_seq` is NULL (open). A span is closed once, by the
+    first run that does not see it: the only update the store makes outside retention
+    (DESIGN.md explains why that is safe). Unchanged runs therefore write no span."""
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    resource: Mapped[int] = mapped_column(RowId, ForeignKey("evidra_resources.id"), nullable=False)
+    first_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ObservationSpanRow(SpanMixin, Base):
+    __tablename__ = "evidra_observation_spans"
+    __table_args__ = (
+        Index("ix_evidra_observation_spans_last_seq", "last_seq"),
+        Index("ix_evidra_observation_spans_resource", "resource"),
+    )
+
     name: Mapped[str | None] = mapped_column(String, nullable=True)
     snapshot_hash: Mapped[str] = _snapshot_fk()
     provenance_hash: Mapped[str] = _snapshot_fk()
+
+
+class ResultSpanRow(SpanMixin, Base):
+    __tablename__ = "evidra_result_spans"
+    __table_args__ = (
+        Index("ix_evidra_result_spans_last_seq", "last_seq"),
+        Index("ix_evidra_result_spans_resource", "resource"),
+    )
+
+    control: Mapped[str] = mapped_column(String, nullable=False)
+    requirement: Mapped[str] = mapped_column(String, nullable=False)
+    tsc: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str] = mapped_column(String, nullable=False)
+    evidence: Mapped[str | None] = _snapshot_fk(nullable=True)  # null for scope errors
 
 
 class ScopeRecordRow(RecordMixin, Base):
@@ -158,21 +207,6 @@ class ScopeErrorRow(RecordMixin, Base):
     service: Mapped[str | None] = mapped_column(String, nullable=True)
     message: Mapped[str] = mapped_column(String, nullable=False)
     types: Mapped[list[str]] = mapped_column(JSON, nullable=False)
-
-
-class ResultRow(RecordMixin, Base):
-    __tablename__ = "evidra_results"
-
-    control: Mapped[str] = mapped_column(String, nullable=False, index=True)
-    requirement: Mapped[str] = mapped_column(String, nullable=False)
-    tsc: Mapped[list[str]] = mapped_column(JSON, nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
-    provider: Mapped[str] = mapped_column(String, nullable=False)
-    scope: Mapped[str] = mapped_column(String, nullable=False)
-    resource_type: Mapped[str] = mapped_column(String, nullable=False)
-    resource_id: Mapped[str] = mapped_column(String, nullable=False)
-    reason: Mapped[str] = mapped_column(String, nullable=False)
-    evidence: Mapped[str | None] = _snapshot_fk(nullable=True)  # null for scope errors
 
 
 class EventRow(Base):

@@ -1,6 +1,7 @@
-"""A run's records as table rows: built from the model on the way in, read back for
-verification. Both directions yield the same plain dicts (keyed by the sealed field
-names), so the seal computed before writing is the seal recomputed after reading.
+"""A run's records as plain dicts keyed by the sealed field names: built from the
+model on the way in, read back (from spans and per-run rows) for verification. Both
+directions yield the same dicts, so the seal computed before writing is the seal
+recomputed after reading.
 """
 
 from __future__ import annotations
@@ -14,24 +15,14 @@ from sqlalchemy.orm import Session
 
 from evidra.canonical import canonical_bytes
 from evidra.evidence_store.integrity import SEALED_FIELDS, leaf, snapshot_hash
-from evidra.evidence_store.models import (
-    ObservationRow,
-    RecordMixin,
-    ResultRow,
-    RunRow,
-    ScopeErrorRow,
-    ScopeRecordRow,
-    as_utc,
-)
+from evidra.evidence_store.models import RecordMixin, RunRow, ScopeErrorRow, ScopeRecordRow, as_utc
+from evidra.evidence_store.spans import SPAN_KINDS, load_run_records
 from evidra.model import Collection, Result, Status
 
-# Each kind of record and its table, in the order they are written.
-RECORD_TABLES: dict[str, type[RecordMixin]] = {
-    "observation": ObservationRow,
-    "scope": ScopeRecordRow,
-    "scope_error": ScopeErrorRow,
-    "result": ResultRow,
-}
+# The kinds of record kept one row per run (observations and results are spans).
+RUN_TABLES: dict[str, type[RecordMixin]] = {"scope": ScopeRecordRow, "scope_error": ScopeErrorRow}
+# Every kind of record, in the order they are written.
+RECORD_KINDS = ("observation", "scope", "scope_error", "result")
 # The run column sealing how many records of each kind the run holds.
 COUNT_COLUMNS = {
     "observation": "observation_count",
@@ -119,14 +110,19 @@ def plan_run(parameters: dict[str, Any], collection: Collection, results: Iterab
     return plan
 
 
-def load_records(session: Session, run_id: str) -> dict[str, list[Row]]:
-    """The stored records of one run, in the order they were written."""
-    records: dict[str, list[Row]] = {}
-    for kind, table in RECORD_TABLES.items():
-        columns = [getattr(table, name) for name in SEALED_FIELDS[kind]]
-        query = select(*columns).where(table.run_id == run_id).order_by(table.id)
-        records[kind] = [dict(row._mapping) for row in session.execute(query)]
-    return records
+def load_records(session: Session, run: RunRow) -> dict[str, list[Row]]:
+    """The logical records of one run: observations and results from the spans
+    covering its seq, scope records and errors from its own rows."""
+    records = {kind: load_run_records(session, kind, run.seq) for kind in SPAN_KINDS}
+    for kind, table in RUN_TABLES.items():
+        records[kind] = load_run_rows(session, kind, table, run.id)
+    return {kind: records[kind] for kind in RECORD_KINDS}
+
+
+def load_run_rows(session: Session, kind: str, table: type[RecordMixin], run_id: str) -> list[Row]:
+    columns = [getattr(table, name) for name in SEALED_FIELDS[kind]]
+    query = select(*columns).where(table.run_id == run_id).order_by(table.id)
+    return [dict(row._mapping) for row in session.connection().execute(query)]
 
 
 def run_metadata(run: RunRow) -> Row:

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Engine, func, insert, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from evidra.evidence_store import migrations
+from evidra.evidence_store import migrations, pointintime, retention, snapshots
 from evidra.evidence_store.database import (
     PG_LOCK_CHAIN,
     StoreError,
@@ -40,21 +38,40 @@ from evidra.evidence_store.database import (
 from evidra.evidence_store.integrity import chain_digest, leaf, run_root, section_roots, snapshot_hash
 from evidra.evidence_store.models import (
     EventRow,
-    ObservationRow,
-    ResultRow,
+    ObservationSpanRow,
+    ResourceRow,
+    ResultSpanRow,
     RunRow,
     ScopeErrorRow,
     ScopeRecordRow,
     SnapshotRow,
     as_utc,
 )
-from evidra.evidence_store.records import RECORD_TABLES, PlannedRun, Row, load_records, plan_run, run_metadata
-from evidra.evidence_store.verify import VerifyReport, run_problem, verify_store
+from evidra.evidence_store.pointintime import EstateState, ResourceKey, ResourceState
+from evidra.evidence_store.records import (
+    RECORD_KINDS,
+    RUN_TABLES,
+    PlannedRun,
+    Row,
+    load_run_rows,
+    plan_run,
+    run_metadata,
+)
+from evidra.evidence_store.spans import (
+    SPAN_KINDS,
+    SpanPlan,
+    load_run_records,
+    match_run_records,
+    write_run_records,
+)
+from evidra.evidence_store.verify import VerifyReport, verify_store, written_problem
 from evidra.model import Collection, Result
 
 __all__ = ["EvidenceStore", "RunRecord", "StoreError", "StoredRun", "VerifyReport", "WriteHook"]
 
 WriteHook = Callable[[str], None]
+# The fields of a record that cite a snapshot.
+SNAPSHOT_FIELDS = ("snapshot_hash", "provenance_hash", "evidence")
 
 
 @dataclass
@@ -191,40 +208,36 @@ class EvidenceStore:
         row.merkle_root = run_root(leaves)
         row.section_roots = section_roots(leaves)
         row.digest = chain_digest(row.previous_digest, row.merkle_root, row.id, row.seq)
+        # Match this run's observations and results against the spans the previous
+        # run left open: only records not seen then need new rows and new snapshots.
+        previous_seq = previous.seq if previous else None
+        matched = {
+            kind: match_run_records(session, kind, plan.records[kind], previous_seq) for kind in SPAN_KINDS
+        }
         # Snapshots, then the run, then its records: the order foreign keys need.
         # Nobody sees any of it before the commit.
-        self._insert_snapshots(session, plan.snapshots)
+        snapshots.insert(session, _needed(plan, matched.values()), _previous_versions(matched["observation"]))
         self._stage("snapshots")
         session.add(row)
         session.flush()
         self._stage("run")
-        for kind, table in RECORD_TABLES.items():
-            if plan.records[kind]:
+        for kind in RECORD_KINDS:
+            if kind in matched:
+                write_run_records(session, matched[kind], row.seq, previous_seq)
+            elif plan.records[kind]:
                 session.execute(
-                    insert(table), [{**record, "run_id": run.id} for record in plan.records[kind]]
+                    insert(RUN_TABLES[kind]), [{**record, "run_id": run.id} for record in plan.records[kind]]
                 )
             self._stage(kind)
 
         # Read the run back: its seal must describe what the database now holds.
-        problem = run_problem(session, row, previous)
+        problem = written_problem(session, row, previous, plan.records)
         if problem:
             raise StoreError(
                 f"run {run.id} was not stored: the database did not keep it as written ({problem})"
             )
         self._stage("checked")
         return StoredRun.from_row(row)
-
-    def _insert_snapshots(self, session: Session, snapshots: dict[str, bytes]) -> None:
-        """Insert each snapshot unless an earlier run (or a concurrent writer) stored the
-        same bytes already. Sorted, so that row locks are always taken in one order."""
-        if not snapshots:
-            return
-        dialect_insert = (
-            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
-        statement = dialect_insert(SnapshotRow).on_conflict_do_nothing(index_elements=["hash"])
-        rows = [{"hash": key, "body": body, "size": len(body)} for key, body in sorted(snapshots.items())]
-        session.execute(statement, rows)
 
     def _stage(self, name: str) -> None:
         if self.write_hook is not None:
@@ -250,7 +263,8 @@ class EvidenceStore:
             return StoredRun.from_row(row) if row else None
 
     def results(self, run_id: str) -> list[dict[str, Any]]:
-        """The run's results, each shaped like `Result.to_dict()`."""
+        """The run's results, each shaped like `Result.to_dict()`, in the order they were
+        first stored (a result unchanged since an earlier run comes before new ones)."""
         return [
             {
                 "control": row["control"],
@@ -294,16 +308,23 @@ class EvidenceStore:
         return [{**row, "types": list(row["types"])} for row in self._records(run_id, "scope_error")]
 
     def _records(self, run_id: str, kind: str) -> list[Row]:
+        """One kind of a run's logical records (none for an unknown run)."""
         with self._read() as session:
-            return load_records(session, run_id)[kind]
+            run = session.get(RunRow, run_id)
+            if run is None:
+                return []
+            if kind in SPAN_KINDS:
+                return load_run_records(session, kind, run.seq)
+            return load_run_rows(session, kind, RUN_TABLES[kind], run_id)
 
     def snapshot_body(self, key: str) -> bytes:
         """A snapshot's canonical JSON bytes, checked against its hash."""
         with self._read() as session:
-            body = session.scalar(select(SnapshotRow.body).where(SnapshotRow.hash == key))
-        if body is None:
+            found = snapshots.read(session, [key])
+        if key not in found:
             raise KeyError(key)
-        if snapshot_hash(body) != key:
+        body = found[key]
+        if body is None or snapshot_hash(body) != key:
             raise StoreError(f"snapshot {key} no longer matches its hash (content altered)")
         return body
 
@@ -312,24 +333,75 @@ class EvidenceStore:
         document: dict[str, Any] = json.loads(self.snapshot_body(key))
         return document
 
+    # -- retention -----------------------------------------------------------------
+
+    def prune(self, before: datetime, actor: str | None = None) -> dict[str, Any]:
+        """Delete the runs started before `before` (never the newest), their spans and
+        the snapshots nothing else cites, and record it as a `prune` event; returns the
+        event's detail (`runs_deleted` 0: nothing was old enough, nothing recorded)."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                lock_for_writing(session.connection(), PG_LOCK_CHAIN)
+                return retention.prune(session, before, actor)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"nothing was pruned: {redact_url_text(_short(exc), self._url)}") from exc
+
+    # -- point in time -------------------------------------------------------------
+
+    def state_at(self, at: datetime) -> EstateState:
+        """Every resource as of `at` (see `pointintime`): attributes, raw, verdicts."""
+        with self._read() as session:
+            return pointintime.state_at(session, at)
+
+    def resource_at(
+        self, key: str | ResourceKey, at: datetime, *, type: str | None = None, scope: str | None = None
+    ) -> ResourceState | None:
+        """One resource as of `at`, by native id (with `type`/`scope` when the id alone
+        is ambiguous) or by its (provider, scope, type, id) key; None if never seen."""
+        if not isinstance(key, str):
+            _, scope, type, key = key
+        with self._read() as session:
+            resource = pointintime.resolve(session, key, type, scope)
+            return pointintime.resource_at(session, resource, at) if resource else None
+
+    def diff(
+        self,
+        key: str | ResourceKey,
+        before: datetime,
+        after: datetime,
+        *,
+        type: str | None = None,
+        scope: str | None = None,
+    ) -> dict[str, Any] | None:
+        """What changed in one resource between two times (`pointintime.diff_states`)."""
+        old = self.resource_at(key, before, type=type, scope=scope)
+        new = self.resource_at(key, after, type=type, scope=scope)
+        if old is None or new is None:
+            return None
+        return {"before": old, "after": new, "changes": pointintime.diff_states(old, new)}
+
     def events(self) -> list[dict[str, Any]]:
         with self._read() as session:
             rows = session.scalars(select(EventRow).order_by(EventRow.id))
             return [{"at": row.at, "action": row.action, "detail": row.detail} for row in rows]
 
     def stats(self) -> dict[str, int]:
-        """Row counts, snapshot bytes, and the database's size on disk."""
+        """Row counts (`observations` and `results` count logical records, one per run;
+        `*_spans` the rows that hold them), snapshot bytes, and the size on disk."""
         counts: dict[str, Any] = {}
         with self._read() as session:
             for name, table in (
                 ("runs", RunRow),
                 ("snapshots", SnapshotRow),
-                ("observations", ObservationRow),
+                ("resources", ResourceRow),
+                ("observation_spans", ObservationSpanRow),
+                ("result_spans", ResultSpanRow),
                 ("scope_records", ScopeRecordRow),
                 ("scope_errors", ScopeErrorRow),
-                ("results", ResultRow),
             ):
                 counts[name] = session.scalar(select(func.count()).select_from(table))
+            counts["observations"] = session.scalar(select(func.sum(RunRow.observation_count)))
+            counts["results"] = session.scalar(select(func.sum(RunRow.result_count)))
             counts["snapshot_bytes"] = session.scalar(select(func.coalesce(func.sum(SnapshotRow.size), 0)))
             counts["database_bytes"] = self._database_bytes(session)
         return {name: int(value or 0) for name, value in counts.items()}
@@ -361,6 +433,26 @@ SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname LIKE 'evidra\\_%'
 """
+
+
+def _needed(plan: PlannedRun, matched: Iterable[SpanPlan]) -> dict[str, bytes]:
+    """The run's snapshots that new records cite (plus its parameters): those cited by
+    an extended span are stored already, which the foreign keys guarantee."""
+    wanted = {plan.parameters_hash}
+    for span_plan in matched:
+        for record in span_plan.fresh:
+            wanted.update(record[name] for name in SNAPSHOT_FIELDS if record.get(name))
+    return {key: body for key, body in plan.snapshots.items() if key in wanted}
+
+
+def _previous_versions(observations: SpanPlan) -> dict[str, str]:
+    """For each changed resource's new snapshot, the one it had: a delta's base."""
+    previous: dict[str, str] = {}
+    for row in observations.fresh:
+        old = observations.ended_records.get(observations.resource_key(row))
+        if old and old["snapshot_hash"] != row["snapshot_hash"]:
+            previous[row["snapshot_hash"]] = old["snapshot_hash"]
+    return previous
 
 
 def _short(exc: BaseException) -> str:

@@ -7,12 +7,15 @@ check with a sentence naming the run.
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evidra.evidence_store import snapshots
 from evidra.evidence_store.integrity import (
     KIND_NAMES,
     SEALED_FIELDS,
@@ -22,8 +25,17 @@ from evidra.evidence_store.integrity import (
     section_roots,
     snapshot_hash,
 )
-from evidra.evidence_store.models import RunRow, SnapshotRow
-from evidra.evidence_store.records import COUNT_COLUMNS, Row, load_records, run_metadata
+from evidra.evidence_store.models import EventRow, ResourceRow, RunRow
+from evidra.evidence_store.records import (
+    COUNT_COLUMNS,
+    RECORD_KINDS,
+    RUN_TABLES,
+    Row,
+    load_records,
+    load_run_rows,
+    run_metadata,
+)
+from evidra.evidence_store.spans import SPAN_KINDS, freeze
 
 _SNAPSHOT_BATCH = 500  # hashes per IN (...) query
 
@@ -32,7 +44,9 @@ _SNAPSHOT_BATCH = 500  # hashes per IN (...) query
 class VerifyReport:
     """`ok` when every run matched its seal and the chain is whole. Otherwise `problem`
     is a sentence naming the first run that does not match (`run_id`, `seq`), and
-    `runs_checked` counts the runs examined up to and including it."""
+    `runs_checked` counts the runs examined up to and including it. `anchored_at` is
+    the seq of the first kept run when older runs were pruned (its link to the pruned
+    past was checked against the digest the prune recorded)."""
 
     ok: bool
     runs_checked: int
@@ -40,38 +54,131 @@ class VerifyReport:
     problem: str | None = None
     run_id: str | None = None
     seq: int | None = None
+    anchored_at: int | None = None
+
+
+@dataclass
+class _Span:
+    last_seq: int | None  # None: open
+    record: Row
+    leaf: str
+
+
+class SpanWalker:
+    """Walks one kind of spans in seq order, so that each span is read and hashed once
+    however many runs it covers (a year of daily runs re-reads nothing)."""
+
+    def __init__(self, session: Session, kind: str) -> None:
+        spec = SPAN_KINDS[kind]
+        query = (
+            select(spec.table.id, spec.table.first_seq, spec.table.last_seq, *spec.columns())
+            .join(ResourceRow, ResourceRow.id == spec.table.resource)
+            .order_by(spec.table.first_seq, spec.table.id)
+        )
+        self.kind = kind
+        self._pending = deque(session.connection().execute(query))
+        self._active: dict[int, _Span] = {}
+        self._ends: list[tuple[int, int]] = []
+
+    def at(self, seq: int) -> tuple[list[_Span], list[Row]]:
+        """The spans covering `seq`, and the records that entered since the last call."""
+        entered: list[Row] = []
+        while self._pending and self._pending[0].first_seq <= seq:
+            span = self._pending.popleft()
+            if span.last_seq is not None and span.last_seq < seq:
+                continue  # covers no run that is still stored
+            record = {name: span._mapping[name] for name in SEALED_FIELDS[self.kind]}
+            self._active[span.id] = _Span(span.last_seq, record, leaf(self.kind, record))
+            if span.last_seq is not None:
+                heapq.heappush(self._ends, (span.last_seq, span.id))
+            entered.append(record)
+        while self._ends and self._ends[0][0] < seq:
+            del self._active[heapq.heappop(self._ends)[1]]
+        return list(self._active.values()), entered
+
+    def beyond(self, last_seq: int) -> int:
+        """How many spans claim runs after `last_seq` (call once walked there)."""
+        return len(self._pending) + sum(
+            1 for span in self._active.values() if span.last_seq is not None and span.last_seq > last_seq
+        )
+
+
+def _prune_anchors(session: Session) -> dict[int, str | None]:
+    """The seq of each first kept run after a prune, with the digest its predecessor had."""
+    anchors: dict[int, str | None] = {}
+    for detail in session.scalars(select(EventRow.detail).where(EventRow.action == "prune")):
+        kept = detail.get("first_kept") or {}
+        if isinstance(kept.get("seq"), int):
+            anchors[kept["seq"]] = kept.get("previous_digest")
+    return anchors
 
 
 def verify_store(session: Session) -> VerifyReport:
     runs = session.scalars(select(RunRow).order_by(RunRow.seq)).all()
+    walkers = [SpanWalker(session, kind) for kind in SPAN_KINDS]
+    anchors = _prune_anchors(session)
+    anchored_at = runs[0].seq if runs and runs[0].seq in anchors else None
     verified: set[str] = set()
     previous: RunRow | None = None
+
+    def failed(checked: int, run: RunRow, problem: str) -> VerifyReport:
+        return VerifyReport(
+            ok=False,
+            runs_checked=checked,
+            snapshots_checked=len(verified),
+            problem=f"run {run.id} (seq {run.seq}): {problem}",
+            run_id=run.id,
+            seq=run.seq,
+            anchored_at=anchored_at,
+        )
+
     for checked, run in enumerate(runs, start=1):
-        records = load_records(session, run.id)
+        records: dict[str, list[Row]] = {}
+        leaves: dict[str, list[str]] = {}
+        cited = {run.parameters_hash}
+        for walker in walkers:
+            spans, entered = walker.at(run.seq)
+            records[walker.kind] = [span.record for span in spans]
+            leaves[walker.kind] = [span.leaf for span in spans]
+            cited.update(_citations(entered))
+        for kind, table in RUN_TABLES.items():
+            records[kind] = load_run_rows(session, kind, table, run.id)
+            leaves[kind] = [leaf(kind, row) for row in records[kind]]
+        leaves["run"] = [leaf("run", run_metadata(run))]
+        anchor = anchors[run.seq] if previous is None and anchored_at else _NO_ANCHOR
         problem = (
-            chain_problem(run, previous)
-            or records_problem(run, records)
-            or snapshots_problem(session, cited_snapshots(run, records), verified)
+            chain_problem(run, previous, anchor)
+            or records_problem(run, records, leaves)
+            or snapshots_problem(session, cited, verified)
             or seal_problem(run)
         )
         if problem:
-            return VerifyReport(
-                ok=False,
-                runs_checked=checked,
-                snapshots_checked=len(verified),
-                problem=f"run {run.id} (seq {run.seq}): {problem}",
-                run_id=run.id,
-                seq=run.seq,
-            )
+            return failed(checked, run, problem)
         previous = run
-    return VerifyReport(ok=True, runs_checked=len(runs), snapshots_checked=len(verified))
+    if runs:
+        beyond = sum(walker.beyond(runs[-1].seq) for walker in walkers)
+        if beyond:
+            return failed(
+                len(runs), runs[-1], f"{beyond} record(s) claim runs after it, which do not exist (altered)"
+            )
+    return VerifyReport(
+        ok=True, runs_checked=len(runs), snapshots_checked=len(verified), anchored_at=anchored_at
+    )
 
 
-def chain_problem(run: RunRow, previous: RunRow | None) -> str | None:
-    expected_seq = previous.seq + 1 if previous else 1
+_NO_ANCHOR = "none"
+
+
+def chain_problem(run: RunRow, previous: RunRow | None, anchor: str | None = _NO_ANCHOR) -> str | None:
+    """`anchor`: for the first kept run after a prune, the digest its pruned
+    predecessor had (recorded by the prune)."""
+    if previous is None and anchor != _NO_ANCHOR:
+        expected_seq, expected = run.seq, anchor
+    else:
+        expected_seq = previous.seq + 1 if previous else 1
+        expected = previous.digest if previous else None
     if run.seq != expected_seq:
         return f"the run before it (seq {expected_seq}) is missing"
-    expected = previous.digest if previous else None
     if run.previous_digest != expected:
         return f"its link to the previous run is broken (recorded {run.previous_digest}, expected {expected})"
     return None
@@ -83,8 +190,10 @@ def record_leaves(run: RunRow, records: dict[str, list[Row]]) -> dict[str, list[
     return leaves
 
 
-def records_problem(run: RunRow, records: dict[str, list[Row]]) -> str | None:
-    leaves = record_leaves(run, records)
+def records_problem(
+    run: RunRow, records: dict[str, list[Row]], leaves: dict[str, list[str]] | None = None
+) -> str | None:
+    leaves = leaves or record_leaves(run, records)
     root = run_root(leaves)
     sections = section_roots(leaves)
     recorded = run.section_roots or {}
@@ -107,11 +216,11 @@ def _changed_since_sealing(kind: str, run: RunRow, records: dict[str, list[Row]]
     return text
 
 
-def cited_snapshots(run: RunRow, records: dict[str, list[Row]]) -> set[str]:
-    cited = {run.parameters_hash}
-    for row in records["observation"]:
-        cited.update((row["snapshot_hash"], row["provenance_hash"]))
-    cited.update(row["evidence"] for row in records["result"] if row["evidence"])
+def _citations(records: list[Row]) -> set[str]:
+    """The snapshots records cite (observations: state and provenance; results: evidence)."""
+    cited: set[str] = set()
+    for row in records:
+        cited.update(row[name] for name in ("snapshot_hash", "provenance_hash", "evidence") if row.get(name))
     return cited
 
 
@@ -119,12 +228,12 @@ def snapshots_problem(session: Session, cited: set[str], verified: set[str]) -> 
     """Check each cited snapshot not verified yet; add the good ones to `verified`."""
     pending = sorted(cited - verified)
     for batch in _batches(pending, _SNAPSHOT_BATCH):
-        query = select(SnapshotRow.hash, SnapshotRow.body).where(SnapshotRow.hash.in_(batch))
-        found = {row.hash: row.body for row in session.execute(query)}
+        found = snapshots.read(session, batch)
         for key in batch:
             if key not in found:
                 return f"snapshot {key} it cites is missing"
-            if snapshot_hash(found[key]) != key:
+            body = found[key]
+            if body is None or snapshot_hash(body) != key:
                 return f"snapshot {key} it cites no longer matches its hash (content altered)"
             verified.add(key)
     return None
@@ -141,7 +250,24 @@ def _batches(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def run_problem(session: Session, run: RunRow, previous: RunRow | None) -> str | None:
+def written_problem(
+    session: Session, run: RunRow, previous: RunRow | None, sealed: dict[str, list[Row]]
+) -> str | None:
+    """The run as the database now holds it, against the records its seal was computed
+    over (before commit). Comparing the records themselves is as strict as rehashing
+    them (equal records give equal leaves) and much cheaper on a large run."""
+    stored = load_records(session, run)
+    for kind in RECORD_KINDS:
+        if Counter(freeze(kind, row) for row in stored[kind]) != Counter(
+            freeze(kind, row) for row in sealed[kind]
+        ):
+            return f"{KIND_NAMES[kind]} read back differ from those sealed"
+    return chain_problem(run, previous) or seal_problem(run)
+
+
+def run_problem(
+    session: Session, run: RunRow, previous: RunRow | None, anchor: str | None = _NO_ANCHOR
+) -> str | None:
     """Everything `verify` checks for one run, except the snapshots' content."""
-    records = load_records(session, run.id)
-    return chain_problem(run, previous) or records_problem(run, records) or seal_problem(run)
+    records = load_records(session, run)
+    return chain_problem(run, previous, anchor) or records_problem(run, records) or seal_problem(run)

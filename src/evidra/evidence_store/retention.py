@@ -1,0 +1,99 @@
+"""Retention: deleting old evidence on request, and leaving a record that it was done.
+
+`prune(before)` deletes every run that started before `before` (always keeping the
+newest run, so that the chain has a head to grow from), trims the spans to the runs
+that remain, deletes snapshots no remaining record cites, and writes a `prune` event:
+who, when, what and how many, and the first kept run with the digest its pruned
+predecessor had. `verify` starts the chain at that run and accepts that digest as its
+link: the kept runs stay verifiable, and whoever deletes runs without this command
+still breaks the chain.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CompoundSelect, Result, delete, func, insert, select, union, update
+from sqlalchemy.orm import Session
+
+from evidra.evidence_store.models import (
+    EventRow,
+    ObservationSpanRow,
+    ResourceRow,
+    ResultSpanRow,
+    RunRow,
+    ScopeErrorRow,
+    ScopeRecordRow,
+    SnapshotRow,
+    as_utc,
+)
+from evidra.model import iso, utcnow
+
+
+def prune(session: Session, before: datetime, actor: str | None = None) -> dict[str, Any]:
+    """Runs in the caller's write transaction (the store holds the lock). Returns the
+    event's detail; nothing is written when no run is old enough."""
+    newest = session.scalars(select(RunRow).order_by(RunRow.seq.desc()).limit(1)).first()
+    doomed = list(
+        session.scalars(select(RunRow).where(RunRow.started_at < as_utc(before)).order_by(RunRow.seq))
+    )
+    doomed = [run for run in doomed if newest is None or run.seq != newest.seq]
+    if not doomed:
+        return {"runs_deleted": 0}
+    kept = session.scalars(
+        select(RunRow).where(RunRow.seq > doomed[-1].seq).order_by(RunRow.seq).limit(1)
+    ).one()
+    ids = [run.id for run in doomed]
+    detail: dict[str, Any] = {
+        "by": actor or _user(),
+        "before": iso(as_utc(before)),
+        "runs_deleted": len(doomed),
+        "deleted": {"first_seq": doomed[0].seq, "last_seq": doomed[-1].seq},
+        "first_kept": {"id": kept.id, "seq": kept.seq, "previous_digest": kept.previous_digest},
+    }
+    for name, table in (("observation_spans", ObservationSpanRow), ("result_spans", ResultSpanRow)):
+        gone = _count(session.execute(delete(table).where(table.last_seq < kept.seq)))  # NULL: open, kept
+        trimmed = _count(
+            session.execute(update(table).where(table.first_seq < kept.seq).values(first_seq=kept.seq))
+        )
+        detail[f"{name}_deleted"], detail[f"{name}_trimmed"] = gone, trimmed
+    for run_table in (ScopeRecordRow, ScopeErrorRow):
+        session.execute(delete(run_table).where(run_table.run_id.in_(ids)))
+    session.execute(delete(RunRow).where(RunRow.id.in_(ids)))
+    detail["snapshots_deleted"] = _delete_unreferenced_snapshots(session)
+    detail["resources_deleted"] = _delete_unreferenced_resources(session)
+    session.execute(insert(EventRow).values(at=utcnow(), action="prune", detail=detail))
+    return detail
+
+
+def _delete_unreferenced_snapshots(session: Session) -> int:
+    cited: CompoundSelect[tuple[str]] = union(
+        select(RunRow.parameters_hash),
+        select(ObservationSpanRow.snapshot_hash),
+        select(ObservationSpanRow.provenance_hash),
+        select(ResultSpanRow.evidence).where(ResultSpanRow.evidence.is_not(None)),
+        select(SnapshotRow.base).where(SnapshotRow.base.is_not(None)),  # a kept delta's base
+    )
+    before = session.scalar(select(func.count()).select_from(SnapshotRow)) or 0
+    session.execute(delete(SnapshotRow).where(SnapshotRow.hash.not_in(cited.scalar_subquery())))
+    after = session.scalar(select(func.count()).select_from(SnapshotRow)) or 0
+    return before - after
+
+
+def _delete_unreferenced_resources(session: Session) -> int:
+    cited = union(select(ObservationSpanRow.resource), select(ResultSpanRow.resource))
+    return _count(session.execute(delete(ResourceRow).where(ResourceRow.id.not_in(cited.scalar_subquery()))))
+
+
+def _count(result: Result[Any]) -> int:
+    """The rows a DELETE or UPDATE touched."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"

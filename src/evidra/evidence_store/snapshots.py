@@ -1,0 +1,125 @@
+"""Snapshot bodies on disk: compressed, a new version as a delta against an older one.
+
+A snapshot's hash is always the SHA-256 of its *canonical JSON*; how those bytes are
+kept is a storage matter (migration 0003), invisible to the seal:
+
+    raw         the canonical JSON itself (snapshots stored before 0003)
+    zlib        zlib-compressed
+    zlib-delta  zlib-compressed with the body of `base` as preset dictionary: a
+                resource whose new state differs from its last one by an attribute
+                costs tens of bytes, not the whole body again
+
+A delta's base is always a full body (`raw` or `zlib`), so reading one never takes
+more than two rows. A delta is only kept when it is less than half the full
+compressed body; otherwise the version is stored in full and becomes the base for
+the next ones. Readers check every body against its hash after decoding, so a stored
+byte altered (in a delta or in its base) is caught either way.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from evidra.evidence_store.models import SnapshotRow
+from evidra.evidence_store.spans import batches
+
+RAW, ZLIB, DELTA = "raw", "zlib", "zlib-delta"
+_LEVEL = 6
+
+
+def compress(body: bytes, base: bytes | None) -> tuple[str, bytes]:
+    full = zlib.compress(body, _LEVEL)
+    if base is None:
+        return ZLIB, full
+    compressor = zlib.compressobj(_LEVEL, zdict=base)
+    delta = compressor.compress(body) + compressor.flush()
+    return (DELTA, delta) if len(delta) * 2 < len(full) else (ZLIB, full)
+
+
+def decompress(codec: str, stored: bytes, base: bytes | None) -> bytes | None:
+    """The canonical JSON, or None when the stored bytes cannot be decoded (altered)."""
+    try:
+        if codec == RAW:
+            return stored
+        if codec == ZLIB:
+            return zlib.decompress(stored)
+        if codec == DELTA and base is not None:
+            decompressor = zlib.decompressobj(zdict=base)
+            return decompressor.decompress(stored) + decompressor.flush()
+    except zlib.error:
+        return None
+    return None
+
+
+def existing(session: Session, keys: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for batch in batches(sorted(keys)):
+        found.update(session.scalars(select(SnapshotRow.hash).where(SnapshotRow.hash.in_(batch))))
+    return found
+
+
+def read(session: Session, keys: Iterable[str]) -> dict[str, bytes | None]:
+    """Each stored snapshot's canonical JSON (None: cannot be decoded). Missing keys
+    are absent. The caller checks the bytes against the hash."""
+    rows = _rows(session, keys)
+    bases = {row[1] for row in rows.values() if row[0] == DELTA and row[1]}
+    base_rows = _rows(session, bases - rows.keys())
+    everything = {**base_rows, **rows}
+    full = {
+        key: decompress(codec, stored, None)
+        for key, (codec, _, stored) in everything.items()
+        if codec != DELTA
+    }
+    bodies: dict[str, bytes | None] = {}
+    for key, (codec, base, stored) in rows.items():
+        bodies[key] = (
+            decompress(codec, stored, full.get(base) if base else None) if codec == DELTA else full[key]
+        )
+    return bodies
+
+
+def _rows(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str | None, bytes]]:
+    rows: dict[str, tuple[str, str | None, bytes]] = {}
+    for batch in batches(sorted(keys)):
+        query = select(SnapshotRow.hash, SnapshotRow.codec, SnapshotRow.base, SnapshotRow.body).where(
+            SnapshotRow.hash.in_(batch)
+        )
+        for row in session.connection().execute(query):
+            rows[row.hash] = (row.codec, row.base, bytes(row.body))
+    return rows
+
+
+def insert(session: Session, bodies: Mapping[str, bytes], previous: Mapping[str, str]) -> None:
+    """Store the snapshots not stored yet. `previous` maps a new snapshot to the one
+    the same resource had before (the candidate base for a delta)."""
+    stored_already = existing(session, bodies)
+    new = {key: body for key, body in bodies.items() if key not in stored_already}
+    if not new:
+        return
+    candidates = {previous[key] for key in new if key in previous}
+    stored = _rows(session, candidates)
+    # A delta's base must be a full body: the candidate itself, or the base it has.
+    keyframe = {key: (row[1] if row[0] == DELTA else key) for key, row in stored.items()}
+    frames = read(session, {frame for frame in keyframe.values() if frame})
+    rows = []
+    for key, body in sorted(new.items()):  # sorted: row locks always in one order
+        base = keyframe.get(previous.get(key, ""))
+        base_body = frames.get(base) if base else None
+        codec, data = compress(body, base_body)
+        rows.append(
+            {
+                "hash": key,
+                "body": data,
+                "size": len(body),
+                "codec": codec,
+                "base": base if codec == DELTA else None,
+            }
+        )
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(dialect_insert(SnapshotRow).on_conflict_do_nothing(index_elements=["hash"]), rows)

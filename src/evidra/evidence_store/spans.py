@@ -1,0 +1,204 @@
+"""Validity intervals: how a run's observations and results are stored compactly.
+
+A run's *logical* observation and result records (the rows it seals, keyed by
+`integrity.SEALED_FIELDS`) are not stored one row per run. Each distinct record is a
+span: its resource (a row of `evidra_resources`), its other sealed fields, and the
+first and last seq of the consecutive runs that recorded it, the last being NULL while
+the span is open (the record still holds in the newest run). A run that sees a record
+exactly as the previous run did writes nothing for it; a record it no longer sees has
+its span closed (`last_seq` = the previous run); a new record starts an open span. The
+records of run `seq` are the spans with `first_seq <= seq <= coalesce(last_seq, seq)`,
+and the seal is computed over exactly those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from evidra.evidence_store.integrity import SEALED_FIELDS
+from evidra.evidence_store.models import ObservationSpanRow, ResourceRow, ResultSpanRow, SpanMixin
+
+Row = dict[str, Any]
+Key = tuple[Any, ...]
+_BATCH = 500  # ids per IN (...) list
+
+
+@dataclass(frozen=True)
+class SpanKind:
+    """One kind of spanned record: its table, the sealed names of its resource's
+    four identity fields, and its own sealed fields (the rest)."""
+
+    kind: str
+    table: type[SpanMixin]
+    resource_fields: tuple[str, str, str, str]
+    own_fields: tuple[str, ...]
+
+    def columns(self) -> list[ColumnElement[Any]]:
+        """The sealed fields as labelled columns of a span joined to its resource."""
+        identity = (ResourceRow.provider, ResourceRow.scope, ResourceRow.type, ResourceRow.resource_id)
+        labelled = [column.label(name) for column, name in zip(identity, self.resource_fields, strict=True)]
+        return labelled + [getattr(self.table, name).label(name) for name in self.own_fields]
+
+
+SPAN_KINDS: dict[str, SpanKind] = {
+    "observation": SpanKind(
+        "observation",
+        ObservationSpanRow,
+        ("provider", "scope", "type", "resource_id"),
+        ("name", "snapshot_hash", "provenance_hash"),
+    ),
+    "result": SpanKind(
+        "result",
+        ResultSpanRow,
+        ("provider", "scope", "resource_type", "resource_id"),
+        ("control", "requirement", "tsc", "status", "reason", "evidence"),
+    ),
+}
+assert all(set(k.resource_fields + k.own_fields) == set(SEALED_FIELDS[k.kind]) for k in SPAN_KINDS.values())
+
+
+_GETTERS = {kind: itemgetter(*fields) for kind, fields in SEALED_FIELDS.items()}
+_LIST_POSITIONS = {
+    kind: [i for i, name in enumerate(fields) if name in ("tsc", "types")]
+    for kind, fields in SEALED_FIELDS.items()
+}
+
+
+def freeze(kind: str, row: Mapping[str, Any] | RowMapping) -> Key:
+    """A record as a hashable value: two records are the same iff their keys are.
+    (On the hot path of every run: tens of thousands of calls.)"""
+    values: Key = _GETTERS[kind](row)
+    if _LIST_POSITIONS[kind]:
+        mutable = list(values)
+        for position in _LIST_POSITIONS[kind]:
+            mutable[position] = tuple(mutable[position])
+        values = tuple(mutable)
+    return values
+
+
+def batches(items: Sequence[Any], size: int = _BATCH) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def covering(table: type[SpanMixin], seq: int) -> ColumnElement[bool]:
+    return and_(table.first_seq <= seq, or_(table.last_seq.is_(None), table.last_seq >= seq))
+
+
+def load_run_records(session: Session, kind: str, seq: int) -> list[Row]:
+    """The logical records of run `seq`, ordered by when each was first stored."""
+    spec = SPAN_KINDS[kind]
+    query = (
+        select(*spec.columns())
+        .join(ResourceRow, ResourceRow.id == spec.table.resource)
+        .where(covering(spec.table, seq))
+        .order_by(spec.table.id)
+    )
+    return [dict(row._mapping) for row in session.connection().execute(query)]
+
+
+@dataclass
+class SpanPlan:
+    """How one kind of a run's records will be written, decided against the spans
+    the previous run left open: which it extends, which end, which records are new."""
+
+    kind: str
+    extended: int = 0
+    ended: list[int] = field(default_factory=list)
+    fresh: list[Row] = field(default_factory=list)
+    resources: dict[Key, int] = field(default_factory=dict)  # known resource ids
+    # The records of the spans that end, by resource: what a changed resource was.
+    ended_records: dict[Key, Row] = field(default_factory=dict)
+
+    def resource_key(self, row: Row) -> Key:
+        return tuple(row[name] for name in SPAN_KINDS[self.kind].resource_fields)
+
+
+def match_run_records(session: Session, kind: str, rows: list[Row], previous_seq: int | None) -> SpanPlan:
+    spec = SPAN_KINDS[kind]
+    table = spec.table
+    plan = SpanPlan(kind)
+    open_spans: dict[Key, list[int]] = {}
+    open_records: dict[int, Row] = {}
+    if previous_seq is not None:
+        query = (
+            select(table.id, table.resource, *spec.columns())
+            .join(ResourceRow, ResourceRow.id == table.resource)
+            .where(table.last_seq.is_(None))
+        )
+        for span in session.connection().execute(query):  # Core: no ORM overhead per row
+            record = span._mapping
+            open_spans.setdefault(freeze(kind, record), []).append(span.id)
+            open_records[span.id] = dict(record)
+            plan.resources[tuple(record[name] for name in spec.resource_fields)] = span.resource
+    for row in rows:
+        ids = open_spans.get(freeze(kind, row))
+        if ids:
+            ids.pop()
+            plan.extended += 1
+        else:
+            plan.fresh.append(row)
+    plan.ended = [span_id for ids in open_spans.values() for span_id in ids]
+    for span_id in plan.ended:
+        ended = open_records[span_id]
+        plan.ended_records[plan.resource_key(ended)] = ended
+    return plan
+
+
+def write_run_records(session: Session, plan: SpanPlan, seq: int, previous_seq: int | None) -> None:
+    """Close the open spans this run did not see (at `previous_seq`), and open spans for
+    its new records. The spans it saw again stay open: nothing is written for them."""
+    spec = SPAN_KINDS[plan.kind]
+    table = spec.table
+    for batch in batches(plan.ended):
+        session.execute(update(table).where(table.id.in_(batch)).values(last_seq=previous_seq))
+    if plan.fresh:
+        identity = _resource_ids(session, spec, plan.fresh, plan.resources)
+        session.execute(
+            insert(table),
+            [
+                {
+                    "resource": identity[tuple(row[name] for name in spec.resource_fields)],
+                    "first_seq": seq,
+                    "last_seq": None,
+                    **{name: row[name] for name in spec.own_fields},
+                }
+                for row in plan.fresh
+            ],
+        )
+
+
+def _resource_ids(
+    session: Session, spec: SpanKind, rows: Iterable[Row], known: dict[Key, int]
+) -> dict[Key, int]:
+    """The `evidra_resources` id of each row's resource, inserting those never seen."""
+    wanted = {tuple(row[name] for name in spec.resource_fields) for row in rows}
+    missing = sorted(wanted - known.keys())
+    found = dict(known)
+    found.update(_lookup(session, missing))
+    new = [key for key in missing if key not in found]
+    if new:
+        session.execute(
+            insert(ResourceRow),
+            [dict(zip(("provider", "scope", "type", "resource_id"), key, strict=True)) for key in new],
+        )
+        found.update(_lookup(session, new))
+    return found
+
+
+def _lookup(session: Session, keys: list[Key]) -> dict[Key, int]:
+    found: dict[Key, int] = {}
+    for batch in batches(sorted({key[3] for key in keys})):
+        query = select(
+            ResourceRow.id, ResourceRow.provider, ResourceRow.scope, ResourceRow.type, ResourceRow.resource_id
+        ).where(ResourceRow.resource_id.in_(batch))
+        for row in session.execute(query):
+            found[(row.provider, row.scope, row.type, row.resource_id)] = row.id
+    wanted = set(keys)
+    return {key: value for key, value in found.items() if key in wanted}
