@@ -16,7 +16,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from evidra.model import Collection
+from evidra.model import ApiCall, Collection, Observation
+from evidra.redact import redact
 
 ProgressCallback = Callable[[str], None]
 
@@ -28,6 +29,35 @@ def announce(progress: ProgressCallback | None, units: int) -> None:
     add_total = getattr(progress, "add_total", None)
     if add_total is not None:
         add_total(units)
+
+
+def observation(
+    provider: str,
+    scope: str,
+    principal: str,
+    observed_at: Any,
+    type_: str,
+    id_: str,
+    *,
+    name: str | None,
+    attributes: dict[str, Any],
+    raw: dict[str, Any],
+    calls: list[ApiCall],
+) -> Observation:
+    """The one way a collector makes an observation: its raw answers are redacted here,
+    whichever provider they came from, before anything can keep or print them."""
+    return Observation(
+        provider=provider,
+        scope=scope,
+        type=type_,
+        id=id_,
+        name=name,
+        attributes=attributes,
+        raw=redact(raw),
+        calls=calls,
+        principal=principal,
+        observed_at=observed_at,
+    )
 
 
 class Collector(Protocol):

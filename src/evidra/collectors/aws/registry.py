@@ -23,8 +23,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from evidra.collectors.aws.session import AwsSession
+from evidra.collectors.base import observation
 from evidra.model import ApiCall, Observation
-from evidra.redact import redact
 
 PROVIDER = "aws"
 _JSON_PROTOCOLS = frozenset({"json", "rest-json"})
@@ -138,19 +138,18 @@ class Context:
         raw: dict[str, Any],
         calls: list[ApiCall],
     ) -> Observation:
-        """An observation of this unit's scope. `raw` is redacted here, the one place
-        every raw answer passes through."""
-        return Observation(
-            provider=PROVIDER,
-            scope=self.scope,
-            type=type_,
-            id=id_,
+        """An observation of this unit's scope (raw answers redacted by `observation`)."""
+        return observation(
+            PROVIDER,
+            self.scope,
+            self.principal,
+            self.observed_at,
+            type_,
+            id_,
             name=name,
             attributes=attributes,
-            raw=redact(raw),
+            raw=raw,
             calls=calls,
-            principal=self.principal,
-            observed_at=self.observed_at,
         )
 
     def arn(self, service: str, resource: str, *, region: str = "", account: str | None = None) -> str:

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from evidra.collectors.base import observation
 from evidra.collectors.okta.api import OktaApi
 from evidra.config.settings import OktaSettings
 from evidra.model import ApiCall, Observation
-from evidra.redact import redact
 
 PROVIDER = "okta"
 T = TypeVar("T")
@@ -65,17 +65,17 @@ class Context:
         raw: dict[str, Any],
         calls: list[ApiCall],
     ) -> Observation:
-        return Observation(
-            provider=PROVIDER,
-            scope=self.scope,
-            type=type_,
-            id=id_,
+        return observation(
+            PROVIDER,
+            self.scope,
+            self.principal,
+            self.observed_at,
+            type_,
+            id_,
             name=name,
             attributes=attributes,
-            raw=redact(raw),
+            raw=raw,
             calls=calls,
-            principal=self.principal,
-            observed_at=self.observed_at,
         )
 
 
