@@ -28,12 +28,15 @@ class ProviderHealth:
     last_error: str | None = None
     running: bool = False
 
-    def healthy(self, now: datetime) -> bool:
-        return self.last_success is not None and now - self.last_success <= 2 * self.interval
+    def healthy(self, now: datetime, started: datetime) -> bool:
+        """Its last complete run is recent enough; before the first one, the daemon's
+        start counts instead, so a new daemon is healthy until its first run is overdue."""
+        since = self.last_success or started
+        return now - since <= 2 * self.interval
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime, started: datetime) -> dict[str, Any]:
         return {
-            "healthy": self.healthy(now),
+            "healthy": self.healthy(now, started),
             "last_success": iso(self.last_success),
             "last_attempt": iso(self.last_attempt),
             "last_error": self.last_error,
@@ -51,15 +54,8 @@ class Health:
     def report(self, now: datetime | None = None) -> tuple[bool, dict[str, Any]]:
         now = now or utcnow()
         with self._lock:
-            providers = {name: state.to_dict(now) for name, state in self.providers.items()}
+            providers = {name: state.to_dict(now, self.started) for name, state in self.providers.items()}
         healthy = bool(providers) and all(p["healthy"] for p in providers.values())
-        # Freshly started and not yet due: not a failure.
-        if not healthy and all(
-            p["last_success"] is None and now - self.started <= 2 * self.providers[n].interval
-            for n, p in providers.items()
-            if not p["healthy"]
-        ):
-            healthy = bool(providers)
         return healthy, {"status": "ok" if healthy else "unhealthy", "providers": providers}
 
     def update(self, provider: str, **changes: Any) -> None:

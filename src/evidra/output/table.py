@@ -32,7 +32,7 @@ def _control_table(control: Control, results: list[Result]) -> Panel:
     for result in results:
         table.add_row(
             Text(result.status.value, style=STYLE[result.status]),
-            result.resource.id if result.resource.id != result.resource.scope else result.resource.scope,
+            result.resource.id,
             result.reason,
         )
     summary = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
