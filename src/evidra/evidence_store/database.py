@@ -9,6 +9,8 @@ never interleave, and the run chain cannot fork.
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +109,7 @@ def _configure_sqlite(engine: Engine) -> None:
         try:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(cursor)
         finally:
             cursor.close()
 
@@ -115,6 +117,23 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
         connection.exec_driver_sql(_SQLITE_BEGIN[mode])
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switching a new file to WAL needs it alone for a moment, and SQLite may answer
+    "database is locked" at once, without its busy handler, while other processes
+    open the same new file: retry for as long as the busy timeout would have waited."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    delay = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
 
 
 def writer(engine: Engine) -> Engine:
