@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_okta.py --users 50000
 
-Starts the fake Okta (tests/fakes/okta_server.py) serving a synthetic organisation of
+Starts the fake Okta (src/evidra/emulators/okta_server.py) serving a synthetic organisation of
 the given size in a separate process, so that its memory is not counted, and collects
 it once with the real `okta` SDK over HTTPS. Prints wall time, API requests (by
 operation), peak Python heap (tracemalloc) and the process's peak resident size, and
@@ -32,7 +32,7 @@ TOKEN_ENV = "EVIDRA_BENCH_OKTA_TOKEN"  # noqa: S105 - a variable name
 
 def start_fake(users: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.okta_server", "--users", str(users)],
+        [sys.executable, "-m", "evidra.emulators.okta_server", "--users", str(users)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -1,4 +1,4 @@
-"""A local Okta (tests/fakes/okta_server.py) the real `okta` SDK talks to over HTTPS.
+"""A local Okta (src/evidra/emulators/okta_server.py) the real `okta` SDK talks to over HTTPS.
 
 Each test gets its own fake (starting one costs milliseconds), trusted the way a user
 behind TLS inspection trusts their proxy: through SSL_CERT_FILE.
@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from evidra.emulators.okta_estate import API_TOKEN, demo_org
+from evidra.emulators.okta_server import FakeOkta
 from tests.collectors.okta.okta_support import TOKEN_ENV
-from tests.fakes.okta_estate import API_TOKEN, demo_org
-from tests.fakes.okta_server import FakeOkta
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 
 from evidra.collectors.okta.collector import OktaCollector
 from evidra.config.settings import OktaSettings
+from evidra.emulators.okta_server import FakeOkta
 from evidra.model import Collection, Observation
-from tests.fakes.okta_server import FakeOkta
 
 TOKEN_ENV = "EVIDRA_TEST_OKTA_TOKEN"
 

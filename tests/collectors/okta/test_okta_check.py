@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from evidra.emulators.okta_estate import API_TOKEN, terminations_csv
+from evidra.emulators.okta_server import FakeOkta
 from tests.collectors.okta.test_okta_credentials import evidra, write_config
-from tests.fakes.okta_estate import API_TOKEN, terminations_csv
-from tests.fakes.okta_server import FakeOkta
 
 
 def verdicts(document: dict) -> dict[tuple[str, str], str]:

@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from evidra.collectors.okta.collector import OktaCollector
+from evidra.emulators.okta_estate import API_TOKEN, demo_org
+from evidra.emulators.okta_server import FakeOkta
 from evidra.resource_types import RESOURCE_TYPES
 from tests.collectors.okta.okta_support import TOKEN_ENV, by_name, collect, settings
-from tests.fakes.okta_estate import API_TOKEN, demo_org
-from tests.fakes.okta_server import FakeOkta
 
 OKTA_TYPES = {
     "identity.user",

@@ -6,8 +6,8 @@ import pytest
 
 from evidra.collectors.okta.api import next_link
 from evidra.collectors.okta.collector import OktaCollector
+from evidra.emulators.okta_server import FakeOkta
 from tests.collectors.okta.okta_support import by_name, collect, settings
-from tests.fakes.okta_server import FakeOkta
 
 
 def test_users_span_pages_and_limit_is_honoured(okta: FakeOkta) -> None:

@@ -1,5 +1,5 @@
 """Every normalized attribute the Okta collector emits, read by the real `okta` SDK
-from the fake's demo organisation (tests/fakes/okta_estate.py)."""
+from the fake's demo organisation (src/evidra/emulators/okta_estate.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from evidra.emulators.okta_estate import terminations_csv
+from evidra.emulators.okta_server import FakeOkta
 from evidra.model import Collection
 from evidra.resource_types import RESOURCE_TYPES
 from tests.collectors.okta.okta_support import by_name, collect
-from tests.fakes.okta_estate import terminations_csv
-from tests.fakes.okta_server import FakeOkta
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ Faults are injected per path pattern: `throttle` (429 with X-Rate-Limit-Reset),
         fake.url, fake.cert_file
         fake.add_fault(r"^/api/v1/users/[^/]+/factors$", "error")
 
-Run as `python -m tests.fakes.okta_server --users 50000` it serves a synthetic org in
+Run as `python -m evidra.emulators.okta_server --users 50000` it serves a synthetic org in
 its own process (the benchmark measures the collector, not the fake) and prints its
 URL, certificate file and token as one JSON line.
 """
@@ -28,28 +28,24 @@ import argparse
 import json
 import re
 import secrets
-import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any, Literal
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from tests.fakes.tls_cert import write_self_signed
+from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
 
-FaultKind = Literal["throttle", "error", "unavailable", "malformed", "delay"]
 _STATUS_TERM = re.compile(r'status eq "([A-Z_]+)"')
 _EVENT_TERM = re.compile(r'eventType eq "([a-z_.]+)"')
 
 
 @dataclass
 class OktaOrg:
-    """The organisation's data, as Okta would answer it (see tests/fakes/okta_estate.py)."""
+    """The organisation's data, as Okta would answer it (see src/evidra/emulators/okta_estate.py)."""
 
     users: Sequence[dict[str, Any]]
     me: str  # id of the user the API token belongs to
@@ -78,22 +74,6 @@ class OktaOrg:
         return None
 
 
-@dataclass
-class Fault:
-    pattern: str  # regular expression over the request path
-    kind: FaultKind
-    times: int | None = None  # None: every matching request
-    delay: float = 0.0
-    hits: int = 0
-    reset_at: float = 0.0  # for throttle: the X-Rate-Limit-Reset it last announced
-
-    def take(self, path: str) -> bool:
-        if not re.search(self.pattern, path) or (self.times is not None and self.hits >= self.times):
-            return False
-        self.hits += 1
-        return True
-
-
 class FakeOkta:
     def __init__(
         self,
@@ -111,52 +91,39 @@ class FakeOkta:
         self.window_seconds = window_seconds
         self.oauth_clients = oauth_clients or {}
         self.access_tokens: set[str] = set()
-        self.faults: list[Fault] = []
+        self.faults = Faults()
         self.requests: list[tuple[str, str]] = []  # (path, query) of every API request
         self.request_times: list[float] = []  # when each of them arrived (epoch seconds)
         self.authorizations: list[str] = []  # every Authorization header seen
         self.throttled = 0  # 429s answered
         self._buckets: dict[str, tuple[float, int]] = {}  # bucket -> (window start, used)
         self._lock = threading.Lock()
-        self._folder = tempfile.TemporaryDirectory(prefix="evidra-okta-fake-")
-        self.cert_file, key_file = write_self_signed(Path(self._folder.name))
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert_file, key_file)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._https = LoopbackHttps(_handler_for(self), prefix="evidra-okta-fake-")
+        self.cert_file = self._https.cert_file
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"https://{host!s}:{port}"
+        return self._https.url
 
     def add_fault(
         self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
     ) -> Fault:
-        fault = Fault(pattern, kind, times, delay)
-        with self._lock:
-            self.faults.append(fault)
-        return fault
+        return self.faults.add(pattern, kind, times=times, delay=delay)
 
     def count(self, pattern: str) -> int:
         return sum(1 for path, _ in self.requests if re.search(pattern, path))
 
     def __enter__(self) -> FakeOkta:
-        self._thread.start()
+        self._https.start()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._folder.cleanup()
+        self._https.stop()
 
     # -- request handling (called from the handler's threads) --
 
     def fault_for(self, path: str) -> Fault | None:
-        with self._lock:
-            return next((f for f in self.faults if f.take(path)), None)
+        return self.faults.take(path)
 
     def spend(self, bucket: str) -> tuple[int, int, bool]:
         """(remaining, reset epoch, allowed) for one request in `bucket`'s window."""
@@ -311,7 +278,7 @@ def _page(
     items: Sequence[Any], query: dict[str, list[str]], default_limit: int = 200
 ) -> tuple[list[Any], dict[str, str] | None]:
     """A page from the `after` cursor (an opaque offset here), and the next link's parameters."""
-    limit = int((query.get("limit") or [default_limit])[0])
+    limit = int((query.get("limit") or [str(default_limit)])[0])
     start = int((query.get("after") or ["0"])[0], 36)
     page = list(items[start : start + limit])
     more = start + limit < len(items)
@@ -440,7 +407,7 @@ def _flat(query: dict[str, list[str]]) -> dict[str, str]:
 
 
 def main() -> None:
-    from tests.fakes.okta_estate import synthetic_org
+    from evidra.emulators.okta_estate import synthetic_org
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50_000)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
-from tests.fakes.okta_server import OktaOrg
+from evidra.emulators.okta_server import OktaOrg
 
 ORG = "https://acme.okta.com"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -445,10 +445,10 @@ class SyntheticUsers(Sequence[dict[str, Any]]):
     """`count` users built on demand from their index (the fake holds none of them)."""
 
     def __init__(self, count: int) -> None:
-        self.count = count
+        self.size = count
 
     def __len__(self) -> int:
-        return self.count
+        return self.size
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -456,8 +456,8 @@ class SyntheticUsers(Sequence[dict[str, Any]]):
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self.count))]
-        if not 0 <= index < self.count:
+            return [self[i] for i in range(*index.indices(self.size))]
+        if not 0 <= index < self.size:
             raise IndexError(index)
         status = "SUSPENDED" if index % 97 == 0 else "ACTIVE"
         return user(synthetic_id(index), f"user{index}@big.example", status, last_login_days=index % 120)

@@ -1,0 +1,89 @@
+"""What every HTTPS fake shares: a loopback TLS server with its own certificate, and
+faults injected per request path.
+
+A fake owns a `LoopbackHttps` (start/stop, `url`, `cert_file` for SSL_CERT_FILE or
+REQUESTS_CA_BUNDLE) and a `Faults` list its handler consults before answering.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import tempfile
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Literal
+
+from evidra.emulators.tls import write_self_signed
+
+# throttle: 429 with the provider's rate-limit headers; error: 500; unavailable: 503;
+# malformed: a 200 whose JSON body is cut short; delay: answer late.
+FaultKind = Literal["throttle", "error", "unavailable", "malformed", "delay"]
+
+
+@dataclass
+class Fault:
+    pattern: str  # regular expression over the request path
+    kind: FaultKind
+    times: int | None = None  # None: every matching request
+    delay: float = 0.0
+    hits: int = 0
+    reset_at: float = 0.0  # for throttle: when the fake said the limit resets (epoch seconds)
+
+    def take(self, path: str) -> bool:
+        if not re.search(self.pattern, path) or (self.times is not None and self.hits >= self.times):
+            return False
+        self.hits += 1
+        return True
+
+
+class Faults:
+    """Thread-safe list of injected faults; the first matching one with hits left wins."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0) -> Fault:
+        fault = Fault(pattern, kind, times, delay)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, path: str) -> Fault | None:
+        with self._lock:
+            return next((f for f in self._faults if f.take(path)), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+
+class LoopbackHttps:
+    """A threading HTTPS server on 127.0.0.1 (a free port) with a fresh self-signed
+    certificate; `handler` is the fake's request handler class."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], prefix: str = "evidra-fake-") -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix=prefix)
+        self.cert_file, key_file = write_self_signed(Path(self._folder.name))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_file, key_file)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"https://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._folder.cleanup()
