@@ -1,63 +1,58 @@
-"""Runs the demo: emulator up, estate seeded, one stored run, emulator down."""
+"""Runs the demo: every demo provider's emulator up and seeded, one stored run, all down.
+
+Each provider the demo shows is one module in `evidra.demo` exposing `started()`: a
+context manager that starts its emulator, seeds its estate, points the provider's SDK
+at it (environment variables it sets and restores) and yields the provider's settings.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 from evidra.collectors.base import ProgressCallback
 from evidra.config.loader import LoadedConfig
-from evidra.config.settings import AwsSettings, Providers, Settings
+from evidra.config.settings import Providers, Settings
 from evidra.controls.catalog import select
 from evidra.controls.requirements import default_parameters
 from evidra.runner import RunOutcome, run, store
 
-DEMO_REGIONS = ("us-east-1", "eu-west-1")
-# The emulator accepts any key; these never reach a real AWS endpoint.
-_DEMO_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
+# provider name -> module with `started()`; the order is the order they are shown in.
+DEMO_PROVIDERS: dict[str, str] = {
+    "aws": "evidra.demo.aws",
 }
-_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
 
 
 @contextmanager
-def _pointed_at(endpoint: str) -> Iterator[None]:
-    """Point boto3 at the emulator for the demo's duration, then restore the environment."""
+def environment(values: dict[str, str], cleared: tuple[str, ...] = ()) -> Iterator[None]:
+    """Set `values` and unset `cleared` for the demo's duration, then restore the environment."""
     saved = dict(os.environ)
     try:
-        for name in _CLEARED:
+        for name in cleared:
             os.environ.pop(name, None)
-        os.environ.update(_DEMO_ENV)
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        os.environ.update(values)
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
 
 
-def demo_config(database: Path) -> LoadedConfig:
-    settings = Settings(
-        database=f"sqlite:///{database}",
-        providers=Providers(aws=AwsSettings(regions=list(DEMO_REGIONS))),
-    )
+def demo_config(database: Path, providers: dict[str, Any]) -> LoadedConfig:
+    settings = Settings(database=f"sqlite:///{database}", providers=Providers(**providers))
     return LoadedConfig(settings, None, default_parameters())
 
 
 def run_demo(database: Path, progress: ProgressCallback | None = None) -> RunOutcome:
-    from evidra.demo.emulator import start_moto
-    from evidra.demo.estate import seed_estate
-
-    server, endpoint = start_moto()
-    try:
-        with _pointed_at(endpoint):
-            seed_estate(endpoint, regions=DEMO_REGIONS)
-            config = demo_config(database)
-            outcome = run(config, select(None), ["aws"], progress)
-        store(outcome, config.settings.database)
-        return outcome
-    finally:
-        server.stop()
+    with ExitStack() as stack:
+        providers = {
+            name: stack.enter_context(importlib.import_module(module).started())
+            for name, module in DEMO_PROVIDERS.items()
+        }
+        config = demo_config(database, providers)
+        outcome = run(config, select(None), list(providers), progress)
+    store(outcome, config.settings.database)
+    return outcome
