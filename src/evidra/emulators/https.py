@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 import ssl
-import tempfile
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Literal
 
-from evidra.emulators.tls import write_self_signed
+from evidra.emulators.tls import shared_pair
 
 # throttle: 429 with the provider's rate-limit headers; error: 500; unavailable: 503;
 # malformed: a 200 whose JSON body is cut short; delay: answer late.
@@ -62,12 +60,12 @@ class Faults:
 
 
 class LoopbackHttps:
-    """A threading HTTPS server on 127.0.0.1 (a free port) with a fresh self-signed
-    certificate; `handler` is the fake's request handler class."""
+    """A threading HTTPS server on 127.0.0.1 (a free port); `handler` is the fake's
+    request handler class. Every fake in a process shares one self-signed certificate
+    (`cert_file`), so one trust file covers them all."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], prefix: str = "evidra-fake-") -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix=prefix)
-        self.cert_file, key_file = write_self_signed(Path(self._folder.name))
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.cert_file, key_file = shared_pair()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert_file, key_file)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -86,4 +84,3 @@ class LoopbackHttps:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self._folder.cleanup()

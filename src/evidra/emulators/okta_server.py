@@ -98,7 +98,7 @@ class FakeOkta:
         self.throttled = 0  # 429s answered
         self._buckets: dict[str, tuple[float, int]] = {}  # bucket -> (window start, used)
         self._lock = threading.Lock()
-        self._https = LoopbackHttps(_handler_for(self), prefix="evidra-okta-fake-")
+        self._https = LoopbackHttps(_handler_for(self))
         self.cert_file = self._https.cert_file
 
     @property

@@ -7,8 +7,12 @@ extensions strict verifiers (Python 3.13's VERIFY_X509_STRICT) ask for.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import ipaddress
+import shutil
+import tempfile
+import threading
 from pathlib import Path
 
 from cryptography import x509
@@ -65,3 +69,20 @@ def write_self_signed(folder: Path, host: str = "127.0.0.1") -> tuple[Path, Path
         )
     )
     return cert_file, key_file
+
+
+_shared: tuple[Path, Path] | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pair() -> tuple[Path, Path]:
+    """One certificate for every fake in this process, so one SSL_CERT_FILE /
+    REQUESTS_CA_BUNDLE trusts them all (the demo runs Okta, Azure and GCP fakes at once,
+    and those variables hold one file). Removed when the process exits."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            folder = Path(tempfile.mkdtemp(prefix="evidra-fake-tls-"))
+            atexit.register(shutil.rmtree, folder, True)
+            _shared = write_self_signed(folder)
+        return _shared
