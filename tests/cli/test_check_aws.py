@@ -172,12 +172,3 @@ def test_unreadable_scope_is_an_error_result_and_exit_3(shared_estate, moto_endp
     # The rest of the run is complete, and stored whole.
     assert {"bucket-encryption", "identity-user-mfa", "volume-encryption"} <= set(by_control(document))
     assert evidra("verify", cwd=workdir).returncode == 0
-
-
-def test_demo_runs_on_its_own_emulator(tmp_path):
-    result = evidra("demo", "--database", "demo.db", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "console password enabled, no MFA device" in result.stdout
-    assert "Evidence stored in" in result.stdout
-    assert (tmp_path / "demo.db").is_file()
-    assert evidra("verify", "--database", "sqlite:///demo.db", cwd=tmp_path).returncode == 0

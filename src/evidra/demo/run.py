@@ -24,6 +24,7 @@ from evidra.runner import RunOutcome, run, store
 # provider name -> module with `started()`; the order is the order they are shown in.
 DEMO_PROVIDERS: dict[str, str] = {
     "aws": "evidra.demo.aws",
+    "okta": "evidra.demo.okta",
 }
 
 
