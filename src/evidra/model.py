@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from evidra.canonical import digest
+from evidra.spool import Spool
 
 
 class Status(StrEnum):
@@ -166,9 +167,14 @@ class ScopeRecord:
 class Collection:
     """Everything one provider's collection returned."""
 
-    observations: list[Observation] = field(default_factory=list)
+    # Spilled to disk past a chunk: a large organisation is never all in memory.
+    observations: Spool[Observation] = field(default_factory=lambda: Spool[Observation]())
     errors: list[ScopeError] = field(default_factory=list)
     scopes: list[ScopeRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.observations, Spool):  # a list from a test or a decoder
+            self.observations = Spool(self.observations)
 
     def extend(self, other: Collection) -> None:
         self.observations.extend(other.observations)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from evidra.config.loader import ConfigError, LoadedConfig
 from evidra.controls.catalog import Control
 from evidra.controls.engine import evaluate
 from evidra.model import Collection, Result, ScopeError, Status, utcnow
+from evidra.spool import Spool
 
 
 @dataclass
@@ -29,7 +31,7 @@ class RunOutcome:
     providers: list[str]
     controls: list[Control]
     collection: Collection
-    results: list[Result]
+    results: Spool[Result]
     parameters: dict[str, Any]
     stored_in: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -88,9 +90,12 @@ def run(
     run_id = str(uuid.uuid4())
     started = utcnow()
     collection = Collection()
-    for provider in providers:
-        collector = base.load(provider)(settings_for(config, provider))
-        collection.extend(collector.collect(progress))
+    # Providers are independent and mostly wait on the network: collect them at once,
+    # then merge in the order named, so a run's layout does not depend on who was first.
+    with ThreadPoolExecutor(max_workers=len(providers), thread_name_prefix="evidra-provider") as pool:
+        collections = pool.map(lambda provider: collect_provider(config, provider, progress), providers)
+        for collected in collections:
+            collection.extend(collected)
     finished = utcnow()
     results = evaluate(controls, collection, config.parameters, finished, config.settings.exceptions)
     return RunOutcome(
@@ -103,6 +108,11 @@ def run(
         results=results,
         parameters=config.parameters,
     )
+
+
+def collect_provider(config: LoadedConfig, provider: str, progress: ProgressCallback | None) -> Collection:
+    collector = base.load(provider)(settings_for(config, provider))
+    return collector.collect(progress)
 
 
 def store(outcome: RunOutcome, database_url: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from evidra.controls.catalog import Control
 from evidra.controls.conditions import ConditionError, render
 from evidra.model import Collection, Observation, ResourceRef, Result, Status
+from evidra.spool import Spool
 
 
 class Exception_(Protocol):
@@ -57,39 +58,45 @@ def evaluate(
     parameters: Mapping[str, Any],
     now: datetime,
     exceptions: Iterable[Exception_] = (),
-) -> list[Result]:
+) -> Spool[Result]:
+    """Every control on every observation of its types, one observation at a time (the
+    observations may be spooled on disk: a large run is never all in memory), then an
+    `error` result for each control a scope error left unevaluated."""
     exceptions = list(exceptions)
-    by_type: dict[str, list[Observation]] = defaultdict(list)
-    for observation in collection.observations:
-        by_type[observation.type].append(observation)
-
-    results: list[Result] = []
+    by_type: dict[str, list[Control]] = defaultdict(list)
     for control in controls:
         for type_name in control.resource_types:
-            for observation in by_type.get(type_name, []):
-                verdict = judge(control, observation, parameters, now)
-                if verdict is None:
-                    continue
-                status, reason = verdict
-                if status is Status.FAIL:
-                    rule = _matching_exception(control, observation.id, exceptions, now.date())
-                    if rule is not None:
-                        status = Status.EXCEPTED
-                        reason = (
-                            f"{reason}; excepted: {rule.reason} "
-                            f"(approved by {rule.approved_by}, until {rule.expires.isoformat()})"
-                        )
-                results.append(
-                    Result(
-                        control=control.id,
-                        requirement=control.requirement,
-                        tsc=control.tsc,
-                        status=status,
-                        resource=ResourceRef(*observation.key),
-                        reason=reason,
-                        evidence=observation.evidence_hash,
+            by_type[type_name].append(control)
+
+    results: Spool[Result] = Spool()
+    for observation in collection.observations:
+        applicable = by_type.get(observation.type, ())
+        evidence = observation.evidence_hash if applicable else None
+        for control in applicable:
+            verdict = judge(control, observation, parameters, now)
+            if verdict is None:
+                continue
+            status, reason = verdict
+            if status is Status.FAIL:
+                rule = _matching_exception(control, observation.id, exceptions, now.date())
+                if rule is not None:
+                    status = Status.EXCEPTED
+                    reason = (
+                        f"{reason}; excepted: {rule.reason} "
+                        f"(approved by {rule.approved_by}, until {rule.expires.isoformat()})"
                     )
+            results.append(
+                Result(
+                    control=control.id,
+                    requirement=control.requirement,
+                    tsc=control.tsc,
+                    status=status,
+                    resource=ResourceRef(*observation.key),
+                    reason=reason,
+                    evidence=evidence,
                 )
+            )
+    for control in controls:
         for error in collection.errors:
             affected = [t for t in control.resource_types if t in error.types]
             for type_name in affected:

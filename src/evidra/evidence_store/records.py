@@ -6,7 +6,8 @@ recomputed after reading.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from evidra.canonical import canonical_bytes
 from evidra.evidence_store.integrity import SEALED_FIELDS, leaf, snapshot_hash
 from evidra.evidence_store.models import RecordMixin, RunRow, ScopeErrorRow, ScopeRecordRow, as_utc
-from evidra.evidence_store.spans import SPAN_KINDS, load_run_records
+from evidra.evidence_store.spans import SPAN_KINDS, freeze, load_run_records
 from evidra.model import Collection, Result, Status
+from evidra.spool import BodySpool, Spool
 
 # The kinds of record kept one row per run (observations and results are spans).
 RUN_TABLES: dict[str, type[RecordMixin]] = {"scope": ScopeRecordRow, "scope_error": ScopeErrorRow}
@@ -34,13 +36,27 @@ COUNT_COLUMNS = {
 Row = dict[str, Any]
 
 
+# Observations and results are written a partition at a time, each partition holding
+# every record of its resources: a run's memory is one partition, whatever its size.
+PARTITION_ROWS = 5000
+_MASK = (1 << 64) - 1
+
+
 @dataclass
 class PlannedRun:
-    """Everything a run will write except what depends on the chain (seq, seal)."""
+    """Everything a run will write except what depends on the chain (seq, seal).
+
+    Small kinds (scope records and errors) are kept as lists. Observations and results
+    are spooled to disk, partitioned by resource; of those, memory keeps only each
+    record's leaf hash (for the seal) and a running fingerprint (to check the write)."""
 
     parameters_hash: str
-    snapshots: dict[str, bytes] = field(default_factory=dict)
-    records: dict[str, list[Row]] = field(default_factory=dict)
+    # On disk, keys in memory: a large run's bodies are written once, read when stored.
+    snapshots: BodySpool = field(default_factory=BodySpool)
+    small: dict[str, list[Row]] = field(default_factory=dict)
+    partitions: dict[str, list[Spool[Row]]] = field(default_factory=dict)
+    leaves: dict[str, list[str]] = field(default_factory=dict)
+    fingerprints: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def add_snapshot(self, document: Any) -> str:
         body = canonical_bytes(document)
@@ -48,65 +64,118 @@ class PlannedRun:
         self.snapshots.setdefault(key, body)
         return key
 
-    def counts(self) -> dict[str, int]:
-        return {COUNT_COLUMNS[kind]: len(rows) for kind, rows in self.records.items()}
+    def add(self, kind: str, rows: Iterable[Row], count: int) -> None:
+        """Leaf, fingerprint and partition of each of `count` records (a value that
+        cannot be serialised raises TypeError here, before the database is touched)."""
+        leaves: list[str] = []
+        total = 0
+        if kind in SPAN_KINDS:
+            parts: list[Spool[Row]] = [Spool() for _ in range(max(1, -(-count // PARTITION_ROWS)))]
+            self.partitions[kind] = parts
+            fields = SPAN_KINDS[kind].resource_fields
+        else:
+            self.small[kind] = []
+        for row in rows:
+            leaves.append(leaf(kind, row))
+            total = (total + hash(freeze(kind, row))) & _MASK
+            if kind in SPAN_KINDS:
+                identity = "\0".join(str(row[name]) for name in fields)
+                parts[zlib.crc32(identity.encode()) % len(parts)].append(row)
+            else:
+                self.small[kind].append(row)
+        self.leaves[kind] = leaves
+        self.fingerprints[kind] = (len(leaves), total)
 
-    def leaves(self) -> dict[str, list[str]]:
-        return {kind: [leaf(kind, row) for row in rows] for kind, rows in self.records.items()}
+    def counts(self) -> dict[str, int]:
+        return {COUNT_COLUMNS[kind]: len(leaves) for kind, leaves in self.leaves.items()}
+
+    def rows(self, kind: str) -> Iterator[Row]:
+        """Every planned record of `kind` (partition by partition for spanned kinds)."""
+        if kind in self.small:
+            yield from self.small[kind]
+        for partition in self.partitions.get(kind, ()):
+            yield from partition
+
+
+def fingerprint(kind: str, rows: Iterable[Row]) -> tuple[int, int]:
+    """(count, sum of hashes) of records: equal for the same multiset of records within
+    this process. Checks a write without holding what was written."""
+    count = total = 0
+    for row in rows:
+        count += 1
+        total = (total + hash(freeze(kind, row))) & _MASK
+    return count, total
 
 
 def plan_run(parameters: dict[str, Any], collection: Collection, results: Iterable[Result]) -> PlannedRun:
-    """Snapshots and record rows for a run, built before the database is touched:
-    a value that cannot be serialised raises TypeError here or in `leaves()`."""
+    """Snapshots and record rows for a run, built before the database is touched."""
     plan = PlannedRun(parameters_hash="")
     plan.parameters_hash = plan.add_snapshot(parameters)
-    plan.records["observation"] = [
-        {
-            "provider": obs.provider,
-            "scope": obs.scope,
-            "type": obs.type,
-            "resource_id": obs.id,
-            "name": obs.name,
-            "snapshot_hash": plan.add_snapshot(obs.snapshot()),
-            "provenance_hash": plan.add_snapshot(obs.provenance()),
-        }
-        for obs in collection.observations
-    ]
-    plan.records["scope"] = [
-        {
-            "provider": scope.provider,
-            "scope": scope.scope,
-            "started_at": as_utc(scope.started_at),
-            "finished_at": as_utc(scope.finished_at),
-            "error": scope.error,
-        }
-        for scope in collection.scopes
-    ]
-    plan.records["scope_error"] = [
-        {
-            "provider": error.provider,
-            "scope": error.scope,
-            "service": error.service,
-            "message": error.message,
-            "types": list(error.types),
-        }
-        for error in collection.errors
-    ]
-    plan.records["result"] = [
-        {
-            "control": result.control,
-            "requirement": result.requirement,
-            "tsc": list(result.tsc),
-            "status": Status(result.status).value,
-            "provider": result.resource.provider,
-            "scope": result.resource.scope,
-            "resource_type": result.resource.type,
-            "resource_id": result.resource.id,
-            "reason": result.reason,
-            "evidence": result.evidence,
-        }
-        for result in results
-    ]
+    plan.add(
+        "observation",
+        (
+            {
+                "provider": obs.provider,
+                "scope": obs.scope,
+                "type": obs.type,
+                "resource_id": obs.id,
+                "name": obs.name,
+                "snapshot_hash": plan.add_snapshot(obs.snapshot()),
+                "provenance_hash": plan.add_snapshot(obs.provenance()),
+            }
+            for obs in collection.observations
+        ),
+        len(collection.observations),
+    )
+    plan.add(
+        "scope",
+        (
+            {
+                "provider": scope.provider,
+                "scope": scope.scope,
+                "started_at": as_utc(scope.started_at),
+                "finished_at": as_utc(scope.finished_at),
+                "error": scope.error,
+            }
+            for scope in collection.scopes
+        ),
+        len(collection.scopes),
+    )
+    plan.add(
+        "scope_error",
+        (
+            {
+                "provider": error.provider,
+                "scope": error.scope,
+                "service": error.service,
+                "message": error.message,
+                "types": list(error.types),
+            }
+            for error in collection.errors
+        ),
+        len(collection.errors),
+    )
+    if not isinstance(results, Sized):
+        results = list(results)
+    plan.add(
+        "result",
+        (
+            {
+                "control": result.control,
+                "requirement": result.requirement,
+                "tsc": list(result.tsc),
+                "status": Status(result.status).value,
+                "provider": result.resource.provider,
+                "scope": result.resource.scope,
+                "resource_type": result.resource.type,
+                "resource_id": result.resource.id,
+                "reason": result.reason,
+                "evidence": result.evidence,
+            }
+            for result in results
+        ),
+        len(results),
+    )
     return plan
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -31,6 +32,7 @@ from evidra.evidence_store.spans import batches
 
 RAW, ZLIB, DELTA = "raw", "zlib", "zlib-delta"
 _LEVEL = 6
+_INSERT_BATCH = 1000  # bodies read, compressed and written together
 
 
 def compress(body: bytes, base: bytes | None) -> tuple[str, bytes]:
@@ -97,18 +99,25 @@ def _rows(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str | N
 
 def insert(session: Session, bodies: Mapping[str, bytes], previous: Mapping[str, str]) -> None:
     """Store the snapshots not stored yet. `previous` maps a new snapshot to the one
-    the same resource had before (the candidate base for a delta)."""
+    the same resource had before (the candidate base for a delta). Bodies are read,
+    compressed and written a batch at a time: `bodies` may be on disk."""
     stored_already = existing(session, bodies)
-    new = {key: body for key, body in bodies.items() if key not in stored_already}
-    if not new:
-        return
+    new = sorted(key for key in bodies if key not in stored_already)  # sorted: row locks in one order
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for batch in batches(new, _INSERT_BATCH):
+        _insert_batch(session, dialect_insert, {key: bodies[key] for key in batch}, previous)
+
+
+def _insert_batch(
+    session: Session, dialect_insert: Any, new: Mapping[str, bytes], previous: Mapping[str, str]
+) -> None:
     candidates = {previous[key] for key in new if key in previous}
     stored = _rows(session, candidates)
     # A delta's base must be a full body: the candidate itself, or the base it has.
     keyframe = {key: (row[1] if row[0] == DELTA else key) for key, row in stored.items()}
     frames = read(session, {frame for frame in keyframe.values() if frame})
     rows = []
-    for key, body in sorted(new.items()):  # sorted: row locks always in one order
+    for key, body in new.items():
         base = keyframe.get(previous.get(key, ""))
         base_body = frames.get(base) if base else None
         codec, data = compress(body, base_body)
@@ -121,5 +130,4 @@ def insert(session: Session, bodies: Mapping[str, bytes], previous: Mapping[str,
                 "base": base if codec == DELTA else None,
             }
         )
-    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(dialect_insert(SnapshotRow).on_conflict_do_nothing(index_elements=["hash"]), rows)

@@ -93,6 +93,11 @@ def covering(table: type[SpanMixin], seq: int) -> ColumnElement[bool]:
 
 def load_run_records(session: Session, kind: str, seq: int) -> list[Row]:
     """The logical records of run `seq`, ordered by when each was first stored."""
+    return list(iter_run_records(session, kind, seq))
+
+
+def iter_run_records(session: Session, kind: str, seq: int) -> Iterator[Row]:
+    """As `load_run_records`, a row at a time."""
     spec = SPAN_KINDS[kind]
     query = (
         select(*spec.columns())
@@ -100,7 +105,8 @@ def load_run_records(session: Session, kind: str, seq: int) -> list[Row]:
         .where(covering(spec.table, seq))
         .order_by(spec.table.id)
     )
-    return [dict(row._mapping) for row in session.connection().execute(query)]
+    for row in session.connection().execute(query):
+        yield dict(row._mapping)
 
 
 @dataclass
@@ -121,22 +127,25 @@ class SpanPlan:
 
 
 def match_run_records(session: Session, kind: str, rows: list[Row], previous_seq: int | None) -> SpanPlan:
+    """Match one partition of a run's records (every record of its resources) against
+    the spans the previous run left open for those resources."""
     spec = SPAN_KINDS[kind]
     table = spec.table
     plan = SpanPlan(kind)
     open_spans: dict[Key, list[int]] = {}
     open_records: dict[int, Row] = {}
-    if previous_seq is not None:
-        query = (
-            select(table.id, table.resource, *spec.columns())
-            .join(ResourceRow, ResourceRow.id == table.resource)
-            .where(table.last_seq.is_(None))
-        )
-        for span in session.connection().execute(query):  # Core: no ORM overhead per row
-            record = span._mapping
-            open_spans.setdefault(freeze(kind, record), []).append(span.id)
-            open_records[span.id] = dict(record)
-            plan.resources[tuple(record[name] for name in spec.resource_fields)] = span.resource
+    if previous_seq is not None and rows:
+        plan.resources = _lookup(session, list({plan.resource_key(row) for row in rows}))
+        for batch in batches(sorted(set(plan.resources.values()))):
+            query = (
+                select(table.id, *spec.columns())
+                .join(ResourceRow, ResourceRow.id == table.resource)
+                .where(table.last_seq.is_(None), table.resource.in_(batch))
+            )
+            for span in session.connection().execute(query):  # Core: no ORM overhead per row
+                record = span._mapping
+                open_spans.setdefault(freeze(kind, record), []).append(span.id)
+                open_records[span.id] = {name: record[name] for name in SEALED_FIELDS[kind]}
     for row in rows:
         ids = open_spans.get(freeze(kind, row))
         if ids:
@@ -149,6 +158,18 @@ def match_run_records(session: Session, kind: str, rows: list[Row], previous_seq
         ended = open_records[span_id]
         plan.ended_records[plan.resource_key(ended)] = ended
     return plan
+
+
+def close_vanished(session: Session, kind: str, seen: set[int], seq: int, previous_seq: int | None) -> None:
+    """End (at `previous_seq`) the open spans of resources this run recorded nothing
+    for: the partitions only looked at the resources they held."""
+    if previous_seq is None:
+        return
+    table = SPAN_KINDS[kind].table
+    query = select(table.id, table.resource).where(table.last_seq.is_(None), table.first_seq < seq)
+    vanished = [span.id for span in session.connection().execute(query) if span.resource not in seen]
+    for batch in batches(vanished):
+        session.execute(update(table).where(table.id.in_(batch)).values(last_seq=previous_seq))
 
 
 def write_run_records(session: Session, plan: SpanPlan, seq: int, previous_seq: int | None) -> None:

@@ -4,6 +4,7 @@ fake Okta over HTTPS; verdicts of the Okta controls on the demo organisation."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from evidra.emulators.okta_estate import API_TOKEN, terminations_csv
@@ -56,10 +57,12 @@ def test_check_okta_judges_the_organisation(okta: FakeOkta, tmp_path: Path) -> N
     reasons = {
         (r["control"], r["resource"]["id"].rsplit("/", 1)[-1]): r["reason"] for r in document["results"]
     }
-    assert (
-        reasons[("deprovisioning-deadline", "ivan@acme.com")]
-        == "ivan@acme.com still has access 72.0 hours after termination"
+    # The estate's times are fixed when it is built; the check measures to now.
+    still = re.fullmatch(
+        r"ivan@acme\.com still has access (\d+\.\d) hours after termination",
+        reasons[("deprovisioning-deadline", "ivan@acme.com")],
     )
+    assert still is not None and 72.0 <= float(still.group(1)) < 74.0
     assert (
         reasons[("privileged-mfa-approved-methods", "00ucarol01")]
         == "administrator has SMS or voice enrolled (sms)"

@@ -26,11 +26,11 @@ from evidra.collectors.base import ProgressCallback, announce
 # Importing the reader modules registers them, in this order.
 from evidra.collectors.okta import deprovisioning, policies, system_log, tokens, users  # noqa: F401
 from evidra.collectors.okta.api import OktaApi, OktaCallFailed
-from evidra.collectors.okta.context import PROVIDER, READERS, Context, Reader
+from evidra.collectors.okta.context import PROVIDER, READERS, Context, Observations, Reader
 from evidra.collectors.okta.credentials import CredentialError, org_host, principal, sdk_config
 from evidra.collectors.okta.deprovisioning import TerminationsFileError
 from evidra.config.settings import OktaSettings
-from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
+from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ _EXPECTED_FAILURES = (OktaCallFailed, TerminationsFileError)
 
 @dataclass
 class ReaderOutcome:
-    observations: list[Observation]
+    observations: Observations
     record: ScopeRecord
     errors: list[ScopeError] = field(default_factory=list)
 
@@ -108,7 +108,7 @@ class OktaCollector:
 
 async def run_reader(reader: Reader, ctx: Context, progress: ProgressCallback | None) -> ReaderOutcome:
     started = utcnow()
-    observations: list[Observation] = []
+    observations: Observations = []
     failure: str | None = None
     try:
         observations = await reader.read(ctx)

@@ -22,6 +22,7 @@ from evidra.collectors.okta.admins import Admins, admins
 from evidra.collectors.okta.context import Context, reader
 from evidra.collectors.okta.times import okta_time
 from evidra.model import ApiCall, Observation
+from evidra.spool import Spool
 
 STATUSES = (
     "STAGED",
@@ -47,11 +48,11 @@ _PLATFORM_AUTHENTICATOR = re.compile(r"touch id|face id|windows hello|android|bi
 
 
 @reader("okta.users", types=("identity.user",))
-async def read_users(ctx: Context) -> list[Observation]:
+async def read_users(ctx: Context) -> Spool[Observation]:
     admin_index = await admins(ctx)
     params = {"filter": EVERY_STATUS, "limit": ctx.settings.page_size}
     list_call = ctx.api.call("listUsers", **params)
-    observations: list[Observation] = []
+    observations: Spool[Observation] = Spool()  # on disk past a chunk: 50,000 users fit anywhere
     async for page in ctx.api.pages("listUsers", "/api/v1/users", params):
         factor_lists = await asyncio.gather(*(_factors(ctx, user) for user in page))
         for user, factors in zip(page, factor_lists, strict=True):
