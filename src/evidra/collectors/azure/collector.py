@@ -1,0 +1,206 @@
+"""AzureCollector: every subscription through Resource Manager, the tenant through Graph.
+
+Scopes: `azure:<subscription id>` for each subscription, `azure:<tenant id>:directory`
+for Entra ID. The subscriptions are every one the principal can see (`all`) or the
+configured list, each proven readable first (`subscriptions.get`): one that is not
+(403, 404, disabled) is one error for every type its readers emit, and the rest is
+read. Then every (subscription, reader) pair and every directory reader runs as its
+own unit on one pool of `max_workers` threads; a unit that fails is a ScopeError for
+its types (its observations dropped: a partial population would look complete) and
+the others still report.
+
+TLS trust is azure-core's (requests): the system store, or `REQUESTS_CA_BUNDLE` /
+`SSL_CERT_FILE`. Verification is never turned off.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+# Importing the reader modules registers them, in this order.
+from evidra.collectors.azure import (  # noqa: F401
+    activity,
+    appservice,
+    compute,
+    conditional_access,
+    defender,
+    directory,
+    keyvault,
+    network,
+    sql,
+    storage,
+)
+from evidra.collectors.azure.cloud import Endpoints, endpoints
+from evidra.collectors.azure.context import (
+    PROVIDER,
+    Arm,
+    AzureCallFailed,
+    Directory,
+    Observer,
+    Reader,
+    failure,
+    readers,
+)
+from evidra.collectors.azure.credentials import CredentialError, credential, principal
+from evidra.collectors.azure.graph import Graph
+from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
+from evidra.collectors.base import ProgressCallback, announce
+from evidra.config.settings import AzureSettings
+from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
+from evidra.redact import redact_text
+
+log = logging.getLogger(__name__)
+# azure-core logs every request and azure-identity every token at INFO: noise in the
+# daemon's logs (headers are redacted by azure-core, but the volume is not wanted).
+_CHATTY_LOGGERS = ("azure.core.pipeline.policies.http_logging_policy", "azure.identity", "msal")
+
+
+@dataclass
+class UnitOutcome:
+    observations: list[Observation]
+    record: ScopeRecord
+    errors: list[ScopeError] = field(default_factory=list)
+
+
+class AzureCollector:
+    provider = PROVIDER
+
+    def __init__(self, settings: AzureSettings) -> None:
+        self.settings = settings
+        self.where: Endpoints = endpoints(settings)
+        self.budgets: dict[str, ReadBudget] = {}  # per subscription, after a collection (tests)
+
+    def collect(self, progress: ProgressCallback | None = None) -> Collection:
+        for name in _CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        started = utcnow()
+        collection = Collection()
+        tenant_scope = f"{PROVIDER}:{self.settings.tenant_id or 'default'}"
+        try:
+            token_credential = credential(self.settings, self.where)
+        except CredentialError as exc:
+            self._fail(collection, tenant_scope, f"azure credentials: {exc}", _every_type(), started)
+            return collection
+        who = principal(self.settings)
+        try:
+            try:  # a rejected credential fails here once, not in every unit
+                token_credential.get_token(self.where.resource_manager_scope)
+            except Exception as exc:
+                message = f"azure credentials: {failure('token', exc)}"
+                self._fail(collection, tenant_scope, message, _every_type(), started)
+                return collection
+            subscriptions = self._subscriptions(token_credential, tenant_scope, who, collection)
+            tenant = str(
+                self.settings.tenant_id
+                or next((s["tenantId"] for s in subscriptions if s.get("tenantId")), "default")
+            )
+            arms = [self._arm(s["subscriptionId"], token_credential, who) for s in subscriptions]
+            units: list[tuple[Reader, Observer]] = [(r, arm) for arm in arms for r in readers("arm")]
+            graph = None
+            if self.settings.directory:
+                graph = Graph(token_credential, self.where.graph, self.settings)
+                scope = f"{PROVIDER}:{tenant}:directory"
+                directory = Directory(scope, who, utcnow(), tenant=tenant, graph=graph)
+                units.extend((r, directory) for r in readers("graph"))
+            announce(progress, len(units))
+            with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-azure") as pool:
+                outcomes = list(pool.map(lambda unit: run_unit(unit[0], unit[1], progress), units))
+            for outcome in outcomes:
+                collection.observations.extend(outcome.observations)
+                collection.errors.extend(outcome.errors)
+                collection.scopes.append(outcome.record)
+            for arm in arms:
+                arm.close()
+            if graph is not None:
+                graph.close()
+        finally:
+            token_credential.close()
+        return collection
+
+    def _subscriptions(
+        self, token_credential: Any, tenant_scope: str, who: str, collection: Collection
+    ) -> list[dict[str, Any]]:
+        """The readable subscriptions; an error for each configured one that is not (or
+        for the tenant, when even the listing fails)."""
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        started = utcnow()
+        client = SubscriptionClient(
+            token_credential,
+            base_url=self.where.resource_manager,
+            credential_scopes=[self.where.resource_manager_scope],
+            **client_options(self.settings, ReadBudget()),
+        )
+        with client:
+            if self.settings.subscriptions == "all":
+                try:
+                    return [wire(s) for s in client.subscriptions.list()]
+                except Exception as exc:
+                    message = str(failure("subscriptions.list", exc))
+                    self._fail(collection, tenant_scope, message, _arm_types(), started)
+                    return []
+            found = []
+            for subscription_id in self.settings.subscriptions:
+                try:
+                    subscription = wire(client.subscriptions.get(subscription_id))
+                except Exception as exc:
+                    message = (
+                        f"subscription {subscription_id} cannot be read: {failure('subscriptions.get', exc)}"
+                    )
+                    self._fail(collection, f"{PROVIDER}:{subscription_id}", message, _arm_types(), started)
+                    continue
+                found.append(subscription)
+            return found
+
+    def _arm(self, subscription_id: str, token_credential: Any, who: str) -> Arm:
+        budget = self.budgets.setdefault(subscription_id, ReadBudget())
+        return Arm(
+            f"{PROVIDER}:{subscription_id}",
+            who,
+            utcnow(),
+            subscription_id=subscription_id,
+            credential=token_credential,
+            endpoint=self.where.resource_manager,
+            settings=self.settings,
+            budget=budget,
+        )
+
+    def _fail(
+        self, collection: Collection, scope: str, message: str, types: tuple[str, ...], started: Any
+    ) -> None:
+        message = redact_text(message)
+        collection.errors.append(ScopeError(PROVIDER, scope, message, "azure", types))
+        collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
+
+
+def run_unit(reader: Reader, context: Observer, progress: ProgressCallback | None) -> UnitOutcome:
+    started = utcnow()
+    observations: list[Observation] = []
+    problem: str | None = None
+    try:
+        observations = reader.read(context)
+    except AzureCallFailed as exc:
+        problem = f"{reader.name}: {exc}"
+    except Exception as exc:  # a bug of ours must not cost the other units
+        log.exception("azure reader %s failed in %s", reader.name, context.scope)
+        problem = f"{reader.name} internal error: {type(exc).__name__}: {exc}"
+    errors = []
+    if problem is not None:
+        problem = redact_text(problem)
+        observations = []
+        errors.append(ScopeError(PROVIDER, context.scope, problem, reader.name, reader.types))
+    if progress is not None:
+        what = f"{context.scope} {reader.name}"
+        progress(f"{what}: {problem}" if problem else f"{what}: {len(observations)} resource(s)")
+    return UnitOutcome(observations, ScopeRecord(PROVIDER, context.scope, started, utcnow(), problem), errors)
+
+
+def _arm_types() -> tuple[str, ...]:
+    return tuple(sorted({t for r in readers("arm") for t in r.types}))
+
+
+def _every_type() -> tuple[str, ...]:
+    return tuple(sorted({t for r in readers("arm") + readers("graph") for t in r.types}))

@@ -1,0 +1,216 @@
+"""What a reader needs, and the registry of readers.
+
+A reader is a function of one `Arm` (a subscription: its management clients, built on
+first use) or one `Directory` (the tenant through Microsoft Graph) returning
+observations, registered with `@arm_reader(...)` / `@graph_reader(...)` and the
+normalized types it emits. Calls go through `items` / `get`, which record each call
+for provenance and turn the SDK's failures into one `AzureCallFailed` naming the
+operation, the status and Azure's error code; observations are built with `observe`,
+the one place raw answers are redacted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
+from evidra.collectors.base import ScopeObserver
+from evidra.config.settings import AzureSettings
+from evidra.model import ApiCall, Observation
+
+PROVIDER = "azure"
+
+# service -> (module, client class, Resource Manager namespace named in provenance)
+SERVICES: dict[str, tuple[str, str, str]] = {
+    "storage": ("azure.mgmt.storage", "StorageManagementClient", "Microsoft.Storage"),
+    "sql": ("azure.mgmt.sql", "SqlManagementClient", "Microsoft.Sql"),
+    "compute": ("azure.mgmt.compute", "ComputeManagementClient", "Microsoft.Compute"),
+    "keyvault": ("azure.mgmt.keyvault", "KeyVaultManagementClient", "Microsoft.KeyVault"),
+    "monitor": ("azure.mgmt.monitor", "MonitorManagementClient", "Microsoft.Insights"),
+    "loganalytics": (
+        "azure.mgmt.loganalytics",
+        "LogAnalyticsManagementClient",
+        "Microsoft.OperationalInsights",
+    ),
+    "network": ("azure.mgmt.network", "NetworkManagementClient", "Microsoft.Network"),
+    "security": ("azure.mgmt.security", "SecurityCenter", "Microsoft.Security"),
+    "web": ("azure.mgmt.web", "WebSiteManagementClient", "Microsoft.Web"),
+}
+
+
+class AzureCallFailed(Exception):
+    """One Azure call that still failed after the retries; the message names the
+    operation, the HTTP status and Azure's error code, never a credential."""
+
+    def __init__(self, operation: str, status: int | None, code: str | None, message: str) -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        detail = " ".join(p for p in (str(status) if status else None, code) if p)
+        super().__init__(f"{operation} failed: {detail + ': ' if detail else ''}{message}")
+
+
+def failure(operation: str, exc: Exception) -> AzureCallFailed:
+    """An azure-core or azure-identity exception as an AzureCallFailed."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None) or getattr(exc, "status_code", None)
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None) or getattr(exc, "code", None)
+    message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
+    return AzureCallFailed(operation, status, str(code) if code else None, str(message).splitlines()[0])
+
+
+@dataclass
+class Observer(ScopeObserver):
+    provider: ClassVar[str] = PROVIDER
+    scope: str
+    principal: str
+    observed_at: datetime
+
+
+@dataclass
+class Arm(Observer):
+    """One subscription through Azure Resource Manager."""
+
+    subscription_id: str = ""
+    credential: Any = None
+    endpoint: str = ""
+    settings: AzureSettings = field(default_factory=AzureSettings)
+    budget: ReadBudget = field(default_factory=ReadBudget)
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _shared: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                module, cls, _ = SERVICES[service]
+                factory = getattr(importlib.import_module(module), cls)
+                self._clients[service] = factory(
+                    self.credential,
+                    self.subscription_id,
+                    base_url=self.endpoint,
+                    credential_scopes=[f"{self.endpoint}/.default"],
+                    **client_options(self.settings, self.budget),
+                )
+            return self._clients[service]
+
+    def call(self, service: str, operation: str, **parameters: Any) -> ApiCall:
+        return ApiCall(
+            SERVICES[service][2], operation, {"subscriptionId": self.subscription_id, **parameters}
+        )
+
+    def items(
+        self, service: str, operation: str, fetch: Callable[[Any], Iterable[Any]], **parameters: Any
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        """Every item of a listing (following nextLink), as Azure's JSON."""
+        try:
+            found = [wire(item) for item in fetch(self.client(service))]
+        except Exception as exc:
+            raise failure(operation, exc) from None
+        return found, self.call(service, operation, **parameters)
+
+    def get(
+        self, service: str, operation: str, fetch: Callable[[Any], Any], **parameters: Any
+    ) -> tuple[dict[str, Any] | None, ApiCall]:
+        """One object as Azure's JSON; None when Azure answers 404 (not configured)."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            answer = wire(fetch(self.client(service)))
+        except ResourceNotFoundError:
+            answer = None
+        except Exception as exc:
+            raise failure(operation, exc) from None
+        return answer, self.call(service, operation, **parameters)
+
+    def shared(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value two readers need (storage accounts: for themselves and as log
+        destinations), computed once per subscription."""
+        with self._lock:
+            holder = self._shared.setdefault(name, _Once())
+        return holder.get(compute)
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+
+class _Once:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def get(self, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if not self._done:
+                try:
+                    self._value = compute()
+                except BaseException as exc:
+                    self._error = exc
+                self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def resource_group(resource_id: str) -> str:
+    """The resource group named in an ARM id (`/subscriptions/s/resourceGroups/rg/...`)."""
+    parts = resource_id.split("/")
+    lowered = [p.lower() for p in parts]
+    return parts[lowered.index("resourcegroups") + 1]
+
+
+Read = Callable[[Any], list[Observation]]
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str  # "azure.storage", named in errors and progress
+    types: tuple[str, ...]
+    read: Read
+    plane: str  # "arm" (per subscription) or "graph" (per tenant)
+
+
+READERS: dict[str, Reader] = {}
+
+
+def _register(plane: str, name: str, types: tuple[str, ...]) -> Callable[[Read], Read]:
+    def register(read: Read) -> Read:
+        if name in READERS:
+            raise ValueError(f"reader {name!r} registered twice")
+        READERS[name] = Reader(name, types, read, plane)
+        return read
+
+    return register
+
+
+def arm_reader(name: str, *, types: tuple[str, ...]) -> Callable[[Read], Read]:
+    return _register("arm", name, types)
+
+
+def graph_reader(name: str, *, types: tuple[str, ...]) -> Callable[[Read], Read]:
+    return _register("graph", name, types)
+
+
+def readers(plane: str) -> list[Reader]:
+    return [r for r in READERS.values() if r.plane == plane]
+
+
+@dataclass
+class Directory(Observer):
+    """The tenant's directory through Microsoft Graph."""
+
+    tenant: str = ""
+    graph: Any = None
+
+    def object_id(self, kind: str, native_id: str) -> str:
+        """An id unique across tenants: `azure:<tenant>/users/<object id>`."""
+        return f"{PROVIDER}:{self.tenant}/{kind}/{native_id}"

@@ -1,0 +1,77 @@
+"""The azure-identity credential for one collection, with its secret read at the last moment.
+
+An app registration's secret (from the environment variable or file the config names)
+or certificate is handed to azure-identity and kept nowhere else: not on the collector,
+not in an observation, not in a message. Without `client_id`, azure-identity's default
+chain decides (environment, workload identity, managed identity, Azure CLI); the
+interactive browser is never tried (evidra runs unattended).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from evidra.collectors.azure.cloud import Endpoints
+from evidra.config.settings import AzureSettings
+
+
+class CredentialError(Exception):
+    """The configured credential cannot be read (missing variable, unreadable file)."""
+
+
+def principal(settings: AzureSettings) -> str:
+    """Who evidra reads as, for provenance: the app and where its secret came from."""
+    if not settings.client_id:
+        return "azure default credential chain"
+    if settings.certificate_file:
+        source = f"certificate {settings.certificate_file}"
+    elif settings.client_secret_env:
+        source = f"secret from ${settings.client_secret_env}"
+    else:
+        source = f"secret from {settings.client_secret_file}"
+    return f"azure app {settings.client_id} ({source})"
+
+
+def credential(settings: AzureSettings, where: Endpoints) -> Any:
+    """A token credential for every client of the collection (tokens are cached per scope)."""
+    from azure.identity import CertificateCredential, ClientSecretCredential, DefaultAzureCredential
+
+    common: dict[str, Any] = {"authority": where.authority}
+    if where.custom_authority:
+        common["disable_instance_discovery"] = True
+    if not settings.client_id:
+        if settings.tenant_id:
+            common["additionally_allowed_tenants"] = [settings.tenant_id]
+        return DefaultAzureCredential(exclude_interactive_browser_credential=True, **common)
+    assert settings.tenant_id is not None  # the settings insist on it with client_id
+    if settings.certificate_file:
+        return CertificateCredential(
+            settings.tenant_id,
+            settings.client_id,
+            certificate_data=_read_file(settings.certificate_file, "certificate_file").encode(),
+            **common,
+        )
+    return ClientSecretCredential(settings.tenant_id, settings.client_id, client_secret(settings), **common)
+
+
+def client_secret(settings: AzureSettings) -> str:
+    if settings.client_secret_env:
+        secret = os.environ.get(settings.client_secret_env, "").strip()
+        if not secret:
+            raise CredentialError(f"environment variable {settings.client_secret_env} is not set or empty")
+        return secret
+    return _read_file(settings.client_secret_file, "client_secret_file").strip()
+
+
+def _read_file(name: str | None, key: str) -> str:
+    if not name:
+        raise CredentialError(f"{key} is not configured")
+    try:
+        content = Path(name).expanduser().read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CredentialError(f"{key} {name} cannot be read ({exc.strerror})") from None
+    if not content.strip():
+        raise CredentialError(f"{key} {name} is empty")
+    return content

@@ -1,0 +1,745 @@
+"""The Azure tenant the fake serves: two subscriptions and a directory that pass some
+controls and fail others on purpose, in the JSON shapes Resource Manager and Microsoft
+Graph answer (as the SDKs' REST specifications and Graph's v1.0 reference give them).
+
+Production (`rg-prod`) is mostly sound, with a legacy corner: a public storage
+account accepting TLS 1.0 over HTTP, an SQL server open to the Internet without
+encryption or auditing, a key without rotation, an NSG open on SSH and RDP, an App
+Service serving HTTP. Development (`rg-dev`) exports no activity log, keeps logs 30
+days, has no Defender plan and an NSG open on every port. In the directory, one person
+has no MFA, an administrator relies on SMS, a guest has none, and the "MFA for all
+users" policy is only in report-only mode. Times are relative to now.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from evidra.emulators.azure_server import AzureTenant
+
+TENANT_ID = "7f3c2a10-4b5e-4c6d-9e8f-0a1b2c3d4e5f"
+CLIENT_ID = "5d1e6f70-8a9b-4c0d-b1e2-f3a4b5c6d7e8"
+# A demo value: the fake accepts it, no Azure tenant does.
+CLIENT_SECRET = "evidra-demo~client.secret_0123456789abcdefXYZ"  # noqa: S105
+PRODUCTION = "1a2b3c4d-0000-4000-8000-00000000a001"
+DEVELOPMENT = "1a2b3c4d-0000-4000-8000-00000000b002"
+DOMAIN = "acme.onmicrosoft.com"
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def at(days_ago: float) -> str:
+    return (NOW - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def subscription(subscription_id: str, name: str) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{subscription_id}",
+        "subscriptionId": subscription_id,
+        "tenantId": TENANT_ID,
+        "displayName": name,
+        "state": "Enabled",
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "quotaId": "EnterpriseAgreement_2014-09-01",
+            "spendingLimit": "Off",
+        },
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [],
+        "tags": {},
+    }
+
+
+def rid(subscription_id: str, group: str, provider: str, *path: str) -> str:
+    return f"/subscriptions/{subscription_id}/resourceGroups/{group}/providers/{provider}/" + "/".join(path)
+
+
+def storage_account(
+    subscription_id: str,
+    group: str,
+    name: str,
+    *,
+    public_blobs: bool = False,
+    https_only: bool = True,
+    tls: str = "TLS1_2",
+    network: str = "Deny",
+    customer_key: bool = False,
+    versioning: bool = True,
+    logged_to: str | None = None,
+    containers: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    account_id = rid(subscription_id, group, "Microsoft.Storage", "storageAccounts", name)
+    encryption: dict[str, Any] = {
+        "services": {
+            "blob": {
+                "keyType": "Account",
+                "enabled": True,
+                "lastEnabledTime": "2024-03-01T10:00:00.0000000Z",
+            },
+            "file": {
+                "keyType": "Account",
+                "enabled": True,
+                "lastEnabledTime": "2024-03-01T10:00:00.0000000Z",
+            },
+        },
+        "keySource": "Microsoft.Keyvault" if customer_key else "Microsoft.Storage",
+        "requireInfrastructureEncryption": False,
+    }
+    if customer_key:
+        encryption["keyvaultproperties"] = {
+            "keyvaulturi": "https://acme-kv-prod.vault.azure.net/",
+            "keyname": "data-key",
+            "keyversion": "",
+        }
+    resources: list[dict[str, Any]] = [
+        {
+            "id": account_id,
+            "name": name,
+            "type": "Microsoft.Storage/storageAccounts",
+            "location": "westeurope",
+            "kind": "StorageV2",
+            "sku": {"name": "Standard_ZRS", "tier": "Standard"},
+            "tags": {"owner": "platform"},
+            "properties": {
+                "provisioningState": "Succeeded",
+                "creationTime": "2024-03-01T10:00:00.0000000Z",
+                "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"},
+                "primaryLocation": "westeurope",
+                "statusOfPrimary": "available",
+                "supportsHttpsTrafficOnly": https_only,
+                "minimumTlsVersion": tls,
+                "allowBlobPublicAccess": public_blobs,
+                "allowSharedKeyAccess": False,
+                "publicNetworkAccess": "Enabled",
+                "networkAcls": {
+                    "bypass": "AzureServices",
+                    "defaultAction": network,
+                    "ipRules": [],
+                    "virtualNetworkRules": [],
+                },
+                "encryption": encryption,
+                "accessTier": "Hot",
+            },
+        },
+        {
+            "id": f"{account_id}/blobServices/default",
+            "name": "default",
+            "type": "Microsoft.Storage/storageAccounts/blobServices",
+            "sku": {"name": "Standard_ZRS", "tier": "Standard"},
+            "properties": {
+                "isVersioningEnabled": versioning,
+                "deleteRetentionPolicy": {"enabled": True, "days": 7},
+                "containerDeleteRetentionPolicy": {"enabled": True, "days": 7},
+                "cors": {"corsRules": []},
+            },
+        },
+    ]
+    for container, access in (containers or {"data": "None"}).items():
+        resources.append(
+            {
+                "id": f"{account_id}/blobServices/default/containers/{container}",
+                "name": container,
+                "type": "Microsoft.Storage/storageAccounts/blobServices/containers",
+                "etag": '"0x8DC3A1B2C3D4E5F"',
+                "properties": {
+                    "publicAccess": access,
+                    "leaseStatus": "Unlocked",
+                    "leaseState": "Available",
+                    "hasImmutabilityPolicy": False,
+                    "hasLegalHold": False,
+                    "deleted": False,
+                    "remainingRetentionDays": 0,
+                },
+            }
+        )
+    if logged_to:
+        resources.append(
+            diagnostic_setting(
+                f"{account_id}/blobServices/default",
+                "blob-access-logs",
+                logged_to,
+                ["StorageRead", "StorageWrite", "StorageDelete"],
+            )
+        )
+    return resources
+
+
+def diagnostic_setting(scope: str, name: str, workspace: str, categories: list[str]) -> dict[str, Any]:
+    return {
+        "id": f"{scope}/providers/microsoft.insights/diagnosticSettings/{name}",
+        "name": name,
+        "type": "Microsoft.Insights/diagnosticSettings",
+        "properties": {
+            "workspaceId": workspace,
+            "logs": [
+                {"category": c, "enabled": True, "retentionPolicy": {"enabled": False, "days": 0}}
+                for c in categories
+            ],
+            "metrics": [],
+            "logAnalyticsDestinationType": None,
+        },
+    }
+
+
+def sql_server(
+    subscription_id: str,
+    group: str,
+    name: str,
+    *,
+    tls: str,
+    public: bool,
+    audited: bool,
+    databases: dict[str, tuple[bool, int]],  # name -> (TDE on, backup retention days)
+) -> list[dict[str, Any]]:
+    server_id = rid(subscription_id, group, "Microsoft.Sql", "servers", name)
+    resources: list[dict[str, Any]] = [
+        {
+            "id": server_id,
+            "name": name,
+            "type": "Microsoft.Sql/servers",
+            "location": "westeurope",
+            "kind": "v12.0",
+            "tags": {},
+            "properties": {
+                "administratorLogin": "sqladmin",
+                "version": "12.0",
+                "state": "Ready",
+                "fullyQualifiedDomainName": f"{name}.database.windows.net",
+                "privateEndpointConnections": [],
+                "minimalTlsVersion": tls,
+                "publicNetworkAccess": "Enabled" if public else "Disabled",
+                "restrictOutboundNetworkAccess": "Disabled",
+            },
+        },
+        {
+            "id": f"{server_id}/auditingSettings/Default",
+            "name": "Default",
+            "type": "Microsoft.Sql/servers/auditingSettings",
+            "properties": {
+                "state": "Enabled" if audited else "Disabled",
+                "auditActionsAndGroups": ["SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP", "BATCH_COMPLETED_GROUP"]
+                if audited
+                else [],
+                "isAzureMonitorTargetEnabled": audited,
+                "retentionDays": 0,
+            },
+        },
+    ]
+    for database, (tde, retention) in {"master": (True, 7), **databases}.items():
+        database_id = f"{server_id}/databases/{database}"
+        resources.extend(
+            [
+                {
+                    "id": database_id,
+                    "name": database,
+                    "type": "Microsoft.Sql/servers/databases",
+                    "location": "westeurope",
+                    "kind": "v12.0,user" if database != "master" else "v12.0,system",
+                    "sku": {"name": "GP_S_Gen5", "tier": "GeneralPurpose", "family": "Gen5", "capacity": 2},
+                    "properties": {
+                        "collation": "SQL_Latin1_General_CP1_CI_AS",
+                        "status": "Online",
+                        "databaseId": "b1c2d3e4-0000-4000-8000-" + f"{abs(hash(database_id)) % 10**12:012d}",
+                        "creationDate": "2024-05-01T09:00:00Z",
+                        "currentServiceObjectiveName": "GP_S_Gen5_2",
+                        "zoneRedundant": False,
+                        "requestedBackupStorageRedundancy": "Geo",
+                    },
+                },
+                {
+                    "id": f"{database_id}/transparentDataEncryption/Current",
+                    "name": "Current",
+                    "type": "Microsoft.Sql/servers/databases/transparentDataEncryption",
+                    "properties": {"state": "Enabled" if tde else "Disabled"},
+                },
+                {
+                    "id": f"{database_id}/backupShortTermRetentionPolicies/default",
+                    "name": "default",
+                    "type": "Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies",
+                    "properties": {"retentionDays": retention, "diffBackupIntervalInHours": 12},
+                },
+            ]
+        )
+    return resources
+
+
+def disk(
+    subscription_id: str, group: str, name: str, *, attached: bool, customer_key: bool
+) -> dict[str, Any]:
+    encryption: dict[str, Any] = {
+        "type": "EncryptionAtRestWithCustomerKey" if customer_key else "EncryptionAtRestWithPlatformKey"
+    }
+    if customer_key:
+        encryption["diskEncryptionSetId"] = rid(
+            subscription_id, group, "Microsoft.Compute", "diskEncryptionSets", "des-prod"
+        )
+    return {
+        "id": rid(subscription_id, group, "Microsoft.Compute", "disks", name),
+        "name": name,
+        "type": "Microsoft.Compute/disks",
+        "location": "westeurope",
+        "sku": {"name": "Premium_LRS", "tier": "Premium"},
+        "properties": {
+            "osType": "Linux",
+            "creationData": {"createOption": "Empty"},
+            "diskSizeGB": 128,
+            "diskIOPSReadWrite": 500,
+            "encryption": encryption,
+            "timeCreated": "2024-06-01T08:00:00.0000000+00:00",
+            "provisioningState": "Succeeded",
+            "diskState": "Attached" if attached else "Unattached",
+            "networkAccessPolicy": "DenyAll",
+            "publicNetworkAccess": "Disabled",
+        },
+    }
+
+
+def key_vault(
+    subscription_id: str, group: str, name: str, keys: dict[str, str | None]
+) -> list[dict[str, Any]]:
+    """keys: name -> rotation period (ISO 8601 duration) or None (no rotation)."""
+    vault_id = rid(subscription_id, group, "Microsoft.KeyVault", "vaults", name)
+    resources: list[dict[str, Any]] = [
+        {
+            "id": vault_id,
+            "name": name,
+            "type": "Microsoft.KeyVault/vaults",
+            "location": "westeurope",
+            "tags": {},
+            "properties": {
+                "tenantId": TENANT_ID,
+                "sku": {"family": "A", "name": "premium"},
+                "vaultUri": f"https://{name}.vault.azure.net/",
+                "enabledForDeployment": False,
+                "enableSoftDelete": True,
+                "softDeleteRetentionInDays": 90,
+                "enableRbacAuthorization": True,
+                "enablePurgeProtection": True,
+                "publicNetworkAccess": "Disabled",
+                "provisioningState": "Succeeded",
+            },
+        }
+    ]
+    created = int((NOW - timedelta(days=200)).timestamp())
+    for key, period in keys.items():
+        actions: list[dict[str, Any]] = [
+            {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}
+        ]
+        if period:
+            actions.insert(0, {"trigger": {"timeAfterCreate": period}, "action": {"type": "Rotate"}})
+        resources.append(
+            {
+                "id": f"{vault_id}/keys/{key}",
+                "name": key,
+                "type": "Microsoft.KeyVault/vaults/keys",
+                "location": "westeurope",
+                "properties": {
+                    "attributes": {
+                        "enabled": True,
+                        "exp": created + 2 * 365 * 86400,
+                        "created": created,
+                        "updated": created,
+                        "recoveryLevel": "Recoverable",
+                        "exportable": False,
+                    },
+                    "kty": "RSA-HSM",
+                    "keyOps": ["encrypt", "decrypt", "wrapKey", "unwrapKey"],
+                    "keySize": 3072,
+                    "keyUri": f"https://{name}.vault.azure.net/keys/{key}",
+                    "keyUriWithVersion": f"https://{name}.vault.azure.net/keys/{key}/4f2c1e0d9b8a7f6e5d4c3b2a19081726",
+                    "rotationPolicy": {
+                        "attributes": {"expiryTime": "P2Y", "created": created, "updated": created},
+                        "lifetimeActions": actions,
+                    },
+                },
+            }
+        )
+    return resources
+
+
+def nsg(
+    subscription_id: str, group: str, name: str, rules: list[tuple[str, int, str, str]]
+) -> dict[str, Any]:
+    """rules: (name, priority, source prefix, destination port range), inbound TCP allows."""
+    group_id = rid(subscription_id, group, "Microsoft.Network", "networkSecurityGroups", name)
+
+    def rule(rule_name: str, priority: int, source: str, ports: str, access: str = "Allow") -> dict[str, Any]:
+        return {
+            "id": f"{group_id}/securityRules/{rule_name}",
+            "name": rule_name,
+            "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "protocol": "Tcp" if ports != "*" else "*",
+                "sourcePortRange": "*",
+                "destinationPortRange": ports,
+                "sourceAddressPrefix": source,
+                "destinationAddressPrefix": "*",
+                "access": access,
+                "priority": priority,
+                "direction": "Inbound",
+                "sourcePortRanges": [],
+                "destinationPortRanges": [],
+                "sourceAddressPrefixes": [],
+                "destinationAddressPrefixes": [],
+            },
+        }
+
+    defaults = [
+        rule("AllowVnetInBound", 65000, "VirtualNetwork", "*"),
+        rule("AllowAzureLoadBalancerInBound", 65001, "AzureLoadBalancer", "*"),
+        rule("DenyAllInBound", 65500, "*", "*", access="Deny"),
+    ]
+    return {
+        "id": group_id,
+        "name": name,
+        "type": "Microsoft.Network/networkSecurityGroups",
+        "location": "westeurope",
+        "etag": 'W/"2c1e0d9b-8a7f-4e5d-9c3b-2a1908172635"',
+        "properties": {
+            "provisioningState": "Succeeded",
+            "resourceGuid": "9b8a7f6e-5d4c-4b2a-8908-172635443322",
+            "securityRules": [rule(*r) for r in rules],
+            "defaultSecurityRules": defaults,
+            "subnets": [
+                {
+                    "id": rid(
+                        subscription_id,
+                        group,
+                        "Microsoft.Network",
+                        "virtualNetworks",
+                        "vnet-main",
+                        "subnets",
+                        name.removeprefix("nsg-"),
+                    )
+                }
+            ],
+        },
+    }
+
+
+def pricings(subscription_id: str, standard: set[str]) -> list[dict[str, Any]]:
+    plans = [
+        "VirtualMachines",
+        "SqlServers",
+        "AppServices",
+        "StorageAccounts",
+        "KeyVaults",
+        "Arm",
+        "Containers",
+        "CloudPosture",
+    ]
+    return [
+        {
+            "id": f"/subscriptions/{subscription_id}/providers/Microsoft.Security/pricings/{plan}",
+            "name": plan,
+            "type": "Microsoft.Security/pricings",
+            "properties": {
+                "pricingTier": "Standard" if plan in standard else "Free",
+                "freeTrialRemainingTime": "PT0S",
+                **(
+                    {"subPlan": "P2", "enablementTime": "2024-02-01T00:00:00Z"}
+                    if plan == "VirtualMachines" and plan in standard
+                    else {}
+                ),
+            },
+        }
+        for plan in plans
+    ]
+
+
+def workspace(subscription_id: str, group: str, name: str, retention: int) -> dict[str, Any]:
+    return {
+        "id": rid(subscription_id, group, "Microsoft.OperationalInsights", "workspaces", name),
+        "name": name,
+        "type": "Microsoft.OperationalInsights/workspaces",
+        "location": "westeurope",
+        "properties": {
+            "customerId": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+            "provisioningState": "Succeeded",
+            "sku": {"name": "PerGB2018"},
+            "retentionInDays": retention,
+            "workspaceCapping": {
+                "dailyQuotaGb": -1.0,
+                "quotaNextResetTime": at(-1),
+                "dataIngestionStatus": "RespectQuota",
+            },
+            "publicNetworkAccessForIngestion": "Enabled",
+            "publicNetworkAccessForQuery": "Enabled",
+            "features": {"enableLogAccessUsingOnlyResourcePermissions": True},
+        },
+    }
+
+
+def web_app(
+    subscription_id: str, group: str, name: str, *, https_only: bool, tls: str
+) -> list[dict[str, Any]]:
+    site_id = rid(subscription_id, group, "Microsoft.Web", "sites", name)
+    return [
+        {
+            "id": site_id,
+            "name": name,
+            "type": "Microsoft.Web/sites",
+            "kind": "app,linux",
+            "location": "West Europe",
+            "properties": {
+                "state": "Running",
+                "enabled": True,
+                "hostNames": [f"{name}.azurewebsites.net"],
+                "defaultHostName": f"{name}.azurewebsites.net",
+                "httpsOnly": https_only,
+                "clientCertEnabled": False,
+                "publicNetworkAccess": "Enabled",
+                "siteConfig": None,
+                "lastModifiedTimeUtc": at(3),
+            },
+        },
+        {
+            "id": f"{site_id}/config/web",
+            "name": name,
+            "type": "Microsoft.Web/sites/config",
+            "location": "West Europe",
+            "properties": {
+                "minTlsVersion": tls,
+                "ftpsState": "FtpsOnly",
+                "http20Enabled": True,
+                "alwaysOn": True,
+            },
+        },
+    ]
+
+
+def arm_resources() -> list[dict[str, Any]]:
+    prod, dev = ("rg-prod", "rg-dev")
+    workspace_id = rid(PRODUCTION, prod, "Microsoft.OperationalInsights", "workspaces", "acme-logs")
+    return [
+        *storage_account(
+            PRODUCTION,
+            prod,
+            "acmeprodlogs",
+            customer_key=True,
+            logged_to=workspace_id,
+            containers={"insights-logs": "None", "backups": "None"},
+        ),
+        *storage_account(
+            PRODUCTION,
+            prod,
+            "acmepublicassets",
+            public_blobs=True,
+            https_only=False,
+            tls="TLS1_0",
+            network="Allow",
+            versioning=False,
+            containers={"public": "Blob", "private": "None"},
+        ),
+        *sql_server(
+            PRODUCTION,
+            prod,
+            "acme-sql-prod",
+            tls="1.2",
+            public=False,
+            audited=True,
+            databases={"orders": (True, 14)},
+        ),
+        *sql_server(
+            PRODUCTION,
+            prod,
+            "acme-sql-legacy",
+            tls="1.0",
+            public=True,
+            audited=False,
+            databases={"legacy": (False, 7)},
+        ),
+        disk(PRODUCTION, prod, "vm-web-01_OsDisk", attached=True, customer_key=False),
+        disk(PRODUCTION, prod, "data-archive", attached=False, customer_key=True),
+        *key_vault(PRODUCTION, prod, "acme-kv-prod", {"data-key": "P90D", "legacy-key": None}),
+        diagnostic_setting(
+            f"/subscriptions/{PRODUCTION}",
+            "export-activity-log",
+            workspace_id,
+            ["Administrative", "Security", "Policy", "Alert"],
+        ),
+        workspace(PRODUCTION, prod, "acme-logs", 365),
+        nsg(PRODUCTION, prod, "nsg-web", [("AllowHttpsInbound", 100, "Internet", "443")]),
+        nsg(
+            PRODUCTION,
+            prod,
+            "nsg-admin",
+            [("AllowSshInbound", 100, "*", "22"), ("AllowRdpInbound", 110, "Internet", "3389")],
+        ),
+        *pricings(PRODUCTION, {"VirtualMachines", "SqlServers", "StorageAccounts", "KeyVaults", "Arm"}),
+        *web_app(PRODUCTION, prod, "acme-api", https_only=True, tls="1.2"),
+        *web_app(PRODUCTION, prod, "acme-legacy-portal", https_only=False, tls="1.0"),
+        *storage_account(DEVELOPMENT, dev, "acmedevscratch", versioning=False),
+        workspace(DEVELOPMENT, dev, "acme-dev-logs", 30),
+        nsg(DEVELOPMENT, dev, "nsg-dev", [("AllowAnyInbound", 100, "0.0.0.0/0", "*")]),
+        *pricings(DEVELOPMENT, set()),
+    ]
+
+
+PEOPLE = [
+    # (object id, name, type, enabled, days since last sign-in, methods, roles)
+    ("0a1b2c3d-1111-4000-8000-000000000001", "alice", "Member", True, 1,
+     ["fido2", "microsoftAuthenticatorPush"], [GLOBAL_ADMINISTRATOR]),
+    ("0a1b2c3d-1111-4000-8000-000000000002", "bob", "Member", True, 2, ["softwareOneTimePasscode"], []),
+    ("0a1b2c3d-1111-4000-8000-000000000003", "carol", "Member", True, 5, [], []),
+    ("0a1b2c3d-1111-4000-8000-000000000004", "dave", "Member", True, 1,
+     ["mobilePhone"], [PRIVILEGED_ROLE_ADMINISTRATOR]),
+    ("0a1b2c3d-1111-4000-8000-000000000005", "erin", "Member", False, 200, [], []),
+    ("0a1b2c3d-1111-4000-8000-000000000006", "partner_contoso.com#EXT#", "Guest", True, 20, [], []),
+]  # fmt: skip
+ROLE_NAMES = {
+    GLOBAL_ADMINISTRATOR: "Global Administrator",
+    PRIVILEGED_ROLE_ADMINISTRATOR: "Privileged Role Administrator",
+}
+
+
+def graph_directory() -> dict[str, Any]:
+    users, registrations, assignments = [], [], []
+    for object_id, name, kind, enabled, last, methods, roles in PEOPLE:
+        upn = f"{name}@{DOMAIN}"
+        users.append(
+            {
+                "id": object_id,
+                "userPrincipalName": upn,
+                "displayName": name.split("_")[0].capitalize(),
+                "accountEnabled": enabled,
+                "userType": kind,
+                "createdDateTime": at(400),
+                "externalUserState": "Accepted" if kind == "Guest" else None,
+                "signInActivity": {
+                    "lastSignInDateTime": at(last),
+                    "lastSignInRequestId": "8e2d1c0b-0000-4000-8000-00000000f001",
+                    "lastNonInteractiveSignInDateTime": at(last),
+                    "lastSuccessfulSignInDateTime": at(last),
+                },
+                "mobilePhone": "+1 555 0100",
+            }
+        )
+        registrations.append(
+            {
+                "id": object_id,
+                "userPrincipalName": upn,
+                "userDisplayName": name.capitalize(),
+                "userType": kind.lower(),
+                "isAdmin": bool(roles),
+                "isSsprRegistered": bool(methods),
+                "isSsprEnabled": True,
+                "isSsprCapable": bool(methods),
+                "isMfaRegistered": bool(methods),
+                "isMfaCapable": bool(methods),
+                "isPasswordlessCapable": "fido2" in methods,
+                "methodsRegistered": methods,
+                "isSystemPreferredAuthenticationMethodEnabled": True,
+                "systemPreferredAuthenticationMethods": methods[:1],
+                "userPreferredMethodForSecondaryAuthentication": "push"
+                if "microsoftAuthenticatorPush" in methods
+                else "none",
+                "lastUpdatedDateTime": at(0.5),
+            }
+        )
+        for role in roles:
+            assignments.append(
+                {
+                    "id": f"{role[:8]}-{object_id[-12:]}",
+                    "principalId": object_id,
+                    "directoryScopeId": "/",
+                    "roleDefinitionId": role,
+                    "roleDefinition": {
+                        "id": role,
+                        "templateId": role,
+                        "displayName": ROLE_NAMES[role],
+                        "isBuiltIn": True,
+                        "isEnabled": True,
+                    },
+                }
+            )
+    return {
+        "/users": users,
+        "/reports/authenticationMethods/userRegistrationDetails": registrations,
+        "/roleManagement/directory/roleAssignments": assignments,
+        "/identity/conditionalAccess/policies": [
+            ca_policy(
+                "a1000000-0000-4000-8000-000000000001",
+                "Require MFA for administrators",
+                "enabled",
+                {"includeRoles": [GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR]},
+                ["mfa"],
+            ),
+            ca_policy(
+                "a1000000-0000-4000-8000-000000000002",
+                "Require MFA for all users",
+                "enabledForReportingButNotEnforced",
+                {"includeUsers": ["All"], "excludeUsers": [PEOPLE[0][0]]},
+                ["mfa"],
+            ),
+            ca_policy(
+                "a1000000-0000-4000-8000-000000000003",
+                "Block legacy authentication",
+                "enabled",
+                {"includeUsers": ["All"]},
+                ["block"],
+                client_apps=["exchangeActiveSync", "other"],
+            ),
+        ],
+        "/policies/identitySecurityDefaultsEnforcementPolicy": {
+            "id": "00000000-0000-0000-0000-000000000005",
+            "displayName": "Security Defaults",
+            "description": "Security defaults is a set of basic identity security mechanisms.",
+            "isEnabled": False,
+        },
+    }
+
+
+def ca_policy(
+    policy_id: str,
+    name: str,
+    state: str,
+    users: dict[str, list[str]],
+    controls: list[str],
+    client_apps: list[str] | None = None,
+) -> dict[str, Any]:
+    every: dict[str, list[str]] = {
+        "includeUsers": [],
+        "excludeUsers": [],
+        "includeGroups": [],
+        "excludeGroups": [],
+        "includeRoles": [],
+        "excludeRoles": [],
+    }
+    return {
+        "id": policy_id,
+        "displayName": name,
+        "createdDateTime": at(300),
+        "modifiedDateTime": at(30),
+        "state": state,
+        "conditions": {
+            "userRiskLevels": [],
+            "signInRiskLevels": [],
+            "clientAppTypes": client_apps or ["all"],
+            "applications": {"includeApplications": ["All"], "excludeApplications": []},
+            "users": {**every, **users},
+            "platforms": None,
+            "locations": None,
+        },
+        "grantControls": {
+            "operator": "OR",
+            "builtInControls": controls,
+            "customAuthenticationFactors": [],
+            "termsOfUse": [],
+        },
+        "sessionControls": None,
+    }
+
+
+def demo_tenant() -> AzureTenant:
+    return AzureTenant(
+        tenant_id=TENANT_ID,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        subscriptions=[subscription(PRODUCTION, "Production"), subscription(DEVELOPMENT, "Development")],
+        resources=arm_resources(),
+        graph=graph_directory(),
+    )

@@ -1,0 +1,157 @@
+"""What the Azure collector reads, area by area, through the real SDKs and the fake."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from evidra.emulators.azure_estate import DEVELOPMENT, PRODUCTION, TENANT_ID
+from evidra.emulators.azure_server import FakeAzure
+from evidra.resource_types import RESOURCE_TYPES
+from tests.collectors.azure.azure_support import by_name, collect
+
+
+def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
+    collection = collect(azure)
+    assert collection.errors == []
+    assert Counter(o.type for o in collection.observations) == {
+        "storage.bucket": 3,
+        "network.endpoint": 3 + 2 + 2,  # storage accounts, SQL servers, App Service sites
+        "database.instance": 2,  # master is left out
+        "compute.volume": 2,
+        "crypto.key": 2,
+        "logging.audit_trail": 2,
+        "logging.log_group": 2,
+        "network.firewall_rule": 3,
+        "monitoring.threat_detection": 2,
+        "identity.user": 6,
+        "identity.signon_policy": 3,
+    }
+    scopes = {o.scope for o in collection.observations}
+    assert scopes == {f"azure:{PRODUCTION}", f"azure:{DEVELOPMENT}", f"azure:{TENANT_ID}:directory"}
+    assert all(o.principal.startswith("azure app ") for o in collection.observations)
+    for observation in collection.observations:  # the shared vocabulary, nothing else
+        assert set(observation.attributes) <= set(RESOURCE_TYPES[observation.type]), observation.id
+
+
+def test_storage_accounts(azure: FakeAzure):
+    buckets = by_name(collect(azure), "storage.bucket")
+    logs, public = buckets["acmeprodlogs"].attributes, buckets["acmepublicassets"].attributes
+    assert logs["encryption_algorithm"] == "Microsoft.Keyvault"
+    assert logs["kms_key"] == "https://acme-kv-prod.vault.azure.net/keys/data-key"
+    assert (logs["public"], logs["public_access_blocked"], logs["tls_only"]) == (False, True, True)
+    assert (logs["versioning"], logs["access_logging"], logs["network_default_action"]) == (
+        True,
+        True,
+        "Deny",
+    )
+    assert (public["public"], public["acl_grants_public"], public["tls_only"]) == (True, True, False)
+    assert (public["versioning"], public["access_logging"]) == (False, False)
+    assert buckets["acmepublicassets"].raw["blobContainers"][0]["publicAccess"] in ("Blob", "None")
+    endpoints = by_name(collect(azure), "network.endpoint")
+    assert endpoints["acmepublicassets (storage account)"].attributes["min_tls_protocol"] == "TLSv1.0"
+    assert endpoints["acmepublicassets (storage account)"].attributes["plaintext_allowed"] is True
+
+
+def test_sql_databases_and_servers(azure: FakeAzure):
+    collection = collect(azure)
+    databases = by_name(collection, "database.instance")
+    assert set(databases) == {"acme-sql-prod/orders", "acme-sql-legacy/legacy"}
+    orders, legacy = (
+        databases["acme-sql-prod/orders"].attributes,
+        databases["acme-sql-legacy/legacy"].attributes,
+    )
+    assert (orders["encrypted"], orders["publicly_accessible"], orders["auditing_enabled"]) == (
+        True,
+        False,
+        True,
+    )
+    assert orders["backup_retention_days"] == 14
+    assert (legacy["encrypted"], legacy["publicly_accessible"], legacy["auditing_enabled"]) == (
+        False,
+        True,
+        False,
+    )
+    endpoints = by_name(collection, "network.endpoint")
+    assert endpoints["acme-sql-legacy (SQL server)"].attributes["min_tls_protocol"] == "TLSv1.0"
+    assert endpoints["acme-sql-prod (SQL server)"].attributes["min_tls_protocol"] == "TLSv1.2"
+
+
+def test_disks_keys_and_network(azure: FakeAzure):
+    collection = collect(azure)
+    disks = by_name(collection, "compute.volume")
+    assert disks["data-archive"].attributes["kms_key"].endswith("/diskEncryptionSets/des-prod")
+    assert disks["vm-web-01_OsDisk"].attributes | {"kms_key": None} == disks["vm-web-01_OsDisk"].attributes
+    assert all(d.attributes["encrypted"] for d in disks.values())
+    keys = by_name(collection, "crypto.key")
+    assert keys["acme-kv-prod/data-key"].attributes["rotation_period_days"] == 90
+    assert keys["acme-kv-prod/legacy-key"].attributes["rotation_enabled"] is False
+    assert keys["acme-kv-prod/data-key"].attributes["vault_purge_protection"] is True
+    assert keys["acme-kv-prod/data-key"].attributes["expires"].endswith("Z")
+    rules = by_name(collection, "network.firewall_rule")
+    assert rules["nsg-web"].attributes["internet_ports"] == ["443"]
+    assert rules["nsg-web"].attributes["admin_ports_open_to_internet"] is False
+    assert rules["nsg-admin"].attributes["internet_ports"] == ["22", "3389"]
+    assert rules["nsg-dev"].attributes["internet_ports"] == ["all"]
+    assert rules["nsg-dev"].attributes["admin_ports_open_to_internet"] is True
+
+
+def test_logging_defender_and_app_service(azure: FakeAzure):
+    collection = collect(azure)
+    trails = {o.scope: o.attributes for o in collection.observations if o.type == "logging.audit_trail"}
+    assert trails[f"azure:{PRODUCTION}"]["logging"] is True
+    assert trails[f"azure:{DEVELOPMENT}"]["logging"] is False
+    workspaces = by_name(collection, "logging.log_group")
+    assert workspaces["acme-logs"].attributes["retention_days"] == 365
+    assert workspaces["acme-dev-logs"].attributes["retention_days"] == 30
+    defender = {
+        o.scope: o.attributes for o in collection.observations if o.type == "monitoring.threat_detection"
+    }
+    assert defender[f"azure:{PRODUCTION}"]["enabled"] is True
+    assert "CloudPosture" not in defender[f"azure:{PRODUCTION}"]["features"]
+    assert (
+        defender[f"azure:{DEVELOPMENT}"] | {"enabled": False, "features": []}
+        == defender[f"azure:{DEVELOPMENT}"]
+    )
+    sites = by_name(collection, "network.endpoint")
+    assert sites["acme-legacy-portal (App Service)"].attributes["plaintext_allowed"] is True
+    assert sites["acme-api (App Service)"].attributes["min_tls_protocol"] == "TLSv1.2"
+
+
+def test_directory_users_mfa_roles_and_guests(azure: FakeAzure):
+    users = by_name(collect(azure), "identity.user")
+    alice, carol, dave = (users[f"{n}@acme.onmicrosoft.com"].attributes for n in ("alice", "carol", "dave"))
+    assert (alice["privileged"], alice["admin_roles"]) == (True, ["Global Administrator"])
+    assert alice["mfa_methods"] == ["hardware_token", "push"]
+    assert (carol["mfa_enabled"], carol["privileged"]) == (False, False)
+    assert (dave["mfa_methods"], dave["admin_roles"]) == (["sms"], ["Privileged Role Administrator"])
+    erin = users["erin@acme.onmicrosoft.com"].attributes
+    assert (erin["disabled"], erin["console_access"]) == (True, False)
+    guest = users["partner_contoso.com#EXT#@acme.onmicrosoft.com"]
+    assert guest.attributes["user_type"] == "Guest"
+    assert "mobilePhone" not in guest.raw["user"]  # profile data is not evidence
+
+
+def test_conditional_access_coverage(azure: FakeAzure):
+    rules = by_name(collect(azure), "identity.signon_policy")
+    # The all-users policy is report-only: it enforces nothing.
+    assert rules["MFA for all users"].attributes["mfa_required"] is False
+    assert rules["MFA for administrators"].attributes["mfa_required"] is True
+    assert rules["MFA for administrators"].attributes["enforced_by"] == ["Require MFA for administrators"]
+    assert "Block legacy authentication" not in rules
+
+
+def test_listings_follow_next_links_across_pages(monkeypatch):
+    from evidra.emulators.azure_estate import demo_tenant
+    from tests.collectors.azure.conftest import trust
+
+    with FakeAzure(demo_tenant(), page_size=1, graph_page_size=2) as paged, FakeAzure(demo_tenant()) as whole:
+        trust(monkeypatch, paged)  # both fakes share one certificate
+        one_page, many_pages = collect(whole), collect(paged)
+        skipped = [q for role, _, path, q in paged.requests if "$skiptoken" in q]
+        assert any(path.endswith("/storageAccounts") for _, _, path, q in paged.requests if "$skiptoken" in q)
+        assert paged.count("graph", r"^/v1\.0/users$") == 3  # six users, two a page
+    assert len(skipped) >= 5
+    assert many_pages.errors == []
+    assert sorted(o.evidence_hash for o in many_pages.observations) == sorted(
+        o.evidence_hash for o in one_page.observations
+    )
