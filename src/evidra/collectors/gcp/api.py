@@ -1,0 +1,193 @@
+"""The Cloud Asset API through the official client: every page of a listing or search,
+with retries, and failures as one `AssetCallFailed`.
+
+The client is `google.cloud.asset_v1.AssetServiceClient` on its REST transport (HTTPS
+and JSON, through `requests`: the endpoint, proxies and TLS trust are the standard ones).
+Pages are fetched one request at a time, each with its own google-api-core `Retry`: 429
+and 5xx answers, connection errors and unparseable bodies back off exponentially, up to
+`max_attempts` attempts for that page; anything else (401, 403, 400) fails at once.
+Answers are kept as the JSON the API sent (camelCase), the form the evidence keeps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from evidra.model import ApiCall
+from evidra.redact import redact_text
+
+SERVICE = "cloudasset"
+BACKOFF_INITIAL_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 8.0
+# The API's largest pages: list_assets 1000, the two searches 500.
+MAX_PAGE = {"ListAssets": 1000, "SearchAllResources": 500, "SearchAllIamPolicies": 500}
+
+
+class AssetCallFailed(Exception):
+    """A Cloud Asset API method failed after retries."""
+
+    def __init__(self, method: str, scope: str, reason: str) -> None:
+        super().__init__(redact_text(f"cloudasset {method} failed for {scope}: {reason}"))
+        self.method = method
+        self.scope = scope
+
+
+@dataclass
+class ApiStats:
+    """Requests sent (retries included), by method: for benchmarks and tests."""
+
+    requests: int = 0
+    retries: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, method: str) -> None:
+        with self._lock:
+            self.requests += 1
+            self.by_method[method] = self.by_method.get(method, 0) + 1
+
+    def retried(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+
+class AssetApi:
+    def __init__(self, client: Any, *, page_size: int, max_attempts: int, timeout: float) -> None:
+        """`client`: an `asset_v1.AssetServiceClient`."""
+        self._client = client
+        self._page_size = page_size
+        self._max_attempts = max_attempts
+        self._timeout = timeout
+        self.stats = ApiStats()
+
+    def list_assets(
+        self, parent: str, content_type: str, asset_types: list[str]
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        """Every asset of `asset_types` under `parent`, with `content_type` (RESOURCE or IAM_POLICY)."""
+        from google.cloud import asset_v1
+
+        request = {
+            "parent": parent,
+            "content_type": getattr(asset_v1.ContentType, content_type),
+            "asset_types": asset_types,
+        }
+        call = ApiCall(
+            SERVICE, "ListAssets", {"parent": parent, "contentType": content_type, "assetTypes": asset_types}
+        )
+        return self._every("ListAssets", parent, self._client.list_assets, request, "assets"), call
+
+    def search_all_resources(
+        self, scope: str, asset_types: list[str], query: str = ""
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        request = {"scope": scope, "asset_types": asset_types, "query": query}
+        call = ApiCall(
+            SERVICE, "SearchAllResources", {"scope": scope, "assetTypes": asset_types, "query": query}
+        )
+        return self._every(
+            "SearchAllResources", scope, self._client.search_all_resources, request, "results"
+        ), call
+
+    def search_all_iam_policies(
+        self, scope: str, asset_types: list[str], query: str = ""
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        request = {"scope": scope, "asset_types": asset_types, "query": query}
+        call = ApiCall(
+            SERVICE, "SearchAllIamPolicies", {"scope": scope, "assetTypes": asset_types, "query": query}
+        )
+        return self._every(
+            "SearchAllIamPolicies", scope, self._client.search_all_iam_policies, request, "results"
+        ), call
+
+    def _every(
+        self, method: str, scope: str, send: Any, request: dict[str, Any], key: str
+    ) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in self._pages(method, scope, send, request):
+            items = page.get(key, [])
+            if not isinstance(items, list):
+                raise AssetCallFailed(method, scope, f"the answer's {key!r} is not a list")
+            found.extend(items)
+        return found
+
+    def _pages(self, method: str, scope: str, send: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Each page as JSON. One request per page, each with a fresh retry budget."""
+        from google.api_core import exceptions
+        from google.auth import exceptions as auth
+        from google.protobuf import json_format
+
+        token = ""
+        while True:
+            paged = {**request, "page_size": min(self._page_size, MAX_PAGE[method]), "page_token": token}
+            try:
+                pager = send(request=paged, retry=self._retry(method), timeout=self._timeout)
+                response = next(iter(pager.pages))  # the first page is the answer already received
+                self.stats.count(method)
+            except exceptions.GoogleAPICallError as exc:
+                raise AssetCallFailed(method, scope, _describe(exc)) from None
+            except auth.GoogleAuthError as exc:
+                # Google's token endpoint's answer (error code and description), never the key.
+                raise AssetCallFailed(method, scope, f"could not authenticate: {exc}") from None
+            except (exceptions.RetryError, json_format.ParseError, OSError) as exc:
+                raise AssetCallFailed(method, scope, f"{type(exc).__name__}: {exc}") from None
+            page = json_format.MessageToDict(type(response).pb(response))
+            yield page
+            token = page.get("nextPageToken", "")
+            if not token:
+                return
+
+    def _retry(self, method: str) -> Any:
+        """A Retry for one request: retryable failures back off until `max_attempts`
+        attempts were made; the last failure is then raised as it is."""
+        from google.api_core import exceptions
+        from google.api_core.retry import Retry
+        from google.protobuf import json_format
+        from requests import exceptions as http
+
+        attempts = 1
+
+        def retryable(exc: Exception) -> bool:
+            nonlocal attempts
+            self.stats.count(method)  # every failed request passes here, the last one too
+            transient = isinstance(
+                exc,
+                exceptions.TooManyRequests
+                | exceptions.ServerError
+                | json_format.ParseError
+                | http.ConnectionError
+                | http.Timeout,
+            )
+            if not transient or attempts >= self._max_attempts:
+                return False
+            attempts += 1
+            self.stats.retried()
+            return True
+
+        return Retry(
+            predicate=retryable,
+            initial=BACKOFF_INITIAL_SECONDS,
+            maximum=BACKOFF_MAX_SECONDS,
+            multiplier=2.0,
+            timeout=None,
+        )
+
+
+def _describe(exc: Any) -> str:
+    """`HTTP 403 PERMISSION_DENIED: The caller does not have permission`: the status and
+    Google's own message from the error body, never the request's URL or headers."""
+    error: dict[str, Any] = {}
+    try:
+        body = exc.response.json() if exc.response is not None else {}
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+    except (AttributeError, ValueError):
+        pass
+    status = error.get("status") if isinstance(error, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    if not message:
+        message = str(getattr(exc, "message", "") or exc).rpartition(": ")[2] or type(exc).__name__
+    head = " ".join(
+        str(part) for part in (f"HTTP {exc.code}" if getattr(exc, "code", None) else None, status) if part
+    )
+    return f"{head}: {message}" if head else str(message)

@@ -1,0 +1,146 @@
+"""GcpCollector: an organisation, or folders and projects, through Cloud Asset Inventory.
+
+Each configured scope (`organizations/123`, `folders/456`, `projects/acme-prod`; evidra
+scope `gcp:organizations/123`) is read with the few paged listings of
+`context.LISTINGS`, all of them on one bounded thread pool, with one client. Then each
+reader translates its asset family. A listing that fails after retries is a ScopeError
+for that scope and the readers needing it (their types get `error` results); every other
+reader and scope still reports. Credentials that cannot be loaded fail every scope.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from google.cloud import asset_v1
+
+from evidra.collectors.base import ProgressCallback, announce
+
+# Importing the reader modules registers them, in this order.
+from evidra.collectors.gcp import audit_logs, compute, iam, kms, scc, sql, storage  # noqa: F401
+from evidra.collectors.gcp.api import AssetApi, AssetCallFailed
+from evidra.collectors.gcp.context import LISTINGS, PROVIDER, READERS, Answer, Context, Listing, Reader
+from evidra.collectors.gcp.credentials import CredentialError, load
+from evidra.config.settings import GcpSettings
+from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
+from evidra.redact import redact_text
+
+log = logging.getLogger(__name__)
+
+
+def parents(settings: GcpSettings) -> list[str]:
+    """What to read: the folders and projects named, else the whole organisation."""
+    named = [f"folders/{f}" for f in settings.folders]
+    if isinstance(settings.projects, list):
+        named += [f"projects/{p}" for p in settings.projects]
+    return named or [f"organizations/{settings.organization}"]
+
+
+class GcpCollector:
+    provider = PROVIDER
+
+    def __init__(self, settings: GcpSettings) -> None:
+        self.settings = settings
+        self.parents = parents(settings)
+        self.api_stats: Any = None  # the last collection's request counts (benchmarks, tests)
+
+    def collect(self, progress: ProgressCallback | None = None) -> Collection:
+        started = utcnow()
+        collection = Collection()
+        try:
+            loaded = load(self.settings)
+        except CredentialError as exc:
+            for parent in self.parents:
+                self._fail_scope(collection, parent, started, f"gcp credentials: {exc}")
+            return collection
+        options = {"api_endpoint": self.settings.api_endpoint} if self.settings.api_endpoint else None
+        client = asset_v1.AssetServiceClient(
+            transport="rest", credentials=loaded.credentials, client_options=options
+        )
+        api = AssetApi(
+            client,
+            page_size=self.settings.page_size,
+            max_attempts=self.settings.max_attempts,
+            timeout=self.settings.request_timeout,
+        )
+        self.api_stats = api.stats
+        announce(progress, len(self.parents))  # one unit per scope
+        with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-gcp") as pool:
+            pending = {
+                (parent, listing.name): pool.submit(_fetch, api, parent, listing)
+                for parent in self.parents
+                for listing in LISTINGS.values()
+            }
+            for parent in self.parents:
+                answers = {name: future for (p, name), future in pending.items() if p == parent}
+                ctx = Context(parent, f"{PROVIDER}:{parent}", loaded.principal, started)
+                failures = _settle(answers, ctx)
+                if set(failures) == set(LISTINGS):  # nothing of the scope could be read
+                    message = next(iter(failures.values()))
+                    self._fail_scope(collection, parent, started, message)
+                    if progress is not None:
+                        progress(f"{ctx.scope}: {message}")
+                    continue
+                read = 0
+                for reader in READERS.values():
+                    observations, record, errors = run_reader(reader, ctx, failures)
+                    read += len(observations)
+                    collection.observations.extend(observations)
+                    collection.scopes.append(record)
+                    collection.errors.extend(errors)
+                if progress is not None:
+                    unread = f", {len(failures)} listing(s) unreadable" if failures else ""
+                    progress(f"{ctx.scope}: {read} resource(s){unread}")
+        return collection
+
+    def _fail_scope(self, collection: Collection, parent: str, started: datetime, message: str) -> None:
+        message = redact_text(message)
+        scope = f"{PROVIDER}:{parent}"
+        every_type = tuple(sorted({t for r in READERS.values() for t in r.types}))
+        collection.errors.append(ScopeError(PROVIDER, scope, message, "cloudasset", every_type))
+        collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
+
+
+def _fetch(api: AssetApi, parent: str, listing: Listing) -> Answer:
+    types = list(listing.asset_types)
+    if listing.method == "ListAssets":
+        items, call = api.list_assets(parent, str(listing.content_type), types)
+    elif listing.method == "SearchAllResources":
+        items, call = api.search_all_resources(parent, types)
+    else:
+        items, call = api.search_all_iam_policies(parent, types)
+    return Answer(items, call)
+
+
+def _settle(futures: dict[str, Future[Answer]], ctx: Context) -> dict[str, str]:
+    """Wait for a scope's listings: answers go into `ctx`; returns why the others failed."""
+    failures: dict[str, str] = {}
+    for name, future in futures.items():
+        try:
+            ctx.answers[name] = future.result()
+        except AssetCallFailed as failure:
+            failures[name] = str(failure)
+        except Exception as exc:  # a bug of ours must not cost the other scopes
+            log.exception("gcp listing %s of %s failed", name, ctx.parent)
+            failures[name] = redact_text(f"{name} internal error: {type(exc).__name__}: {exc}")
+    return failures
+
+
+def run_reader(
+    reader: Reader, ctx: Context, failures: dict[str, str]
+) -> tuple[list[Observation], ScopeRecord, list[ScopeError]]:
+    started = utcnow()
+    observations: list[Observation] = []
+    failure = next((failures[name] for name in reader.needs if name in failures), None)
+    if failure is None:
+        try:
+            observations = reader.read(ctx)
+        except Exception as exc:  # a bug of ours must not cost the other readers
+            log.exception("gcp reader %s failed on %s", reader.name, ctx.parent)
+            failure = redact_text(f"{reader.name} internal error: {type(exc).__name__}: {exc}")
+            observations = []  # a partial population would look complete
+    errors = [ScopeError(PROVIDER, ctx.scope, failure, reader.name, reader.types)] if failure else []
+    return observations, ScopeRecord(PROVIDER, ctx.scope, started, utcnow(), failure), errors

@@ -1,0 +1,72 @@
+"""Cloud Storage buckets: encryption key, uniform access, public access prevention,
+grants to allUsers / allAuthenticatedUsers, retention, versioning, access logging."""
+
+from __future__ import annotations
+
+from evidra.collectors.gcp.context import BUCKET, Context, data, days, reader, stable
+from evidra.model import Observation
+
+PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+# A bucket's reads and writes are logged by its usage logs or by Data Access audit logs.
+DATA_ACCESS = frozenset({"DATA_READ", "DATA_WRITE"})
+
+
+@reader(
+    "gcp.storage",
+    needs=("resources", "bucket_policies", "hierarchy_policies"),
+    types=("storage.bucket",),
+)
+def read_buckets(ctx: Context) -> list[Observation]:
+    policies = {p.get("resource"): p.get("policy") or {} for p in ctx.items("bucket_policies")}
+    observations = []
+    for asset in ctx.assets(BUCKET):
+        bucket = data(asset)
+        policy = policies.get(asset["name"], {})
+        iam = bucket.get("iamConfiguration") or {}
+        uniform = bool((iam.get("uniformBucketLevelAccess") or {}).get("enabled"))
+        blocked = iam.get("publicAccessPrevention") == "enforced"
+        public_grants = sorted(
+            f"{binding.get('role')} {member}"
+            for binding in policy.get("bindings", [])
+            for member in binding.get("members", [])
+            if member in PUBLIC_MEMBERS
+        )
+        # With uniform access, ACLs are switched off and grant nothing.
+        acl_public = not uniform and any(
+            entry.get("entity") in PUBLIC_MEMBERS
+            for entry in [*bucket.get("acl", []), *bucket.get("defaultObjectAcl", [])]
+        )
+        kms_key = (bucket.get("encryption") or {}).get("defaultKmsKeyName")
+        retention = bucket.get("retentionPolicy") or {}
+        audit_types = ctx.audit_log_types(asset.get("ancestors", []), "storage.googleapis.com")
+        observations.append(
+            ctx.observe(
+                "storage.bucket",
+                asset["name"],
+                name=bucket.get("name") or asset["name"].rsplit("/", 1)[-1],
+                attributes={
+                    "encrypted": True,  # Cloud Storage always encrypts; the key is Google's or the customer's
+                    "encryption_algorithm": "cloud-kms" if kms_key else "google-managed",
+                    "kms_key": kms_key,
+                    "public_access_blocked": blocked,
+                    "policy_grants_public": bool(public_grants),
+                    "acl_grants_public": acl_public,
+                    "public": (bool(public_grants) or acl_public) and not blocked,
+                    "public_grants": public_grants,
+                    # No bucket setting refuses plain HTTP (the XML API answers http:// too).
+                    "tls_only": False,
+                    "region": str(
+                        bucket.get("location", asset.get("resource", {}).get("location", ""))
+                    ).lower(),
+                    "versioning": bool((bucket.get("versioning") or {}).get("enabled")),
+                    "access_logging": bool((bucket.get("logging") or {}).get("logBucket"))
+                    or set(audit_types) >= DATA_ACCESS,
+                    "uniform_access": uniform,
+                    "retention_days": days(retention.get("retentionPeriod")),
+                    "retention_locked": bool(retention.get("isLocked")),
+                },
+                raw={"asset": stable(asset), "iamPolicy": policy, "auditLogTypes": audit_types},
+                calls=[ctx.call("resources"), ctx.call("bucket_policies"), ctx.call("hierarchy_policies")],
+            )
+        )
+    return observations

@@ -1,0 +1,759 @@
+"""The GCP organisations the fake Cloud Asset API serves: the demo's (and tests') small
+realistic one, and a synthetic one of any size for benchmarks.
+
+Assets are built as Cloud Asset Inventory returns them (`name`, `assetType`,
+`ancestors`, `resource` with the service's own JSON in `data`, `iamPolicy`), with the
+resource data shaped like the services' REST APIs answer (Cloud Storage JSON API,
+Cloud SQL Admin v1, Compute v1, Cloud KMS v1, IAM v1, Cloud Logging v2, Security
+Command Center Management v1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+CRM = "//cloudresourcemanager.googleapis.com"
+SERVICE_ACCOUNT_EMAIL = "evidra-audit@acme-security.iam.gserviceaccount.com"
+_UPDATED = "2026-11-20T08:00:00.000000Z"
+
+
+def _number(*parts: str, digits: int = 18) -> str:
+    """A stable numeric id (Python's hash() changes with every process)."""
+    return str(int(hashlib.sha256("/".join(parts).encode()).hexdigest(), 16) % 10**digits)
+
+
+def ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(eq=False)  # one organisation is one object (the fake caches answers by it)
+class GcpOrg:
+    """An organisation: its hierarchy and every asset, in Cloud Asset Inventory's JSON."""
+
+    organization: str  # numeric id
+    domain: str
+    folders: dict[str, str] = field(default_factory=dict)  # folder number -> parent node
+    projects: dict[str, str] = field(default_factory=dict)  # project id -> number
+    assets: list[dict[str, Any]] = field(default_factory=list)
+    _parents: dict[str, str] = field(default_factory=dict)  # node -> parent node
+
+    # -- the hierarchy --
+
+    def ancestors(self, node: str) -> list[str]:
+        chain = [node]
+        while chain[-1] in self._parents:
+            chain.append(self._parents[chain[-1]])
+        return chain
+
+    def node(self, parent: str) -> str | None:
+        """`projects/acme-prod` or `projects/1001` -> `projects/1001`; None: not in the org."""
+        kind, _, ident = parent.partition("/")
+        if kind == "organizations" and ident == self.organization:
+            return parent
+        if kind == "folders" and ident in self.folders:
+            return parent
+        if kind == "projects":
+            number = self.projects.get(ident, ident)
+            if number in self.projects.values():
+                return f"projects/{number}"
+        return None
+
+    def add_organization(self, policy: dict[str, Any]) -> None:
+        self._hierarchy_asset(
+            f"organizations/{self.organization}",
+            "cloudresourcemanager.googleapis.com/Organization",
+            "Organization",
+            {
+                "name": f"organizations/{self.organization}",
+                "displayName": self.domain,
+                "directoryCustomerId": "C0abc1234",
+                "state": "ACTIVE",
+                "createTime": "2019-03-01T10:00:00Z",
+            },
+            policy,
+        )
+
+    def add_folder(
+        self, number: str, display_name: str, parent: str, policy: dict[str, Any] | None = None
+    ) -> None:
+        self.folders[number] = parent
+        self._parents[f"folders/{number}"] = parent
+        self._hierarchy_asset(
+            f"folders/{number}",
+            "cloudresourcemanager.googleapis.com/Folder",
+            "Folder",
+            {
+                "name": f"folders/{number}",
+                "parent": parent,
+                "displayName": display_name,
+                "lifecycleState": "ACTIVE",
+                "createTime": "2020-01-10T10:00:00Z",
+            },
+            policy or {},
+        )
+
+    def add_project(
+        self,
+        project_id: str,
+        number: str,
+        parent: str,
+        policy: dict[str, Any] | None = None,
+        *,
+        name: str = "",
+    ) -> None:
+        self.projects[project_id] = number
+        self._parents[f"projects/{number}"] = parent
+        kind, _, ident = parent.partition("/")
+        self._hierarchy_asset(
+            f"projects/{number}",
+            "cloudresourcemanager.googleapis.com/Project",
+            "Project",
+            {
+                "projectNumber": number,
+                "projectId": project_id,
+                "lifecycleState": "ACTIVE",
+                "name": name or project_id,
+                "createTime": "2021-06-01T10:00:00Z",
+                "parent": {"type": kind.rstrip("s"), "id": ident},
+            },
+            policy or {},
+        )
+
+    def _hierarchy_asset(
+        self, node: str, asset_type: str, discovery: str, data: dict[str, Any], policy: dict[str, Any]
+    ) -> None:
+        parent = self._parents.get(node)
+        self.assets.append(
+            {
+                "name": f"{CRM}/{node}",
+                "assetType": asset_type,
+                "ancestors": self.ancestors(node),
+                "updateTime": _UPDATED,
+                "resource": {
+                    "version": "v3" if discovery != "Project" else "v1",
+                    "discoveryDocumentUri": "https://cloudresourcemanager.googleapis.com/$discovery/rest",
+                    "discoveryName": discovery,
+                    "parent": f"{CRM}/{parent}" if parent else "",
+                    "data": data,
+                },
+                "iamPolicy": {"version": 1, "etag": "BwX1a2b3c4d=", **policy},
+            }
+        )
+
+    # -- resources --
+
+    def add(
+        self,
+        project_id: str,
+        asset_type: str,
+        name: str,
+        data: dict[str, Any],
+        *,
+        location: str = "global",
+        iam_policy: dict[str, Any] | None = None,
+        discovery: str | None = None,
+    ) -> dict[str, Any]:
+        """A resource of a project (or, with `project_id` = `organizations/N`, of the organisation)."""
+        if project_id.startswith("organizations/"):
+            node = project_id
+        else:
+            node = f"projects/{self.projects[project_id]}"
+        service = asset_type.split("/", 1)[0]
+        asset: dict[str, Any] = {
+            "name": name,
+            "assetType": asset_type,
+            "ancestors": self.ancestors(node),
+            "updateTime": _UPDATED,
+            "resource": {
+                "version": "v1",
+                "discoveryDocumentUri": f"https://{service}/$discovery/rest?version=v1",
+                "discoveryName": discovery or asset_type.rsplit("/", 1)[-1],
+                "parent": f"{CRM}/{node}",
+                "data": data,
+                "location": location,
+            },
+        }
+        if iam_policy is not None:
+            asset["iamPolicy"] = {"version": 1, "etag": "CAE=", **iam_policy}
+        self.assets.append(asset)
+        return asset
+
+
+# -- builders for each asset family, shaped like the services' own JSON --
+
+
+def binding(role: str, *members: str) -> dict[str, Any]:
+    return {"role": role, "members": list(members)}
+
+
+def audit_config(service: str, *log_types: str) -> dict[str, Any]:
+    return {"service": service, "auditLogConfigs": [{"logType": t} for t in log_types]}
+
+
+def add_bucket(
+    org: GcpOrg,
+    project_id: str,
+    name: str,
+    *,
+    location: str = "US",
+    kms_key: str | None = None,
+    uniform: bool = True,
+    prevention: str = "inherited",
+    public_members: tuple[str, ...] = (),
+    retention_days: int | None = None,
+    retention_locked: bool = False,
+    versioning: bool = False,
+    log_bucket: str | None = None,
+) -> None:
+    number = org.projects[project_id]
+    data: dict[str, Any] = {
+        "kind": "storage#bucket",
+        "id": name,
+        "name": name,
+        "projectNumber": number,
+        "location": location,
+        "locationType": "multi-region" if location in ("US", "EU", "ASIA") else "region",
+        "storageClass": "STANDARD",
+        "timeCreated": "2023-02-01T09:00:00.000Z",
+        "updated": "2026-10-01T09:00:00.000Z",
+        "metageneration": "4",
+        "etag": "CAQ=",
+        "iamConfiguration": {
+            "bucketPolicyOnly": {"enabled": uniform},
+            "uniformBucketLevelAccess": {"enabled": uniform},
+            "publicAccessPrevention": prevention,
+        },
+        "versioning": {"enabled": versioning},
+        "softDeletePolicy": {"retentionDurationSeconds": "604800", "effectiveTime": "2024-03-01T07:00:00Z"},
+    }
+    if kms_key:
+        data["encryption"] = {"defaultKmsKeyName": kms_key}
+    if retention_days is not None:
+        data["retentionPolicy"] = {
+            "retentionPeriod": str(retention_days * 86400),
+            "effectiveTime": "2024-01-01T00:00:00Z",
+            "isLocked": retention_locked,
+        }
+    if log_bucket:
+        data["logging"] = {"logBucket": log_bucket, "logObjectPrefix": name}
+    if not uniform:
+        data["acl"] = [
+            {"kind": "storage#bucketAccessControl", "entity": f"project-owners-{number}", "role": "OWNER"},
+        ]
+    policy = {
+        "bindings": [
+            binding(
+                "roles/storage.legacyBucketOwner", f"projectEditor:{project_id}", f"projectOwner:{project_id}"
+            ),
+            binding("roles/storage.legacyBucketReader", f"projectViewer:{project_id}"),
+            *([binding("roles/storage.objectViewer", *public_members)] if public_members else []),
+        ]
+    }
+    org.add(
+        project_id,
+        "storage.googleapis.com/Bucket",
+        f"//storage.googleapis.com/{name}",
+        data,
+        location=location.lower(),
+        iam_policy=policy,
+    )
+
+
+def add_sql_instance(
+    org: GcpOrg,
+    project_id: str,
+    name: str,
+    *,
+    version: str = "POSTGRES_15",
+    region: str = "europe-west1",
+    kms_key: str | None = None,
+    ssl_mode: str = "ENCRYPTED_ONLY",
+    backups: bool = True,
+    retained_backups: int = 7,
+    public_ip: bool = False,
+    authorized: tuple[str, ...] = (),
+) -> None:
+    data: dict[str, Any] = {
+        "kind": "sql#instance",
+        "name": name,
+        "project": project_id,
+        "databaseVersion": version,
+        "region": region,
+        "gceZone": f"{region}-b",
+        "state": "RUNNABLE",
+        "backendType": "SECOND_GEN",
+        "instanceType": "CLOUD_SQL_INSTANCE",
+        "connectionName": f"{project_id}:{region}:{name}",
+        "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{project_id}/instances/{name}",
+        "settings": {
+            "kind": "sql#settings",
+            "tier": "db-custom-2-7680",
+            "availabilityType": "REGIONAL",
+            "dataDiskType": "PD_SSD",
+            "dataDiskSizeGb": "100",
+            "ipConfiguration": {
+                "ipv4Enabled": public_ip,
+                "sslMode": ssl_mode,
+                "requireSsl": ssl_mode != "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
+                "authorizedNetworks": [
+                    {"kind": "sql#aclEntry", "name": f"net-{i}", "value": cidr}
+                    for i, cidr in enumerate(authorized)
+                ],
+                "privateNetwork": f"projects/{project_id}/global/networks/default",
+            },
+            "backupConfiguration": {
+                "kind": "sql#backupConfiguration",
+                "enabled": backups,
+                "startTime": "02:00",
+                "location": "eu",
+                "pointInTimeRecoveryEnabled": backups,
+                "transactionLogRetentionDays": 7,
+                "backupRetentionSettings": {"retentionUnit": "COUNT", "retainedBackups": retained_backups},
+            },
+        },
+        "serverCaCert": {
+            "kind": "sql#sslCert",
+            "certSerialNumber": "0",
+            "commonName": "C=US,O=Google\\, Inc,CN=Google Cloud SQL Server CA",
+            "expirationTime": "2034-01-01T00:00:00Z",
+        },
+        "ipAddresses": [{"type": "PRIVATE", "ipAddress": "10.20.0.3"}]
+        + ([{"type": "PRIMARY", "ipAddress": "34.76.10.20"}] if public_ip else []),
+    }
+    if kms_key:
+        data["diskEncryptionConfiguration"] = {
+            "kmsKeyName": kms_key,
+            "kind": "sql#diskEncryptionConfiguration",
+        }
+    org.add(
+        project_id,
+        "sqladmin.googleapis.com/Instance",
+        f"//cloudsql.googleapis.com/projects/{project_id}/instances/{name}",
+        data,
+        location=region,
+        discovery="DatabaseInstance",
+    )
+
+
+def add_disk(
+    org: GcpOrg,
+    project_id: str,
+    name: str,
+    *,
+    zone: str = "europe-west1-b",
+    kms_key: str | None = None,
+    attached_to: str = "",
+) -> None:
+    compute = f"https://www.googleapis.com/compute/v1/projects/{project_id}"
+    data: dict[str, Any] = {
+        "id": _number(project_id, name),
+        "name": name,
+        "kind": "compute#disk",
+        "sizeGb": "50",
+        "zone": f"{compute}/zones/{zone}",
+        "status": "READY",
+        "type": f"{compute}/zones/{zone}/diskTypes/pd-balanced",
+        "creationTimestamp": "2025-04-02T03:04:05.000-07:00",
+        "selfLink": f"{compute}/zones/{zone}/disks/{name}",
+        "physicalBlockSizeBytes": "4096",
+    }
+    if attached_to:
+        data["users"] = [f"{compute}/zones/{zone}/instances/{attached_to}"]
+    if kms_key:
+        data["diskEncryptionKey"] = {"kmsKeyName": f"{kms_key}/cryptoKeyVersions/1"}
+    org.add(
+        project_id,
+        "compute.googleapis.com/Disk",
+        f"//compute.googleapis.com/projects/{project_id}/zones/{zone}/disks/{name}",
+        data,
+        location=zone,
+    )
+
+
+def add_firewall(
+    org: GcpOrg,
+    project_id: str,
+    name: str,
+    *,
+    sources: tuple[str, ...] = ("0.0.0.0/0",),
+    allowed: tuple[tuple[str, tuple[str, ...]], ...] = (("tcp", ("443",)),),
+    direction: str = "INGRESS",
+    disabled: bool = False,
+    network: str = "default",
+) -> None:
+    compute = f"https://www.googleapis.com/compute/v1/projects/{project_id}"
+    data = {
+        "id": _number(project_id, name, "firewall"),
+        "name": name,
+        "kind": "compute#firewall",
+        "network": f"{compute}/global/networks/{network}",
+        "direction": direction,
+        "priority": 1000,
+        "sourceRanges": list(sources),
+        "allowed": [
+            {"IPProtocol": proto, **({"ports": list(ports)} if ports else {})} for proto, ports in allowed
+        ],
+        "disabled": disabled,
+        "logConfig": {"enable": False},
+        "creationTimestamp": "2024-05-06T07:08:09.000-07:00",
+        "selfLink": f"{compute}/global/firewalls/{name}",
+    }
+    org.add(
+        project_id,
+        "compute.googleapis.com/Firewall",
+        f"//compute.googleapis.com/projects/{project_id}/global/firewalls/{name}",
+        data,
+    )
+
+
+def kms_key_name(project_id: str, ring: str, key: str, location: str = "europe") -> str:
+    return f"projects/{project_id}/locations/{location}/keyRings/{ring}/cryptoKeys/{key}"
+
+
+def add_crypto_key(
+    org: GcpOrg,
+    project_id: str,
+    ring: str,
+    key: str,
+    *,
+    location: str = "europe",
+    rotation_days: int | None = 90,
+    state: str = "ENABLED",
+) -> None:
+    name = kms_key_name(project_id, ring, key, location)
+    data: dict[str, Any] = {
+        "name": name,
+        "primary": {
+            "name": f"{name}/cryptoKeyVersions/3",
+            "state": state,
+            "createTime": "2026-09-01T00:00:00.000000Z",
+            "protectionLevel": "SOFTWARE",
+            "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION",
+            "generateTime": "2026-09-01T00:00:00.000000Z",
+        },
+        "purpose": "ENCRYPT_DECRYPT",
+        "createTime": "2024-01-15T00:00:00.000000Z",
+        "versionTemplate": {"protectionLevel": "SOFTWARE", "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION"},
+        "destroyScheduledDuration": "2592000s",
+    }
+    if rotation_days is not None:
+        data["rotationPeriod"] = f"{rotation_days * 86400}s"
+        data["nextRotationTime"] = "2026-12-01T00:00:00Z"
+    org.add(
+        project_id,
+        "cloudkms.googleapis.com/CryptoKey",
+        f"//cloudkms.googleapis.com/{name}",
+        data,
+        location=location,
+    )
+
+
+def add_service_account(
+    org: GcpOrg,
+    project_id: str,
+    account: str,
+    *,
+    keys: tuple[tuple[str, int, str], ...] = (),
+    disabled: bool = False,
+) -> None:
+    """`keys`: (key id, age in days, keyType USER_MANAGED | SYSTEM_MANAGED)."""
+    email = f"{account}@{project_id}.iam.gserviceaccount.com"
+    unique = "1" + _number(email, digits=20)
+    org.add(
+        project_id,
+        "iam.googleapis.com/ServiceAccount",
+        f"//iam.googleapis.com/projects/{project_id}/serviceAccounts/{unique}",
+        {
+            "name": f"projects/{project_id}/serviceAccounts/{email}",
+            "projectId": project_id,
+            "uniqueId": unique,
+            "email": email,
+            "displayName": account,
+            "oauth2ClientId": unique,
+            "disabled": disabled,
+        },
+    )
+    for key_id, age, key_type in keys:
+        org.add(
+            project_id,
+            "iam.googleapis.com/ServiceAccountKey",
+            f"//iam.googleapis.com/projects/{project_id}/serviceAccounts/{unique}/keys/{key_id}",
+            {
+                "name": f"projects/{project_id}/serviceAccounts/{email}/keys/{key_id}",
+                "validAfterTime": ago(age),
+                "validBeforeTime": "9999-12-31T23:59:59Z",
+                "keyAlgorithm": "KEY_ALG_RSA_2048",
+                "keyOrigin": "GOOGLE_PROVIDED",
+                "keyType": key_type,
+                "disabled": False,
+            },
+        )
+
+
+def add_log_bucket(
+    org: GcpOrg,
+    owner: str,
+    bucket_id: str,
+    *,
+    retention_days: int = 30,
+    locked: bool = False,
+    kms_key: str | None = None,
+    location: str = "global",
+) -> None:
+    """`owner`: a project id, or `organizations/N`."""
+    node = owner if owner.startswith("organizations/") else f"projects/{org.projects[owner]}"
+    named = owner if owner.startswith("organizations/") else f"projects/{owner}"
+    name = f"{named}/locations/{location}/buckets/{bucket_id}"
+    data: dict[str, Any] = {
+        "name": name,
+        "retentionDays": retention_days,
+        "locked": locked,
+        "lifecycleState": "ACTIVE",
+        "createTime": "2021-06-01T10:00:00Z",
+        "updateTime": "2021-06-01T10:00:00Z",
+    }
+    if kms_key:
+        data["cmekSettings"] = {"kmsKeyName": kms_key, "kmsKeyVersionName": f"{kms_key}/cryptoKeyVersions/1"}
+    org.add(
+        owner,
+        "logging.googleapis.com/LogBucket",
+        f"//logging.googleapis.com/{node}/locations/{location}/buckets/{bucket_id}",
+        data,
+        location=location,
+    )
+
+
+LOGGING_AGENTS = "gcp-sa-logging.iam.gserviceaccount.com"
+REQUIRED_FILTER = (
+    'LOG_ID("cloudaudit.googleapis.com/activity") OR LOG_ID("externalaudit.googleapis.com/activity") OR '
+    'LOG_ID("cloudaudit.googleapis.com/system_event") OR '
+    'LOG_ID("externalaudit.googleapis.com/system_event") OR '
+    'LOG_ID("cloudaudit.googleapis.com/access_transparency") OR '
+    'LOG_ID("externalaudit.googleapis.com/access_transparency")'
+)
+DEFAULT_FILTER = (
+    'NOT LOG_ID("cloudaudit.googleapis.com/activity") AND '
+    'NOT LOG_ID("externalaudit.googleapis.com/activity") AND '
+    'NOT LOG_ID("cloudaudit.googleapis.com/system_event") AND '
+    'NOT LOG_ID("externalaudit.googleapis.com/system_event") AND '
+    'NOT LOG_ID("cloudaudit.googleapis.com/access_transparency") AND '
+    'NOT LOG_ID("externalaudit.googleapis.com/access_transparency")'
+)
+
+
+def add_log_sink(
+    org: GcpOrg,
+    owner: str,
+    sink: str,
+    destination: str,
+    *,
+    log_filter: str = "",
+    include_children: bool = False,
+) -> None:
+    node = owner if owner.startswith("organizations/") else f"projects/{org.projects[owner]}"
+    org.add(
+        owner,
+        "logging.googleapis.com/LogSink",
+        f"//logging.googleapis.com/{node}/sinks/{sink}",
+        {
+            "name": sink,
+            "destination": destination,
+            "filter": log_filter,
+            "writerIdentity": f"serviceAccount:service-{node.split('/')[1]}@{LOGGING_AGENTS}",
+            "includeChildren": include_children,
+            "createTime": "2021-06-01T10:00:00Z",
+            "updateTime": "2021-06-01T10:00:00Z",
+        },
+    )
+
+
+def add_project_logging(org: GcpOrg, project_id: str) -> None:
+    """What every project has: the _Required and _Default sinks and buckets."""
+    buckets = f"logging.googleapis.com/projects/{project_id}/locations/global/buckets"
+    add_log_bucket(org, project_id, "_Required", retention_days=400, locked=True)
+    add_log_bucket(org, project_id, "_Default", retention_days=30)
+    add_log_sink(org, project_id, "_Required", f"{buckets}/_Required", log_filter=REQUIRED_FILTER)
+    add_log_sink(org, project_id, "_Default", f"{buckets}/_Default", log_filter=DEFAULT_FILTER)
+
+
+THREAT_SERVICES = ("event-threat-detection", "container-threat-detection", "vm-threat-detection")
+
+
+def add_scc_services(org: GcpOrg, owner: str, effective: str, intended: str = "INHERITED") -> None:
+    """SCC's threat-detection service settings on the organisation (`organizations/N`) or a project."""
+    node = owner if owner.startswith("organizations/") else f"projects/{org.projects[owner]}"
+    for service in THREAT_SERVICES:
+        name = f"{node}/locations/global/securityCenterServices/{service}"
+        org.add(
+            owner,
+            "securitycentermanagement.googleapis.com/SecurityCenterService",
+            f"//securitycentermanagement.googleapis.com/{name}",
+            {
+                "name": name,
+                "intendedEnablementState": intended,
+                "effectiveEnablementState": effective,
+                "updateTime": "2026-01-05T00:00:00Z",
+            },
+        )
+
+
+# -- the demo organisation --
+
+ORG = "123456789012"
+
+
+def demo_org() -> GcpOrg:
+    """acme.com: two folders, three projects, each evidence family passing and failing."""
+    org = GcpOrg(ORG, "acme.com")
+    org.add_organization(
+        {
+            "bindings": [
+                binding("roles/owner", "user:olivia@acme.com", "group:gcp-admins@acme.com"),
+                binding("roles/resourcemanager.organizationViewer", "domain:acme.com"),
+                binding("roles/cloudasset.viewer", f"serviceAccount:{SERVICE_ACCOUNT_EMAIL}"),
+                binding("roles/iam.securityReviewer", f"serviceAccount:{SERVICE_ACCOUNT_EMAIL}"),
+            ],
+            "auditConfigs": [audit_config("allServices", "ADMIN_READ")],
+        }
+    )
+    org.add_folder("300000000001", "production", f"organizations/{ORG}")
+    org.add_folder("300000000002", "sandbox", f"organizations/{ORG}")
+    org.add_project(
+        "acme-prod",
+        "100000000001",
+        "folders/300000000001",
+        {
+            "bindings": [
+                binding("roles/owner", "group:platform@acme.com"),
+                binding("roles/viewer", "user:auditor@acme.com"),
+            ],
+            "auditConfigs": [audit_config("storage.googleapis.com", "DATA_READ", "DATA_WRITE")],
+        },
+    )
+    org.add_project(
+        "acme-data",
+        "100000000002",
+        "folders/300000000001",
+        {"bindings": [binding("roles/bigquery.dataViewer", "group:analysts@acme.com")]},
+    )
+    org.add_project(
+        "acme-sandbox",
+        "100000000003",
+        "folders/300000000002",
+        {
+            "bindings": [
+                binding(
+                    "roles/editor",
+                    "user:dan@acme.com",
+                    "serviceAccount:ci@acme-sandbox.iam.gserviceaccount.com",
+                ),
+                binding("roles/owner", "group:platform@acme.com"),
+            ]
+        },
+    )
+    prod_key = kms_key_name("acme-prod", "storage", "prod-data")
+    add_crypto_key(org, "acme-prod", "storage", "prod-data", rotation_days=90)
+    add_crypto_key(org, "acme-prod", "storage", "prod-logs", rotation_days=400)
+    add_crypto_key(org, "acme-data", "exports", "exports-key", rotation_days=None)
+
+    add_bucket(
+        org, "acme-prod", "acme-prod-records", kms_key=prod_key, prevention="enforced",
+        retention_days=365, retention_locked=True, versioning=True,
+    )  # fmt: skip
+    add_bucket(org, "acme-data", "acme-data-exports", public_members=("allUsers",))
+    add_bucket(org, "acme-sandbox", "acme-sandbox-scratch", uniform=False)
+
+    add_sql_instance(org, "acme-prod", "orders-db", kms_key=prod_key, retained_backups=30)
+    add_sql_instance(
+        org, "acme-data", "analytics-db", version="MYSQL_8_0", ssl_mode="ALLOW_UNENCRYPTED_AND_ENCRYPTED",
+        backups=False, public_ip=True, authorized=("0.0.0.0/0",),
+    )  # fmt: skip
+
+    add_disk(org, "acme-prod", "web-1-boot", kms_key=prod_key, attached_to="web-1")
+    add_disk(org, "acme-sandbox", "scratch-disk")
+
+    add_firewall(org, "acme-prod", "allow-https", allowed=(("tcp", ("443",)),))
+    add_firewall(org, "acme-prod", "allow-internal", sources=("10.128.0.0/9",), allowed=(("all", ()),))
+    add_firewall(org, "acme-sandbox", "default-allow-ssh", allowed=(("tcp", ("22",)),))
+    add_firewall(org, "acme-sandbox", "default-allow-rdp", allowed=(("tcp", ("3389",)),), disabled=True)
+
+    add_service_account(
+        org, "acme-prod", "deploy", keys=(("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", 30, "USER_MANAGED"),)
+    )
+    add_service_account(
+        org, "acme-sandbox", "ci",
+        keys=(
+            ("0f1e2d3c4b5a69788796a5b4c3d2e1f001234567", 500, "USER_MANAGED"),
+            ("99aa88bb77cc66dd55ee44ff3300112233445566", 900, "SYSTEM_MANAGED"),
+        ),
+    )  # fmt: skip
+
+    for project in ("acme-prod", "acme-data", "acme-sandbox"):
+        add_project_logging(org, project)
+    logs_key = kms_key_name("acme-prod", "storage", "prod-logs")
+    add_log_bucket(org, "acme-prod", "audit-archive", retention_days=400, locked=True, kms_key=logs_key)
+    add_log_sink(
+        org, f"organizations/{ORG}", "org-audit",
+        "logging.googleapis.com/projects/acme-prod/locations/global/buckets/audit-archive",
+        log_filter='logName:"cloudaudit.googleapis.com"', include_children=True,
+    )  # fmt: skip
+
+    add_scc_services(org, f"organizations/{ORG}", "ENABLED", "ENABLED")
+    add_scc_services(org, "acme-sandbox", "DISABLED", "DISABLED")
+    return org
+
+
+def synthetic_org(projects: int = 200, assets: int = 20_000) -> GcpOrg:
+    """An organisation of `projects` projects in 10 folders holding about `assets` assets
+    in all, spread evenly; mostly compliant, with a failure here and there."""
+    org = GcpOrg("987654321098", "example.com")
+    org.add_organization({"bindings": [binding("roles/owner", "group:admins@example.com")]})
+    folders = [f"4000000000{i:02d}" for i in range(10)]
+    for number in folders:
+        org.add_folder(number, f"unit-{number[-2:]}", f"organizations/{org.organization}")
+    add_scc_services(org, f"organizations/{org.organization}", "ENABLED", "ENABLED")
+    # Per project: hierarchy (1), logging (4), SCC (3 at org level, amortised), then a mix.
+    per_project = max(assets // projects - 5, 0)
+    for p in range(projects):
+        project_id = f"proj-{p:04d}"
+        org.add_project(
+            project_id,
+            f"5{p:011d}",
+            f"folders/{folders[p % len(folders)]}",
+            {
+                "bindings": [
+                    binding("roles/editor", f"user:dev{p}@example.com"),
+                    binding("roles/viewer", "group:all@example.com"),
+                ]
+            },
+        )
+        add_project_logging(org, project_id)
+        key = kms_key_name(project_id, "ring", "key-0")
+        for i in range(per_project):
+            kind = i % 10
+            if kind == 0:
+                add_crypto_key(org, project_id, "ring", f"key-{i}", rotation_days=90 if i % 7 else 400)
+            elif kind in (1, 2):
+                add_bucket(
+                    org,
+                    project_id,
+                    f"{project_id}-b{i}",
+                    kms_key=key if i % 3 else None,
+                    prevention="enforced",
+                )
+            elif kind == 3:
+                add_sql_instance(org, project_id, f"db-{i}", kms_key=key)
+            elif kind in (4, 5, 6):
+                add_disk(org, project_id, f"disk-{i}", attached_to=f"vm-{i}")
+            elif kind in (7, 8):
+                add_firewall(
+                    org, project_id, f"fw-{i}", allowed=(("tcp", ("22",) if i % 9 == 0 else ("443",)),)
+                )
+            else:
+                add_service_account(
+                    org, project_id, f"sa-{i}", keys=((f"{p:04d}{i:04d}" + "0" * 32, 30 + i, "USER_MANAGED"),)
+                )
+    return org

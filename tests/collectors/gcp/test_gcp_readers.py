@@ -1,0 +1,196 @@
+"""Each evidence family of the demo organisation, read by the real google-cloud-asset
+client from the fake Cloud Asset API, and the service-account sign-in that preceded it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidra.emulators.gcp_estate import ORG
+from evidra.emulators.gcp_server import GOOGLE_TOKEN_URI, FakeGcp
+from evidra.resource_types import RESOURCE_TYPES
+from tests.collectors.gcp.gcp_support import by_name, collect
+
+PROD_KEY = "projects/acme-prod/locations/europe/keyRings/storage/cryptoKeys/prod-data"
+
+
+@pytest.fixture
+def demo(gcp: FakeGcp, tmp_path: Path):
+    collection = collect(gcp, tmp_path / "key.json")
+    assert collection.errors == []
+    return collection
+
+
+def test_every_attribute_is_a_normalized_one(demo) -> None:
+    types = {o.type for o in demo.observations}
+    assert types == {
+        "storage.bucket",
+        "database.instance",
+        "compute.volume",
+        "network.firewall_rule",
+        "crypto.key",
+        "identity.credential",
+        "identity.role_binding",
+        "logging.audit_trail",
+        "logging.log_group",
+        "monitoring.threat_detection",
+    }
+    for observation in demo.observations:
+        assert set(observation.attributes) <= set(RESOURCE_TYPES[observation.type]), observation.id
+        assert observation.scope == f"gcp:organizations/{ORG}"
+        assert observation.principal.startswith("gcp service account evidra-audit@acme-security")
+        assert observation.calls and {c.service for c in observation.calls} == {"cloudasset"}
+
+
+def test_the_key_was_exchanged_at_its_token_uri(gcp: FakeGcp, demo) -> None:
+    # google-auth posted a JWT signed with the key; the fake checked the signature
+    # against the registered public key before issuing the access token.
+    assert gcp.grants and gcp.self_signed == [] and gcp.refused == 0
+    claims = gcp.grants[0]
+    assert claims["iss"] == "evidra-audit@acme-security.iam.gserviceaccount.com"
+    assert claims["aud"] == GOOGLE_TOKEN_URI  # what google-auth puts there, whatever token_uri says
+    assert "https://www.googleapis.com/auth/cloud-platform" in claims["scope"]
+
+
+def test_a_key_naming_googles_token_endpoint_signs_its_own_jwt(gcp: FakeGcp, tmp_path: Path) -> None:
+    key = gcp.write_key(tmp_path / "google-key.json", token_uri=GOOGLE_TOKEN_URI)
+    collection = collect(gcp, key)
+    assert collection.errors == []
+    assert gcp.grants == [] and gcp.self_signed and gcp.refused == 0
+
+
+def test_buckets(demo) -> None:
+    buckets = by_name(demo, "storage.bucket")
+    records = buckets["acme-prod-records"].attributes
+    assert records["kms_key"] == PROD_KEY and records["encryption_algorithm"] == "cloud-kms"
+    assert records["public_access_blocked"] and records["uniform_access"] and not records["public"]
+    assert records["retention_days"] == 365 and records["retention_locked"] and records["versioning"]
+    # acme-prod turns on Data Access audit logs for Cloud Storage: access is logged.
+    assert records["access_logging"] is True
+    exports = buckets["acme-data-exports"].attributes
+    assert exports["public"] and exports["policy_grants_public"]
+    assert exports["public_grants"] == ["roles/storage.objectViewer allUsers"]
+    assert exports["kms_key"] is None and exports["encrypted"] and exports["access_logging"] is False
+    scratch = buckets["acme-sandbox-scratch"].attributes
+    assert not scratch["uniform_access"] and not scratch["public_access_blocked"] and not scratch["public"]
+    assert buckets["acme-prod-records"].id == "//storage.googleapis.com/acme-prod-records"
+
+
+def test_sql_instances(demo) -> None:
+    instances = by_name(demo, "database.instance")
+    orders = instances["orders-db"].attributes
+    assert orders == {
+        "engine": "POSTGRES_15",
+        "encrypted": True,
+        "kms_key": PROD_KEY,
+        "publicly_accessible": False,
+        "backup_retention_days": 30,
+        "tls_required": True,
+        "region": "europe-west1",
+    }
+    analytics = instances["analytics-db"].attributes
+    assert analytics["publicly_accessible"] and analytics["backup_retention_days"] == 0
+    assert analytics["tls_required"] is False and analytics["kms_key"] is None
+    assert "serverCaCert" not in str(instances["orders-db"].raw)
+
+
+def test_disks_and_firewall_rules(demo) -> None:
+    disks = by_name(demo, "compute.volume")
+    assert disks["web-1-boot"].attributes == {
+        "encrypted": True,
+        "kms_key": PROD_KEY,
+        "attached": True,
+        "region": "europe-west1-b",
+    }
+    assert disks["scratch-disk"].attributes["kms_key"] is None
+    rules = {name: o.attributes for name, o in by_name(demo, "network.firewall_rule").items()}
+    assert rules["default-allow-ssh"]["internet_ports"] == ["22"]
+    assert rules["default-allow-ssh"]["admin_ports_open_to_internet"] is True
+    assert rules["allow-https"]["internet_ports"] == ["443"]
+    assert rules["allow-https"]["admin_ports_open_to_internet"] is False
+    assert rules["allow-internal"]["open_to_internet"] is False  # 10.128.0.0/9 only
+    assert rules["default-allow-rdp"]["open_to_internet"] is False  # disabled
+
+
+def test_crypto_keys(demo) -> None:
+    keys = {name: o.attributes for name, o in by_name(demo, "crypto.key").items()}
+    assert keys["prod-data"]["rotation_period_days"] == 90 and keys["prod-data"]["rotation_enabled"]
+    assert keys["prod-data"]["next_rotation"] == "2026-12-01T00:00:00Z"
+    assert keys["prod-logs"]["rotation_period_days"] == 400
+    assert keys["exports-key"]["rotation_enabled"] is False and keys["exports-key"]["next_rotation"] is None
+    assert all(k["managed_by"] == "customer" and k["enabled"] for k in keys.values())
+
+
+def test_service_account_keys(demo) -> None:
+    keys = {o.attributes["owner"]: o.attributes for o in demo.observations if o.type == "identity.credential"}
+    # The system-managed key is Google's to rotate: not observed.
+    assert set(keys) == {
+        "deploy@acme-prod.iam.gserviceaccount.com",
+        "ci@acme-sandbox.iam.gserviceaccount.com",
+    }
+    ci = keys["ci@acme-sandbox.iam.gserviceaccount.com"]
+    assert ci["kind"] == "service_account_key" and ci["active"] and ci["owner_interactive"] is False
+    assert ci["created"] < keys["deploy@acme-prod.iam.gserviceaccount.com"]["created"]
+
+
+def test_role_bindings(demo) -> None:
+    bindings = {
+        (o.attributes["principal"], o.attributes["role"]): o.attributes
+        for o in demo.observations
+        if o.type == "identity.role_binding"
+    }
+    olivia = bindings[("user:olivia@acme.com", "roles/owner")]
+    assert olivia["basic_role"] and olivia["principal_kind"] == "user"
+    assert olivia["resource"] == f"//cloudresourcemanager.googleapis.com/organizations/{ORG}"
+    assert bindings[("user:dan@acme.com", "roles/editor")]["basic_role"]
+    assert bindings[("user:auditor@acme.com", "roles/viewer")]["basic_role"] is False
+    ci = bindings[("serviceAccount:ci@acme-sandbox.iam.gserviceaccount.com", "roles/editor")]
+    assert ci["principal_kind"] == "service_account"
+
+
+def test_audit_trails_and_log_buckets(demo) -> None:
+    trails = by_name(demo, "logging.audit_trail")
+    # _Required of each project, and the organisation's aggregated sink; _Default is not a trail.
+    assert set(trails) == {
+        "_Required (acme-prod)",
+        "_Required (acme-data)",
+        "_Required (acme-sandbox)",
+        f"org-audit (organizations/{ORG})",
+    }
+    org = trails[f"org-audit (organizations/{ORG})"].attributes
+    assert org["covers_children"] and org["log_file_validation"] and org["encrypted_with_customer_key"]
+    assert org["kms_key"].endswith("/cryptoKeys/prod-logs")
+    assert org["audit_log_types"] == ["ADMIN_READ"] and org["data_access_logging"] is False
+    required = trails["_Required (acme-prod)"].attributes
+    assert required["log_file_validation"] is True and required["encrypted_with_customer_key"] is False
+    buckets = {
+        name.rsplit("/", 1)[-1] + "@" + name.split("/")[1]: o.attributes
+        for name, o in by_name(demo, "logging.log_group").items()
+    }
+    assert buckets["_Default@acme-data"]["retention_days"] == 30
+    assert (
+        buckets["_Required@acme-data"]["retention_days"] == 400 and buckets["_Required@acme-data"]["locked"]
+    )
+    assert buckets["audit-archive@acme-prod"]["encrypted_with_customer_key"] is True
+
+
+def test_threat_detection_per_project(demo) -> None:
+    detection = {name: o.attributes for name, o in by_name(demo, "monitoring.threat_detection").items()}
+    assert set(detection) == {
+        "Security Command Center (acme-prod)",
+        "Security Command Center (acme-data)",
+        "Security Command Center (acme-sandbox)",
+    }
+    # Inherited from the organisation ...
+    assert detection["Security Command Center (acme-prod)"]["enabled"] is True
+    assert "event-threat-detection" in detection["Security Command Center (acme-prod)"]["features"]
+    # ... and switched off in the sandbox project.
+    assert detection["Security Command Center (acme-sandbox)"]["enabled"] is False
+
+
+def test_evidence_is_stable_from_run_to_run(gcp: FakeGcp, tmp_path: Path, demo) -> None:
+    again = collect(gcp, tmp_path / "key.json")
+    assert {o.id: o.evidence_hash for o in again.observations} == {
+        o.id: o.evidence_hash for o in demo.observations
+    }
