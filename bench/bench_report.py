@@ -1,0 +1,115 @@
+"""Benchmark: the auditor's evidence package for a Type II year.
+
+    /work/venv/bin/python bench/bench_report.py --runs 365 --resources 10000 --keep /tmp/bench-report.db
+
+Fills a SQLite store with bench_store.py's synthetic year (one run a day over
+`--resources` bucket-like resources, 1% daily churn; skipped when `--keep` names a
+database that already exists), then builds the signed package for the whole period
+in a fresh process, so that its peak memory (max RSS) is the report's alone, and
+verifies it. Prints the build time, the package's size and file count, the peak
+memory and the verification time. Nothing asserted: the figures go in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_store import DAY0, Estate
+
+
+def fill(url: str, runs: int, resources: int, churn: float) -> None:
+    from evidra.evidence_store.store import EvidenceStore
+
+    estate = Estate(resources, churn)
+    started = time.perf_counter()
+    with EvidenceStore.open(url) as store:
+        for day in range(runs):
+            if day:
+                estate.change()
+            store.record_run(estate.run(day))
+            if (day + 1) % 30 == 0:
+                print(f"stored {day + 1} runs ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+def build(url: str, runs: int, folder: str) -> dict[str, object]:
+    """In this (fresh) process: the package for the whole period, timed."""
+    from evidra.controls.catalog import select
+    from evidra.evidence_store.store import EvidenceStore
+    from evidra.reports.package import build as build_package
+    from evidra.reports.period import Period
+    from evidra.reports.signing import init_key, load_key
+    from evidra.reports.verify_package import verify_package
+
+    key_path = Path(folder) / "key.pem"
+    init_key(key_path)
+    end = (DAY0 + timedelta(days=runs - 1)).date()
+    period = Period(DAY0.date(), end)
+    target = Path(folder) / "package.zip"
+    started = time.perf_counter()
+    with EvidenceStore.open(url) as store:
+        built = build_package(store, period, select(None), load_key(key_path), target, now=datetime.now(UTC))
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    verified = verify_package(target)
+    verify_s = time.perf_counter() - started
+    return {
+        "build_s": build_s,
+        "zip_bytes": target.stat().st_size,
+        "uncompressed_bytes": built.bytes,
+        "files": built.files,
+        "evidence": built.evidence,
+        "runs": built.runs,
+        "controls": built.controls,
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "verify_s": verify_s,
+        "verify_ok": verified.ok,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=365)
+    parser.add_argument("--resources", type=int, default=10_000)
+    parser.add_argument("--churn", type=float, default=0.01)
+    parser.add_argument("--keep", help="SQLite file to fill once and reuse")
+    parser.add_argument("--build-only", help=argparse.SUPPRESS)  # the child process: URL
+    args = parser.parse_args()
+    if args.build_only:
+        print(json.dumps(build(args.build_only, args.runs, tempfile.mkdtemp())))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(args.keep) if args.keep else Path(tmp) / "bench.db"
+        url = f"sqlite:///{path}"
+        if not path.exists():
+            fill(url, args.runs, args.resources, args.churn)
+        child = subprocess.run(
+            [sys.executable, __file__, "--runs", str(args.runs), "--build-only", url],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+    print(
+        f"package for {figures['runs']} runs, {figures['controls']} controls: "
+        f"built in {figures['build_s']:.1f} s; zip {figures['zip_bytes'] / 2**20:.1f} MiB "
+        f"({figures['uncompressed_bytes'] / 2**20:.1f} MiB uncompressed), "
+        f"{figures['files']} files of which {figures['evidence']} evidence; "
+        f"peak RSS {figures['peak_rss_bytes'] / 2**20:.0f} MiB; "
+        f"verify {'ok' if figures['verify_ok'] else 'FAILED'} in {figures['verify_s']:.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

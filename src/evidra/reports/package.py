@@ -1,0 +1,333 @@
+"""Builds the evidence package (contract: DESIGN.md), as a zip or a folder:
+
+    index.html                   the report (self-contained)
+    report.json                  the same for programs
+    coverage.csv                 every policy requirement and what evidences it
+    controls/<id>.csv            results (intervals of runs, or the sampled runs)
+    controls/<id>.population.csv, controls/<id>.exceptions.csv, controls/<id>.json
+    evidence/<sha256>.json       the snapshot each result cites (name = SHA-256 of the file)
+    manual/<sha256>[.ext]        manual evidence files
+    runs/chain.json              the period's runs with their seals, to recompute the chain
+    oscal/assessment-results.json
+    workbook.xlsx
+    README.txt                   how to verify without evidra
+    signing-key.pub              the Ed25519 public key (PEM)
+    manifest.json                what is inside, the period, the chain's head, the key
+    SHA256SUMS                   `sha256sum -c SHA256SUMS` checks every file above
+    SHA256SUMS.sig               Ed25519 signature over SHA256SUMS (64 raw bytes)
+
+A zip is written to a temporary file beside the target and renamed into place when
+complete: a package exists whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from evidra import __version__
+from evidra.controls.catalog import Control
+from evidra.evidence_store.store import EvidenceStore
+from evidra.model import iso
+from evidra.reports import render_csv, render_html, render_json, render_oscal, render_xlsx, signing, tables
+from evidra.reports.coverage import CoverageRow, coverage
+from evidra.reports.period import Period, PeriodReport, analyse
+from evidra.reports.sampling import Sample
+
+SUMS, SIGNATURE, PUBLIC_KEY, MANIFEST = "SHA256SUMS", "SHA256SUMS.sig", "signing-key.pub", "manifest.json"
+CHAIN = "runs/chain.json"
+MANIFEST_SCHEMA = "evidra.package/v1"
+# What a run's entry in runs/chain.json holds: its sealed metadata and its seal.
+CHAIN_FIELDS = (
+    "id",
+    "seq",
+    "started_at",
+    "finished_at",
+    "tool_version",
+    "parameters_hash",
+    "observation_count",
+    "scope_count",
+    "error_count",
+    "result_count",
+    "merkle_root",
+    "previous_digest",
+    "digest",
+)
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
+    path: Path
+    files: int
+    bytes: int
+    runs: int
+    controls: int
+    evidence: int
+    fingerprint: str
+
+
+class Sink:
+    """Where files go (a zip or a folder); remembers each file's SHA-256 and size."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[str, int]] = {}
+
+    def add(self, name: str, data: bytes) -> None:
+        if name in self.files:
+            raise ValueError(f"{name} written twice")
+        self.files[name] = (hashlib.sha256(data).hexdigest(), len(data))
+        self._write(name, data)
+
+    def _write(self, name: str, data: bytes) -> None:
+        raise NotImplementedError
+
+
+class ZipSink(Sink):
+    def __init__(self, archive: zipfile.ZipFile, stamp: datetime) -> None:
+        super().__init__()
+        self._archive = archive
+        self._stamp = stamp.timetuple()[:6]
+
+    def _write(self, name: str, data: bytes) -> None:
+        info = zipfile.ZipInfo(name, date_time=self._stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        self._archive.writestr(info, data, compresslevel=6)
+
+
+class FolderSink(Sink):
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self._root = root
+
+    def _write(self, name: str, data: bytes) -> None:
+        target = self._root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def build(
+    store: EvidenceStore,
+    period: Period,
+    controls: Sequence[Control],
+    key: Ed25519PrivateKey,
+    target: Path,
+    *,
+    now: datetime,
+    sample: Sample | None = None,
+    as_folder: bool = False,
+) -> BuiltPackage:
+    """Analyse the period and write the package to `target` (a .zip file, or a folder
+    that must not exist yet or be empty)."""
+    report = analyse(store, period, controls, now)
+    rows = coverage(report, store.manual_evidence())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if as_folder:
+        if target.exists() and any(target.iterdir()):
+            raise FileExistsError(f"{target} is not empty")
+        staging = Path(tempfile.mkdtemp(prefix=".evidra-package-", dir=target.parent))
+        try:
+            sink: Sink = FolderSink(staging)
+            evidence = _write(sink, store, report, rows, key, sample)
+            if target.exists():
+                target.rmdir()
+            staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    else:
+        descriptor, temporary = tempfile.mkstemp(prefix=".evidra-package-", suffix=".zip", dir=target.parent)
+        os.close(descriptor)
+        try:
+            with zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:
+                sink = ZipSink(archive, now)
+                evidence = _write(sink, store, report, rows, key, sample)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    return BuiltPackage(
+        path=target,
+        files=len(sink.files),
+        bytes=sum(size for _, size in sink.files.values()),
+        runs=len(report.runs),
+        controls=len(report.controls),
+        evidence=evidence,
+        fingerprint=signing.fingerprint(signing.public_pem(key)),
+    )
+
+
+def _write(
+    sink: Sink,
+    store: EvidenceStore,
+    report: PeriodReport,
+    rows: list[CoverageRow],
+    key: Ed25519PrivateKey,
+    sample: Sample | None,
+) -> int:
+    public = signing.public_pem(key)
+    fingerprint = signing.fingerprint(public)
+    results: dict[str, list[dict[str, Any]]] = {}
+    cited: set[str] = set()
+    for item in report.controls:
+        name = f"controls/{item.control.id}"
+        results[item.control.id] = table = tables.result_rows(item, report, sample)
+        cited.update(row["evidence"] for row in table if row["evidence"])
+        sink.add(f"{name}.csv", render_csv.to_csv(tables.RESULT_COLUMNS, table))
+        sink.add(
+            f"{name}.population.csv",
+            render_csv.to_csv(tables.POPULATION_COLUMNS, tables.population_rows(item)),
+        )
+        sink.add(f"{name}.exceptions.csv", render_csv.to_csv(tables.WINDOW_COLUMNS, tables.window_rows(item)))
+        sink.add(f"{name}.json", render_json.dumps(render_json.control_document(item, report, sample, table)))
+    ordered = sorted(cited)
+    for start in range(0, len(ordered), 2000):  # bounded memory: bodies a batch at a time
+        bodies = store.snapshot_bodies(ordered[start : start + 2000])
+        for evidence_key in ordered[start : start + 2000]:
+            sink.add(tables.evidence_path(evidence_key), bodies[evidence_key])
+    written: set[str] = set()
+    for row in rows:
+        for evidence in row.manual:
+            path = tables.manual_path(evidence)
+            if path not in written:
+                written.add(path)
+                sink.add(path, store.manual_file(evidence["file"]))
+    sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
+    sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))
+    sink.add(CHAIN, render_json.dumps(_chain(report)))
+    sink.add("oscal/assessment-results.json", render_json.dumps(render_oscal.render(report)))
+    sink.add("workbook.xlsx", render_xlsx.render(report, rows, results))
+    sink.add("index.html", render_html.render(report, rows, sample, fingerprint))
+    sink.add("README.txt", _readme(report, fingerprint).encode())
+    sink.add(PUBLIC_KEY, public)
+    sink.add(MANIFEST, render_json.dumps(_manifest(report, sample, fingerprint, sink.files, len(cited))))
+    sums = "".join(f"{digest}  {name}\n" for name, (digest, _) in sorted(sink.files.items())).encode()
+    sink.add(SUMS, sums)
+    sink.add(SIGNATURE, signing.sign(key, sums))
+    return len(cited)
+
+
+def _chain(report: PeriodReport) -> dict[str, Any]:
+    from evidra.evidence_store.integrity import timestamp
+
+    return {
+        "schema": "evidra.package.chain/v1",
+        "digest": (
+            "digest = sha256 of the canonical JSON (keys sorted, no spaces, UTF-8) of "
+            '{"merkle_root": ..., "previous": previous_digest, "run": id, "seq": seq}; '
+            "each run's previous_digest is the digest of the run before it"
+        ),
+        "runs": [
+            {
+                **{name: getattr(run, name) for name in CHAIN_FIELDS},
+                "started_at": timestamp(run.started_at),
+                "finished_at": timestamp(run.finished_at),
+            }
+            for run in report.runs
+        ],
+        "store_head": (
+            {"seq": report.head.seq, "id": report.head.id, "digest": report.head.digest}
+            if report.head
+            else None
+        ),
+    }
+
+
+def _manifest(
+    report: PeriodReport,
+    sample: Sample | None,
+    fingerprint: str,
+    files: dict[str, tuple[str, int]],
+    evidence: int,
+) -> dict[str, Any]:
+    runs = report.runs
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "generator": f"evidra {__version__}",
+        "generated_at": iso(report.generated_at),
+        "period": {"start": report.period.start, "end": report.period.end},
+        "controls": [item.control.id for item in report.controls],
+        "sample": sample.to_dict() if sample else None,
+        "runs": {
+            "count": len(runs),
+            "first": {"seq": runs[0].seq, "id": runs[0].id, "previous_digest": runs[0].previous_digest}
+            if runs
+            else None,
+            "last": {"seq": runs[-1].seq, "id": runs[-1].id, "digest": runs[-1].digest} if runs else None,
+        },
+        "evidence_files": evidence,
+        "signature": {
+            "algorithm": "Ed25519",
+            "signed_file": SUMS,
+            "signature_file": SIGNATURE,
+            "public_key": PUBLIC_KEY,
+            "fingerprint": fingerprint,
+        },
+        "files": [
+            {"path": name, "sha256": digest, "bytes": size} for name, (digest, size) in sorted(files.items())
+        ],
+    }
+
+
+def _readme(report: PeriodReport, fingerprint: str) -> str:
+    return f"""SOC 2 evidence package for {report.period}, made by evidra {__version__}
+{"=" * 72}
+
+Open index.html in a browser (it works offline). The same content is in
+workbook.xlsx, report.json, controls/ (CSV and JSON per control) and
+oscal/assessment-results.json. evidence/ holds the raw observation each result
+cites: the file evidence/<hex>.json is the result's "evidence" sha256:<hex>.
+
+How to verify this package without evidra
+-----------------------------------------
+
+1. Every file is unaltered (run inside the unpacked package):
+
+       sha256sum -c SHA256SUMS
+
+   Every line must say OK. A file that is not listed in SHA256SUMS was added
+   (only SHA256SUMS and SHA256SUMS.sig are not listed).
+
+2. SHA256SUMS was signed by the organisation's key. Compare the key's
+   fingerprint with the one the organisation gave you out of band:
+
+       sha256sum signing-key.pub        # must be {fingerprint.removeprefix("sha256:")}
+
+   then check the Ed25519 signature (OpenSSL 3):
+
+       openssl pkeyutl -verify -pubin -inkey signing-key.pub -rawin \\
+           -in SHA256SUMS -sigfile SHA256SUMS.sig
+
+   It must print "Signature Verified Successfully".
+
+3. The runs form an unbroken chain (runs/chain.json): for each run, digest =
+   SHA-256 of the canonical JSON (keys sorted, separators "," and ":", UTF-8)
+   of {{"merkle_root": ..., "previous": <previous_digest>, "run": <id>, "seq": <seq>}},
+   written "sha256:<hex>"; and each run's previous_digest is the digest of the
+   run before it. In Python:
+
+       import hashlib, json
+       runs = json.load(open("runs/chain.json"))["runs"]
+       for before, run in zip([None] + runs, runs):
+           doc = {{"merkle_root": run["merkle_root"], "previous": run["previous_digest"],
+                  "run": run["id"], "seq": run["seq"]}}
+           text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+           assert run["digest"] == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+           assert before is None or run["previous_digest"] == before["digest"]
+
+   The last run's digest is also in manifest.json, which SHA256SUMS covers and the
+   signature seals: nobody can drop the newest runs unnoticed.
+
+`evidra verify <this package>` does all three and names every altered, added or
+missing file.
+"""

@@ -1,0 +1,117 @@
+"""The package's JSON: one document per control (`controls/<id>.json`) and one for the
+whole report (`report.json`), built from the same tables as every other format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from evidra import __version__
+from evidra.model import iso
+from evidra.reports import tables
+from evidra.reports.coverage import CoverageRow
+from evidra.reports.period import ControlPeriod, PeriodReport
+from evidra.reports.sampling import Sample
+
+CONTROL_SCHEMA = "evidra.package.control/v1"
+REPORT_SCHEMA = "evidra.package.report/v1"
+
+
+def dumps(document: Any) -> bytes:
+    return (json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n").encode()
+
+
+def control_summary(item: ControlPeriod, report: PeriodReport) -> dict[str, Any]:
+    control = item.control
+    return {
+        "id": control.id,
+        "title": control.title,
+        "description": control.description,
+        "requirements": [
+            {
+                "id": requirement.id,
+                "title": requirement.title,
+                "policy": requirement.source_doc,
+                "section": requirement.source_section,
+                "text": requirement.text,
+            }
+            for requirement in item.requirements
+        ],
+        "parameters": [
+            {**entry, "from": iso(report.at(entry["from_seq"])), "to": iso(report.at(entry["to_seq"]))}
+            for entry in item.parameters
+        ],
+        "tsc": list(control.tsc),
+        "resource_types": list(control.resource_types),
+        "frequency": control.frequency,
+        "runs_in_period": len(report.runs),
+        "ran": len(item.ran),
+        "population": len(item.population),
+        "results": dict(sorted(item.totals.items())),
+        "effectiveness": item.effectiveness,
+        "exception_windows": len(item.windows),
+        "open_exceptions": len(item.open_windows),
+        "gaps": len(item.gaps),
+    }
+
+
+def control_document(
+    item: ControlPeriod, report: PeriodReport, sample: Sample | None, results: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "schema": CONTROL_SCHEMA,
+        "period": {"start": report.period.start, "end": report.period.end},
+        "control": control_summary(item, report),
+        "sample": {**sample.to_dict(), "runs": tables.sampled_runs(item, sample)} if sample else None,
+        "runs": tables.run_rows(item),
+        "population": tables.population_rows(item),
+        "exceptions": tables.window_rows(item),
+        "gaps": tables.gap_rows(item),
+        "results": results,
+    }
+
+
+def report_document(
+    report: PeriodReport, coverage: list[CoverageRow], sample: Sample | None
+) -> dict[str, Any]:
+    return {
+        "schema": REPORT_SCHEMA,
+        "generator": f"evidra {__version__}",
+        "generated_at": iso(report.generated_at),
+        "period": {"start": report.period.start, "end": report.period.end},
+        "runs": len(report.runs),
+        "sample": sample.to_dict() if sample else None,
+        "criteria": [
+            {
+                "criterion": summary.criterion,
+                "controls": summary.controls,
+                "controls_with_evidence": summary.with_evidence,
+                "effectiveness": summary.effectiveness,
+                "open_exceptions": summary.open_exceptions,
+                "open_excepted": summary.open_excepted,
+            }
+            for summary in report.criteria
+        ],
+        "controls": [control_summary(item, report) for item in report.controls],
+        "coverage": tables.coverage_rows(coverage),
+        "manual_evidence": [
+            {
+                **{key: value for key, value in evidence.items() if key != "id"},
+                "added_at": iso(evidence["added_at"]),
+                "path": tables.manual_path(evidence),
+            }
+            for row in coverage
+            for evidence in row.manual
+        ],
+        "scope_errors": [
+            {
+                "run": error["seq"],
+                "at": iso(report.at(error["seq"])),
+                "provider": error["provider"],
+                "scope": error["scope"],
+                "service": error["service"],
+                "message": error["message"],
+            }
+            for error in report.scope_errors
+        ],
+    }

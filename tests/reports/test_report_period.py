@@ -1,0 +1,213 @@
+"""The period analysis on a history made by the real engine and stored in the real
+store (tests/reports/conftest.py describes it): exception windows, gaps, results
+over time, population, criteria, coverage, sampling and manual evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from evidra.controls.catalog import select
+from evidra.controls.engine import evaluate
+from evidra.controls.requirements import default_parameters, requirements
+from evidra.evidence_store.store import EvidenceStore
+from evidra.reports.coverage import AUTOMATED, BOTH, MANUAL, NOT_COVERED, coverage
+from evidra.reports.period import Period, PeriodError, analyse, excepted_by
+from evidra.reports.sampling import Sample
+from tests.reports.conftest import BOB, DAY0, DAYS, EXCEPTION, HISTORY_CONTROLS, LEGACY, LOGS, history_run
+
+NOW = datetime(2026, 7, 1, tzinfo=UTC)
+H1 = Period.parse("2026-01-01..2026-06-30")
+
+
+def _day(n: int) -> datetime:
+    return DAY0 + timedelta(days=n, minutes=5)  # a run's finished_at
+
+
+def _control(report, control_id):
+    return next(item for item in report.controls if item.control.id == control_id)
+
+
+def test_a_failure_remediated_across_a_gap_is_one_window(history: EvidenceStore) -> None:
+    report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
+    buckets = _control(report, "bucket-encryption")
+    logs = [w for w in buckets.windows if w.resource["id"] == LOGS]
+
+    assert len(logs) == 1
+    window = logs[0]
+    assert (window.failing_from, window.remediated_at, window.state) == (_day(2), _day(4), "remediated")
+    assert window.duration == timedelta(days=2)
+    assert window.exception is None
+    assert window.reason == "no default encryption"
+
+
+def test_an_excepted_failure_names_approver_reason_and_expiry(history: EvidenceStore) -> None:
+    report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
+    legacy = [w for w in _control(report, "bucket-encryption").windows if w.resource["id"] == LEGACY]
+
+    assert len(legacy) == 1
+    assert legacy[0].state == "open"
+    assert legacy[0].failing_from == _day(0)
+    assert legacy[0].exception == {
+        "approved_by": "CISO",
+        "reason": "legacy archive, migration planned",
+        "expires": "2026-12-31",
+    }
+
+
+def test_a_failure_never_fixed_is_open_until_the_period_ends(history: EvidenceStore) -> None:
+    report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
+    mfa = _control(report, "identity-user-mfa")
+
+    assert [(w.resource["id"], w.state, w.until) for w in mfa.windows] == [(BOB, "open", _day(DAYS - 1))]
+    assert mfa.effectiveness == 0.0
+
+
+def test_results_over_time_and_the_gap_run(history: EvidenceStore) -> None:
+    report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
+    buckets = _control(report, "bucket-encryption")
+
+    shares = [point.share_passing for point in buckets.points]
+    assert shares == [0.5, 0.5, 0.0, None, 0.5, 0.5]
+    assert [point.counts["error"] for point in buckets.points] == [0, 0, 0, 1, 0, 0]
+    assert [(gap["seq"], gap["id"]) for gap in buckets.gaps] == [(4, "aws:123456789012:eu-west-1")]
+    assert "Throttling" in buckets.gaps[0]["reason"]
+    assert buckets.ran == [1, 2, 3, 4, 5, 6]
+    assert dict(buckets.totals) == {"pass": 4, "fail": 1, "excepted": 5, "error": 1}
+
+
+def test_population_is_every_resource_judged_in_the_period(history: EvidenceStore) -> None:
+    report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
+    population = _control(report, "bucket-encryption").population
+
+    assert [(p["id"], p["runs"], p["last_status"]) for p in population] == [
+        (LEGACY, 5, "excepted"),
+        (LOGS, 5, "pass"),
+    ]
+    assert population[0]["first_seen"] == _day(0) and population[0]["last_seen"] == _day(5)
+
+
+def test_a_period_cuts_the_runs_and_keeps_windows_that_began_before_it(history: EvidenceStore) -> None:
+    later = Period(date(2026, 1, 4), date(2026, 1, 6))  # runs of days 3..5
+    report = analyse(history, later, select(HISTORY_CONTROLS), NOW)
+
+    assert [run.seq for run in report.runs] == [4, 5, 6]
+    mfa = _control(report, "identity-user-mfa")
+    assert mfa.windows[0].failing_from == _day(0)  # failing since before the period
+    # acme-logs last failed in run 3, before the period: the period itself holds no failure of it
+    logs = _control(report, "bucket-encryption").windows
+    assert [w.resource["id"] for w in logs] == [LEGACY]
+
+
+def test_criteria_summary(history: EvidenceStore) -> None:
+    report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
+    by_criterion = {summary.criterion: summary for summary in report.criteria}
+
+    cc61 = by_criterion["CC6.1"]
+    assert sorted(cc61.with_evidence) == sorted(HISTORY_CONTROLS)
+    assert cc61.effectiveness == pytest.approx(4 / (4 + 1 + 5 + 6))
+    assert (cc61.open_exceptions, cc61.open_excepted) == (2, 1)  # bob, and legacy (excepted)
+    assert [s.criterion for s in report.criteria] == sorted(by_criterion, key=lambda c: float(c[2:]))
+
+
+def test_parameters_in_force_as_recorded_by_the_runs(history: EvidenceStore) -> None:
+    report = analyse(history, H1, select(["password-min-length"]), NOW)
+    (item,) = report.controls
+
+    assert item.ran == []  # not evaluated by these runs
+    assert item.parameters == [
+        {
+            "name": "pwd.min_length.min_length_standard",
+            "value": default_parameters()["pwd.min_length.min_length_standard"],
+            "from_seq": 1,
+            "to_seq": DAYS,
+        }
+    ]
+
+
+def test_the_excepted_reason_parser_follows_the_engine() -> None:
+    """excepted_by reads what engine.evaluate writes; if the engine's wording changes,
+    this fails rather than exception windows losing their approver."""
+    run = history_run(0)
+    (excepted,) = [r for r in run.results if r.status.value == "excepted"]
+    assert excepted_by(excepted.reason) == {
+        "approved_by": EXCEPTION.approved_by,
+        "reason": EXCEPTION.reason,
+        "expires": EXCEPTION.expires.isoformat(),
+    }
+    assert excepted_by("no default encryption") is None
+    # the same through a fresh evaluation, not the fixture's
+    results = list(
+        evaluate(select(["bucket-encryption"]), run.collection, default_parameters(), NOW, [EXCEPTION])
+    )
+    assert any(excepted_by(r.reason) for r in results)
+
+
+@pytest.mark.parametrize("text", ["2026-01-01", "2026-13-01..2026-06-30", "2026-06-30..2026-01-01", ".."])
+def test_a_bad_period_is_refused_with_the_option_named(text: str) -> None:
+    with pytest.raises(PeriodError, match="--period"):
+        Period.parse(text)
+
+
+def test_coverage_lists_every_requirement(history: EvidenceStore) -> None:
+    history.add_manual_evidence(
+        "vuln.pentest_annual",
+        "pentest-2026.pdf",
+        b"%PDF pentest",
+        added_by="alice",
+        period=(H1.start, H1.end),
+    )
+    history.add_manual_evidence(
+        "mfa.all_workforce", "review.pdf", b"signed review", added_by="bob", added_at=NOW
+    )
+    history.add_manual_evidence(  # another period: does not count
+        "bcp.dr_test_annual" if "bcp.dr_test_annual" in requirements() else "vuln.pentest_annual",
+        "old.pdf",
+        b"old",
+        added_by="alice",
+        period=(date(2025, 1, 1), date(2025, 6, 30)),
+    )
+    report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
+    rows = coverage(report, history.manual_evidence())
+    by_id = {row.requirement.id: row for row in rows}
+
+    assert len(rows) == len(requirements()) == 132
+    assert by_id["enc.at_rest"].status == AUTOMATED
+    assert by_id["enc.at_rest"].controls == ["bucket-encryption"]
+    assert by_id["vuln.pentest_annual"].status == MANUAL
+    assert [e["file_name"] for e in by_id["vuln.pentest_annual"].manual] == ["pentest-2026.pdf"]
+    # added on 2026-07-01 without a period: it counts for the period it was added in, not H1
+    assert by_id["mfa.all_workforce"].status == AUTOMATED
+    assert by_id["pwd.min_length"].status == NOT_COVERED
+    july = analyse(history, Period.parse("2026-07-01..2026-07-31"), select(HISTORY_CONTROLS), NOW)
+    assert {r.requirement.id: r for r in coverage(july, history.manual_evidence())}[
+        "mfa.all_workforce"
+    ].status == MANUAL
+    assert BOTH == "automated+manual"
+
+
+def test_manual_evidence_is_content_addressed_and_checked(history: EvidenceStore) -> None:
+    first = history.add_manual_evidence("vuln.pentest_annual", "a.pdf", b"same bytes", added_by="alice")
+    second = history.add_manual_evidence("vuln.pentest_annual", "b.pdf", b"same bytes", added_by="bob")
+
+    assert first["file"] == second["file"]
+    assert history.manual_file(first["file"]) == b"same bytes"
+    assert [(e["file_name"], e["added_by"]) for e in history.manual_evidence()] == [
+        ("a.pdf", "alice"),
+        ("b.pdf", "bob"),
+    ]
+    with pytest.raises(KeyError):
+        history.manual_file("sha256:" + "0" * 64)
+
+
+def test_samples_are_reproducible_and_within_the_runs() -> None:
+    runs = list(range(1, 366))
+    sample = Sample(size=25, seed=2026)
+
+    first = sample.runs("bucket-encryption", runs)
+    assert first == Sample(size=25, seed=2026).runs("bucket-encryption", runs)
+    assert len(first) == 25 and len(set(first)) == 25 and set(first) <= set(runs) and first == sorted(first)
+    assert first != Sample(size=25, seed=2027).runs("bucket-encryption", runs)
+    assert first != sample.runs("identity-user-mfa", runs)  # each control its own draw
+    assert Sample(size=10, seed=1).runs("x", [3, 4]) == [3, 4]
