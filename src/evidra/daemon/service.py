@@ -30,7 +30,7 @@ from evidra.daemon.metrics import DaemonMetrics
 from evidra.evidence_store.database import create_store_engine, display_url, parse_url
 from evidra.model import Status, utcnow
 from evidra.redact import redact_text
-from evidra.runner import providers_to_run, run, store
+from evidra.runner import RunOutcome, providers_to_run, run, store
 
 log = logging.getLogger("evidra.daemon")
 
@@ -97,6 +97,12 @@ class Daemon:
         self.metrics = DaemonMetrics()
         self._running = 0
         self._idle = threading.Condition()
+        # With `executor: celery`, scopes are collected by `evidra worker`s (dispatch.py).
+        self._celery = None
+        if settings.executor == "celery":
+            from evidra.daemon.celery_app import make_app
+
+            self._celery = make_app(settings)
         url = parse_url(config.settings.database)
         self._job_engine = create_store_engine(url)
         self.scheduler = BackgroundScheduler(
@@ -109,7 +115,10 @@ class Daemon:
             },
             timezone=UTC,
         )
-        log.info("daemon configured", extra={"database": display_url(url), "schedules": self.schedules})
+        log.info(
+            "daemon configured",
+            extra={"database": display_url(url), "schedules": self.schedules, "executor": settings.executor},
+        )
 
     # -- running ---------------------------------------------------------------
 
@@ -121,7 +130,7 @@ class Daemon:
         started = utcnow()
         self.health.update(provider, running=True, last_attempt=started)
         try:
-            outcome = run(self.config, select(None), [provider])
+            outcome = self._run(provider)
             stored = self._store_with_retry(outcome)
             finished = utcnow()
             self.metrics.duration.labels(provider).observe((finished - started).total_seconds())
@@ -163,6 +172,13 @@ class Daemon:
             with self._idle:
                 self._running -= 1
                 self._idle.notify_all()
+
+    def _run(self, provider: str) -> RunOutcome:
+        if self._celery is None:
+            return run(self.config, select(None), [provider])
+        from evidra.daemon.dispatch import run_on_workers
+
+        return run_on_workers(self.config, select(None), provider, self._celery, self.stop_requested)
 
     def _store_with_retry(self, outcome: Any) -> bool:
         delay = 1.0

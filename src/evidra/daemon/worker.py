@@ -1,0 +1,121 @@
+"""`evidra worker`: a Celery worker that collects one scope per task and stages the
+scope's output in the evidence database for the daemon to seal.
+
+A task is idempotent: a scope already reported for its run is not collected again,
+and staging is insert-or-ignore, so a task redelivered after its worker was killed
+never duplicates evidence. The worker reads its providers' settings, credentials and
+database from its own config, as the daemon does; nothing secret is in a task.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from evidra.collection_codec import encode
+from evidra.collectors import base, scopes
+from evidra.collectors.scopes import ScopeTask
+from evidra.config.loader import LoadedConfig
+from evidra.daemon.celery_app import TASK, make_app
+from evidra.evidence_store.database import display_url, parse_url
+from evidra.evidence_store.store import EvidenceStore, StoreError
+from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
+from evidra.redact import redact_text
+from evidra.runner import settings_for
+
+log = logging.getLogger("evidra.worker")
+
+STORE_RETRY_MAX_DELAY = 60  # seconds between attempts to stage while the database is away
+
+# The config the tasks run with: set before the pool's processes are forked.
+_config: LoadedConfig | None = None
+
+
+def report(config: LoadedConfig, run_id: str, provider: str, task: ScopeTask) -> bool:
+    """Collect one scope and stage it; False when it had been reported already."""
+    url = config.settings.database
+    with EvidenceStore.open(url) as evidence:
+        if task.key in evidence.staged_keys(run_id):
+            log.info("scope already reported", extra={"run_id": run_id, "scope": task.key})
+            return False
+    started = utcnow()
+    collection = collect(config, provider, task)
+    with EvidenceStore.open(url) as evidence:
+        fresh = evidence.stage_scope(
+            run_id, task.key, "error" if collection.errors else "ok", encode(collection)
+        )
+    log.info(
+        "scope reported" if fresh else "scope already reported",
+        extra={
+            "run_id": run_id,
+            "scope": task.key,
+            "resources": len(collection.observations),
+            "scope_errors": len(collection.errors),
+            "seconds": round((utcnow() - started).total_seconds(), 3),
+        },
+    )
+    return fresh
+
+
+def collect(config: LoadedConfig, provider: str, task: ScopeTask) -> Collection:
+    """The scope's collection. A collector that raises (a config error on this worker,
+    a bug) gives an error for the whole scope, so the run need not wait for its timeout."""
+    started = utcnow()
+    try:
+        collector = base.load(provider)(settings_for(config, provider))
+        return scopes.collect(collector, task)
+    except Exception as exc:
+        log.exception("scope could not be collected", extra={"scope": task.key})
+        message = redact_text(f"{task.key}: the worker could not collect it: {type(exc).__name__}: {exc}")
+        return Collection(
+            errors=[ScopeError(provider, task.key, message, None, task.types)],
+            scopes=[ScopeRecord(provider, task.key, started, utcnow(), message)],
+        )
+
+
+def _register(app: Any) -> None:
+    # Store errors (the database away for a while) are retried with backoff until the
+    # run's deadline, which the task carries as its expiry; anything else is staged as
+    # an error by `collect`.
+    @app.task(
+        name=TASK,
+        autoretry_for=(StoreError,),
+        retry_backoff=True,
+        retry_backoff_max=STORE_RETRY_MAX_DELAY,
+        max_retries=None,
+    )
+    def collect_scope(run_id: str, provider: str, key: str, spec: dict[str, Any], types: list[str]) -> None:
+        assert _config is not None, "the worker's config is set before tasks run"
+        report(_config, run_id, provider, ScopeTask(key, spec, tuple(types)))
+
+
+def run_worker(config: LoadedConfig, concurrency: int | None = None) -> int:
+    """Run a Celery worker on `daemon.queue` until it is stopped (SIGTERM: warm shutdown,
+    the tasks in progress finish)."""
+    global _config
+    from celery.utils.nodenames import host_format
+
+    from evidra.daemon.logs import configure
+
+    configure()
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # one line per client is noise here
+    _config = config
+    settings = config.settings.daemon
+    app = make_app(settings)
+    _register(app)
+    url = parse_url(config.settings.database)
+    log.info("worker starting", extra={"queue": settings.queue, "database": display_url(url)})
+    worker = app.Worker(
+        hostname=host_format(f"evidra-{os.getpid()}@%h"),
+        concurrency=concurrency,
+        queues=[settings.queue],
+        loglevel="INFO",
+        quiet=True,  # no banner: the log is JSON lines
+        # Workers need not know of each other: the broker and the database coordinate.
+        without_gossip=True,
+        without_mingle=True,
+        without_heartbeat=True,
+    )
+    worker.start()
+    return int(worker.exitcode or 0)

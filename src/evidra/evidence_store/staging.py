@@ -1,0 +1,65 @@
+"""Staging for scale-out runs: scopes reported by workers before their run is sealed.
+
+The store knows nothing of clouds here: a scope is an opaque key and payload. A row
+is written with insert-or-ignore on (run, scope), so a task that runs twice (its
+worker was killed after writing, before acknowledging) leaves the first report, and
+evidence is never duplicated. Staged rows are not evidence: the run is sealed from
+them by `record_run`, like any other run, and they are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from evidra.evidence_store.models import PendingScopeRow
+from evidra.model import utcnow
+
+
+@dataclass(frozen=True)
+class StagedScope:
+    key: str
+    status: str
+    payload: bytes
+    reported_at: datetime
+
+
+def stage(connection: Connection, run_id: str, key: str, status: str, payload: bytes) -> bool:
+    """Keep one scope's report; False when that scope of that run had reported already."""
+    values = {
+        "run_id": run_id,
+        "scope_key": key,
+        "status": status,
+        "payload": payload,
+        "reported_at": utcnow(),
+    }
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(PendingScopeRow).values(values)
+    statement = statement.on_conflict_do_nothing(index_elements=["run_id", "scope_key"])
+    # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+    return connection.execute(statement.returning(PendingScopeRow.scope_key)).first() is not None
+
+
+def keys(connection: Connection, run_id: str) -> set[str]:
+    query = select(PendingScopeRow.scope_key).where(PendingScopeRow.run_id == run_id)
+    return set(connection.scalars(query))
+
+
+def read(connection: Connection, run_id: str) -> dict[str, StagedScope]:
+    query = select(PendingScopeRow).where(PendingScopeRow.run_id == run_id)
+    return {
+        row.scope_key: StagedScope(row.scope_key, row.status, row.payload, row.reported_at)
+        for row in connection.execute(query)
+    }
+
+
+def discard(connection: Connection, run_id: str, reported_before: datetime | None = None) -> int:
+    """Delete a run's staged scopes, and any reported before `reported_before` (late
+    reports of runs sealed or abandoned long ago); returns how many rows went."""
+    condition = PendingScopeRow.run_id == run_id
+    if reported_before is not None:
+        condition = or_(condition, PendingScopeRow.reported_at < reported_before)
+    return connection.execute(delete(PendingScopeRow).where(condition)).rowcount
