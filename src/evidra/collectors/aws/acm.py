@@ -16,7 +16,11 @@ _EC_BITS = {"prime256v1": 256, "secp384r1": 384, "secp521r1": 521}
 @resource("acm.certificate", service="acm", types=("certificate",))
 def read_certificates(ctx: Context) -> list[Observation]:
     summaries, list_call = ctx.items(
-        "acm", "ListCertificates", "CertificateSummaryList", Includes={"keyTypes": KEY_TYPES}
+        "acm",
+        "ListCertificates",
+        "CertificateSummaryList",
+        Includes={"keyTypes": KEY_TYPES},
+        PaginationConfig={"PageSize": 1000},  # the API's largest page
     )
     observations = []
     for summary in summaries:

@@ -8,6 +8,7 @@ that is not enabled in an account is one for `aws:{account}:{region}`; a unit th
 fails is one for its scope and types. Every other unit still reports. Several global
 managers contribute attributes to the one account-settings observation; they are
 merged after the run (in plan order, so the result does not depend on thread timing).
+For scale-out workers, `plan` and `collect_scope` split the same work per account.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from evidra.collectors.aws.registry import (
 )
 from evidra.collectors.aws.session import AwsSession
 from evidra.collectors.base import ProgressCallback, announce
+from evidra.collectors.scopes import ScopePlan, ScopeTask
 from evidra.config.settings import AwsSettings
 from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
@@ -157,6 +159,58 @@ class AwsCollector:
                 collection.errors.extend(outcome.errors)
                 collection.scopes.append(outcome.record)
         collection.observations.extend(merge(observations))
+        return collection
+
+    # -- scale-out: one task per account ------------------------------------------
+
+    def plan(self) -> ScopePlan:
+        """Which accounts to read, one task each (the organisation is listed here). A
+        task names the account and the role to enter it by; the worker assumes the
+        role itself, so no credentials travel through the broker."""
+        session = AwsSession(self.settings, self._boto_session)
+        collection = Collection()
+        external_id(self.settings.external_id_env)  # a config error before any call
+        caller = self._identity(session, collection)
+        if caller is None:
+            return ScopePlan([], collection)
+        tasks = [
+            ScopeTask(
+                f"{PROVIDER}:{target.account}",
+                {"account": target.account, "role_arn": target.role_arn},
+                every_type(),
+            )
+            for target in self._targets(session, caller, collection)
+        ]
+        return ScopePlan(tasks, collection)
+
+    def collect_scope(self, task: ScopeTask) -> Collection:
+        """One account, every region: what `collect` reads of it, in the same order."""
+        session = AwsSession(self.settings, self._boto_session)
+        collection = Collection()
+        external = external_id(self.settings.external_id_env)
+        caller = self._identity(session, collection)
+        if caller is None:
+            return collection
+        target = Target(task.spec["account"], task.spec.get("role_arn"))
+        if target.role_arn is None and target.account != caller.account:
+            # Read with the worker's own credentials, it would be another account.
+            started = utcnow()
+            message = f"account {target.account}: this worker's credentials are for account {caller.account}"
+            collection.errors.append(ScopeError(PROVIDER, task.key, message, "sts", every_type()))
+            collection.scopes.append(ScopeRecord(PROVIDER, task.key, started, utcnow(), message))
+            return collection
+        plan_ = AccountPlan(target)
+        self._enter(plan_, session, caller, external)
+        with ThreadPoolExecutor(
+            max_workers=self.settings.max_workers, thread_name_prefix="evidra-aws"
+        ) as pool:
+            outcomes = list(pool.map(run_unit, plan_.units))
+        collection.errors.extend(plan_.errors)
+        collection.scopes.extend(plan_.records)
+        for outcome in outcomes:
+            collection.errors.extend(outcome.errors)
+            collection.scopes.append(outcome.record)
+        collection.observations.extend(merge([o for outcome in outcomes for o in outcome.observations]))
         return collection
 
     def _identity(self, session: AwsSession, collection: Collection) -> Identity | None:

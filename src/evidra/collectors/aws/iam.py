@@ -32,6 +32,7 @@ def read_users(ctx: Context) -> list[Observation]:
         "GetAccountAuthorizationDetails",
         "UserDetailList",
         Filter=["User", "Group", "LocalManagedPolicy"],
+        PaginationConfig={"PageSize": 1000},  # the API's largest page (the default is 100)
     )
     authz = _Authorizations(details, f"arn:{ctx.partition}:iam::aws:policy/AdministratorAccess")
 

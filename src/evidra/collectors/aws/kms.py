@@ -13,7 +13,8 @@ DEFAULT_ROTATION_DAYS = 365
 
 @resource("kms.key", service="kms", types=("crypto.key",))
 def read_keys(ctx: Context) -> list[Observation]:
-    keys, list_call = ctx.items("kms", "ListKeys", "Keys")
+    # The API's largest page (the default is 100).
+    keys, list_call = ctx.items("kms", "ListKeys", "Keys", PaginationConfig={"PageSize": 1000})
     observations = []
     for key in keys:
         try:

@@ -81,6 +81,15 @@ ORGANIZATION_ACTIONS: dict[tuple[str, str], str] = {
 EXAMPLE_ROLE_NAME = "EvidraAudit"
 
 
+def needed_action(service: str, operation: str) -> str:
+    """What an access-denied error should tell the user to grant, and where it is shipped."""
+    if (service, operation) in ORGANIZATION_ACTIONS:
+        action, policy = ORGANIZATION_ACTIONS[service, operation], ORGANIZATION_POLICY_FILE
+    else:
+        action, policy = ACTIONS.get((service, operation), f"{service}:{operation}"), POLICY_FILE
+    return f"evidra needs the IAM action {action}; see {policy.name}"
+
+
 def required_actions() -> list[str]:
     return sorted(set(ACTIONS.values()))
 

@@ -16,18 +16,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from evidra.collectors.aws.permissions import needed_action
 from evidra.collectors.aws.session import AwsSession
-from evidra.collectors.base import observation
+from evidra.collectors.base import ScopeObserver
 from evidra.model import ApiCall, Observation
 
 PROVIDER = "aws"
 _JSON_PROTOCOLS = frozenset({"json", "rest-json"})
+# What AWS's protocols answer when a policy (IAM, SCP, resource policy) refuses a call.
+_DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden"}
+)
 
 
 class AwsCallFailed(Exception):
@@ -48,9 +53,10 @@ class AwsCallFailed(Exception):
 
 
 @dataclass
-class Context:
+class Context(ScopeObserver):
     """What a manager needs to read one unit: clients, identity, and the bookkeeping."""
 
+    provider: ClassVar[str] = PROVIDER
     session: AwsSession
     account: str
     partition: str
@@ -128,30 +134,6 @@ class Context:
         pages, record = self.pages(service, operation, result_key, region=region, **params)
         return [item for page in pages for item in page.get(result_key, [])], record
 
-    def observe(
-        self,
-        type_: str,
-        id_: str,
-        *,
-        name: str | None,
-        attributes: dict[str, Any],
-        raw: dict[str, Any],
-        calls: list[ApiCall],
-    ) -> Observation:
-        """An observation of this unit's scope (raw answers redacted by `observation`)."""
-        return observation(
-            PROVIDER,
-            self.scope,
-            self.principal,
-            self.observed_at,
-            type_,
-            id_,
-            name=name,
-            attributes=attributes,
-            raw=raw,
-            calls=calls,
-        )
-
     def arn(self, service: str, resource: str, *, region: str = "", account: str | None = None) -> str:
         account = self.account if account is None else account
         return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
@@ -222,9 +204,15 @@ def invoke(
 def _failed(service: str, operation: str, region: str, exc: Exception) -> AwsCallFailed:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return AwsCallFailed(
-            service, operation, region, str(error.get("Code", "Unknown")), str(error.get("Message", ""))
-        )
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        # An error body botocore could not read leaves the code empty: say the status.
+        code = str(error.get("Code") or (f"HTTP {status}" if status else "Unknown"))
+        message = str(error.get("Message", ""))
+        # (an unreadable 403 too: botocore then makes the code "403" or leaves it empty)
+        if code in _DENIED_CODES or (status == 403 and code in ("403", f"HTTP {status}")):
+            # S3's answer says only "Access Denied": name what to grant.
+            message = f"{message} ({needed_action(service, operation)})".lstrip()
+        return AwsCallFailed(service, operation, region, code, message)
     return AwsCallFailed(service, operation, region, type(exc).__name__, str(exc))
 
 
