@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 # pydantic is not listed: typer itself imports it when it is installed.
-HEAVY = ["boto3", "botocore", "sqlalchemy", "alembic", "moto", "psycopg"]
+HEAVY = ["boto3", "botocore", "sqlalchemy", "alembic", "moto", "psycopg", "celery", "kombu"]
+HEAVY += ["azure.core", "azure.identity", "msal"]
 
 PROBE = """
 import sys

@@ -18,6 +18,8 @@ from rich.console import Console
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from evidra.config.loader import LoadedConfig
     from evidra.controls.catalog import Control
     from evidra.evidence_store.store import EvidenceStore
@@ -36,6 +38,12 @@ app = typer.Typer(
 )
 controls_app = typer.Typer(help="The control catalog.", no_args_is_help=True)
 app.add_typer(controls_app, name="controls")
+evidence_app = typer.Typer(
+    help="Manual evidence for requirements no control automates.", no_args_is_help=True
+)
+app.add_typer(evidence_app, name="evidence")
+keys_app = typer.Typer(help="The key that signs evidence packages.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
@@ -236,8 +244,20 @@ DatabaseOption = Annotated[
 
 
 @app.command()
-def verify(config: ConfigOption = None, database: DatabaseOption = None) -> None:
-    """Recompute every stored run's seal and the chain; name the first run that does not match."""
+def verify(
+    package: Annotated[
+        Path | None, typer.Argument(help="an evidence package (.zip or folder); none: the database")
+    ] = None,
+    public_key: Annotated[
+        Path | None, typer.Option("--public-key", help="the signer's public key, obtained out of band")
+    ] = None,
+    config: ConfigOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Recompute every stored run's seal and the chain, naming the first run that does not
+    match; or check an evidence package: every file, the signature, the run chain."""
+    if package is not None:
+        _verify_package(package, public_key)
     from evidra.evidence_store.store import EvidenceStore
 
     url = database or _load(config).settings.database
@@ -256,6 +276,235 @@ def verify(config: ConfigOption = None, database: DatabaseOption = None) -> None
         raise typer.Exit(0)
     out.print(f"[bold red]altered[/]: {report.problem}", markup=True)
     raise typer.Exit(1)
+
+
+def _need_report_extra() -> None:
+    """The package's dependencies, checked before any work: a clear message, not a traceback."""
+    from importlib.util import find_spec
+
+    missing = [name for name in ("cryptography", "openpyxl") if find_spec(name) is None]
+    if missing:
+        _fail(f"evidence packages need: pip install 'evidra[report]' ({', '.join(missing)} missing)")
+
+
+def _verify_package(package: Path, public_key: Path | None) -> NoReturn:
+    _need_report_extra()
+    from evidra.reports.verify_package import PackageError, verify_package
+
+    try:
+        trusted = public_key.read_bytes() if public_key else None
+    except OSError as exc:
+        _fail(f"--public-key {public_key}: {exc.strerror}")
+    try:
+        report = verify_package(package, trusted)
+    except PackageError as exc:
+        _fail(str(exc))
+    for problem in report.problems:
+        out.print(f"[bold red]{escape_markup(problem)}[/]", markup=True, soft_wrap=True)
+    if not report.ok:
+        out.print(f"[bold red]altered[/]: {len(report.problems)} problem(s) in {package}", markup=True)
+        raise typer.Exit(1)
+    out.print(
+        f"[green]ok[/]: {report.files_checked} file(s) match SHA256SUMS, signed by {report.fingerprint}, "
+        f"chain of {report.runs_checked} run(s) intact",
+        markup=True,
+        soft_wrap=True,
+    )
+    raise typer.Exit(0)
+
+
+def escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@app.command()
+def report(
+    period: Annotated[
+        str, typer.Option("--period", help="START..END, e.g. 2026-01-01..2026-06-30 (UTC days)")
+    ],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="the package as a .zip")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="the package as a folder, instead")] = None,
+    control: ControlOption = None,
+    sample: Annotated[
+        int | None, typer.Option("--sample", min=1, help="N runs per control (needs --seed)")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="the sample's seed, written into the package")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing .zip")] = False,
+    config: ConfigOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Build the signed evidence package for a review period, for the auditor."""
+    from evidra.model import utcnow
+    from evidra.reports.period import Period, PeriodError
+
+    _need_report_extra()
+    if (output is None) == (out_dir is None):
+        _fail("name where the package goes: -o PACKAGE.zip or --out FOLDER (one of them)")
+    if (sample is None) != (seed is None):
+        _fail("--sample and --seed go together: the seed lets anyone draw the same sample again")
+    try:
+        chosen_period = Period.parse(period)
+    except PeriodError as exc:
+        _fail(str(exc))
+    target = output or out_dir
+    assert target is not None
+    if output is not None and output.exists() and not force:
+        _fail(f"{output} already exists; use --force to replace it")
+    controls = _controls(control)
+    loaded = _load(config)
+    key = _signing_key(loaded)
+    from evidra.reports.package import build
+    from evidra.reports.sampling import Sample
+
+    with _open_store(config, database) as store:
+        runs = store.runs()
+        if not any(chosen_period.start_at <= run.started_at < chosen_period.end_at for run in runs):
+            stored = (
+                f"stored runs span {runs[0].started_at:%Y-%m-%d} to {runs[-1].started_at:%Y-%m-%d}"
+                if runs
+                else "no run is stored"
+            )
+            _fail(f"no run started in {chosen_period} ({stored})")
+        try:
+            built = build(
+                store,
+                chosen_period,
+                controls,
+                key,
+                target,
+                now=utcnow(),
+                sample=Sample(sample, seed) if sample is not None and seed is not None else None,
+                as_folder=out_dir is not None,
+            )
+        except FileExistsError as exc:
+            _fail(str(exc))
+        except Exception as exc:
+            _fail(f"the package was not written: {exc}", EXIT_INTERNAL)
+    out.print(
+        f"wrote {built.path}: {built.runs} run(s), {built.controls} control(s), {built.evidence} evidence "
+        f"file(s), {built.files} files ({built.bytes / 2**20:.1f} MiB uncompressed); "
+        f"signed by {built.fingerprint}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _signing_key_path(loaded: LoadedConfig) -> Path:
+    configured = loaded.settings.report.signing_key
+    if configured:
+        return Path(configured)
+    from evidra.evidence_store.database import parse_url, sqlite_file
+
+    try:
+        database = sqlite_file(parse_url(loaded.settings.database))
+    except Exception:
+        database = None
+    return (database.parent if database else Path()) / "evidra-signing-key.pem"
+
+
+def _signing_key(loaded: LoadedConfig) -> Ed25519PrivateKey:
+    from evidra.reports.signing import SigningError, load_key
+
+    try:
+        return load_key(_signing_key_path(loaded))
+    except SigningError as exc:
+        _fail(str(exc))
+
+
+@keys_app.command("init")
+def keys_init(
+    force: Annotated[bool, typer.Option("--force", help="replace the existing key")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Make the Ed25519 key pair that signs evidence packages (private key mode 0600)."""
+    _need_report_extra()
+    from evidra.reports.signing import SigningError, init_key
+
+    path = _signing_key_path(_load(config))
+    try:
+        fingerprint = init_key(path, force)
+    except SigningError as exc:
+        _fail(str(exc))
+    out.print(
+        f"wrote the signing key {path} (keep it secret) and its public key {path}.pub\n"
+        f"fingerprint {fingerprint}: give it to your auditor out of band",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@evidence_app.command("add")
+def evidence_add(
+    requirement: Annotated[str, typer.Option("--requirement", help="the policy requirement id it evidences")],
+    file: Annotated[Path, typer.Option("--file", help="the evidence file (a report, a signed review ...)")],
+    note: Annotated[str | None, typer.Option("--note", help="what it is, for the auditor")] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="START..END it covers (default: the period it is added in)")
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="who adds it (default: your OS user name)")] = None,
+    config: ConfigOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Keep a file as manual evidence of a policy requirement; it goes into every package of its period."""
+    import getpass
+
+    from evidra.controls.requirements import requirements
+    from evidra.reports.period import Period, PeriodError
+
+    if requirement not in requirements():
+        _fail(
+            f"--requirement: unknown requirement {requirement!r} (ids are in coverage.csv of a package, "
+            "or `evidra controls list`)"
+        )
+    try:
+        covered = Period.parse(period) if period else None
+    except PeriodError as exc:
+        _fail(str(exc))
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        _fail(f"--file {file}: {exc.strerror}")
+    who = by or getpass.getuser()
+    with _open_store(config, database) as store:
+        try:
+            added = store.add_manual_evidence(
+                requirement,
+                file.name,
+                content,
+                added_by=who,
+                note=note,
+                period=(covered.start, covered.end) if covered else None,
+            )
+        except Exception as exc:
+            _fail(str(exc), EXIT_INTERNAL)
+    out.print(
+        f"added {file.name} ({added['file']}) as evidence of {requirement}, by {who}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@evidence_app.command("list")
+def evidence_list(config: ConfigOption = None, database: DatabaseOption = None) -> None:
+    """The manual evidence kept: requirement, file, period, who added it and when."""
+    from evidra.model import iso
+
+    with _open_store(config, database) as store:
+        items = store.manual_evidence()
+    for item in items:
+        covered = (
+            f"{item['period_start']}..{item['period_end']}" if item["period_start"] else "(period added)"
+        )
+        out.print(
+            f"{item['requirement']}  {item['file_name']}  {item['file']}  {covered}  "
+            f"{item['added_by']}  {iso(item['added_at'])}  {item['note'] or ''}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _open_store(config: Path | None, database: str | None) -> EvidenceStore:
@@ -397,7 +646,37 @@ def daemon(
         from evidra.daemon.service import run_daemon
     except ModuleNotFoundError as exc:
         _fail(f"the daemon needs its extra: pip install 'evidra[daemon]' ({exc.name} is missing)")
-    raise typer.Exit(run_daemon(loaded, ready_file))
+    from evidra.config.loader import ConfigError
+
+    try:
+        code = run_daemon(loaded, ready_file)
+    except ConfigError as exc:  # e.g. the broker's password variable is not set
+        _fail(str(exc))
+    except ModuleNotFoundError as exc:
+        _fail(f"executor: celery needs its extra: pip install 'evidra[celery]' ({exc.name} is missing)")
+    raise typer.Exit(code)
+
+
+@app.command()
+def worker(
+    config: ConfigOption = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", min=1, help="scopes collected at once (default: CPUs)")
+    ] = None,
+) -> None:
+    """Collect scopes for the daemon (`daemon.executor: celery`) from `daemon.broker`."""
+    loaded = _load(config)
+    from evidra.config.loader import ConfigError
+
+    try:
+        from evidra.daemon.worker import run_worker
+    except ModuleNotFoundError as exc:
+        _fail(f"the worker needs its extra: pip install 'evidra[celery]' ({exc.name} is missing)")
+    try:
+        code = run_worker(loaded, concurrency)
+    except ConfigError as exc:
+        _fail(str(exc))
+    raise typer.Exit(code)
 
 
 @app.command()

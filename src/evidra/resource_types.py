@@ -35,6 +35,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "status": "str: the provider's own account status (Okta: ACTIVE, SUSPENDED, DEPROVISIONED ...)",
         "last_activity": "timestamp: the last sign-in, or the account's activation when it never signed in",
         "admin_roles": "list[str]: the provider's administrator roles held (Okta: SUPER_ADMIN ...)",
+        "user_type": "str: Entra ID Member | Guest (a guest's identity lives in another tenant)",
         "direct_policies": (
             "int or None: permission policies attached to the identity itself instead of through "
             "a group or role (None: unknown)"
@@ -50,6 +51,14 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
             "bool: the holder signs in interactively (a person); False: a service, non-interactive account"
         ),
         "last_activity": "timestamp: the last use, or the issue when it was never used",
+    },
+    "identity.role_binding": {
+        "principal": "str: who holds the role (GCP member `user:alice@acme.com` ...)",
+        "principal_kind": "str: user | group | service_account | domain | public | deleted",
+        "role": "str: the role granted (roles/owner ...)",
+        "basic_role": "bool: one of the provider's basic all-powerful roles (GCP roles/owner, roles/editor)",
+        "resource": "str: what it is granted on (organisation, folder, project)",
+        "conditional": "bool: the grant holds only under an IAM condition",
     },
     "identity.password_policy": {
         "exists": "bool: a policy is configured at all",
@@ -77,6 +86,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "allowed_factor_types": "list[str] or None: the mfa_methods vocabulary; None: not restricted",
         "max_idle_minutes": "int or None: an idle session ends after this long",
         "max_session_minutes": "int or None: a session ends after this long",
+        "enforced_by": "list[str]: the policies that enforce the rule (Entra ID Conditional Access)",
     },
     "identity.event": {
         "event_type": "str: the provider's event name (user.lifecycle.deactivate ...)",
@@ -109,19 +119,29 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "region": "str",
         "versioning": "bool: object versions are kept (overwritten or deleted data can be recovered)",
         "access_logging": "bool: requests to the bucket are logged (server access logging)",
+        "network_default_action": "str or None: Allow | Deny, for networks not explicitly allowed (Azure)",
+        "public_grants": "list[str]: roles granted to anyone, as `role member` (GCP allUsers ...)",
+        "uniform_access": "bool: access is governed by bucket policy alone, per-object ACLs off",
+        "retention_days": "int or None: objects cannot be deleted or replaced for this long",
+        "retention_locked": "bool: the retention policy is locked and cannot be shortened or removed",
     },
     "crypto.key": {
         "managed_by": "str: customer | provider",
         "enabled": "bool",
         "rotation_enabled": "bool",
         "rotation_period_days": "int or None",
+        "next_rotation": "timestamp or None: when the key next rotates automatically",
         "key_spec": "str",
+        "expires": "timestamp or None: the key's expiry (Azure Key Vault)",
+        "vault_soft_delete": "bool: deleted keys are recoverable (Azure Key Vault soft delete)",
+        "vault_purge_protection": "bool: deleted keys cannot be purged before the retention ends",
         "region": "str",
     },
     "compute.volume": {
         "encrypted": "bool",
         "kms_key": "str or None",
         "attached": "bool",
+        "encryption_type": "str or None: the provider's setting (Azure EncryptionAtRestWithPlatformKey ...)",
         "region": "str",
     },
     "database.instance": {
@@ -130,6 +150,8 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "kms_key": "str or None",
         "publicly_accessible": "bool",
         "backup_retention_days": "int",
+        "auditing_enabled": "bool: database activity is audited (Azure SQL auditing)",
+        "tls_required": "bool: unencrypted connections are refused",
         "region": "str",
     },
     "logging.audit_trail": {
@@ -139,9 +161,15 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "encrypted_with_customer_key": "bool",
         "kms_key": "str or None",
         "home_region": "str",
+        "exported_to": "list[str]: where the trail's records are delivered (Azure: diagnostic settings)",
+        "destination": "str: where the trail's logs are kept (bucket, log bucket ...)",
+        "covers_children": "bool: records the projects / accounts below the one it is set on",
+        "audit_log_types": "list[str]: data access log types on (GCP: ADMIN_READ, DATA_READ, DATA_WRITE)",
+        "data_access_logging": "bool: reads and writes of data are logged, not only administration",
     },
     "logging.log_group": {
         "retention_days": "int or None: days events are kept; None: kept forever",
+        "locked": "bool: the retention cannot be shortened and logs cannot be deleted before it ends",
         "encrypted_with_customer_key": "bool",
         "kms_key": "str or None",
         "region": "str",
@@ -179,7 +207,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "region": "str",
     },
     "network.endpoint": {
-        "kind": "str: load_balancer_listener | cdn_distribution",
+        "kind": "str: load_balancer_listener | cdn_distribution | storage_account | sql_server | app_service",
         "protocol": "str: HTTPS | TLS | HTTP",
         "tls_policy": "str or None: the provider's named TLS policy",
         "min_tls_protocol": "str or None: the oldest protocol accepted (SSLv3, TLSv1.0 ...); None: no TLS",

@@ -334,6 +334,23 @@ CASES = {
         {"access_logging": False},
         "server access logging is off",
     ),
+    "no-basic-roles-for-people": (
+        "identity.role_binding",
+        {
+            "principal": "user:ann@acme.com",
+            "principal_kind": "user",
+            "role": "roles/viewer",
+            "basic_role": False,
+        },
+        {
+            "principal": "user:dan@acme.com",
+            "principal_kind": "user",
+            "role": "roles/editor",
+            "basic_role": True,
+            "resource": "projects/1003",
+        },
+        "user:dan@acme.com holds the basic role roles/editor on projects/1003",
+    ),
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from evidra.canonical import to_jsonable
+from evidra.evidence_store.migrations import head_revision
 from evidra.evidence_store.store import EvidenceStore, RunRecord, StoredRun, StoreError
 from evidra.model import iso
 
@@ -192,4 +193,5 @@ def test_opening_records_the_migration_once(store_url: str) -> None:
     for _ in range(2):
         with EvidenceStore.open(store_url) as store:
             events = store.events()
-    assert [(e["action"], e["detail"]) for e in events] == [("migrate", {"from": None, "to": "0003"})]
+    migrated = {"from": None, "to": head_revision()}
+    assert [(e["action"], e["detail"]) for e in events] == [("migrate", migrated)]

@@ -4,7 +4,9 @@ A collector is constructed with its provider's settings (a pydantic model from
 `evidra.config`) and returns one `Collection`: observations for what it could read,
 `ScopeError`s for each scope (account x region x service, subscription, project ...)
 it could not. It never raises for a cloud-side failure: one unreadable scope must
-not cost the rest of the run. It only reads.
+not cost the rest of the run. It only reads. A collector may also split its work
+into scope tasks for scale-out workers (`plan()` and `collect_scope()`, see
+`evidra.collectors.scopes`).
 
 The registry maps a provider name to an import path so a provider's SDK is imported
 only when that provider runs (`evidra --help` stays fast).
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from evidra.model import ApiCall, Collection, Observation
 from evidra.redact import redact
@@ -60,6 +62,40 @@ def observation(
     )
 
 
+class ScopeObserver:
+    """Mixin for a collector's per-scope context: a dataclass with `scope`, `principal`
+    and `observed_at`, naming its provider in the class attribute `provider`.
+    `observe(...)` makes an observation of that scope, through `observation`."""
+
+    provider: ClassVar[str]
+    scope: str
+    principal: str
+    observed_at: Any
+
+    def observe(
+        self,
+        type_: str,
+        id_: str,
+        *,
+        name: str | None,
+        attributes: dict[str, Any],
+        raw: dict[str, Any],
+        calls: list[ApiCall],
+    ) -> Observation:
+        return observation(
+            self.provider,
+            self.scope,
+            self.principal,
+            self.observed_at,
+            type_,
+            id_,
+            name=name,
+            attributes=attributes,
+            raw=raw,
+            calls=calls,
+        )
+
+
 class Collector(Protocol):
     provider: str
 
@@ -71,6 +107,8 @@ class Collector(Protocol):
 REGISTRY: dict[str, str] = {
     "aws": "evidra.collectors.aws.collector:AwsCollector",
     "okta": "evidra.collectors.okta.collector:OktaCollector",
+    "gcp": "evidra.collectors.gcp.collector:GcpCollector",
+    "azure": "evidra.collectors.azure.collector:AzureCollector",
 }
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
+_GCP_NUMBER = re.compile(r"^\d{1,20}$")
+_GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 
 
 class Strict(BaseModel):
@@ -113,20 +116,125 @@ class OktaSettings(Strict):
         return self
 
 
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
 class AzureSettings(Strict):
-    tenant_id: str | None = None
-    subscriptions: Literal["all"] | list[str] = "all"
+    """One Entra ID tenant and its subscriptions. Credentials: azure-identity's default
+    chain (environment, workload identity, managed identity, Azure CLI), or an app
+    registration (`client_id` with `client_secret_env`, `client_secret_file` or
+    `certificate_file`)."""
+
+    tenant_id: str | None = Field(default=None, description="the directory (tenant) id or its domain")
+    subscriptions: Literal["all"] | list[str] = Field(
+        default="all", description="every subscription the principal can see, or a list of ids"
+    )
     cloud: Literal["public", "usgov", "china"] = "public"
     resource_manager_endpoint: str | None = None
     graph_endpoint: str | None = None
     authority_host: str | None = None
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    client_secret_file: str | None = None
+    certificate_file: str | None = Field(default=None, description="PEM with the app's private key")
+    directory: bool = Field(default=True, description="read Entra ID users and policies (Microsoft Graph)")
+    max_workers: int = Field(default=8, ge=1, le=64)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    retry_backoff_seconds: float = Field(default=0.8, ge=0, description="first retry's wait, doubled after")
+    request_timeout: float = Field(default=60, gt=0)
+
+    @field_validator("resource_manager_endpoint", "graph_endpoint", "authority_host")
+    @classmethod
+    def _https_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (Azure sends bearer tokens over TLS only)")
+        return value.rstrip("/") if value else value
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _subscription_ids(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("must name at least one subscription, or be `all`")
+            for subscription in value:
+                if not _GUID.match(subscription):
+                    raise ValueError(f"{subscription!r} is not a subscription id (a GUID)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_app_credential(self) -> AzureSettings:
+        given = [
+            name
+            for name in ("client_secret_env", "client_secret_file", "certificate_file")
+            if getattr(self, name)
+        ]
+        if len(given) > 1:
+            raise ValueError(
+                "name at most one of client_secret_env, client_secret_file, certificate_file"
+                f" (got {', '.join(given)})"
+            )
+        if given and not (self.client_id and self.tenant_id):
+            raise ValueError(f"{given[0]} needs client_id and tenant_id")
+        if self.client_id and not given:
+            raise ValueError("client_id needs client_secret_env, client_secret_file or certificate_file")
+        return self
 
 
 class GcpSettings(Strict):
-    organization: str | None = None
-    projects: Literal["all"] | list[str] = "all"
-    folders: list[str] = Field(default_factory=list)
-    api_endpoint: str | None = None
+    """A GCP organisation, or some of its folders and projects, read through Cloud Asset
+    Inventory. Credentials: Application Default Credentials, or a service-account key
+    file named by `credentials_file` (read at run time, never stored)."""
+
+    organization: str | None = Field(default=None, description="the organisation's numeric id")
+    projects: Literal["all"] | list[str] = Field(
+        default="all", description="`all`: the whole organisation; or project ids to read instead"
+    )
+    folders: list[str] = Field(default_factory=list, description="numeric folder ids to read instead")
+    api_endpoint: str | None = Field(default=None, description="Cloud Asset API endpoint override")
+    credentials_file: str | None = Field(default=None, description="service-account key JSON file")
+    page_size: int = Field(default=500, ge=1, le=1000, description="assets per page (searches: 500 at most)")
+    max_workers: int = Field(default=4, ge=1, le=64, description="scopes and listings read in parallel")
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    request_timeout: float = Field(default=60, gt=0)
+
+    @field_validator("organization")
+    @classmethod
+    def _organization(cls, value: str | None) -> str | None:
+        if value is not None and not _GCP_NUMBER.match(value):
+            raise ValueError(f"{value!r} is not a numeric organisation id (like 123456789012)")
+        return value
+
+    @field_validator("folders")
+    @classmethod
+    def _folders(cls, value: list[str]) -> list[str]:
+        for folder in value:
+            if not _GCP_NUMBER.match(folder):
+                raise ValueError(f"{folder!r} is not a numeric folder id")
+        return value
+
+    @field_validator("projects")
+    @classmethod
+    def _projects(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for project in value:
+                if not _GCP_PROJECT.match(project):
+                    raise ValueError(
+                        f"{project!r} is not a project id (6-30 lowercase letters, digits, hyphens)"
+                    )
+        return value
+
+    @field_validator("api_endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _something_to_read(self) -> GcpSettings:
+        if self.organization is None and self.projects == "all" and not self.folders:
+            raise ValueError("name the organization, or the folders or projects to read")
+        return self
 
 
 class Providers(Strict):
@@ -146,7 +254,26 @@ class DaemonSettings(Strict):
         description="cron per provider (5 fields, or 6 with seconds first); default daily at 03:00 UTC",
     )
     executor: Literal["local", "celery"] = "local"
-    broker: str | None = None
+    # Celery (executor: celery): where scope tasks go, and how long a run waits for them.
+    broker: str | None = Field(
+        default=None,
+        validate_default=True,  # so that a missing broker is caught with executor: celery
+        description="redis://127.0.0.1:6379/0 or amqp://user@host:5672//, without its password",
+    )
+    broker_password_env: str | None = Field(
+        default=None, description="the environment variable holding the broker's password"
+    )
+    queue: str = Field(default="evidra", pattern=r"^[A-Za-z0-9_.:-]+$")
+    run_timeout_seconds: int = Field(
+        default=4 * 3600,
+        ge=1,
+        description="a run is sealed at the latest this long after it started; missing scopes are errors",
+    )
+    redelivery_seconds: int = Field(
+        default=1800,
+        ge=1,
+        description="Redis: a task whose worker was lost goes to another worker after this long",
+    )
     misfire_grace_seconds: int = Field(
         default=6 * 3600, ge=1, description="a run missed during downtime is caught up if this recent"
     )
@@ -160,6 +287,21 @@ class DaemonSettings(Strict):
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise ValueError(f"{value!r} is not host:port")
+        return value
+
+    @field_validator("broker")
+    @classmethod
+    def _broker(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            if info.data.get("executor") == "celery":
+                raise ValueError("needed with executor: celery (redis://127.0.0.1:6379/0 or amqp://...)")
+            return value
+        scheme = value.partition("://")[0]
+        if scheme not in ("redis", "rediss", "amqp", "amqps", "pyamqp"):
+            raise ValueError(f"{scheme!r} is not a broker Celery is used with here: use redis:// or amqp://")
+        if urlsplit(value).password:
+            # Not repeated back: the message would show the password.
+            raise ValueError("holds a password: name the variable holding it in daemon.broker_password_env")
         return value
 
     @field_validator("schedules")
@@ -181,14 +323,23 @@ class ExceptionRule(Strict):
     expires: date
 
 
+class ReportSettings(Strict):
+    signing_key: str | None = Field(
+        default=None,
+        description="the Ed25519 private key that signs evidence packages (`evidra keys init` makes it); "
+        "default: evidra-signing-key.pem beside the SQLite database, else in the working directory",
+    )
+
+
 class Settings(Strict):
     database: str = "sqlite:///evidra.db"
     parameters: dict[str, Any] = Field(default_factory=dict)
     providers: Providers = Field(default_factory=Providers)
     exceptions: list[ExceptionRule] = Field(default_factory=list)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
-    @field_validator("parameters", "providers", "exceptions", "daemon", mode="before")
+    @field_validator("parameters", "providers", "exceptions", "daemon", "report", mode="before")
     @classmethod
     def _empty_section(cls, value: Any, info: Any) -> Any:
         # A section whose entries are all commented out reads as null in YAML.

@@ -25,6 +25,8 @@ from evidra.runner import RunOutcome, run, store
 DEMO_PROVIDERS: dict[str, str] = {
     "aws": "evidra.demo.aws",
     "okta": "evidra.demo.okta",
+    "azure": "evidra.demo.azure",
+    "gcp": "evidra.demo.gcp",
 }
 
 

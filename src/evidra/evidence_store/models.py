@@ -13,6 +13,10 @@
                        never a deletion); one row per scope per run
     scope_errors       the collectors' ScopeErrors (scope, service, message, types)
     events             an append-only log of store actions (migrations, retention)
+    manual_files       files added as manual evidence, content-addressed (0004)
+    manual_evidence    which requirement each evidences, who added it, when (0004)
+    pending_scopes     scale-out: scopes reported by workers for a run not sealed yet;
+                       not evidence, deleted once the run is sealed from them (0005)
 
 A run's *logical* records (what it sealed) are the spans covering its seq plus its
 own scope rows; `spans.py` turns one into the other. The views `evidra_observations`
@@ -27,12 +31,13 @@ Other modules must not depend on this layout beyond `store.py`, `spans.py`,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -209,6 +214,36 @@ class ScopeErrorRow(RecordMixin, Base):
     types: Mapped[list[str]] = mapped_column(JSON, nullable=False)
 
 
+class ManualFileRow(Base):
+    """A file an auditor is given as manual evidence (a pentest report, a signed access
+    review), content-addressed: the same bytes added twice are stored once (0004)."""
+
+    __tablename__ = "evidra_manual_files"
+
+    hash: Mapped[str] = mapped_column(String(HASH_LENGTH), primary_key=True)  # sha256 of the bytes
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ManualEvidenceRow(Base):
+    """Who added which file as evidence of which policy requirement, when, and for
+    which period (open ends: the whole period it was added in, see reports.coverage)."""
+
+    __tablename__ = "evidra_manual_evidence"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    requirement: Mapped[str] = mapped_column(String, nullable=False, index=True)
+    file_hash: Mapped[str] = mapped_column(
+        String(HASH_LENGTH), ForeignKey("evidra_manual_files.hash"), nullable=False
+    )
+    file_name: Mapped[str] = mapped_column(String, nullable=False)
+    note: Mapped[str | None] = mapped_column(String, nullable=True)
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    added_by: Mapped[str] = mapped_column(String, nullable=False)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 class EventRow(Base):
     __tablename__ = "evidra_events"
 
@@ -216,3 +251,17 @@ class EventRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     action: Mapped[str] = mapped_column(String, nullable=False)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+class PendingScopeRow(Base):
+    """One scope's output (an encoded Collection) reported by a scale-out worker for a
+    run that is not sealed yet. Keyed by (run, scope) so that a task delivered twice
+    reports once. No foreign key to the run: it does not exist until it is sealed."""
+
+    __tablename__ = "evidra_pending_scopes"
+
+    run_id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    payload: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

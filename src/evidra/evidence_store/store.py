@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, or_, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from evidra.evidence_store import migrations, pointintime, retention, snapshots
+from evidra.evidence_store import migrations, pointintime, retention, snapshots, staging
 from evidra.evidence_store.database import (
     PG_LOCK_CHAIN,
     StoreError,
@@ -35,9 +35,18 @@ from evidra.evidence_store.database import (
     sqlite_file,
     writer,
 )
-from evidra.evidence_store.integrity import chain_digest, leaf, run_root, section_roots, snapshot_hash
+from evidra.evidence_store.integrity import (
+    SEALED_FIELDS,
+    chain_digest,
+    leaf,
+    run_root,
+    section_roots,
+    snapshot_hash,
+)
 from evidra.evidence_store.models import (
     EventRow,
+    ManualEvidenceRow,
+    ManualFileRow,
     ObservationSpanRow,
     ResourceRow,
     ResultSpanRow,
@@ -60,12 +69,14 @@ from evidra.evidence_store.records import (
 from evidra.evidence_store.spans import (
     SPAN_KINDS,
     SpanPlan,
+    close_vanished,
     load_run_records,
     match_run_records,
     write_run_records,
 )
+from evidra.evidence_store.staging import StagedScope
 from evidra.evidence_store.verify import VerifyReport, verify_store, written_problem
-from evidra.model import Collection, Result
+from evidra.model import Collection, Result, utcnow
 
 __all__ = ["EvidenceStore", "RunRecord", "StoreError", "StoredRun", "VerifyReport", "WriteHook"]
 
@@ -84,7 +95,7 @@ class RunRecord:
     tool_version: str
     parameters: dict[str, Any]  # the effective parameters / config summary
     collection: Collection
-    results: list[Result]
+    results: Iterable[Result]  # iterated once; may be a disk-backed Spool
 
 
 @dataclass(frozen=True)
@@ -174,20 +185,17 @@ class EvidenceStore:
             uuid.UUID(run.id)
         except (ValueError, AttributeError, TypeError):
             raise StoreError(f"a run id must be a UUID, not {run.id!r}") from None
-        plan = plan_run(run.parameters, run.collection, run.results)
-        leaves = plan.leaves()  # serialises every record before any write
+        plan = plan_run(run.parameters, run.collection, run.results)  # serialises every record first
         try:
             with Session(self._writer) as session, session.begin():
-                stored = self._write(session, run, plan, leaves)
+                stored = self._write(session, run, plan)
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"run {run.id} was not stored: {redact_url_text(_short(exc), self._url)}"
             ) from exc
         return stored
 
-    def _write(
-        self, session: Session, run: RunRecord, plan: PlannedRun, leaves: dict[str, list[str]]
-    ) -> StoredRun:
+    def _write(self, session: Session, run: RunRecord, plan: PlannedRun) -> StoredRun:
         lock_for_writing(session.connection(), PG_LOCK_CHAIN)
         if session.get(RunRow, run.id) is not None:
             raise StoreError(f"run {run.id} is already stored")
@@ -204,40 +212,51 @@ class EvidenceStore:
             previous_digest=previous.digest if previous else None,
             **plan.counts(),
         )
-        leaves = {**leaves, "run": [leaf("run", run_metadata(row))]}
+        leaves = {**plan.leaves, "run": [leaf("run", run_metadata(row))]}
         row.merkle_root = run_root(leaves)
         row.section_roots = section_roots(leaves)
         row.digest = chain_digest(row.previous_digest, row.merkle_root, row.id, row.seq)
-        # Match this run's observations and results against the spans the previous
-        # run left open: only records not seen then need new rows and new snapshots.
-        previous_seq = previous.seq if previous else None
-        matched = {
-            kind: match_run_records(session, kind, plan.records[kind], previous_seq) for kind in SPAN_KINDS
-        }
-        # Snapshots, then the run, then its records: the order foreign keys need.
-        # Nobody sees any of it before the commit.
-        snapshots.insert(session, _needed(plan, matched.values()), _previous_versions(matched["observation"]))
+        # The parameters' snapshot, then the run, then its records with the snapshots
+        # they cite: the order foreign keys need. Nobody sees any of it before the commit.
+        snapshots.insert(session, plan.snapshots.only([plan.parameters_hash]), {})
         self._stage("snapshots")
         session.add(row)
         session.flush()
         self._stage("run")
+        previous_seq = previous.seq if previous else None
         for kind in RECORD_KINDS:
-            if kind in matched:
-                write_run_records(session, matched[kind], row.seq, previous_seq)
-            elif plan.records[kind]:
+            if kind in SPAN_KINDS:
+                self._write_spans(session, plan, kind, row.seq, previous_seq)
+            elif plan.small[kind]:
                 session.execute(
-                    insert(RUN_TABLES[kind]), [{**record, "run_id": run.id} for record in plan.records[kind]]
+                    insert(RUN_TABLES[kind]), [{**record, "run_id": run.id} for record in plan.small[kind]]
                 )
             self._stage(kind)
 
         # Read the run back: its seal must describe what the database now holds.
-        problem = written_problem(session, row, previous, plan.records)
+        problem = written_problem(session, row, previous, plan.fingerprints)
         if problem:
             raise StoreError(
                 f"run {run.id} was not stored: the database did not keep it as written ({problem})"
             )
         self._stage("checked")
         return StoredRun.from_row(row)
+
+    @staticmethod
+    def _write_spans(
+        session: Session, plan: PlannedRun, kind: str, seq: int, previous_seq: int | None
+    ) -> None:
+        """A partition at a time: match its records against the spans the previous run
+        left open for its resources; only records not seen then need new rows and new
+        snapshots. Then end the spans of resources the run did not record at all."""
+        seen: set[int] = set()
+        for partition in plan.partitions[kind]:
+            matched = match_run_records(session, kind, list(partition), previous_seq)
+            snapshots.insert(session, _needed(plan, matched), _previous_versions(matched))
+            write_run_records(session, matched, seq, previous_seq)
+            seen.update(matched.resources.values())
+            partition.close()
+        close_vanished(session, kind, seen, seq, previous_seq)
 
     def _stage(self, name: str) -> None:
         if self.write_hook is not None:
@@ -332,6 +351,144 @@ class EvidenceStore:
         """A snapshot (resource state, provenance or parameters) as parsed JSON."""
         document: dict[str, Any] = json.loads(self.snapshot_body(key))
         return document
+
+    # -- reports -------------------------------------------------------------------
+
+    def result_spans(
+        self, first_seq: int, last_seq: int, controls: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The results of runs `first_seq`..`last_seq` as spans, one query whatever the
+        number of runs: each distinct result (`control`, `status`, `reason`, `evidence`,
+        `provider`, `scope`, `resource_type`, `resource_id` ...) with the first and last
+        seq of the consecutive runs that recorded it (`last_seq` the newest run's while
+        it still holds). Spans reaching outside the range are not cut. Ordered by
+        control, resource and first_seq."""
+        spec, table = SPAN_KINDS["result"], ResultSpanRow
+        with self._read() as session:
+            newest = session.scalar(select(func.max(RunRow.seq))) or 0
+            query = (
+                select(
+                    table.first_seq, func.coalesce(table.last_seq, newest).label("last_seq"), *spec.columns()
+                )
+                .join(ResourceRow, ResourceRow.id == table.resource)
+                .where(
+                    table.first_seq <= last_seq, or_(table.last_seq.is_(None), table.last_seq >= first_seq)
+                )
+                .order_by(table.control, table.resource, table.first_seq, table.id)
+            )
+            if controls is not None:
+                query = query.where(table.control.in_(list(controls)))
+            return [{**row._mapping, "tsc": list(row.tsc)} for row in session.connection().execute(query)]
+
+    def scope_errors_between(self, first_seq: int, last_seq: int) -> list[dict[str, Any]]:
+        """The scope errors of runs `first_seq`..`last_seq`, each with its run's `seq`."""
+        query = (
+            select(RunRow.seq, *(getattr(ScopeErrorRow, name) for name in SEALED_FIELDS["scope_error"]))
+            .join(RunRow, RunRow.id == ScopeErrorRow.run_id)
+            .where(RunRow.seq.between(first_seq, last_seq))
+            .order_by(RunRow.seq, ScopeErrorRow.id)
+        )
+        with self._read() as session:
+            return [{**row._mapping, "types": list(row.types)} for row in session.connection().execute(query)]
+
+    def snapshot_bodies(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """Many snapshots' canonical JSON bytes at once, each checked against its hash
+        (StoreError names the first altered one; KeyError the first missing)."""
+        keys = list(keys)
+        with self._read() as session:
+            found = snapshots.read(session, keys)
+        for key in keys:
+            if key not in found:
+                raise KeyError(key)
+            body = found[key]
+            if body is None or snapshot_hash(body) != key:
+                raise StoreError(f"snapshot {key} no longer matches its hash (content altered)")
+        return {key: body for key, body in found.items() if body is not None}
+
+    def add_manual_evidence(
+        self,
+        requirement: str,
+        file_name: str,
+        content: bytes,
+        *,
+        added_by: str,
+        note: str | None = None,
+        period: tuple[date, date] | None = None,
+        added_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Keep a file as manual evidence of `requirement` (stored once by its SHA-256)."""
+        key = snapshot_hash(content)
+        row = ManualEvidenceRow(
+            requirement=requirement,
+            file_hash=key,
+            file_name=file_name,
+            note=note,
+            period_start=period[0] if period else None,
+            period_end=period[1] if period else None,
+            added_by=added_by,
+            added_at=as_utc(added_at or utcnow()),
+        )
+        try:
+            with Session(self._writer) as session, session.begin():
+                if session.get(ManualFileRow, key) is None:
+                    session.add(ManualFileRow(hash=key, body=content, size=len(content)))
+                    session.flush()
+                session.add(row)
+                session.flush()
+                return _manual_dict(row)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"the evidence was not stored: {redact_url_text(_short(exc), self._url)}"
+            ) from exc
+
+    def manual_evidence(self) -> list[dict[str, Any]]:
+        """Every piece of manual evidence (without the file's bytes), oldest first."""
+        with self._read() as session:
+            query = select(ManualEvidenceRow).order_by(ManualEvidenceRow.id)
+            return [_manual_dict(row) for row in session.scalars(query)]
+
+    def manual_file(self, key: str) -> bytes:
+        """A manual evidence file's bytes, checked against its hash."""
+        with self._read() as session:
+            row = session.get(ManualFileRow, key)
+            if row is None:
+                raise KeyError(key)
+            body = bytes(row.body)
+        if snapshot_hash(body) != key:
+            raise StoreError(f"manual evidence file {key} no longer matches its hash (content altered)")
+        return body
+
+    # -- scale-out staging ---------------------------------------------------------
+
+    def stage_scope(self, run_id: str, key: str, status: str, payload: bytes) -> bool:
+        """Keep one scope's report for a run not sealed yet (see `staging`); False when
+        that scope had reported already (a task delivered twice): the first one stands."""
+        try:
+            with self._writer.begin() as connection:
+                return staging.stage(connection, run_id, key, status, payload)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"scope {key} of run {run_id} was not staged: {redact_url_text(_short(exc), self._url)}"
+            ) from exc
+
+    def staged_keys(self, run_id: str) -> set[str]:
+        with self._engine.connect() as connection:
+            return staging.keys(connection, run_id)
+
+    def staged_scopes(self, run_id: str) -> dict[str, StagedScope]:
+        with self._engine.connect() as connection:
+            return staging.read(connection, run_id)
+
+    def discard_staged(self, run_id: str, reported_before: datetime | None = None) -> int:
+        """Delete a run's staged scopes (once it is sealed), and any reported before
+        `reported_before`."""
+        try:
+            with self._writer.begin() as connection:
+                return staging.discard(connection, run_id, reported_before)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"staged scopes were not deleted: {redact_url_text(_short(exc), self._url)}"
+            ) from exc
 
     # -- retention -----------------------------------------------------------------
 
@@ -435,24 +592,39 @@ WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname LIKE 'evidr
 """
 
 
-def _needed(plan: PlannedRun, matched: Iterable[SpanPlan]) -> dict[str, bytes]:
-    """The run's snapshots that new records cite (plus its parameters): those cited by
-    an extended span are stored already, which the foreign keys guarantee."""
-    wanted = {plan.parameters_hash}
-    for span_plan in matched:
-        for record in span_plan.fresh:
-            wanted.update(record[name] for name in SNAPSHOT_FIELDS if record.get(name))
-    return {key: body for key, body in plan.snapshots.items() if key in wanted}
+def _needed(plan: PlannedRun, matched: SpanPlan) -> Mapping[str, bytes]:
+    """The snapshots a partition's new records cite: those cited by an extended span
+    are stored already, which the foreign keys guarantee."""
+    wanted: set[str] = set()
+    for record in matched.fresh:
+        wanted.update(record[name] for name in SNAPSHOT_FIELDS if record.get(name))
+    return plan.snapshots.only(sorted(wanted))
 
 
 def _previous_versions(observations: SpanPlan) -> dict[str, str]:
     """For each changed resource's new snapshot, the one it had: a delta's base."""
     previous: dict[str, str] = {}
+    if observations.kind != "observation":
+        return previous
     for row in observations.fresh:
         old = observations.ended_records.get(observations.resource_key(row))
         if old and old["snapshot_hash"] != row["snapshot_hash"]:
             previous[row["snapshot_hash"]] = old["snapshot_hash"]
     return previous
+
+
+def _manual_dict(row: ManualEvidenceRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "requirement": row.requirement,
+        "file": row.file_hash,
+        "file_name": row.file_name,
+        "note": row.note,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "added_by": row.added_by,
+        "added_at": as_utc(row.added_at),
+    }
 
 
 def _short(exc: BaseException) -> str:

@@ -13,12 +13,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from evidra.collectors.base import observation
+from evidra.collectors.base import ScopeObserver
 from evidra.collectors.okta.api import OktaApi
 from evidra.config.settings import OktaSettings
-from evidra.model import ApiCall, Observation
+from evidra.model import Observation
+from evidra.spool import Spool
 
 PROVIDER = "okta"
 T = TypeVar("T")
@@ -39,7 +40,8 @@ class _Once:
 
 
 @dataclass
-class Context:
+class Context(ScopeObserver):
+    provider: ClassVar[str] = PROVIDER
     api: OktaApi
     settings: OktaSettings
     host: str
@@ -55,31 +57,10 @@ class Context:
     async def shared(self, name: str, compute: Callable[[], Awaitable[T]]) -> T:
         return await self._shared.setdefault(name, _Once()).get(compute)
 
-    def observe(
-        self,
-        type_: str,
-        id_: str,
-        *,
-        name: str | None,
-        attributes: dict[str, Any],
-        raw: dict[str, Any],
-        calls: list[ApiCall],
-    ) -> Observation:
-        return observation(
-            PROVIDER,
-            self.scope,
-            self.principal,
-            self.observed_at,
-            type_,
-            id_,
-            name=name,
-            attributes=attributes,
-            raw=raw,
-            calls=calls,
-        )
 
-
-Read = Callable[[Context], Awaitable[list[Observation]]]
+# A reader's observations: a list, or a Spool when there can be very many (users).
+Observations = list[Observation] | Spool[Observation]
+Read = Callable[[Context], Awaitable[Observations]]
 
 
 @dataclass(frozen=True)
