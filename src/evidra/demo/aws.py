@@ -19,14 +19,15 @@ _CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFI
 
 @contextmanager
 def started() -> Iterator[AwsSettings]:
-    from evidra.demo.emulator import start_moto
     from evidra.demo.estate import seed_estate
     from evidra.demo.run import environment
+    from evidra.emulators.moto_process import MotoProcess
 
-    server, endpoint = start_moto()
-    try:
-        with environment({**_DEMO_ENV, "AWS_ENDPOINT_URL": endpoint}, _CLEARED):
-            seed_estate(endpoint, regions=DEMO_REGIONS)
-            yield AwsSettings(regions=list(DEMO_REGIONS))
-    finally:
-        server.stop()
+    # moto in a process of its own: it answers on the other core while this one seeds,
+    # collects and evaluates; and it offers only the managed policies the estate uses.
+    with (
+        MotoProcess(("AdministratorAccess", "ReadOnlyAccess"), quiet=True) as moto,
+        environment({**_DEMO_ENV, "AWS_ENDPOINT_URL": moto.endpoint}, _CLEARED),
+    ):
+        seed_estate(moto.endpoint, regions=DEMO_REGIONS)
+        yield AwsSettings(regions=list(DEMO_REGIONS))
