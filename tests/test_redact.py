@@ -58,3 +58,11 @@ def test_ordinary_evidence_is_kept():
         "AccessKeyId": "AKIAIOSFODNN7EXAMPLE",
     }
     assert redact(doc) == doc
+
+
+def test_a_forty_letter_identifier_is_not_taken_for_an_aws_secret_key() -> None:
+    # An Azure SDK class name of exactly 40 letters, in an error message.
+    message = "SubscriptionDiagnosticSettingsOperations.list failed: 403"
+    assert redact_text(message) == message
+    key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert redact_text(f"secret {key} leaked") == f"secret {REDACTED} leaked"

@@ -76,7 +76,10 @@ _SECRET_VALUES = [
     re.compile(r"\b00[A-Za-z0-9_-]{40}\b"),  # Okta API token
     re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),  # Google API key
     re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{16,}"),
-    re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),  # AWS secret access key
+    # AWS secret access key: 40 base64 characters, one at least a digit, / or + (a
+    # 40-letter CamelCase name such as an SDK class is not a key; a random key with no
+    # digit, / or + is a 1-in-4,000 chance, which the name net above still catches).
+    re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z]{0,39}[0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
     re.compile(r"(?i)(password|passwd|pwd|secret|token)=[^\s&;\"']+"),  # key=value in URLs, DSNs
     re.compile(r"://[^/\s:@]+:[^/\s@]+@"),  # credentials inside URLs
 ]
