@@ -16,7 +16,9 @@ TLS trust is azure-core's (requests): the system store, or `REQUESTS_CA_BUNDLE` 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +50,7 @@ from evidra.collectors.azure.credentials import CredentialError, credential, pri
 from evidra.collectors.azure.graph import Graph
 from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
 from evidra.collectors.base import ProgressCallback, announce
+from evidra.collectors.scopes import ScopePlan, ScopeTask
 from evidra.config.settings import AzureSettings
 from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
@@ -74,51 +77,127 @@ class AzureCollector:
         self.budgets: dict[str, ReadBudget] = {}  # per subscription, after a collection (tests)
 
     def collect(self, progress: ProgressCallback | None = None) -> Collection:
+        collection = Collection()
+        with self._signed_in(collection) as signed_in:
+            if signed_in is not None:
+                token_credential, who, tenant_scope = signed_in
+                subscriptions = self._subscriptions(token_credential, tenant_scope, who, collection)
+                tenant = self._tenant(subscriptions)
+                self._read(
+                    collection,
+                    token_credential,
+                    who,
+                    [s["subscriptionId"] for s in subscriptions],
+                    tenant if self.settings.directory else None,
+                    progress,
+                )
+        return collection
+
+    def plan(self) -> ScopePlan:
+        """One task per readable subscription and one for the directory, for scale-out
+        workers; what planning could not read (the listing, a subscription) is in the
+        plan's collection. A task names ids only: workers sign in themselves."""
+        collection = Collection()
+        tasks: list[ScopeTask] = []
+        with self._signed_in(collection) as signed_in:
+            if signed_in is not None:
+                token_credential, who, tenant_scope = signed_in
+                subscriptions = self._subscriptions(token_credential, tenant_scope, who, collection)
+                tasks = [
+                    ScopeTask(
+                        f"{PROVIDER}:{s['subscriptionId']}",
+                        {"subscription": s["subscriptionId"]},
+                        _arm_types(),
+                    )
+                    for s in subscriptions
+                ]
+                if self.settings.directory:
+                    tenant = self._tenant(subscriptions)
+                    types = _graph_types()
+                    tasks.append(ScopeTask(f"{PROVIDER}:{tenant}:directory", {"directory": tenant}, types))
+        return ScopePlan(tasks, collection)
+
+    def collect_scope(self, task: ScopeTask) -> Collection:
+        """One subscription's readers, or the directory's: what `collect` reads of it."""
+        collection = Collection()
+        with self._signed_in(collection) as signed_in:
+            if signed_in is not None:
+                token_credential, who, _ = signed_in
+                subscription = task.spec.get("subscription")
+                self._read(
+                    collection,
+                    token_credential,
+                    who,
+                    [subscription] if subscription else [],
+                    task.spec.get("directory"),
+                    None,
+                )
+        return collection
+
+    @contextmanager
+    def _signed_in(self, collection: Collection) -> Iterator[tuple[Any, str, str] | None]:
+        """(credential, principal, tenant scope), the credential proven once; None, with
+        one error for every type in `collection`, when it cannot sign in."""
         for name in _CHATTY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
         started = utcnow()
-        collection = Collection()
         tenant_scope = f"{PROVIDER}:{self.settings.tenant_id or 'default'}"
         try:
             token_credential = credential(self.settings, self.where)
         except CredentialError as exc:
             self._fail(collection, tenant_scope, f"azure credentials: {exc}", _every_type(), started)
-            return collection
-        who = principal(self.settings)
+            yield None
+            return
         try:
             try:  # a rejected credential fails here once, not in every unit
                 token_credential.get_token(self.where.resource_manager_scope)
             except Exception as exc:
                 message = f"azure credentials: {failure('token', exc)}"
                 self._fail(collection, tenant_scope, message, _every_type(), started)
-                return collection
-            subscriptions = self._subscriptions(token_credential, tenant_scope, who, collection)
-            tenant = str(
-                self.settings.tenant_id
-                or next((s["tenantId"] for s in subscriptions if s.get("tenantId")), "default")
-            )
-            arms = [self._arm(s["subscriptionId"], token_credential, who) for s in subscriptions]
-            units: list[tuple[Reader, Observer]] = [(r, arm) for arm in arms for r in readers("arm")]
-            graph = None
-            if self.settings.directory:
-                graph = Graph(token_credential, self.where.graph, self.settings)
-                scope = f"{PROVIDER}:{tenant}:directory"
-                directory = Directory(scope, who, utcnow(), tenant=tenant, graph=graph)
-                units.extend((r, directory) for r in readers("graph"))
-            announce(progress, len(units))
+                yield None
+                return
+            yield token_credential, principal(self.settings), tenant_scope
+        finally:
+            token_credential.close()
+
+    def _tenant(self, subscriptions: list[dict[str, Any]]) -> str:
+        return str(
+            self.settings.tenant_id
+            or next((s["tenantId"] for s in subscriptions if s.get("tenantId")), "default")
+        )
+
+    def _read(
+        self,
+        collection: Collection,
+        token_credential: Any,
+        who: str,
+        subscription_ids: list[str],
+        tenant: str | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Every (subscription, reader) unit, and the directory's readers when `tenant`
+        is given, on one pool; their outcomes into `collection` in a fixed order."""
+        arms = [self._arm(subscription_id, token_credential, who) for subscription_id in subscription_ids]
+        units: list[tuple[Reader, Observer]] = [(r, arm) for arm in arms for r in readers("arm")]
+        graph = None
+        if tenant is not None:
+            graph = Graph(token_credential, self.where.graph, self.settings)
+            scope = f"{PROVIDER}:{tenant}:directory"
+            directory = Directory(scope, who, utcnow(), tenant=tenant, graph=graph)
+            units.extend((r, directory) for r in readers("graph"))
+        announce(progress, len(units))
+        try:
             with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-azure") as pool:
                 outcomes = list(pool.map(lambda unit: run_unit(unit[0], unit[1], progress), units))
-            for outcome in outcomes:
-                collection.observations.extend(outcome.observations)
-                collection.errors.extend(outcome.errors)
-                collection.scopes.append(outcome.record)
+        finally:
             for arm in arms:
                 arm.close()
             if graph is not None:
                 graph.close()
-        finally:
-            token_credential.close()
-        return collection
+        for outcome in outcomes:
+            collection.observations.extend(outcome.observations)
+            collection.errors.extend(outcome.errors)
+            collection.scopes.append(outcome.record)
 
     def _subscriptions(
         self, token_credential: Any, tenant_scope: str, who: str, collection: Collection
@@ -200,6 +279,10 @@ def run_unit(reader: Reader, context: Observer, progress: ProgressCallback | Non
 
 def _arm_types() -> tuple[str, ...]:
     return tuple(sorted({t for r in readers("arm") for t in r.types}))
+
+
+def _graph_types() -> tuple[str, ...]:
+    return tuple(sorted({t for r in readers("graph") for t in r.types}))
 
 
 def _every_type() -> tuple[str, ...]:

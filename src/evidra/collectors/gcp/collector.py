@@ -24,6 +24,7 @@ from evidra.collectors.gcp import audit_logs, compute, iam, kms, scc, sql, stora
 from evidra.collectors.gcp.api import AssetApi, AssetCallFailed
 from evidra.collectors.gcp.context import LISTINGS, PROVIDER, READERS, Answer, Context, Listing, Reader
 from evidra.collectors.gcp.credentials import CredentialError, load
+from evidra.collectors.scopes import ScopePlan, ScopeTask
 from evidra.config.settings import GcpSettings
 from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
@@ -48,12 +49,27 @@ class GcpCollector:
         self.api_stats: Any = None  # the last collection's request counts (benchmarks, tests)
 
     def collect(self, progress: ProgressCallback | None = None) -> Collection:
+        return self._collect(self.parents, progress)
+
+    def plan(self) -> ScopePlan:
+        """One task per configured scope, for scale-out workers. No call is needed to
+        plan: an organisation is one task, Cloud Asset answering for all its projects
+        in a few pages."""
+        tasks = [
+            ScopeTask(f"{PROVIDER}:{parent}", {"parent": parent}, _every_type()) for parent in self.parents
+        ]
+        return ScopePlan(tasks)
+
+    def collect_scope(self, task: ScopeTask) -> Collection:
+        return self._collect([str(task.spec["parent"])], None)
+
+    def _collect(self, targets: list[str], progress: ProgressCallback | None) -> Collection:
         started = utcnow()
         collection = Collection()
         try:
             loaded = load(self.settings)
         except CredentialError as exc:
-            for parent in self.parents:
+            for parent in targets:
                 self._fail_scope(collection, parent, started, f"gcp credentials: {exc}")
             return collection
         options = {"api_endpoint": self.settings.api_endpoint} if self.settings.api_endpoint else None
@@ -67,14 +83,14 @@ class GcpCollector:
             timeout=self.settings.request_timeout,
         )
         self.api_stats = api.stats
-        announce(progress, len(self.parents))  # one unit per scope
+        announce(progress, len(targets))  # one unit per scope
         with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-gcp") as pool:
             pending = {
                 (parent, listing.name): pool.submit(_fetch, api, parent, listing)
-                for parent in self.parents
+                for parent in targets
                 for listing in LISTINGS.values()
             }
-            for parent in self.parents:
+            for parent in targets:
                 answers = {name: future for (p, name), future in pending.items() if p == parent}
                 ctx = Context(parent, f"{PROVIDER}:{parent}", loaded.principal, started)
                 failures = _settle(answers, ctx)
@@ -99,9 +115,12 @@ class GcpCollector:
     def _fail_scope(self, collection: Collection, parent: str, started: datetime, message: str) -> None:
         message = redact_text(message)
         scope = f"{PROVIDER}:{parent}"
-        every_type = tuple(sorted({t for r in READERS.values() for t in r.types}))
-        collection.errors.append(ScopeError(PROVIDER, scope, message, "cloudasset", every_type))
+        collection.errors.append(ScopeError(PROVIDER, scope, message, "cloudasset", _every_type()))
         collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
+
+
+def _every_type() -> tuple[str, ...]:
+    return tuple(sorted({t for r in READERS.values() for t in r.types}))
 
 
 def _fetch(api: AssetApi, parent: str, listing: Listing) -> Answer:
