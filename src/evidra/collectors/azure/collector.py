@@ -46,11 +46,12 @@ from evidra.collectors.azure.context import (
     failure,
     readers,
 )
-from evidra.collectors.azure.credentials import CredentialError, credential, principal
+from evidra.collectors.azure.credentials import credential, principal
 from evidra.collectors.azure.graph import Graph
 from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
 from evidra.collectors.base import ProgressCallback, announce
 from evidra.collectors.scopes import ScopePlan, ScopeTask
+from evidra.collectors.secrets import CredentialError
 from evidra.config.settings import AzureSettings
 from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text

@@ -9,16 +9,11 @@ interactive browser is never tried (evidra runs unattended).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from evidra.collectors.azure.cloud import Endpoints
+from evidra.collectors.secrets import read_file, secret_from
 from evidra.config.settings import AzureSettings
-
-
-class CredentialError(Exception):
-    """The configured credential cannot be read (missing variable, unreadable file)."""
 
 
 def principal(settings: AzureSettings) -> str:
@@ -50,28 +45,11 @@ def credential(settings: AzureSettings, where: Endpoints) -> Any:
         return CertificateCredential(
             settings.tenant_id,
             settings.client_id,
-            certificate_data=_read_file(settings.certificate_file, "certificate_file").encode(),
+            certificate_data=read_file(settings.certificate_file, "certificate_file").encode(),
             **common,
         )
     return ClientSecretCredential(settings.tenant_id, settings.client_id, client_secret(settings), **common)
 
 
 def client_secret(settings: AzureSettings) -> str:
-    if settings.client_secret_env:
-        secret = os.environ.get(settings.client_secret_env, "").strip()
-        if not secret:
-            raise CredentialError(f"environment variable {settings.client_secret_env} is not set or empty")
-        return secret
-    return _read_file(settings.client_secret_file, "client_secret_file").strip()
-
-
-def _read_file(name: str | None, key: str) -> str:
-    if not name:
-        raise CredentialError(f"{key} is not configured")
-    try:
-        content = Path(name).expanduser().read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CredentialError(f"{key} {name} cannot be read ({exc.strerror})") from None
-    if not content.strip():
-        raise CredentialError(f"{key} {name} is empty")
-    return content
+    return secret_from(settings.client_secret_env, settings.client_secret_file, "client_secret_file")

@@ -27,8 +27,9 @@ from evidra.collectors.base import ProgressCallback, announce
 from evidra.collectors.okta import deprovisioning, policies, system_log, tokens, users  # noqa: F401
 from evidra.collectors.okta.api import OktaApi, OktaCallFailed
 from evidra.collectors.okta.context import PROVIDER, READERS, Context, Observations, Reader
-from evidra.collectors.okta.credentials import CredentialError, org_host, principal, sdk_config
+from evidra.collectors.okta.credentials import org_host, principal, sdk_config
 from evidra.collectors.okta.deprovisioning import TerminationsFileError
+from evidra.collectors.secrets import CredentialError
 from evidra.config.settings import OktaSettings
 from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text

@@ -8,17 +8,12 @@ file, never their content.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from evidra.collectors.secrets import read_file, secret_from
 from evidra.config.settings import OktaSettings
-
-
-class CredentialError(Exception):
-    """The configured credential cannot be read (missing variable, unreadable file)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ def sdk_config(settings: OktaSettings) -> dict[str, Any]:
             "authorizationMode": "PrivateKey",
             "clientId": settings.client_id,
             "scopes": list(settings.scopes),
-            "privateKey": _read_file(settings.private_key_file, "private_key_file"),
+            "privateKey": read_file(settings.private_key_file, "private_key_file"),
         }
         if settings.key_id:
             config["kid"] = settings.key_id
@@ -66,21 +61,4 @@ def sdk_config(settings: OktaSettings) -> dict[str, Any]:
 
 
 def api_token(settings: OktaSettings) -> str:
-    if settings.token_env:
-        token = os.environ.get(settings.token_env, "").strip()
-        if not token:
-            raise CredentialError(f"environment variable {settings.token_env} is not set or empty")
-        return token
-    return _read_file(settings.token_file, "token_file").strip()
-
-
-def _read_file(name: str | None, key: str) -> str:
-    if not name:
-        raise CredentialError(f"{key} is not configured")
-    try:
-        content = Path(name).expanduser().read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CredentialError(f"{key} {name} cannot be read ({exc.strerror})") from None
-    if not content.strip():
-        raise CredentialError(f"{key} {name} is empty")
-    return content
+    return secret_from(settings.token_env, settings.token_file, "token_file")
