@@ -24,12 +24,9 @@ from typing import Any
 
 import boto3
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.schema import CreateSchema, DropSchema
 
-from evidra.evidence_store.database import parse_url
+from tests.fakes.postgres import POSTGRES_ENV, postgres_schema
 
-POSTGRES_ENV = "EVIDRA_TEST_POSTGRES"
 ROLE = "EvidraAudit"
 RABBITMQ_PASSWORD = "guest"  # RabbitMQ's default user; given to evidra through the environment
 RABBITMQ_PASSWORD_ENV = "EVIDRA_TEST_BROKER_PASSWORD"
@@ -62,19 +59,8 @@ def database_url(kind: str, folder: Path) -> Iterator[str]:
         return
     if not os.environ.get(POSTGRES_ENV):
         pytest.skip(f"{POSTGRES_ENV} is not set")
-    base = parse_url(os.environ[POSTGRES_ENV])
-    schema = f"evidra_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        options = f"{base.query.get('options', '')} -csearch_path={schema}".strip()
-        yield base.update_query_dict({"options": options}).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            connection.execute(DropSchema(schema, cascade=True, if_exists=True))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 # (broker URL with its password, queue) of every test queue, deleted by `drop_queues`.

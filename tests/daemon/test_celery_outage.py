@@ -5,19 +5,17 @@ the run is sealed whole, nothing lost, nothing twice."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 from evidra.config.loader import LoadedConfig, load
 from evidra.evidence_store.store import EvidenceStore
 from evidra.runner import store
 from tests.daemon.celery_support import (
-    POSTGRES_ENV,
     WorkerProcess,
     broker_settings,
     drop_queues,
@@ -25,6 +23,7 @@ from tests.daemon.celery_support import (
     write_config,
 )
 from tests.daemon.test_celery_faults import RunInBackground, wait_until
+from tests.fakes.postgres import POSTGRES_ENV, postgres_schema
 from tests.fakes.tcp_gate import TcpGate
 
 pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"needs {POSTGRES_ENV}")
@@ -40,22 +39,17 @@ def organization(emulator: Any) -> Iterator[dict[str, str]]:
 @pytest.fixture
 def gated_database() -> Iterator[tuple[str, str, TcpGate]]:
     """(direct URL, URL through a gate, the gate) of a fresh PostgreSQL schema."""
-    base = make_url(os.environ[POSTGRES_ENV])
-    schema = f"evidra_outage_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    gate = TcpGate(base.host or "127.0.0.1", base.port or 5432)
-    options = {"options": f"-csearch_path={schema}"}
-    direct = base.set(query=options).render_as_string(hide_password=False)
-    gated = base.set(host="127.0.0.1", port=gate.port, query=options).render_as_string(hide_password=False)
-    try:
-        yield direct, gated, gate
-    finally:
-        gate.stop()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as direct:
+        url = make_url(direct)
+        gate = TcpGate(url.host or "127.0.0.1", url.port or 5432)
+        try:
+            yield (
+                direct,
+                url.set(host="127.0.0.1", port=gate.port).render_as_string(hide_password=False),
+                gate,
+            )
+        finally:
+            gate.stop()
 
 
 def test_a_worker_that_cannot_reach_the_database_retries_until_it_can(

@@ -229,54 +229,47 @@ def test_bad_daemon_config_is_exit_2(tmp_path, key, value, message):
 
 @pytest.mark.skipif(not os.environ.get("EVIDRA_TEST_POSTGRES"), reason="needs EVIDRA_TEST_POSTGRES")
 def test_database_unreachable_for_a_while_loses_nothing(shared_estate, moto_endpoint, tmp_path):
-    import uuid
+    from sqlalchemy import make_url
 
-    from sqlalchemy import create_engine, make_url, text
-
+    from tests.fakes.postgres import postgres_schema
     from tests.fakes.tcp_gate import TcpGate
 
-    base = make_url(os.environ["EVIDRA_TEST_POSTGRES"])
-    schema = f"evidra_daemon_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    gate = TcpGate(base.host or "127.0.0.1", base.port or 5432)
-    url = base.set(host="127.0.0.1", port=gate.port, query={"options": f"-csearch_path={schema}"})
-    try:
-        # A run is due at start (caught up), and slow: the database goes away under it.
-        write_config(tmp_path, "0 3 * * *", misfire_grace_seconds=2 * 86400)
-        config = tmp_path / "evidra.yaml"
-        config.write_text(
-            config.read_text().replace(
-                f"sqlite:///{tmp_path}/evidence.db", url.render_as_string(hide_password=False)
+    with postgres_schema() as direct:
+        base = make_url(direct)
+        gate = TcpGate(base.host or "127.0.0.1", base.port or 5432)
+        url = base.set(host="127.0.0.1", port=gate.port)
+        try:
+            # A run is due at start (caught up), and slow: the database goes away under it.
+            write_config(tmp_path, "0 3 * * *", misfire_grace_seconds=2 * 86400)
+            config = tmp_path / "evidra.yaml"
+            config.write_text(
+                config.read_text().replace(
+                    f"sqlite:///{tmp_path}/evidence.db", url.render_as_string(hide_password=False)
+                )
             )
-        )
-        proxy = AwsFaultProxy(moto_endpoint).__enter__()
-        proxy.add("kms", None, "delay", delay=1.0)
-        daemon = DaemonProcess(tmp_path, proxy.url)
-        daemon.wait_for(lambda: daemon.health()[1]["providers"]["aws"]["running"])
-        gate.close_gate()
-        log = tmp_path / "daemon.log"
-        daemon.wait_for(lambda: "could not store the run; retrying" in log.read_text())
-        time.sleep(3)
-        gate.open_gate()
-        proxy.__exit__()
-        waiting = [
-            json.loads(line)["run_id"]
-            for line in log.read_text().splitlines()
-            if "could not store the run; retrying" in line
-        ]
+            proxy = AwsFaultProxy(moto_endpoint).__enter__()
+            proxy.add("kms", None, "delay", delay=1.0)
+            daemon = DaemonProcess(tmp_path, proxy.url)
+            daemon.wait_for(lambda: daemon.health()[1]["providers"]["aws"]["running"])
+            gate.close_gate()
+            log = tmp_path / "daemon.log"
+            daemon.wait_for(lambda: "could not store the run; retrying" in log.read_text())
+            time.sleep(3)
+            gate.open_gate()
+            proxy.__exit__()
+            waiting = [
+                json.loads(line)["run_id"]
+                for line in log.read_text().splitlines()
+                if "could not store the run; retrying" in line
+            ]
 
-        def stored_ids() -> set[str]:
+            def stored_ids() -> set[str]:
+                with EvidenceStore.open(url.render_as_string(hide_password=False)) as evidence:
+                    return {run.id for run in evidence.runs()}
+
+            daemon.wait_for(lambda: set(waiting) <= stored_ids(), timeout=90)
+            assert daemon.stop() == 0
             with EvidenceStore.open(url.render_as_string(hide_password=False)) as evidence:
-                return {run.id for run in evidence.runs()}
-
-        daemon.wait_for(lambda: set(waiting) <= stored_ids(), timeout=90)
-        assert daemon.stop() == 0
-        with EvidenceStore.open(url.render_as_string(hide_password=False)) as evidence:
-            assert evidence.verify().ok
-    finally:
-        gate.stop()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+                assert evidence.verify().ok
+        finally:
+            gate.stop()

@@ -8,15 +8,13 @@ tests never see each other's tables, even when run concurrently.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.schema import CreateSchema, DropSchema
+from sqlalchemy import Engine, create_engine
 
 from evidra.evidence_store.database import parse_url
 from evidra.evidence_store.store import EvidenceStore, RunRecord
@@ -30,22 +28,13 @@ from evidra.model import (
     ScopeRecord,
     Status,
 )
+from tests.fakes.postgres import ENGINES, postgres_schema
 
-POSTGRES_ENV = "EVIDRA_TEST_POSTGRES"
 T0 = datetime(2026, 11, 23, 5, 0, 0, 123456, tzinfo=UTC)
 ACCOUNT = "123456789012"
 PRINCIPAL = f"arn:aws:iam::{ACCOUNT}:role/EvidraAudit"
 BUCKET = "arn:aws:s3:::acme-logs"
 BOB = f"arn:aws:iam::{ACCOUNT}:user/bob"
-
-ENGINES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set"),
-    ),
-]
 
 
 @pytest.fixture(params=ENGINES)
@@ -54,20 +43,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         # A directory that does not exist yet: opening the store must create it.
         yield f"sqlite:///{tmp_path}/evidence/evidra.db"
         return
-    base = parse_url(os.environ[POSTGRES_ENV])
-    schema = f"evidra_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        options = f"{base.query.get('options', '')} -csearch_path={schema}".strip()
-        yield base.update_query_dict({"options": options}).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            # A test that leaked a transaction should fail the teardown, not hang it.
-            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            connection.execute(DropSchema(schema, cascade=True, if_exists=True))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

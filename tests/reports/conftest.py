@@ -16,25 +16,21 @@ across the gap of day 3; acme-legacy is excepted throughout; bob's window is ope
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.schema import CreateSchema, DropSchema
 
 from evidra.config.settings import ExceptionRule
 from evidra.controls.catalog import select
 from evidra.controls.engine import evaluate
 from evidra.controls.requirements import default_parameters
-from evidra.evidence_store.database import parse_url
 from evidra.evidence_store.store import EvidenceStore, RunRecord
 from evidra.model import ApiCall, Collection, Observation, ScopeError, ScopeRecord
+from tests.fakes.postgres import ENGINES, postgres_schema
 
-POSTGRES_ENV = "EVIDRA_TEST_POSTGRES"
 ACCOUNT = "123456789012"
 REGION_SCOPE = f"aws:{ACCOUNT}:eu-west-1"
 GLOBAL_SCOPE = f"aws:{ACCOUNT}:global"
@@ -52,34 +48,14 @@ EXCEPTION = ExceptionRule(
 )
 DAYS = 6
 
-ENGINES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set"),
-    ),
-]
-
 
 @pytest.fixture(params=ENGINES)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/evidra.db"
         return
-    base = parse_url(os.environ[POSTGRES_ENV])
-    schema = f"evidra_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        options = f"{base.query.get('options', '')} -csearch_path={schema}".strip()
-        yield base.update_query_dict({"options": options}).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            connection.execute(DropSchema(schema, cascade=True, if_exists=True))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 def _observation(
