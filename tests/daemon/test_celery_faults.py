@@ -28,18 +28,9 @@ from tests.daemon.celery_support import (
     RABBITMQ_PASSWORD_ENV,
     WorkerProcess,
     broker_settings,
-    drop_queues,
-    seed_organization,
     write_config,
 )
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
-
-
-@pytest.fixture(scope="module")
-def organization(emulator: Any) -> Iterator[dict[str, str]]:
-    emulator.reset()
-    yield seed_organization()
-    emulator.touched()
 
 
 @pytest.fixture
@@ -49,15 +40,6 @@ def proxy(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsFa
         monkeypatch.setenv("AWS_ENDPOINT_URL", started.url)
         monkeypatch.setenv(RABBITMQ_PASSWORD_ENV, RABBITMQ_PASSWORD)
         yield started
-
-
-@pytest.fixture
-def workers() -> Iterator[list[WorkerProcess]]:
-    started: list[WorkerProcess] = []
-    yield started
-    for process in started:
-        process.stop()
-    drop_queues()
 
 
 class RunInBackground:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import make_url
@@ -19,7 +18,6 @@ from tests.daemon.celery_support import (
     WorkerProcess,
     broker_settings,
     drop_queues,
-    seed_organization,
     write_config,
 )
 from tests.daemon.test_celery_faults import RunInBackground, wait_until
@@ -27,13 +25,6 @@ from tests.fakes.postgres import POSTGRES_ENV, postgres_schema
 from tests.fakes.tcp_gate import TcpGate
 
 pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"needs {POSTGRES_ENV}")
-
-
-@pytest.fixture(scope="module")
-def organization(emulator: Any) -> Iterator[dict[str, str]]:
-    emulator.reset()
-    yield seed_organization()
-    emulator.touched()
 
 
 @pytest.fixture

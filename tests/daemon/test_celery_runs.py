@@ -6,9 +6,7 @@ of the same estate records, hash for hash."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,27 +22,9 @@ from tests.daemon.celery_support import (
     WorkerProcess,
     broker_settings,
     database_url,
-    drop_queues,
-    seed_organization,
     write_config,
 )
 from tests.daemon.test_daemon import DaemonProcess
-
-
-@pytest.fixture(scope="module")
-def organization(emulator: Any) -> Iterator[dict[str, str]]:
-    emulator.reset()
-    yield seed_organization()
-    emulator.touched()
-
-
-@pytest.fixture
-def workers() -> Iterator[list[WorkerProcess]]:
-    started: list[WorkerProcess] = []
-    yield started
-    for worker in started:
-        worker.stop()
-    drop_queues()
 
 
 def dispatch(config: LoadedConfig) -> RunOutcome:

@@ -4,8 +4,6 @@ a scope's output survives the trip through bytes with its evidence hashes unchan
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,26 +17,10 @@ from evidra.controls.engine import evaluate
 from evidra.controls.requirements import default_parameters
 from evidra.model import Collection, utcnow
 from evidra.resource_types import RESOURCE_TYPES
-from tests.daemon.celery_support import ROLE, seed_organization
+from tests.daemon.celery_support import ROLE
+from tests.fakes.sealed import fingerprint
 
 SETTINGS = AwsSettings(regions=["us-east-1"], accounts="organization", role_name=ROLE, max_attempts=2)
-
-
-@pytest.fixture(scope="module")
-def organization(emulator: Any) -> Iterator[dict[str, str]]:
-    emulator.reset()
-    yield seed_organization()
-    emulator.touched()
-
-
-def fingerprint(collection: Collection) -> dict[str, Any]:
-    """Everything a run seals of a collection, except the times."""
-    return {
-        "snapshots": Counter(o.evidence_hash for o in collection.observations),
-        "provenance": Counter(str(o.provenance()) for o in collection.observations),
-        "scopes": Counter((s.provider, s.scope, s.error) for s in collection.scopes),
-        "errors": Counter(collection.errors),
-    }
 
 
 def test_the_accounts_planned_and_collected_one_by_one_are_the_whole_collection(

@@ -3,24 +3,12 @@ directory) and its per-task collection add up to exactly what `collect()` reads.
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
-
 from evidra.collectors import scopes
 from evidra.collectors.azure.collector import AzureCollector
 from evidra.emulators.azure_server import FakeAzure
 from evidra.model import Collection
 from tests.collectors.azure.azure_support import settings
-
-
-def fingerprint(collection: Collection) -> dict[str, Any]:
-    """Everything a run seals of a collection, except the times."""
-    return {
-        "snapshots": Counter(o.evidence_hash for o in collection.observations),
-        "provenance": Counter(str(o.provenance()) for o in collection.observations),
-        "scopes": Counter((s.provider, s.scope, s.error) for s in collection.scopes),
-        "errors": Counter(collection.errors),
-    }
+from tests.fakes.sealed import fingerprint
 
 
 def test_subscriptions_and_directory_collected_one_task_each_are_the_whole_collection(

@@ -3,25 +3,14 @@ and the tasks collected one by one add up to exactly what `collect()` reads."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from evidra.collectors import scopes
 from evidra.collectors.gcp.collector import GcpCollector
 from evidra.emulators.gcp_server import FakeGcp
 from evidra.model import Collection
 from tests.collectors.gcp.gcp_support import settings
-
-
-def fingerprint(collection: Collection) -> dict[str, Any]:
-    """Everything a run seals of a collection, except the times."""
-    return {
-        "snapshots": Counter(o.evidence_hash for o in collection.observations),
-        "provenance": Counter(str(o.provenance()) for o in collection.observations),
-        "scopes": Counter((s.provider, s.scope, s.error) for s in collection.scopes),
-        "errors": Counter(collection.errors),
-    }
+from tests.fakes.sealed import fingerprint
 
 
 def test_projects_collected_one_task_each_are_the_whole_collection(gcp: FakeGcp, tmp_path: Path) -> None:
