@@ -82,24 +82,22 @@ class AssetApi:
     def search_all_resources(
         self, scope: str, asset_types: list[str], query: str = ""
     ) -> tuple[list[dict[str, Any]], ApiCall]:
-        request = {"scope": scope, "asset_types": asset_types, "query": query}
-        call = ApiCall(
-            SERVICE, "SearchAllResources", {"scope": scope, "assetTypes": asset_types, "query": query}
-        )
-        return self._every(
-            "SearchAllResources", scope, self._client.search_all_resources, request, "results"
-        ), call
+        send = self._client.search_all_resources
+        return self._search("SearchAllResources", send, scope, asset_types, query)
 
     def search_all_iam_policies(
         self, scope: str, asset_types: list[str], query: str = ""
     ) -> tuple[list[dict[str, Any]], ApiCall]:
+        send = self._client.search_all_iam_policies
+        return self._search("SearchAllIamPolicies", send, scope, asset_types, query)
+
+    def _search(
+        self, method: str, send: Any, scope: str, asset_types: list[str], query: str
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        """Every result of a Search* method over `scope` (the two share their request)."""
         request = {"scope": scope, "asset_types": asset_types, "query": query}
-        call = ApiCall(
-            SERVICE, "SearchAllIamPolicies", {"scope": scope, "assetTypes": asset_types, "query": query}
-        )
-        return self._every(
-            "SearchAllIamPolicies", scope, self._client.search_all_iam_policies, request, "results"
-        ), call
+        call = ApiCall(SERVICE, method, {"scope": scope, "assetTypes": asset_types, "query": query})
+        return self._every(method, scope, send, request, "results"), call
 
     def _every(
         self, method: str, scope: str, send: Any, request: dict[str, Any], key: str
