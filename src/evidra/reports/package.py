@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from evidra import __version__
 from evidra.controls.catalog import Control
+from evidra.evidence_store.integrity import SEALED_FIELDS
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import iso
 from evidra.reports import render_csv, render_html, render_json, render_oscal, render_xlsx, signing, tables
@@ -48,21 +49,7 @@ SUMS, SIGNATURE, PUBLIC_KEY, MANIFEST = "SHA256SUMS", "SHA256SUMS.sig", "signing
 CHAIN = "runs/chain.json"
 MANIFEST_SCHEMA = "evidra.package/v1"
 # What a run's entry in runs/chain.json holds: its sealed metadata and its seal.
-CHAIN_FIELDS = (
-    "id",
-    "seq",
-    "started_at",
-    "finished_at",
-    "tool_version",
-    "parameters_hash",
-    "observation_count",
-    "scope_count",
-    "error_count",
-    "result_count",
-    "merkle_root",
-    "previous_digest",
-    "digest",
-)
+CHAIN_FIELDS = (*SEALED_FIELDS["run"], "merkle_root", "previous_digest", "digest")
 
 
 @dataclass(frozen=True)
