@@ -11,6 +11,8 @@ Timestamps are ISO 8601 strings in UTC ("2026-01-31T09:00:00Z").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 RESOURCE_TYPES: dict[str, dict[str, str]] = {
     "account": {
         "root_mfa_enabled": "bool: the root / break-glass owner identity has MFA",
@@ -237,6 +239,31 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "region": "str",
     },
 }
+
+
+@dataclass(frozen=True)
+class EventTime:
+    """Where an event type keeps its time: `start`, the attribute holding when it
+    happened (or opened); `end`, for an event with a lifetime (a finding), the attribute
+    holding when it closed (None while open). `end` None: a point event."""
+
+    start: str
+    end: str | None = None
+
+
+# Events are not states. An observation of one of these types is a fact with a time (a
+# merged change, a System Log entry, a leaver's removal) or a lifetime (a finding): it
+# belongs to the period its time falls in, and its absence from later runs is not a
+# deletion (the provider's window moved on, or the finding closed). Every other type is
+# a state, judged as it was in each run. Providers adding event types register them here.
+EVENT_TYPES: dict[str, EventTime] = {
+    "identity.event": EventTime("published"),
+    "identity.deprovisioning": EventTime("terminated_at"),
+}
+
+
+def is_event(type_name: str) -> bool:
+    return type_name in EVENT_TYPES
 
 
 def describe(type_name: str) -> dict[str, str]:
