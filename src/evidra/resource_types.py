@@ -241,6 +241,19 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
 }
 
 
+# Every type may say, per attribute, why a value is missing: `unreadable` (evidra could
+# not read it: a licence, a permission) makes a control judging that attribute `error`
+# with the reason; `inapplicable` (the notion does not apply: a key that cannot rotate)
+# makes it `not_applicable` with the reason. Neither is a verdict the collector makes:
+# the control still decides which attributes matter.
+JUDGEMENT_ATTRIBUTES: dict[str, str] = {
+    "unreadable": "dict[str, str]: attribute -> why evidra could not read it (its controls are `error`)",
+    "inapplicable": "dict[str, str]: attribute -> why it does not apply (its controls are `not_applicable`)",
+}
+for _attributes in RESOURCE_TYPES.values():
+    _attributes.update(JUDGEMENT_ATTRIBUTES)
+
+
 @dataclass(frozen=True)
 class EventTime:
     """Where an event type keeps its time: `start`, the attribute holding when it

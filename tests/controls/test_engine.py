@@ -477,3 +477,36 @@ def test_results_for_people_put_failures_first():
     bad = observation("storage.bucket", {"encrypted": False}, "b")
     ordered = sort_for_people(run("bucket-encryption", good, bad))
     assert [r.status for r in ordered] == [Status.FAIL, Status.PASS]
+
+
+def test_an_unreadable_attribute_is_an_error_naming_why():
+    # An Entra ID tenant without P1/P2 answers no MFA registration: not a failure, a gap.
+    unlicensed = HUMAN | {"mfa_enabled": None, "unreadable": {"mfa_enabled": "needs Entra ID P1 or P2"}}
+    (result,) = run("identity-user-mfa", observation("identity.user", unlicensed))
+    assert result.status is Status.ERROR
+    assert result.reason == "mfa_enabled could not be read: needs Entra ID P1 or P2"
+
+
+def test_an_unreadable_population_attribute_is_an_error_too():
+    # inactive-users judges only users whose last activity is known: unreadable is not unknown.
+    unlicensed = HUMAN | {"last_activity": None, "unreadable": {"last_activity": "no licence"}}
+    (result,) = run("inactive-users", observation("identity.user", unlicensed))
+    assert (result.status, result.reason) == (Status.ERROR, "last_activity could not be read: no licence")
+    outside = unlicensed | {"disabled": True}  # still outside the population by a known attribute
+    assert list(run("inactive-users", observation("identity.user", outside))) == []
+
+
+def test_an_inapplicable_attribute_is_not_applicable_with_its_reason():
+    asymmetric = {
+        "managed_by": "customer",
+        "enabled": True,
+        "rotation_enabled": False,
+        "inapplicable": {"rotation_enabled": "asymmetric keys cannot rotate automatically"},
+    }
+    (result,) = run("key-rotation", observation("crypto.key", asymmetric))
+    assert (result.status, result.reason) == (
+        Status.NOT_APPLICABLE,
+        "asymmetric keys cannot rotate automatically",
+    )
+    (plain,) = run("key-rotation", observation("crypto.key", asymmetric | {"inapplicable": {}}))
+    assert plain.status is Status.FAIL

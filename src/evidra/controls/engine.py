@@ -39,11 +39,24 @@ def _matching_exception(
 def judge(
     control: Control, observation: Observation, parameters: Mapping[str, Any], now: datetime
 ) -> tuple[Status, str] | None:
-    """The verdict on one resource, or None when it is outside the control's population."""
+    """The verdict on one resource, or None when it is outside the control's population.
+
+    An attribute the collector marks `unreadable` or `inapplicable` (with a reason) is not
+    tested: a population clause on it is skipped, and the resource's verdict is `error`
+    or `not_applicable` with that reason."""
     attributes = observation.attributes
+    unreadable = attributes.get("unreadable") or {}
+    inapplicable = attributes.get("inapplicable") or {}
     try:
-        if not all(clause.holds(attributes, parameters, now) for clause in control.where):
+        known = [c for c in control.where if c.attr not in unreadable and c.attr not in inapplicable]
+        if not all(clause.holds(attributes, parameters, now) for clause in known):
             return None
+        for clause in control.where + control.check:
+            if clause.attr in unreadable:
+                return Status.ERROR, f"{clause.attr} could not be read: {unreadable[clause.attr]}"
+        for clause in control.where + control.check:
+            if clause.attr in inapplicable:
+                return Status.NOT_APPLICABLE, str(inapplicable[clause.attr])
         for clause in control.check:
             if not clause.holds(attributes, parameters, now):
                 return Status.FAIL, clause.reason(attributes, parameters)

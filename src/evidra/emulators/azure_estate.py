@@ -27,6 +27,8 @@ DEVELOPMENT = "1a2b3c4d-0000-4000-8000-00000000b002"
 DOMAIN = "acme.onmicrosoft.com"
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+IDENTITY_ADMINS_GROUP = "9c8b7a6d-2222-4000-8000-00000000000a"  # role-assignable, holds User Administrator
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -593,7 +595,61 @@ PEOPLE = [
 ROLE_NAMES = {
     GLOBAL_ADMINISTRATOR: "Global Administrator",
     PRIVILEGED_ROLE_ADMINISTRATOR: "Privileged Role Administrator",
+    USER_ADMINISTRATOR: "User Administrator",
 }
+BOB, CAROL = PEOPLE[1][0], PEOPLE[2][0]
+
+
+def role_definition(role: str) -> dict[str, Any]:
+    return {
+        "id": role,
+        "templateId": role,
+        "displayName": ROLE_NAMES[role],
+        "isBuiltIn": True,
+        "isEnabled": True,
+    }
+
+
+def privileged_access() -> dict[str, Any]:
+    """Privilege held other than by a direct active assignment: bob through membership of a
+    role-assignable group that holds User Administrator, carol as a PIM-eligible Global
+    Administrator (unifiedRoleEligibilityScheduleInstance, Graph v1.0; a role-assignable
+    group cannot contain other groups, so its direct members are all its members)."""
+    return {
+        "/groups": [
+            {
+                "id": IDENTITY_ADMINS_GROUP,
+                "displayName": "sg-identity-admins",
+                "isAssignableToRole": True,
+                "securityEnabled": True,
+                "mailEnabled": False,
+            },
+            {
+                "id": "9c8b7a6d-2222-4000-8000-00000000000b",
+                "displayName": "all-staff",
+                "isAssignableToRole": False,
+                "securityEnabled": True,
+                "mailEnabled": False,
+            },
+        ],
+        f"/groups/{IDENTITY_ADMINS_GROUP}/members": [
+            {"@odata.type": "#microsoft.graph.user", "id": BOB, "userPrincipalName": f"bob@{DOMAIN}"}
+        ],
+        "/roleManagement/directory/roleEligibilityScheduleInstances": [
+            {
+                "id": "Ed0b6lGLGUGbKXhpeY1mAu-eligible-carol",
+                "principalId": CAROL,
+                "roleDefinitionId": GLOBAL_ADMINISTRATOR,
+                "directoryScopeId": "/",
+                "appScopeId": None,
+                "startDateTime": at(30),
+                "endDateTime": None,
+                "memberType": "Direct",
+                "roleEligibilityScheduleId": "f2d1c0b9-3333-4000-8000-000000000001",
+                "roleDefinition": role_definition(GLOBAL_ADMINISTRATOR),
+            }
+        ],
+    }
 
 
 def graph_directory() -> dict[str, Any]:
@@ -647,16 +703,20 @@ def graph_directory() -> dict[str, Any]:
                     "principalId": object_id,
                     "directoryScopeId": "/",
                     "roleDefinitionId": role,
-                    "roleDefinition": {
-                        "id": role,
-                        "templateId": role,
-                        "displayName": ROLE_NAMES[role],
-                        "isBuiltIn": True,
-                        "isEnabled": True,
-                    },
+                    "roleDefinition": role_definition(role),
                 }
             )
+    assignments.append(
+        {
+            "id": f"{USER_ADMINISTRATOR[:8]}-{IDENTITY_ADMINS_GROUP[-12:]}",
+            "principalId": IDENTITY_ADMINS_GROUP,
+            "directoryScopeId": "/",
+            "roleDefinitionId": USER_ADMINISTRATOR,
+            "roleDefinition": role_definition(USER_ADMINISTRATOR),
+        }
+    )
     return {
+        **privileged_access(),
         "/users": users,
         "/reports/authenticationMethods/userRegistrationDetails": registrations,
         "/roleManagement/directory/roleAssignments": assignments,

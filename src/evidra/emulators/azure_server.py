@@ -71,6 +71,8 @@ class AzureTenant:
     resources: list[dict[str, Any]]  # every ARM resource, nested ones included, each with its `id`
     graph: dict[str, Any]  # Graph path after /v1.0 -> list (a collection) or dict (an object)
     denied: set[str] = field(default_factory=set)  # subscription ids answering 403
+    # Entra ID licence: "free" (no premium features), "P1" or "P2" (see _licence_refusal)
+    licence: str = "P2"
     certificate_pem: bytes | None = None  # the app's certificate, for client assertions
 
 
@@ -233,11 +235,19 @@ class FakeAzure:
         return 404, _arm_error("ResourceNotFound", f"The Resource '{path}' was not found.")
 
     def graph_answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+        refusal = _licence_refusal(self.tenant.licence, path.removeprefix("/v1.0"), query)
+        if refusal is not None:
+            return refusal
         found = self.tenant.graph.get(path.removeprefix("/v1.0"))
         if found is None or not path.startswith("/v1.0/"):
             return 404, {
                 "error": {"code": "Request_ResourceNotFound", "message": f"Resource '{path}' does not exist."}
             }
+        if isinstance(found, list) and "$filter" in query:
+            found = _filtered(found, query["$filter"][0])
+        if isinstance(found, list) and "$select" in query:  # Graph answers only what is selected
+            keep = {*query["$select"][0].split(","), "id", "@odata.type"}
+            found = [{k: v for k, v in item.items() if k in keep} for item in found]
         if isinstance(found, dict):
             return 200, {"@odata.context": f"{self.graph_url}/v1.0/$metadata#{path}", **found}
         top = int((query.get("$top") or [str(self.graph_page_size)])[0])
@@ -253,6 +263,63 @@ class FakeAzure:
                 f"{self.graph_url}{path}?{urlencode({**flat, '$skiptoken': start + top})}"
             )
         return 200, body
+
+
+# What Graph answers a tenant without the licence a feature needs. Shapes from the Graph
+# v1.0 reference and answers reported by its users (microsoftgraph/microsoft-graph-docs
+# issues 12772 and 14120, MicrosoftDocs/azure-docs PR 77948: signInActivity and the
+# authentication methods reports need Entra ID P1 or P2 and answer 403
+# Authentication_RequestFromNonPremiumTenantOrB2CTenant; maester365/maester issue 1421:
+# PIM's eligibility schedules need P2 and answer 400 AadPremiumLicenseRequired).
+_NON_PREMIUM = (
+    403,
+    {
+        "error": {
+            "code": "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+            "message": "Neither tenant is B2C or tenant doesn't have premium license",
+        }
+    },
+)
+_NEEDS_P2 = (
+    400,
+    {
+        "error": {
+            "code": "AadPremiumLicenseRequired",
+            "message": (
+                "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license."
+            ),
+        }
+    },
+)
+_REGISTRATION = "/reports/authenticationMethods/userRegistrationDetails"
+
+
+def _licence_refusal(licence: str, path: str, query: dict[str, list[str]]) -> tuple[int, Any] | None:
+    if path == _REGISTRATION and "$top" in query:
+        # The report supports $filter, $orderby and $select, not $top (Graph v1.0
+        # reference, "List userRegistrationDetails"); OData's validator refuses it.
+        message = (
+            "Query option 'Top' is not allowed. To allow it, set the 'AllowedQueryOptions' property "
+            "on EnableQueryAttribute or QueryValidationSettings."
+        )
+        return 400, {"error": {"code": "BadRequest", "message": message}}
+    if licence == "free":
+        selected = (query.get("$select") or [""])[0].split(",")
+        if path == _REGISTRATION or (path == "/users" and "signInActivity" in selected):
+            return _NON_PREMIUM
+    if licence != "P2" and path.startswith("/roleManagement/directory/roleEligibilitySchedule"):
+        return _NEEDS_P2
+    return None
+
+
+def _filtered(items: list[Any], expression: str) -> list[Any]:
+    """The one `$filter` form the collector sends: `<property> eq true|false|'text'`."""
+    match = re.fullmatch(r"(\w+) eq (true|false|'[^']*')", expression.strip())
+    if match is None:
+        return items
+    name, literal = match[1], match[2]
+    wanted: Any = {"true": True, "false": False}.get(literal, literal.strip("'"))
+    return [item for item in items if item.get(name) == wanted]
 
 
 def _is_collection(path: str) -> bool:

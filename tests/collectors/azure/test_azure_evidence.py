@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
+import pytest
+
+from evidra.controls.catalog import select
+from evidra.controls.engine import evaluate
+from evidra.controls.requirements import default_parameters
 from evidra.emulators.azure_estate import DEVELOPMENT, PRODUCTION, TENANT_ID
 from evidra.emulators.azure_server import FakeAzure
+from evidra.model import Status
 from evidra.resource_types import RESOURCE_TYPES
 from tests.collectors.azure.azure_support import by_name, collect
+
+NOW = datetime.now(UTC)
 
 
 def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
@@ -122,8 +131,12 @@ def test_directory_users_mfa_roles_and_guests(azure: FakeAzure):
     alice, carol, dave = (users[f"{n}@acme.onmicrosoft.com"].attributes for n in ("alice", "carol", "dave"))
     assert (alice["privileged"], alice["admin_roles"]) == (True, ["Global Administrator"])
     assert alice["mfa_methods"] == ["hardware_token", "push"]
-    assert (carol["mfa_enabled"], carol["privileged"]) == (False, False)
+    assert (carol["mfa_enabled"], carol["privileged"]) == (False, True)
+    assert carol["admin_roles"] == ["Global Administrator (eligible)"]  # PIM: one activation away
+    bob = users["bob@acme.onmicrosoft.com"].attributes
+    assert (bob["privileged"], bob["admin_roles"]) == (True, ["User Administrator (via sg-identity-admins)"])
     assert (dave["mfa_methods"], dave["admin_roles"]) == (["sms"], ["Privileged Role Administrator"])
+    assert "unreadable" not in dave
     erin = users["erin@acme.onmicrosoft.com"].attributes
     assert (erin["disabled"], erin["console_access"]) == (True, False)
     guest = users["partner_contoso.com#EXT#@acme.onmicrosoft.com"]
@@ -155,3 +168,31 @@ def test_listings_follow_next_links_across_pages(monkeypatch):
     assert sorted(o.evidence_hash for o in many_pages.observations) == sorted(
         o.evidence_hash for o in one_page.observations
     )
+
+
+@pytest.mark.parametrize("licence", ["free", "P1"])
+def test_a_tenant_without_premium_keeps_its_users_and_names_the_licence(monkeypatch, licence):
+    from evidra.emulators.azure_estate import demo_tenant
+    from tests.collectors.azure.conftest import trust
+
+    tenant = demo_tenant()
+    tenant.licence = licence
+    with FakeAzure(tenant) as fake:
+        trust(monkeypatch, fake)
+        collection = collect(fake)
+    assert collection.errors == []
+    users = by_name(collection, "identity.user")
+    assert len(users) == 6  # every user still observed
+    carol = users["carol@acme.onmicrosoft.com"].attributes
+    assert carol["privileged"] is False  # no P2, no PIM: nobody can be eligible
+    bob = users["bob@acme.onmicrosoft.com"].attributes
+    assert bob["admin_roles"] == ["User Administrator (via sg-identity-admins)"]
+    if licence == "P1":
+        assert "unreadable" not in bob and bob["mfa_enabled"] is True
+        return
+    assert set(bob["unreadable"]) == {"mfa_enabled", "mfa_methods", "last_login", "last_activity"}
+    assert "Microsoft Entra ID P1 or P2 licence" in bob["unreadable"]["mfa_enabled"]
+    assert bob["mfa_enabled"] is None and bob["last_login"] is None
+    results = evaluate(select(["identity-user-mfa", "inactive-users"]), collection, default_parameters(), NOW)
+    assert {r.status for r in results} == {Status.ERROR}
+    assert all("needs a Microsoft Entra ID P1 or P2 licence" in r.reason for r in results)
