@@ -10,6 +10,7 @@ import sys
 # pydantic is not listed: typer itself imports it when it is installed.
 HEAVY = ["boto3", "botocore", "sqlalchemy", "alembic", "moto", "psycopg", "celery", "kombu"]
 HEAVY += ["azure.core", "azure.identity", "msal"]
+HEAVY += ["googleapiclient", "httplib2", "PyBambooHR", "requests"]
 
 PROBE = """
 import sys

@@ -38,6 +38,11 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "last_activity": "timestamp: the last sign-in, or the account's activation when it never signed in",
         "admin_roles": "list[str]: the provider's administrator roles held (Okta: SUPER_ADMIN ...)",
         "user_type": "str: Entra ID Member | Guest (a guest's identity lives in another tenant)",
+        "mfa_enforced": "bool: the provider forces MFA on this user (Google Workspace 2SV enforcement)",
+        "email": (
+            "str or None: the account's email address, what people on HR's roster are matched by "
+            "(else `name` when it is one, else `people.aliases`)"
+        ),
         "direct_policies": (
             "int or None: permission policies attached to the identity itself instead of through "
             "a group or role (None: unknown)"
@@ -92,7 +97,10 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
     },
     "identity.event": {
         "event_type": "str: the provider's event name (user.lifecycle.deactivate ...)",
-        "action": "str: deactivated | suspended | deleted | mfa_factors_reset | mfa_factor_removed",
+        "action": (
+            "str: deactivated | suspended | deleted | reactivated | mfa_factors_reset | mfa_factor_removed "
+            "| signed_in"
+        ),
         "published": "timestamp: when it happened",
         "actor": "str: who did it",
         "target": "str: the user it happened to (login)",
@@ -100,7 +108,10 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "outcome": "str: SUCCESS | FAILURE ...",
     },
     "identity.deprovisioning": {
-        "user": "str: the leaver, as the terminations file names them",
+        "user": "str: the leaver, as the terminations file (or the roster) names them",
+        "provider": "str: the provider of the account judged (roster view: one observation per account)",
+        "account": "str: the account judged (its name at the provider)",
+        "employment_type": "str: employee | contractor | vendor (roster view)",
         "terminated_at": "timestamp: termination time from the terminations file",
         "account_found": "bool: the identity provider knows the account (or logged its removal)",
         "access_removed": "bool: the account is deactivated, suspended or deleted",
@@ -108,6 +119,54 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "removed_by": "str or None: deactivated | suspended | deleted",
         "hours_to_removal": "float or None: hours from termination to removal (negative: removed before)",
         "hours_since_termination": "float: hours from termination to the observation",
+    },
+    "hr.roster": {
+        "source": "str: the file or HR system the roster was read from",
+        "digest": "str: sha256 of the roster as read (the file's bytes, or the API's rows)",
+        "people": "int: people on the roster",
+        "active": "int: people employed on the day of the run",
+        "by_employment_type": "dict[str, int]",
+    },
+    "hr.person": {
+        "email": "str: the work email, lower case: the key accounts are matched by",
+        "name": "str",
+        "employment_type": "str: employee | contractor | vendor",
+        "department": "str",
+        "manager_email": "str or None",
+        "start_date": "date (YYYY-MM-DD) or None",
+        "end_date": "date or None: still employed",
+        "active": "bool: employed on the day of the run",
+        "background_check_at": "date or None",
+        "training_completed_at": "list[date]: security awareness training completions",
+        "secure_coding_completed_at": "list[date]: secure-coding training completions",
+        "accounts": "list[str]: `provider:account` matched to the person in this run (people view)",
+        "active_accounts": "list[str]: those not disabled",
+        "first_access": "timestamp or None: the earliest creation of a matched account",
+        "background_check_before_access": "bool or None: None when the person has no account",
+        "security_training": "str: current | not_due | missing | late | expired",
+        "security_training_detail": "str: why, with the dates",
+        "source_control_access": "bool: holds an account on a source-control provider",
+        "secure_coding_training": "str: current | not_due | missing | late | expired | not_required",
+        "secure_coding_training_detail": "str",
+        "department_since": "timestamp or None: when the run first saw the current department (movers)",
+        "previous_department": "str or None: the department before the latest move",
+        "moved_at": "timestamp or None: when the latest move was first seen",
+    },
+    "people.account": {
+        "provider": "str: the identity provider or cloud holding the account",
+        "account": "str: its name there",
+        "account_ref": "str: provider, scope and id of the identity.user observation",
+        "email": "str or None: the address it was matched by",
+        "matched_by": "str or None: email | alias | service_identity (None: nobody)",
+        "owner": "str or None: the person's email",
+        "owner_employment_type": "str or None",
+        "owner_active": "bool: the owner is employed today, or the account is a declared service identity",
+        "owner_status": "str: active | not_started | left | service | unknown",
+        "owner_end_date": "date or None",
+        "disabled": "bool",
+        "privileged": "bool or None",
+        "admin_roles": "list[str]",
+        "last_activity": "timestamp or None",
     },
     "storage.bucket": {
         "encrypted": "bool: data is encrypted at rest by default",

@@ -60,18 +60,22 @@ def providers_to_run(config: LoadedConfig, requested: Sequence[str]) -> list[str
             raise ConfigError(
                 f"provider {name!r} has no collector in this version; available: {', '.join(available)}"
             )
+    # The roster is read whenever it is configured: every identity is judged against it.
+    people = ["people"] if config.settings.people is not None else []
     if requested:
-        return list(dict.fromkeys(requested))
+        return list(dict.fromkeys([*requested, *people]))
     configured = [
         name
         for name in type(config.settings.providers).model_fields
         if getattr(config.settings.providers, name)
     ]
     runnable = [name for name in configured if name in available]
-    return runnable or ["aws"]
+    return [*(runnable or ["aws"]), *people]
 
 
 def settings_for(config: LoadedConfig, provider: str) -> Any:
+    if provider == "people":
+        return config.settings.people
     settings = getattr(config.settings.providers, provider, None)
     if settings is None and provider == "aws":
         from evidra.config.settings import AwsSettings
@@ -87,6 +91,7 @@ def run(
     progress: ProgressCallback | None = None,
 ) -> RunOutcome:
     providers = providers_to_run(config, requested)
+    check_roster(config)
     run_id = str(uuid.uuid4())
     started = utcnow()
     collection = Collection()
@@ -108,6 +113,21 @@ def run(
         results=results,
         parameters=config.parameters,
     )
+
+
+def check_roster(config: LoadedConfig) -> None:
+    """A roster file that cannot be used is bad input (exit 2, naming the column or row),
+    found before anything is collected, not an unreadable scope."""
+    people = config.settings.people
+    if people is None or not people.roster:
+        return
+    from evidra.people.roster import RosterError, read_roster
+
+    try:
+        read_roster(people.roster)
+    except RosterError as exc:
+        where = f"{config.path}: " if config.path else ""
+        raise ConfigError(f"{where}{exc}") from None
 
 
 def collect_provider(config: LoadedConfig, provider: str, progress: ProgressCallback | None) -> Collection:

@@ -109,6 +109,9 @@ REGISTRY: dict[str, str] = {
     "okta": "evidra.collectors.okta.collector:OktaCollector",
     "gcp": "evidra.collectors.gcp.collector:GcpCollector",
     "azure": "evidra.collectors.azure.collector:AzureCollector",
+    "google_workspace": "evidra.collectors.google_workspace.collector:GoogleWorkspaceCollector",
+    # HR's roster (config `people:`, not under `providers:`), read whenever it is configured.
+    "people": "evidra.collectors.people.collector:PeopleCollector",
 }
 
 

@@ -237,6 +237,42 @@ class GcpSettings(Strict):
         return self
 
 
+GOOGLE_WORKSPACE_SCOPES = (
+    "https://www.googleapis.com/auth/admin.directory.user.readonly",
+    "https://www.googleapis.com/auth/admin.directory.rolemanagement.readonly",
+    "https://www.googleapis.com/auth/admin.reports.audit.readonly",
+)
+
+
+class GoogleWorkspaceSettings(Strict):
+    """A Google Workspace account (customer) read through the Admin SDK. Credentials: a
+    service-account key with domain-wide delegation, acting as `subject` (an administrator
+    allowed to read users, roles and audit logs), or Application Default Credentials."""
+
+    customer_id: str = Field(default="my_customer", pattern=r"^(my_customer|C[0-9a-z]{5,20})$")
+    subject: str | None = Field(default=None, description="the administrator the service account acts as")
+    credentials_file: str | None = Field(default=None, description="service-account key JSON file")
+    api_endpoint: str | None = Field(default=None, description="Admin SDK root URL override")
+    log_days: int = Field(default=90, ge=1, le=180, description="days of login and admin events read")
+    page_size: int = Field(default=500, ge=1, le=500)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    request_timeout: float = Field(default=60, gt=0)
+
+    @field_validator("api_endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL")
+        return value.rstrip("/") + "/" if value else value
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"{value!r} is not an administrator's email address")
+        return value
+
+
 class Providers(Strict):
     """Every provider of the config contract. Only `aws` has a collector so far; the
     others are accepted (the contract names them) and reported as not yet available."""
@@ -245,6 +281,64 @@ class Providers(Strict):
     okta: OktaSettings | None = None
     azure: AzureSettings | None = None
     gcp: GcpSettings | None = None
+    google_workspace: GoogleWorkspaceSettings | None = None
+
+
+class BambooHrSettings(Strict):
+    """BambooHR's API, read through PyBambooHR with an API key (HTTP basic auth)."""
+
+    subdomain: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
+    api_key_env: str | None = None
+    api_key_file: str | None = None
+    api_endpoint: str | None = Field(
+        default=None, description="override of https://api.bamboohr.com/api/gateway.php (tests, proxies)"
+    )
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="roster column -> BambooHR field for the optional columns (customBackgroundCheck ...)",
+    )
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    request_timeout: float = Field(default=60, gt=0)
+
+    @field_validator("api_endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (the API key travels in every request)")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _one_key(self) -> BambooHrSettings:
+        if bool(self.api_key_env) == bool(self.api_key_file):
+            raise ValueError("name exactly one of api_key_env, api_key_file")
+        return self
+
+
+class PeopleSettings(Strict):
+    """Who works here (contract: DESIGN.md, "people"): HR's roster as a file, or read from
+    BambooHR, and how accounts are matched to people."""
+
+    roster: str | None = Field(default=None, description="CSV or JSON export of HR's roster")
+    bamboohr: BambooHrSettings | None = None
+    aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="account -> person's email, for accounts not named by the email "
+        "(`octocat`, or `github:octocat` for one provider only)",
+    )
+    service_identities: list[str] = Field(
+        default_factory=list,
+        description="glob patterns over account names (or `provider:name`) that belong to no person",
+    )
+    source_control: list[str] = Field(
+        default_factory=lambda: ["github", "gitlab"],
+        description="providers whose accounts are source-control access (train.secure_coding)",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PeopleSettings:
+        if bool(self.roster) == bool(self.bamboohr):
+            raise ValueError("name exactly one roster source: roster (a file) or bamboohr")
+        return self
 
 
 class DaemonSettings(Strict):
@@ -338,6 +432,7 @@ class Settings(Strict):
     exceptions: list[ExceptionRule] = Field(default_factory=list)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    people: PeopleSettings | None = None
 
     @field_validator("parameters", "providers", "exceptions", "daemon", "report", mode="before")
     @classmethod

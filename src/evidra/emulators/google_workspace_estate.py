@@ -1,0 +1,175 @@
+"""Google Workspace domains for the Admin SDK fake: the demo's small one and a synthetic
+one of any size (benchmarks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+DOMAIN = "acme.example"
+SERVICE_ACCOUNT_EMAIL = "evidra-workspace@acme-admin.iam.gserviceaccount.com"
+ADMIN = f"it-admin@{DOMAIN}"
+
+
+@dataclass
+class WorkspaceDomain:
+    customer_id: str
+    users: list[dict[str, Any]]
+    roles: list[dict[str, Any]]
+    role_assignments: list[dict[str, Any]]
+    activities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # application -> activities
+    admins: set[str] = field(default_factory=set)  # who a service account may act as
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def user(
+    number: int,
+    email: str,
+    *,
+    created: datetime,
+    last_login: datetime | None,
+    enrolled: bool = True,
+    enforced: bool = True,
+    admin: bool = False,
+    suspended: bool = False,
+    archived: bool = False,
+) -> dict[str, Any]:
+    given, _, family = email.split("@")[0].partition(".")
+    return {
+        "kind": "admin#directory#user",
+        "id": str(100000000000000000000 + number),
+        "primaryEmail": email,
+        "name": {
+            "givenName": given.title(),
+            "familyName": family.title(),
+            "fullName": f"{given} {family}".title(),
+        },
+        "isAdmin": admin,
+        "isDelegatedAdmin": False,
+        "lastLoginTime": _time(last_login) if last_login else "1970-01-01T00:00:00.000Z",
+        "creationTime": _time(created),
+        "agreedToTerms": True,
+        "suspended": suspended,
+        "archived": archived,
+        "changePasswordAtNextLogin": False,
+        "isEnrolledIn2Sv": enrolled,
+        "isEnforcedIn2Sv": enforced,
+        "orgUnitPath": "/",
+        "customerId": "C01abc234",
+        "recoveryPhone": "+15555550100",  # personal data the collector must not keep
+    }
+
+
+def activity(application: str, when: datetime, actor: str, name: str, **parameters: str) -> dict[str, Any]:
+    return {
+        "kind": "admin#reports#activity",
+        "id": {
+            "time": _time(when),
+            "uniqueQualifier": str(abs(hash((application, when.isoformat(), actor, name))) % 10**18),
+            "applicationName": application,
+            "customerId": "C01abc234",
+        },
+        "actor": {"email": actor, "profileId": "1"},
+        "events": [
+            {
+                "type": "USER_SETTINGS" if application == "admin" else "login",
+                "name": name,
+                "parameters": [{"name": k, "value": v} for k, v in parameters.items()],
+            }
+        ],
+    }
+
+
+def demo_domain(now: datetime | None = None) -> WorkspaceDomain:
+    """Six people: two administrators (one without 2SV), a leaver suspended a day after
+    leaving who signed in once after, a contractor still active, a new hire."""
+    now = now or datetime.now(UTC)
+    day = timedelta(days=1)
+    users = [
+        user(1, ADMIN, created=now - 900 * day, last_login=now - day, admin=True),
+        user(
+            2,
+            f"alice.admin@{DOMAIN}",
+            created=now - 700 * day,
+            last_login=now - 2 * day,
+            enrolled=False,
+            enforced=False,
+        ),
+        user(3, f"bob.builder@{DOMAIN}", created=now - 400 * day, last_login=now - 3 * day),
+        user(4, f"carol.leaver@{DOMAIN}", created=now - 500 * day, last_login=now - 20 * day, suspended=True),
+        user(5, f"dave.contractor@{DOMAIN}", created=now - 200 * day, last_login=now - day),
+        user(6, f"erin.newhire@{DOMAIN}", created=now - 10 * day, last_login=now - day),
+    ]
+    roles: list[dict[str, Any]] = [
+        {
+            "kind": "admin#directory#role",
+            "roleId": "1",
+            "roleName": "_SEED_ADMIN_ROLE",
+            "isSuperAdminRole": True,
+        },
+        {"kind": "admin#directory#role", "roleId": "2", "roleName": "_USER_MANAGEMENT_ADMIN_ROLE"},
+    ]
+    assignments = [
+        {
+            "kind": "admin#directory#roleAssignment",
+            "roleAssignmentId": "9001",
+            "roleId": "1",
+            "assignedTo": users[0]["id"],
+            "scopeType": "CUSTOMER",
+        },
+        {
+            "kind": "admin#directory#roleAssignment",
+            "roleAssignmentId": "9002",
+            "roleId": "2",
+            "assignedTo": users[1]["id"],
+            "scopeType": "CUSTOMER",
+        },
+    ]
+    activities = {
+        "admin": [
+            activity("admin", now - 20 * day, ADMIN, "SUSPEND_USER", USER_EMAIL=f"carol.leaver@{DOMAIN}")
+        ],
+        "login": [
+            activity("login", now - 21 * day, f"carol.leaver@{DOMAIN}", "login_success"),
+            activity("login", now - day, f"bob.builder@{DOMAIN}", "login_success"),
+        ],
+    }
+    return WorkspaceDomain("C01abc234", users, roles, assignments, activities, {ADMIN})
+
+
+def synthetic_domain(count: int, now: datetime | None = None) -> WorkspaceDomain:
+    now = now or datetime.now(UTC)
+    users = [
+        user(
+            i,
+            f"user{i:06d}@{DOMAIN}",
+            created=now - timedelta(days=30 + i % 900),
+            last_login=now - timedelta(days=i % 120),
+            enrolled=i % 17 != 0,
+            suspended=i % 50 == 0,
+        )
+        for i in range(count)
+    ]
+    roles = [
+        {
+            "kind": "admin#directory#role",
+            "roleId": "1",
+            "roleName": "_SEED_ADMIN_ROLE",
+            "isSuperAdminRole": True,
+        }
+    ]
+    assignments = [
+        {
+            "kind": "admin#directory#roleAssignment",
+            "roleAssignmentId": str(9000 + i),
+            "roleId": "1",
+            "assignedTo": users[i]["id"],
+            "scopeType": "CUSTOMER",
+        }
+        for i in range(0, count, 1000)
+    ]
+    return WorkspaceDomain("C01abc234", users, roles, assignments, {}, {ADMIN})

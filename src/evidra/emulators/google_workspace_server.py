@@ -1,0 +1,300 @@
+"""A local Google Workspace Admin SDK over HTTPS, for driving the real
+google-api-python-client in tests, benchmarks and the demo.
+
+It answers what the collector calls, as the Admin SDK reference describes them:
+
+- `GET /admin/directory/v1/users` (customer, maxResults default 100 and at most 500,
+  pageToken, orderBy): `{"kind": "admin#directory#users", "users": [...], "nextPageToken"}`;
+- `GET /admin/directory/v1/customer/{customer}/roles` (maxResults at most 100) and
+  `/roleassignments` (at most 200): `{"items": [...], "nextPageToken"}`;
+- `GET /admin/reports/v1/activity/users/all/applications/{application}` (startTime,
+  eventName, maxResults at most 1000): `{"items": [...], "nextPageToken"}`.
+
+Authentication as Google does it for domain-wide delegation: `POST /token` takes a
+service account's signed JWT assertion (JWT bearer grant) naming the user to act as in
+`sub`; the signature is checked with the key registered for the account, the subject
+must be an administrator and every scope asked for one of the read-only scopes the
+delegation grants, else `401 unauthorized_client` as Google answers. A request needs
+the scope of its API (Directory users, role management, Reports audit), else 403.
+Errors are Google's JSON (`{"error": {"code", "message", "errors": [{"reason"}], "status"}}`).
+
+Faults per path pattern (evidra.emulators.https): `throttle` answers 429 with
+`rateLimitExceeded` (which the client retries), `error` 500, `unavailable` 503,
+`malformed` a cut JSON body, `delay`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from evidra.emulators.gcp_server import GOOGLE_TOKEN_URI, JWT_BEARER, new_service_account_key
+from evidra.emulators.google_workspace_estate import SERVICE_ACCOUNT_EMAIL, WorkspaceDomain
+from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
+
+USERS_SCOPE = "https://www.googleapis.com/auth/admin.directory.user.readonly"
+ROLES_SCOPE = "https://www.googleapis.com/auth/admin.directory.rolemanagement.readonly"
+REPORTS_SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
+DELEGATED = {USERS_SCOPE, ROLES_SCOPE, REPORTS_SCOPE}
+_ROUTES = (
+    ("users.list", re.compile(r"^/admin/directory/v1/users$"), USERS_SCOPE, "users", 500),
+    (
+        "roles.list",
+        re.compile(r"^/admin/directory/v1/customer/(?P<customer>[^/]+)/roles$"),
+        ROLES_SCOPE,
+        "items",
+        100,
+    ),
+    (
+        "roleAssignments.list",
+        re.compile(r"^/admin/directory/v1/customer/(?P<customer>[^/]+)/roleassignments$"),
+        ROLES_SCOPE,
+        "items",
+        200,
+    ),
+    (
+        "activities.list",
+        re.compile(r"^/admin/reports/v1/activity/users/(?P<user>[^/]+)/applications/(?P<app>[^/]+)$"),
+        REPORTS_SCOPE,
+        "items",
+        1000,
+    ),
+)
+
+
+class FakeWorkspace:
+    def __init__(self, domain: WorkspaceDomain) -> None:
+        self.domain = domain
+        self.faults = Faults()
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []  # (operation, query)
+        self.grants: list[dict[str, Any]] = []
+        self.refused = 0
+        self.public_keys: dict[str, bytes] = {}
+        self._tokens: dict[str, set[str]] = {}  # access token -> scopes
+        self._lock = threading.Lock()
+        self._https = LoopbackHttps(_handler_for(self))
+        self.cert_file = self._https.cert_file
+
+    @property
+    def url(self) -> str:
+        return self._https.url
+
+    @property
+    def token_uri(self) -> str:
+        return f"{self.url}/token"
+
+    def __enter__(self) -> FakeWorkspace:
+        self._https.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._https.stop()
+
+    def add_fault(
+        self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
+    ) -> Fault:
+        return self.faults.add(pattern, kind, times=times, delay=delay)
+
+    def write_key(self, path: Path, email: str = SERVICE_ACCOUNT_EMAIL) -> Path:
+        info, public_pem = new_service_account_key(email, self.token_uri)
+        self.public_keys[email] = public_pem
+        path.write_text(json.dumps(info, indent=2))
+        path.chmod(0o600)
+        return path
+
+    def calls(self) -> Counter[str]:
+        with self._lock:
+            return Counter(operation for operation, _ in self.requests)
+
+    def issue_token(self, form: dict[str, list[str]]) -> dict[str, Any] | None:
+        from google.auth import jwt
+
+        if (form.get("grant_type") or [""])[0] != JWT_BEARER:
+            return None
+        assertion = (form.get("assertion") or [""])[0]
+        try:
+            unverified = jwt.decode(assertion, verify=False)
+            claims: dict[str, Any] = jwt.decode(
+                assertion,
+                certs=self.public_keys[unverified["iss"]].decode(),
+                verify=True,
+                audience=(GOOGLE_TOKEN_URI, self.token_uri),
+            )
+        except Exception:
+            return None
+        scopes = set(str(claims.get("scope", "")).split())
+        if claims.get("sub") not in self.domain.admins or not scopes or not scopes <= DELEGATED:
+            return None
+        token = "ya29.fake-ws-" + secrets.token_urlsafe(32)
+        with self._lock:
+            self._tokens[token] = scopes
+            self.grants.append(claims)
+        return {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+
+    def scopes_of(self, header: str) -> set[str] | None:
+        if not header.startswith("Bearer "):
+            return None
+        with self._lock:
+            return self._tokens.get(header[7:])
+
+
+def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            if urlsplit(self.path).path != "/token":
+                self._error(404, "notFound", "Not Found")
+                return
+            answer = fake.issue_token(parse_qs(body))
+            if answer is None:
+                self._json(
+                    401,
+                    {
+                        "error": "unauthorized_client",
+                        "error_description": "Client is unauthorized to retrieve access tokens using this "
+                        "method, or client not authorized for any of the scopes requested.",
+                    },
+                )
+            else:
+                self._json(200, answer)
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            path, query = unquote(parts.path), parse_qs(parts.query)
+            route = next(((r, m) for r in _ROUTES if (m := r[1].match(path))), None)
+            if route is None:
+                self._error(404, "notFound", f"The requested URL {path} was not found on this server.")
+                return
+            (operation, _, scope, key, largest), match = route
+            with fake._lock:
+                fake.requests.append((operation, query))
+            scopes = fake.scopes_of(self.headers.get("Authorization", ""))
+            if scopes is None:
+                with fake._lock:
+                    fake.refused += 1
+                self._error(401, "authError", "Invalid Credentials", "UNAUTHENTICATED")
+                return
+            if scope not in scopes:
+                self._error(
+                    403,
+                    "insufficientPermissions",
+                    "Request had insufficient authentication scopes.",
+                    "PERMISSION_DENIED",
+                )
+                return
+            fault = fake.faults.take(path)
+            if fault is not None and fault.kind == "delay":
+                time.sleep(fault.delay)
+                fault = None
+            if fault is not None:
+                self._fault(fault)
+                return
+            try:
+                items = _items(fake.domain, operation, match.groupdict(), query)
+                self._json(200, _page(operation, items, key, query, largest))
+            except LookupError as exc:
+                self._error(404, "notFound", str(exc), "NOT_FOUND")
+            except ValueError as exc:
+                self._error(400, "invalid", str(exc), "INVALID_ARGUMENT")
+
+        def _fault(self, fault: Fault) -> None:
+            if fault.kind == "throttle":
+                self._error(
+                    429,
+                    "rateLimitExceeded",
+                    "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'.",
+                    "RESOURCE_EXHAUSTED",
+                )
+            elif fault.kind == "error":
+                self._error(500, "backendError", "Backend Error", "INTERNAL")
+            elif fault.kind == "unavailable":
+                self._error(503, "backendError", "The service is currently unavailable.", "UNAVAILABLE")
+            else:
+                self._send(200, b'{"kind": "admin#directory#users", "users": [{"id": "1')
+
+        def _error(self, code: int, reason: str, message: str, status: str | None = None) -> None:
+            error: dict[str, Any] = {
+                "code": code,
+                "message": message,
+                "errors": [{"message": message, "domain": "global", "reason": reason}],
+            }
+            if status:
+                error["status"] = status
+            self._json(code, {"error": error})
+
+        def _json(self, code: int, payload: Any) -> None:
+            self._send(code, json.dumps(payload).encode())
+
+        def _send(self, code: int, body: bytes) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def _customer_ok(domain: WorkspaceDomain, customer: str) -> None:
+    if customer not in ("my_customer", domain.customer_id):
+        raise LookupError(f"Resource Not Found: {customer}")
+
+
+def _items(
+    domain: WorkspaceDomain, operation: str, path: dict[str, str], query: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    if operation == "users.list":
+        _customer_ok(domain, (query.get("customer") or [""])[0])
+        return sorted(domain.users, key=lambda u: str(u["primaryEmail"]))
+    if operation == "roles.list":
+        _customer_ok(domain, path["customer"])
+        return domain.roles
+    if operation == "roleAssignments.list":
+        _customer_ok(domain, path["customer"])
+        return domain.role_assignments
+    activities = domain.activities.get(path["app"], [])
+    start = (query.get("startTime") or [""])[0]
+    event = (query.get("eventName") or [""])[0]
+    if start:
+        since = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        activities = [
+            a for a in activities if datetime.fromisoformat(a["id"]["time"].replace("Z", "+00:00")) >= since
+        ]
+    if event:
+        activities = [a for a in activities if any(e["name"] == event for e in a["events"])]
+    # The Reports API answers newest first.
+    return sorted(activities, key=lambda a: a["id"]["time"], reverse=True)
+
+
+def _page(
+    operation: str, items: list[dict[str, Any]], key: str, query: dict[str, list[str]], largest: int
+) -> dict[str, Any]:
+    size = int((query.get("maxResults") or ["100"])[0] or 100)
+    if not 1 <= size <= largest:
+        raise ValueError(f"Invalid value for maxResults: {size} (1 to {largest})")
+    token = (query.get("pageToken") or [""])[0]
+    try:
+        start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    except ValueError:
+        raise ValueError("Invalid page token") from None
+    page: dict[str, Any] = {key: items[start : start + size]}
+    if operation == "users.list":
+        page["kind"] = "admin#directory#users"
+    if start + size < len(items):
+        page["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return page
