@@ -66,6 +66,7 @@ def storage_account(
     public_blobs: bool = False,
     https_only: bool = True,
     tls: str = "TLS1_2",
+    kind: str = "StorageV2",  # FileStorage: premium file shares only, no blob service
     network: str = "Deny",
     customer_key: bool = False,
     versioning: bool = True,
@@ -101,7 +102,7 @@ def storage_account(
             "name": name,
             "type": "Microsoft.Storage/storageAccounts",
             "location": "westeurope",
-            "kind": "StorageV2",
+            "kind": kind,
             "sku": {"name": "Standard_ZRS", "tier": "Standard"},
             "tags": {"owner": "platform"},
             "properties": {
@@ -138,6 +139,9 @@ def storage_account(
             },
         },
     ]
+    if kind == "FileStorage":
+        del resources[1]  # the blob service
+        return resources
     for container, access in (containers or {"data": "None"}).items():
         resources.append(
             {
@@ -536,6 +540,7 @@ def arm_resources() -> list[dict[str, Any]]:
             versioning=False,
             containers={"public": "Blob", "private": "None"},
         ),
+        *storage_account(PRODUCTION, prod, "acmeprodshares", kind="FileStorage", versioning=False),
         *sql_server(
             PRODUCTION,
             prod,

@@ -216,6 +216,12 @@ class FakeAzure:
 
     def arm_answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         key = path.rstrip("/").lower()
+        account, found, _ = key.partition("/blobservices")
+        if found and (self._objects.get(account) or {}).get("kind") == "FileStorage":
+            # A FileStorage account has no blob service: its blob service, containers and
+            # the settings under them answer 400 (reported answers: Azure/PSRule.Rules.Azure
+            # issue 464, PaladinCloud/CE PR 1651; the code is the Storage RP's).
+            return 400, _arm_error("FeatureNotSupportedForAccount", "Blob is not supported for the account.")
         if key in self._objects:
             return 200, self._objects[key]
         if key in self._collections:

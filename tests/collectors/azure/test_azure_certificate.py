@@ -50,7 +50,7 @@ def test_a_certificate_signs_in_and_the_collection_runs(tmp_path: Path, monkeypa
         trust(monkeypatch, fake)
         collection = collect(fake, client_secret_env=None, certificate_file=str(path), directory=False)
     assert collection.errors == []
-    assert len(by_name(collection, "storage.bucket")) == 3
+    assert len(by_name(collection, "storage.bucket")) == 4
     assert all("certificate" in o.principal for o in collection.observations)
 
 

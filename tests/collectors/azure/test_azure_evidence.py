@@ -23,8 +23,8 @@ def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
     collection = collect(azure)
     assert collection.errors == []
     assert Counter(o.type for o in collection.observations) == {
-        "storage.bucket": 3,
-        "network.endpoint": 3 + 2 + 2,  # storage accounts, SQL servers, App Service sites
+        "storage.bucket": 4,
+        "network.endpoint": 4 + 2 + 2,  # storage accounts, SQL servers, App Service sites
         "database.instance": 2,  # master is left out
         "compute.volume": 2,
         "crypto.key": 2,
@@ -196,3 +196,27 @@ def test_a_tenant_without_premium_keeps_its_users_and_names_the_licence(monkeypa
     results = evaluate(select(["identity-user-mfa", "inactive-users"]), collection, default_parameters(), NOW)
     assert {r.status for r in results} == {Status.ERROR}
     assert all("needs a Microsoft Entra ID P1 or P2 licence" in r.reason for r in results)
+
+
+def test_a_file_storage_account_is_read_without_its_missing_blob_service(azure: FakeAzure):
+    collection = collect(azure)
+    assert collection.errors == []
+    # Azure refuses blob reads on it: the collector must not have asked.
+    assert azure.count("arm", r"acmeprodshares/blobServices") == 0
+    shares = by_name(collection, "storage.bucket")["acmeprodshares"]
+    assert shares.attributes["encrypted"] is True and shares.attributes["public"] is False
+    results = evaluate(select(["bucket-versioning"]), collection, default_parameters(), NOW)
+    (verdict,) = [r for r in results if r.resource.id == shares.id]
+    assert verdict.status is Status.NOT_APPLICABLE and "no blob service" in verdict.reason
+
+
+def test_the_fake_refuses_blob_reads_on_a_file_storage_account(azure: FakeAzure):
+    from evidra.emulators.azure_estate import PRODUCTION
+
+    # The emulator answers as Azure does, so a collector that asked would fail.
+    status, body = azure.arm_answer(
+        f"/subscriptions/{PRODUCTION}/resourceGroups/rg-prod/providers/Microsoft.Storage/storageAccounts"
+        "/acmeprodshares/blobServices/default",
+        {},
+    )
+    assert (status, body["error"]["code"]) == (400, "FeatureNotSupportedForAccount")

@@ -53,7 +53,7 @@ def test_a_persistent_failure_is_an_error_for_that_scope_and_reader_only(azure: 
     )  # max_attempts
     rules = by_name(collection, "network.firewall_rule")
     assert set(rules) == {"nsg-web", "nsg-admin"}  # production's are still read
-    assert len(by_name(collection, "storage.bucket")) == 3
+    assert len(by_name(collection, "storage.bucket")) == 4
     [record] = [s for s in collection.scopes if s.error]
     assert record.scope == error.scope
 

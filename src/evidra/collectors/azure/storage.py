@@ -4,7 +4,10 @@ Per account: encryption and its key source, HTTPS only, minimum TLS, anonymous b
 access (allowed by the account and granted by some container), network default
 action, blob versioning, and whether blob reads and writes are logged (a diagnostic
 setting on the blob service). Azure encrypts every account at rest; a customer key
-lives in Key Vault (`keySource: Microsoft.Keyvault`).
+lives in Key Vault (`keySource: Microsoft.Keyvault`). An account of kind FileStorage
+(premium file shares) has no blob service (Azure answers 400
+FeatureNotSupportedForAccount): its blob reads are skipped, and blob versioning and blob
+access logging are `inapplicable` to it; Azure Files allows no anonymous access.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def read_storage(arm: Arm) -> list[Observation]:
 def _read_account(arm: Arm, account: dict[str, Any], list_call: ApiCall) -> list[Observation]:
     account_id, name = account["id"], account["name"]
     group = resource_group(account_id)
-    props = account.get("properties") or {}
+    if account.get("kind") == "FileStorage":
+        return _observe(arm, account, list_call, None, [], [], [list_call])
     blob, blob_call = arm.get(
         "storage",
         "blobServices.getServiceProperties",
@@ -61,6 +65,29 @@ def _read_account(arm: Arm, account: dict[str, Any], list_call: ApiCall) -> list
         lambda c: c.diagnostic_settings.list(f"{account_id}/blobServices/default"),
         resourceUri=f"{account_id}/blobServices/default",
     )
+    return _observe(
+        arm,
+        account,
+        list_call,
+        blob,
+        containers,
+        settings,
+        [list_call, blob_call, containers_call, settings_call],
+    )
+
+
+def _observe(
+    arm: Arm,
+    account: dict[str, Any],
+    list_call: ApiCall,
+    blob: dict[str, Any] | None,
+    containers: list[dict[str, Any]],
+    settings: list[dict[str, Any]],
+    calls: list[ApiCall],
+) -> list[Observation]:
+    account_id, name = account["id"], account["name"]
+    props = account.get("properties") or {}
+    file_storage = account.get("kind") == "FileStorage"
     encryption = props.get("encryption") or {}
     key_source = encryption.get("keySource")
     vault = encryption.get("keyvaultproperties") or {}
@@ -74,7 +101,7 @@ def _read_account(arm: Arm, account: dict[str, Any], list_call: ApiCall) -> list
     network_open = props.get("publicNetworkAccess") != "Disabled"
     https_only = props.get("supportsHttpsTrafficOnly") is not False
     minimum = props.get("minimumTlsVersion")
-    calls = [list_call, blob_call, containers_call, settings_call]
+    no_blobs = "a FileStorage account has no blob service (file shares only)"
     raw = {
         "storageAccount": account,
         "blobServiceProperties": blob,
@@ -98,6 +125,9 @@ def _read_account(arm: Arm, account: dict[str, Any], list_call: ApiCall) -> list
             "versioning": bool(((blob or {}).get("properties") or {}).get("isVersioningEnabled")),
             "access_logging": any(logs_blob_access(s) for s in settings),
             "network_default_action": (props.get("networkAcls") or {}).get("defaultAction"),
+            **(
+                {"inapplicable": {"versioning": no_blobs, "access_logging": no_blobs}} if file_storage else {}
+            ),
         },
         raw=raw,
         calls=calls,
