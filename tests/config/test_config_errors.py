@@ -30,6 +30,10 @@ BAD = {
     "not a mapping": ("- aws\n", "expected a mapping"),
     "unknown parameter": ("parameters:\n  pwd.min_length.colour: 3\n", "parameters.pwd.min_length.colour"),
     "parameter type": ("parameters:\n  pwd.min_length.min_length_standard: long\n", "expected int like 12"),
+    "break-glass id": (
+        "providers:\n  azure:\n    break_glass: [alice@acme.com]\n",
+        "'alice@acme.com' is not an Entra ID object id",
+    ),
     "unknown top-level": ("databse: sqlite:///x.db\n", "databse: unknown key"),
     "exception control": (
         "exceptions:\n  - {control: nope, resource: x, reason: r, approved_by: a, expires: 2027-01-01}\n",

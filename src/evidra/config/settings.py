@@ -138,6 +138,13 @@ class AzureSettings(Strict):
     client_secret_file: str | None = None
     certificate_file: str | None = Field(default=None, description="PEM with the app's private key")
     directory: bool = Field(default=True, description="read Entra ID users and policies (Microsoft Graph)")
+    break_glass: list[str] = Field(
+        default_factory=list,
+        description=(
+            "object ids of the emergency-access accounts (users or groups) a Conditional Access "
+            "policy may exclude and still count as demanding MFA of everyone"
+        ),
+    )
     max_workers: int = Field(default=8, ge=1, le=64)
     max_attempts: int = Field(default=5, ge=1, le=20)
     retry_backoff_seconds: float = Field(default=0.8, ge=0, description="first retry's wait, doubled after")
@@ -149,6 +156,14 @@ class AzureSettings(Strict):
         if value is not None and not value.startswith("https://"):
             raise ValueError("must be an https:// URL (Azure sends bearer tokens over TLS only)")
         return value.rstrip("/") if value else value
+
+    @field_validator("break_glass")
+    @classmethod
+    def _object_ids(cls, value: list[str]) -> list[str]:
+        for object_id in value:
+            if not _GUID.match(object_id):
+                raise ValueError(f"{object_id!r} is not an Entra ID object id (a GUID)")
+        return value
 
     @field_validator("subscriptions")
     @classmethod

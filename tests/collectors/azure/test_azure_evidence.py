@@ -220,3 +220,47 @@ def test_the_fake_refuses_blob_reads_on_a_file_storage_account(azure: FakeAzure)
         {},
     )
     assert (status, body["error"]["code"]) == (400, "FeatureNotSupportedForAccount")
+
+
+def _with_all_users_policy(monkeypatch, change, **settings):
+    """Collect a tenant whose "Require MFA for all users" policy is enforced, changed by `change`."""
+    from evidra.emulators.azure_estate import demo_tenant
+    from tests.collectors.azure.conftest import trust
+
+    tenant = demo_tenant()
+    policy = tenant.graph["/identity/conditionalAccess/policies"][1]
+    policy["state"] = "enabled"
+    change(policy)
+    with FakeAzure(tenant) as fake:
+        trust(monkeypatch, fake)
+        return by_name(collect(fake, **settings), "identity.signon_policy")["MFA for all users"]
+
+
+def test_an_all_users_policy_excluding_more_than_the_break_glass_does_not_prove_mfa(monkeypatch):
+    from evidra.emulators.azure_estate import PEOPLE
+
+    alice = PEOPLE[0][0]  # the policy excludes her (conditions.users.excludeUsers)
+    counted = _with_all_users_policy(monkeypatch, lambda p: None, break_glass=[alice])
+    assert counted.attributes["mfa_required"] is True
+    assert counted.attributes["enforced_by"] == ["Require MFA for all users"]
+    not_counted = _with_all_users_policy(monkeypatch, lambda p: None)
+    assert not_counted.attributes["mfa_required"] is False
+    assert "excludes 1 user(s), group(s) or role(s) beyond" in not_counted.attributes["policy"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "words"),
+    [
+        ({"clientAppTypes": ["browser"]}, "client app types browser"),
+        ({"locations": {"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]}}, "some locations"),
+        ({"platforms": {"includePlatforms": ["android", "iOS"], "excludePlatforms": []}}, "device platforms"),
+    ],
+)
+def test_an_all_users_policy_narrowed_by_conditions_does_not_prove_mfa(monkeypatch, condition, words):
+    from evidra.emulators.azure_estate import PEOPLE
+
+    rule = _with_all_users_policy(
+        monkeypatch, lambda p: p["conditions"].update(condition), break_glass=[PEOPLE[0][0]]
+    )
+    assert rule.attributes["mfa_required"] is False
+    assert words in rule.attributes["policy"]

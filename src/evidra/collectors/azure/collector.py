@@ -184,7 +184,14 @@ class AzureCollector:
         if tenant is not None:
             graph = Graph(token_credential, self.where.graph, self.settings)
             scope = f"{PROVIDER}:{tenant}:directory"
-            directory = Directory(scope, who, utcnow(), tenant=tenant, graph=graph)
+            directory = Directory(
+                scope,
+                who,
+                utcnow(),
+                tenant=tenant,
+                graph=graph,
+                break_glass=frozenset(self.settings.break_glass),
+            )
             units.extend((r, directory) for r in readers("graph"))
         announce(progress, len(units))
         try:

@@ -7,6 +7,11 @@ administrators. Two observations answer that for the tenant (`MFA for all users`
 `MFA for administrators`), and each enabled policy demanding MFA is observed as well.
 Security defaults, when on, demand MFA of everyone. Report-only and disabled policies
 enforce nothing and do not count.
+
+A policy counts toward "everyone" (or "administrators") only if nothing narrows it: it
+excludes no user, group or role beyond the configured break-glass accounts
+(`providers.azure.break_glass`), and applies to every location, client app type and
+device platform. A narrowed policy is named with why it was not counted.
 """
 
 from __future__ import annotations
@@ -27,13 +32,19 @@ def read_signon(directory: Directory) -> list[Observation]:
     calls = [graph.call("conditionalAccessPolicies.list"), graph.call("securityDefaults.get")]
     enforcing = [p for p in policies if p.get("state") == "enabled" and requires_mfa(p)]
     defaults_on = bool(defaults.get("isEnabled"))
-    everyone = [p for p in enforcing if _all_users(p) and _all_apps(p)]
+    narrowed = {
+        str(p.get("displayName")): why for p in enforcing if (why := narrowing(p, directory.break_glass))
+    }
+    whole = [p for p in enforcing if str(p.get("displayName")) not in narrowed]
+    everyone = [p for p in whole if _all_users(p) and _all_apps(p)]
     admins = [
-        p for p in enforcing if (_all_users(p) or GLOBAL_ADMINISTRATOR in _users(p).get("includeRoles", []))
+        p for p in whole if (_all_users(p) or GLOBAL_ADMINISTRATOR in _users(p).get("includeRoles", []))
     ]
     raw = {
         "conditionalAccessPolicies": [_stable(p) for p in policies],
         "securityDefaults": {"isEnabled": defaults_on},
+        "breakGlass": sorted(directory.break_glass),
+        "notCounted": narrowed,
     }
     observations = [
         _coverage(
@@ -85,12 +96,15 @@ def _coverage(
     calls: list[Any],
 ) -> Observation:
     by = [p.get("displayName") for p in policies] + (["security defaults"] if defaults_on else [])
+    not_counted = "; ".join(f"{name!r} {why}" for name, why in raw["notCounted"].items())
     return directory.observe(
         "identity.signon_policy",
         directory.object_id("mfaCoverage", key),
         name=rule,
         attributes={
-            "policy": "Conditional Access",
+            "policy": f"Conditional Access (not counted: {not_counted})"
+            if not_counted and not by
+            else ("Conditional Access"),
             "rule": rule,
             "kind": "global_session",
             "applies_to": whom,
@@ -113,6 +127,32 @@ def requires_mfa(policy: dict[str, Any]) -> bool:
         grant.get("operator", "OR") == "AND" or len(controls) + bool(grant.get("authenticationStrength")) == 1
     )
     return alone and ("mfa" in controls or bool(grant.get("authenticationStrength")))
+
+
+def narrowing(policy: dict[str, Any], break_glass: frozenset[str]) -> str | None:
+    """Why a policy demanding MFA does not cover everyone it names, or None when nothing
+    narrows it (Graph's conditionalAccessConditionSet: users, locations, clientAppTypes,
+    platforms)."""
+    users = _users(policy)
+    excluded = [x for k in ("excludeUsers", "excludeGroups", "excludeRoles") for x in users.get(k) or []]
+    beyond = [x for x in excluded if x not in break_glass]
+    conditions = policy.get("conditions") or {}
+    if beyond:
+        return f"excludes {len(beyond)} user(s), group(s) or role(s) beyond the break-glass accounts"
+    client_apps = [str(c) for c in conditions.get("clientAppTypes") or ["all"]]
+    if "all" not in client_apps:
+        return f"applies only to client app types {', '.join(client_apps)}"
+    locations = conditions.get("locations") or {}
+    if locations and (
+        "All" not in (locations.get("includeLocations") or []) or locations.get("excludeLocations")
+    ):
+        return "applies only to some locations"
+    platforms = conditions.get("platforms") or {}
+    if platforms and (
+        "all" not in (platforms.get("includePlatforms") or []) or platforms.get("excludePlatforms")
+    ):
+        return "applies only to some device platforms"
+    return None
 
 
 def describe_users(policy: dict[str, Any]) -> str:

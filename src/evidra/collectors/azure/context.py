@@ -210,6 +210,7 @@ class Directory(Observer):
 
     tenant: str = ""
     graph: Any = None
+    break_glass: frozenset[str] = frozenset()  # object ids a policy may exclude (settings.break_glass)
 
     def object_id(self, kind: str, native_id: str) -> str:
         """An id unique across tenants: `azure:<tenant>/users/<object id>`."""
