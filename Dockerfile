@@ -13,7 +13,7 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 # Installs this project itself; its dependencies are bounded in pyproject.toml.
 # hadolint ignore=DL3013
-RUN pip install --no-cache-dir '.[aws,okta,azure,gcp,postgres,daemon,celery,report]' \
+RUN pip install --no-cache-dir '.[aws,okta,azure,gcp,postgres,daemon,celery,report,trust]' \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin evidra \
     && mkdir -p /config /data \
     && chown evidra /data \

@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from evidra.config.loader import LoadedConfig
+    from evidra.config.settings import Settings
     from evidra.controls.catalog import Control
-    from evidra.evidence_store.store import EvidenceStore
+    from evidra.evidence_store.store import EvidenceStore, StoredRun
+    from evidra.reports.package import TrustMaterial
     from evidra.runner import RunOutcome
 
 # Exit codes (contract): 0 all passed, 1 a failure, 2 bad usage or config, 3 a scope
@@ -166,7 +168,7 @@ def _run(
         _fail(str(exc))
     if persist:
         try:
-            runner.store(outcome, config.settings.database)
+            runner.store(outcome, config.settings.database, config.settings)
         except Exception as exc:
             _fail(f"the run was not stored (nothing of it was written): {exc}", EXIT_INTERNAL)
     return outcome
@@ -251,31 +253,168 @@ def verify(
     public_key: Annotated[
         Path | None, typer.Option("--public-key", help="the signer's public key, obtained out of band")
     ] = None,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option(
+            "--fingerprint", help="the signer's key fingerprint (sha256:<hex>), obtained out of band"
+        ),
+    ] = None,
+    tsa_ca: Annotated[
+        Path | None,
+        typer.Option("--tsa-ca", help="the TSA root certificate(s) to trust (default: timestamping.ca_file)"),
+    ] = None,
+    max_skew_minutes: Annotated[
+        int | None,
+        typer.Option("--max-skew-minutes", min=0, help="default: timestamping.max_skew_minutes, else 10"),
+    ] = None,
+    require_timestamps: Annotated[
+        bool, typer.Option("--require-timestamps", help="a run without a timestamp token is an error")
+    ] = False,
+    anchors: Annotated[
+        bool,
+        typer.Option("--anchors", help="also compare the runs with the write-once anchors (config: anchor)"),
+    ] = False,
     config: ConfigOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Recompute every stored run's seal and the chain, naming the first run that does not
-    match; or check an evidence package: every file, the signature, the run chain."""
+    match, then check the runs' timestamp tokens (and, with --anchors, the anchors); or check
+    an evidence package: every file, the signature, the chain, the tokens, the proofs."""
     if package is not None:
-        _verify_package(package, public_key)
+        _verify_package(package, public_key, fingerprint, tsa_ca, max_skew_minutes, require_timestamps)
     from evidra.evidence_store.store import EvidenceStore
 
-    url = database or _load(config).settings.database
+    # --database alone (an auditor's copy) reads no config: --tsa-ca names the TSA roots.
+    loaded = _load(config) if (config is not None or database is None or anchors) else None
+    url = database or (loaded.settings.database if loaded else "")
     try:
         with EvidenceStore.open(url) as store:
             report = store.verify()
+            trusted = _verify_trust(store, loaded, tsa_ca, max_skew_minutes, require_timestamps, anchors)
+    except typer.Exit:
+        raise
     except Exception as exc:
         _fail(f"cannot read the evidence store: {exc}", EXIT_INTERNAL)
-    if report.ok:
+    if not report.ok:
+        out.print(f"[bold red]altered[/]: {escape_markup(report.problem or '')}", markup=True, soft_wrap=True)
+    else:
         anchored = (
             f" from seq {report.anchored_at} (older runs pruned, as the prune event records)"
             if report.anchored_at
             else ""
         )
         out.print(f"[green]ok[/]: {report.runs_checked} run(s), chain intact{anchored}", markup=True)
-        raise typer.Exit(0)
-    out.print(f"[bold red]altered[/]: {report.problem}", markup=True)
-    raise typer.Exit(1)
+    raise typer.Exit(0 if report.ok and trusted else 1)
+
+
+def _verify_trust(
+    store: EvidenceStore,
+    loaded: LoadedConfig | None,
+    tsa_ca: Path | None,
+    max_skew_minutes: int | None,
+    require_timestamps: bool,
+    anchors: bool,
+) -> bool:
+    """The tokens (and anchors) after the chain; prints what it finds; True when all hold."""
+    from datetime import timedelta
+
+    from evidra.trust.check import RunSeal, check_tokens
+    from evidra.trust.tsa import TimestampError, load_roots
+
+    settings = loaded.settings if loaded else None
+    stamping = settings.timestamping if settings else None
+    ok = True
+    runs = store.runs()
+    tokens = {run_id: row["token"] for run_id, row in store.timestamps().items() if row["token"] is not None}
+    ca = tsa_ca or (Path(stamping.ca_file) if stamping else None)
+    skew = (
+        max_skew_minutes if max_skew_minutes is not None else (stamping.max_skew_minutes if stamping else 10)
+    )
+    seals = [RunSeal(run.id, run.seq, run.digest, run.finished_at) for run in runs]
+    if ca is None:
+        if tokens or require_timestamps:
+            out.print(
+                f"[yellow]timestamps not checked[/]: {len(tokens)} token(s), but no TSA root "
+                "(--tsa-ca or timestamping.ca_file)",
+                markup=True,
+            )
+        ok = not require_timestamps
+    else:
+        try:
+            roots = load_roots(ca)
+        except TimestampError as exc:
+            _fail(str(exc))
+        checked = check_tokens(seals, tokens, roots, timedelta(minutes=skew))
+        for problem in checked.problems:
+            out.print(f"[bold red]timestamp[/]: {escape_markup(problem)}", markup=True, soft_wrap=True)
+        missing = checked.unstamped
+        label = "[bold red]untimestamped[/]" if require_timestamps and missing else "untimestamped"
+        out.print(
+            f"{'[green]ok[/]' if not checked.problems else '[bold red]not ok[/]'}: {checked.stamped} "
+            f"timestamp token(s) hold (TSA roots {escape_markup(str(ca))}, skew at most {skew} min); "
+            f"{label}: {len(missing)} run(s)"
+            + (": seq " + ", ".join(str(run.seq) for run in missing[:50]) if missing else "")
+            + (" ..." if len(missing) > 50 else ""),
+            markup=True,
+            soft_wrap=True,
+        )
+        ok = not checked.problems and not (require_timestamps and missing)
+    if anchors:
+        ok = _verify_anchors(store, settings, runs) and ok
+    return ok
+
+
+def _verify_anchors(store: EvidenceStore, settings: Settings | None, runs: list[StoredRun]) -> bool:
+    from evidra.trust.anchors import AnchorError, S3Anchors, compare
+
+    anchor = settings.anchor if settings else None
+    if anchor is None:
+        _fail("--anchors needs `anchor: {s3: {bucket: ..., prefix: ..., retention_days: ...}}` in the config")
+    reader = S3Anchors(anchor.s3)
+    try:
+        found = reader.read_all()
+    except AnchorError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    problems = compare(found, runs, store.pruned_before())
+    for problem in problems:
+        out.print(f"[bold red]anchor[/]: {escape_markup(problem)}", markup=True, soft_wrap=True)
+    anchored = {anchor.body.get("run") for anchor in found}
+    unanchored = [run.seq for run in runs if run.id not in anchored]
+    out.print(
+        f"{'[green]ok[/]' if not problems else '[bold red]not ok[/]'}: {len(found)} anchor(s) in "
+        f"{escape_markup(reader.where)}; runs not anchored: {len(unanchored)}"
+        + (": seq " + ", ".join(map(str, unanchored[:50])) if unanchored else ""),
+        markup=True,
+        soft_wrap=True,
+    )
+    return not problems
+
+
+@app.command()
+def timestamp(config: ConfigOption = None, database: DatabaseOption = None) -> None:
+    """Timestamp (and anchor) every stored run still without a token (or anchor): what
+    follows each run, again, after a TSA or the anchor bucket could not be reached.
+    A token obtained now proves only that the run existed now."""
+    from evidra.evidence_store.store import EvidenceStore
+    from evidra.trust.service import secure_runs
+
+    loaded = _load(config)
+    settings = loaded.settings
+    if settings.timestamping is None and settings.anchor is None:
+        _fail("nothing to do: the config has neither `timestamping` nor `anchor`")
+    try:
+        with EvidenceStore.open(database or settings.database) as store:
+            done = secure_runs(store, settings)
+    except Exception as exc:
+        _fail(f"cannot read the evidence store: {exc}", EXIT_INTERNAL)
+    for error in done.errors:
+        err.print(f"[yellow]{escape_markup(error)}[/]", markup=True, soft_wrap=True)
+    out.print(
+        f"timestamped {len(done.stamped)} run(s), anchored {len(done.anchored)}; "
+        f"still waiting: {done.pending_stamps} for a token, {done.pending_anchors} for an anchor",
+        markup=False,
+    )
+    raise typer.Exit(1 if done.errors else 0)
 
 
 def _need_report_extra() -> None:
@@ -287,7 +426,14 @@ def _need_report_extra() -> None:
         _fail(f"evidence packages need: pip install 'evidra[report]' ({', '.join(missing)} missing)")
 
 
-def _verify_package(package: Path, public_key: Path | None) -> NoReturn:
+def _verify_package(
+    package: Path,
+    public_key: Path | None,
+    fingerprint: str | None,
+    tsa_ca: Path | None,
+    max_skew_minutes: int | None,
+    require_timestamps: bool,
+) -> NoReturn:
     _need_report_extra()
     from evidra.reports.verify_package import PackageError, verify_package
 
@@ -296,7 +442,18 @@ def _verify_package(package: Path, public_key: Path | None) -> NoReturn:
     except OSError as exc:
         _fail(f"--public-key {public_key}: {exc.strerror}")
     try:
-        report = verify_package(package, trusted)
+        roots = tsa_ca.read_bytes() if tsa_ca else None
+    except OSError as exc:
+        _fail(f"--tsa-ca {tsa_ca}: {exc.strerror}")
+    try:
+        report = verify_package(
+            package,
+            trusted,
+            fingerprint=fingerprint,
+            tsa_roots=roots,
+            max_skew_minutes=10 if max_skew_minutes is None else max_skew_minutes,
+            require_timestamps=require_timestamps,
+        )
     except PackageError as exc:
         _fail(str(exc))
     for problem in report.problems:
@@ -304,12 +461,26 @@ def _verify_package(package: Path, public_key: Path | None) -> NoReturn:
     if not report.ok:
         out.print(f"[bold red]altered[/]: {len(report.problems)} problem(s) in {package}", markup=True)
         raise typer.Exit(1)
+    stamps = (
+        f"{report.tokens_checked} timestamp token(s) hold (TSA roots: {report.tsa_roots})"
+        if report.tokens_checked
+        else "no timestamp token"
+    )
     out.print(
-        f"[green]ok[/]: {report.files_checked} file(s) match SHA256SUMS, signed by {report.fingerprint}, "
-        f"chain of {report.runs_checked} run(s) intact",
+        f"[green]ok[/]: {report.files_checked} file(s) match SHA256SUMS, signed by {report.fingerprint} "
+        f"(checked against {report.fingerprint_source}), chain of {report.runs_checked} run(s) intact, "
+        f"{report.proofs_checked} inclusion proof(s) reach their runs' roots ({report.rows_proven} row(s) "
+        f"proven), {stamps}; untimestamped: {len(report.unstamped)} run(s)",
         markup=True,
         soft_wrap=True,
     )
+    if trusted is None and fingerprint is None:
+        out.print(
+            "[yellow]note[/]: without --fingerprint or --public-key (from the organisation, out of band) "
+            "anyone could have signed this package",
+            markup=True,
+            soft_wrap=True,
+        )
     raise typer.Exit(0)
 
 
@@ -379,6 +550,7 @@ def report(
                 now=utcnow(),
                 sample=Sample(sample, seed) if sample is not None and seed is not None else None,
                 as_folder=out_dir is not None,
+                trust=_trust_material(loaded),
             )
         except FileExistsError as exc:
             _fail(str(exc))
@@ -391,6 +563,19 @@ def report(
         markup=False,
         soft_wrap=True,
     )
+
+
+def _trust_material(loaded: LoadedConfig) -> TrustMaterial:
+    from evidra.reports.package import TrustMaterial
+
+    stamping = loaded.settings.timestamping
+    if stamping is None:
+        return TrustMaterial()
+    try:
+        roots = Path(stamping.ca_file).read_bytes()
+    except OSError as exc:
+        _fail(f"timestamping.ca_file {stamping.ca_file}: {exc.strerror}")
+    return TrustMaterial(roots, stamping.max_skew_minutes)
 
 
 def _signing_key_path(loaded: LoadedConfig) -> Path:

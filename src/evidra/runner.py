@@ -6,6 +6,7 @@ the same thing whichever way it was started.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,10 +18,13 @@ from evidra import __version__
 from evidra.collectors import base
 from evidra.collectors.base import ProgressCallback
 from evidra.config.loader import ConfigError, LoadedConfig
+from evidra.config.settings import Settings
 from evidra.controls.catalog import Control
 from evidra.controls.engine import evaluate
 from evidra.model import Collection, Result, ScopeError, Status, utcnow
 from evidra.spool import Spool
+
+log = logging.getLogger("evidra.trust")
 
 
 @dataclass
@@ -135,8 +139,10 @@ def collect_provider(config: LoadedConfig, provider: str, progress: ProgressCall
     return collector.collect(progress)
 
 
-def store(outcome: RunOutcome, database_url: str) -> str:
-    """Seal and keep the run; returns where. All of it is written, or none."""
+def store(outcome: RunOutcome, database_url: str, settings: Settings | None = None) -> str:
+    """Seal and keep the run; returns where. All of it is written, or none. Then, with
+    `settings` naming them, timestamp and anchor it (and any run still waiting): a TSA
+    or bucket that cannot be reached leaves the run stored and marked, never lost."""
     from evidra.evidence_store.store import EvidenceStore, RunRecord
 
     with EvidenceStore.open(database_url) as evidence:
@@ -155,5 +161,16 @@ def store(outcome: RunOutcome, database_url: str) -> str:
                 results=outcome.results,
             )
         )
-    outcome.stored_in = database_url
+        outcome.stored_in = database_url
+        if settings is not None and (settings.timestamping or settings.anchor):
+            _secure(evidence, settings)
     return database_url
+
+
+def _secure(evidence: Any, settings: Settings) -> None:
+    from evidra.trust.service import secure_runs
+
+    try:
+        secure_runs(evidence, settings)
+    except Exception:  # the run is committed: nothing here may turn it into a failure
+        log.exception("timestamping or anchoring failed; the runs stay marked and are retried")

@@ -440,6 +440,39 @@ class ReportSettings(Strict):
     )
 
 
+class TimestampingSettings(Strict):
+    """RFC 3161 timestamps of every run's seal (docs: trusted time and anchors)."""
+
+    tsa_urls: list[str] = Field(min_length=1, description="TSAs tried in order; the first that answers")
+    ca_file: str = Field(description="PEM root certificate(s) the TSAs' certificates chain to")
+    max_skew_minutes: int = Field(
+        default=10, ge=0, description="a token later than its run's finish by more: backfilled (verify)"
+    )
+    timeout_seconds: float = Field(default=10, gt=0, le=300)
+
+    @field_validator("tsa_urls")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{url!r} is not an http(s) URL of a TSA")
+        return value
+
+
+class S3AnchorSettings(Strict):
+    """A bucket with S3 Object Lock (compliance mode), ideally in an account the auditor reads."""
+
+    bucket: str
+    prefix: str = "evidra/anchors/"
+    retention_days: int = Field(ge=1, le=36500)
+    region: str | None = None
+
+
+class AnchorSettings(Strict):
+    s3: S3AnchorSettings
+
+
 class Settings(Strict):
     database: str = "sqlite:///evidra.db"
     parameters: dict[str, Any] = Field(default_factory=dict)
@@ -448,6 +481,8 @@ class Settings(Strict):
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     people: PeopleSettings | None = None
+    timestamping: TimestampingSettings | None = None
+    anchor: AnchorSettings | None = None
 
     @field_validator("parameters", "providers", "exceptions", "daemon", "report", mode="before")
     @classmethod

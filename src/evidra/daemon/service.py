@@ -184,7 +184,7 @@ class Daemon:
         delay = 1.0
         while True:
             try:
-                store(outcome, self.config.settings.database)
+                store(outcome, self.config.settings.database, self.config.settings)
                 return True
             except Exception as exc:
                 log.warning(

@@ -20,6 +20,12 @@ export with nothing but SHA-256 and JSON. The exact construction:
    the first run>, "run": <run id>, "seq": <seq>}`.
 
 A snapshot is intact when its hash equals `sha256:` + hex SHA-256 of its body bytes.
+
+4. **Inclusion proof** (one record in one run, without the run's other records): the
+   leaf, and the siblings met on the way up, bottom first, each written `l:<hex>` (the
+   sibling is on the left: node = SHA-256(0x01 || sibling || node)) or `r:<hex>` (on the
+   right: SHA-256(0x01 || node || sibling)). A level where the node is the odd last one
+   adds nothing (it moves up unchanged). The node reached must be the run's root.
 """
 
 from __future__ import annotations
@@ -122,6 +128,50 @@ def merkle_root(leaves: Iterable[str]) -> str:
             pairs.append(level[-1])
         level = pairs
     return HASH_PREFIX + level[0].hex()
+
+
+def merkle_levels(leaves: Iterable[str]) -> list[list[bytes]]:
+    """Every level of the tree `merkle_root` builds, leaves (sorted) first, root last."""
+    levels = [sorted(bytes.fromhex(item.removeprefix(HASH_PREFIX)) for item in leaves)]
+    if not levels[0]:
+        raise ValueError("a Merkle tree needs at least one leaf")
+    while len(levels[-1]) > 1:
+        level = levels[-1]
+        upper = [
+            hashlib.sha256(_NODE_PREFIX + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            upper.append(level[-1])
+        levels.append(upper)
+    return levels
+
+
+def inclusion_path(levels: list[list[bytes]], index: int) -> list[str]:
+    """The proof that the leaf at `index` of `levels[0]` is under the root (see 4. above)."""
+    path = []
+    for level in levels[:-1]:
+        if index % 2:
+            path.append("l:" + level[index - 1].hex())
+        elif index + 1 < len(level):
+            path.append("r:" + level[index + 1].hex())
+        index //= 2
+    return path
+
+
+def root_from_path(leaf_digest: str, path: Iterable[str]) -> str:
+    """The root an inclusion proof leads to from a leaf (compare it with the run's root)."""
+    node = bytes.fromhex(leaf_digest.removeprefix(HASH_PREFIX))
+    for step in path:
+        side, _, sibling_hex = step.partition(":")
+        sibling = bytes.fromhex(sibling_hex)
+        if side == "l":
+            node = hashlib.sha256(_NODE_PREFIX + sibling + node).digest()
+        elif side == "r":
+            node = hashlib.sha256(_NODE_PREFIX + node + sibling).digest()
+        else:
+            raise ValueError(f"a proof step is l:<hex> or r:<hex>, not {step[:20]!r}")
+    return HASH_PREFIX + node.hex()
 
 
 def section_roots(leaves: Mapping[str, list[str]]) -> dict[str, str | None]:

@@ -17,6 +17,8 @@
     manual_evidence    which requirement each evidences, who added it, when (0004)
     pending_scopes     scale-out: scopes reported by workers for a run not sealed yet;
                        not evidence, deleted once the run is sealed from them (0005)
+    timestamps         each run's RFC 3161 token over its seal, or its pending request (0006)
+    anchors            where each run's chain head was written to write-once storage (0006)
 
 A run's *logical* records (what it sealed) are the spans covering its seq plus its
 own scope rows; `spans.py` turns one into the other. The views `evidra_observations`
@@ -265,3 +267,29 @@ class PendingScopeRow(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     payload: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class TimestampRow(Base):
+    """A run's RFC 3161 timestamp (0006): the TSA's token over its seal, or, while
+    `token` is NULL, a run still waiting for one (`attempts`, `last_error`). Not part of
+    any seal (it is made after sealing); `verify` checks it against the TSA's CA."""
+
+    __tablename__ = "evidra_timestamps"
+
+    run_id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), ForeignKey("evidra_runs.id"), primary_key=True)
+    token: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # DER TimeStampResp
+    tsa: Mapped[str | None] = mapped_column(String, nullable=True)
+    gen_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    obtained_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String, nullable=True)
+
+
+class AnchorRow(Base):
+    """Where a run's chain head was written once (0006): an S3 object under Object Lock."""
+
+    __tablename__ = "evidra_anchors"
+
+    run_id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), ForeignKey("evidra_runs.id"), primary_key=True)
+    location: Mapped[str] = mapped_column(String, nullable=False)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -19,6 +19,7 @@ from sqlalchemy import CompoundSelect, Result, delete, func, insert, select, uni
 from sqlalchemy.orm import Session
 
 from evidra.evidence_store.models import (
+    AnchorRow,
     EventRow,
     ObservationSpanRow,
     ResourceRow,
@@ -27,6 +28,7 @@ from evidra.evidence_store.models import (
     ScopeErrorRow,
     ScopeRecordRow,
     SnapshotRow,
+    TimestampRow,
     as_utc,
 )
 from evidra.model import iso, utcnow
@@ -59,7 +61,9 @@ def prune(session: Session, before: datetime, actor: str | None = None) -> dict[
             session.execute(update(table).where(table.first_seq < kept.seq).values(first_seq=kept.seq))
         )
         detail[f"{name}_deleted"], detail[f"{name}_trimmed"] = gone, trimmed
-    for run_table in (ScopeRecordRow, ScopeErrorRow):
+    # A pruned run's token and anchor row go with it (the anchor object itself stays
+    # in its bucket until its retention ends; `verify --anchors` reads the prune event).
+    for run_table in (ScopeRecordRow, ScopeErrorRow, TimestampRow, AnchorRow):
         session.execute(delete(run_table).where(run_table.run_id.in_(ids)))
     session.execute(delete(RunRow).where(RunRow.id.in_(ids)))
     detail["snapshots_deleted"] = _delete_unreferenced_snapshots(session)

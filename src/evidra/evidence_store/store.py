@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -44,6 +44,7 @@ from evidra.evidence_store.integrity import (
     snapshot_hash,
 )
 from evidra.evidence_store.models import (
+    AnchorRow,
     EventRow,
     ManualEvidenceRow,
     ManualFileRow,
@@ -54,6 +55,7 @@ from evidra.evidence_store.models import (
     ScopeErrorRow,
     ScopeRecordRow,
     SnapshotRow,
+    TimestampRow,
     as_utc,
 )
 from evidra.evidence_store.pointintime import EstateState, ResourceKey, ResourceState
@@ -75,7 +77,7 @@ from evidra.evidence_store.spans import (
     write_run_records,
 )
 from evidra.evidence_store.staging import StagedScope
-from evidra.evidence_store.verify import VerifyReport, verify_store, written_problem
+from evidra.evidence_store.verify import VerifyReport, sealed_records, verify_store, written_problem
 from evidra.model import Collection, Result, utcnow
 
 __all__ = ["EvidenceStore", "RunRecord", "StoreError", "StoredRun", "VerifyReport", "WriteHook"]
@@ -489,6 +491,103 @@ class EvidenceStore:
             raise StoreError(
                 f"staged scopes were not deleted: {redact_url_text(_short(exc), self._url)}"
             ) from exc
+
+    # -- trusted time and anchors (made after sealing, outside every seal) ---------
+
+    def unstamped_runs(self, limit: int = 100) -> list[StoredRun]:
+        """Runs without a timestamp token yet, oldest first."""
+        query = (
+            select(RunRow)
+            .outerjoin(TimestampRow, TimestampRow.run_id == RunRow.id)
+            .where(TimestampRow.token.is_(None))
+            .order_by(RunRow.seq)
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [StoredRun.from_row(row) for row in session.scalars(query)]
+
+    def record_timestamp(
+        self,
+        run_id: str,
+        *,
+        at: datetime,
+        token: bytes | None = None,
+        tsa: str | None = None,
+        gen_time: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Keep a run's token, or (`error`) count one more failed request for it. A
+        token once kept is never replaced."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                row = session.get(TimestampRow, run_id)
+                if row is None:
+                    row = TimestampRow(run_id=run_id, attempts=0)
+                    session.add(row)
+                if row.token is not None:
+                    return
+                row.attempts += 1
+                if token is not None:
+                    row.token, row.tsa, row.gen_time = token, tsa, as_utc(gen_time or at)
+                    row.obtained_at, row.last_error = as_utc(at), None
+                else:
+                    row.last_error = error
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the timestamp of run {run_id} was not kept: {_short(exc)}") from exc
+
+    def timestamps(self) -> dict[str, dict[str, Any]]:
+        """By run id: `token` (DER TimeStampResp or None), `tsa`, `gen_time`,
+        `obtained_at`, `attempts`, `last_error`. Runs never tried are absent."""
+        with self._read() as session:
+            return {
+                row.run_id: {
+                    "token": bytes(row.token) if row.token is not None else None,
+                    "tsa": row.tsa,
+                    "gen_time": row.gen_time,
+                    "obtained_at": row.obtained_at,
+                    "attempts": row.attempts,
+                    "last_error": row.last_error,
+                }
+                for row in session.scalars(select(TimestampRow))
+            }
+
+    def unanchored_runs(self, limit: int = 100) -> list[StoredRun]:
+        """Runs whose chain head is not written to the anchor store yet, oldest first."""
+        query = (
+            select(RunRow)
+            .outerjoin(AnchorRow, AnchorRow.run_id == RunRow.id)
+            .where(AnchorRow.run_id.is_(None))
+            .order_by(RunRow.seq)
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [StoredRun.from_row(row) for row in session.scalars(query)]
+
+    def record_anchor(self, run_id: str, location: str, at: datetime) -> None:
+        try:
+            with Session(self._writer) as session, session.begin():
+                if session.get(AnchorRow, run_id) is None:
+                    session.add(AnchorRow(run_id=run_id, location=location, written_at=as_utc(at)))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the anchor of run {run_id} was not kept: {_short(exc)}") from exc
+
+    def sealed_records(self, seqs: Iterable[int]) -> Iterator[tuple[StoredRun, list[tuple[str, Row, str]]]]:
+        """Every record each run of `seqs` sealed, as (kind, record, leaf digest), run by
+        run in seq order: what an inclusion proof is cut from (`integrity.inclusion_path`)."""
+        with self._read() as session:
+            for run, items in sealed_records(session, set(seqs)):
+                yield StoredRun.from_row(run), items
+
+    def pruned_before(self) -> int | None:
+        """The seq of the first run kept by the latest prune (runs before it were
+        deleted on purpose, and the prune event says so), or None."""
+        seqs = [
+            event["detail"].get("first_kept", {}).get("seq")
+            for event in self.events()
+            if event["action"] == "prune"
+        ]
+        kept = [seq for seq in seqs if isinstance(seq, int)]
+        return max(kept) if kept else None
 
     # -- retention -----------------------------------------------------------------
 

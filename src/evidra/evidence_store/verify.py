@@ -274,3 +274,20 @@ def run_problem(
     """Everything `verify` checks for one run, except the snapshots' content."""
     records = load_records(session, run)
     return chain_problem(run, previous, anchor) or records_problem(run, records) or seal_problem(run)
+
+
+def sealed_records(session: Session, seqs: set[int]) -> Iterator[tuple[RunRow, list[tuple[str, Row, str]]]]:
+    """For each stored run whose seq is in `seqs`, in seq order: every record its seal
+    covers, as (kind, record, leaf digest). Each span is read and hashed once."""
+    walkers = [SpanWalker(session, kind) for kind in SPAN_KINDS]
+    runs = session.scalars(select(RunRow).where(RunRow.seq.in_(sorted(seqs))).order_by(RunRow.seq)).all()
+    for run in runs:
+        items: list[tuple[str, Row, str]] = []
+        for walker in walkers:
+            spans, _ = walker.at(run.seq)
+            items.extend((walker.kind, span.record, span.leaf) for span in spans)
+        for kind, table in RUN_TABLES.items():
+            items.extend((kind, row, leaf(kind, row)) for row in load_run_rows(session, kind, table, run.id))
+        metadata = run_metadata(run)
+        items.append(("run", metadata, leaf("run", metadata)))
+        yield run, items

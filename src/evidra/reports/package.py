@@ -8,6 +8,9 @@
     evidence/<sha256>.json       the snapshot each result cites (name = SHA-256 of the file)
     manual/<sha256>[.ext]        manual evidence files
     runs/chain.json              the period's runs with their seals, to recompute the chain
+    runs/proofs.json             inclusion proofs: each result row and evidence file in its run's root
+    runs/timestamps.json         each run's RFC 3161 token (runs/timestamps/<seq>.tsr), its time
+    runs/tsa-ca.pem              the TSA root(s) the tokens chain to (also get them out of band)
     oscal/assessment-results.json
     workbook.xlsx
     README.txt                   how to verify without evidra
@@ -40,16 +43,32 @@ from evidra.controls.catalog import Control
 from evidra.evidence_store.integrity import SEALED_FIELDS
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import iso
-from evidra.reports import render_csv, render_html, render_json, render_oscal, render_xlsx, signing, tables
+from evidra.reports import (
+    proofs,
+    render_csv,
+    render_html,
+    render_json,
+    render_oscal,
+    render_xlsx,
+    signing,
+    tables,
+)
 from evidra.reports.coverage import CoverageRow, coverage
 from evidra.reports.period import Period, PeriodReport, analyse
 from evidra.reports.sampling import Sample
 
 SUMS, SIGNATURE, PUBLIC_KEY, MANIFEST = "SHA256SUMS", "SHA256SUMS.sig", "signing-key.pub", "manifest.json"
 CHAIN = "runs/chain.json"
+TIMESTAMPS, TSA_CA = "runs/timestamps.json", "runs/tsa-ca.pem"
 MANIFEST_SCHEMA = "evidra.package/v1"
 # What a run's entry in runs/chain.json holds: its sealed metadata and its seal.
 CHAIN_FIELDS = (*SEALED_FIELDS["run"], "merkle_root", "previous_digest", "digest")
+
+
+@dataclass(frozen=True)
+class TrustMaterial:
+    tsa_ca: bytes | None = None  # PEM root(s) of the TSAs (timestamping.ca_file)
+    max_skew_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -113,9 +132,11 @@ def build(
     now: datetime,
     sample: Sample | None = None,
     as_folder: bool = False,
+    trust: TrustMaterial | None = None,
 ) -> BuiltPackage:
     """Analyse the period and write the package to `target` (a .zip file, or a folder
-    that must not exist yet or be empty)."""
+    that must not exist yet or be empty). `trust`: the TSA roots and allowed skew, when
+    runs are timestamped (their tokens are packaged whenever they exist)."""
     report = analyse(store, period, controls, now)
     rows = coverage(report, store.manual_evidence())
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +146,7 @@ def build(
         staging = Path(tempfile.mkdtemp(prefix=".evidra-package-", dir=target.parent))
         try:
             sink: Sink = FolderSink(staging)
-            evidence = _write(sink, store, report, rows, key, sample)
+            evidence = _write(sink, store, report, rows, key, sample, trust or TrustMaterial())
             if target.exists():
                 target.rmdir()
             staging.rename(target)
@@ -138,7 +159,7 @@ def build(
         try:
             with zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:
                 sink = ZipSink(archive, now)
-                evidence = _write(sink, store, report, rows, key, sample)
+                evidence = _write(sink, store, report, rows, key, sample, trust or TrustMaterial())
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -161,6 +182,7 @@ def _write(
     rows: list[CoverageRow],
     key: Ed25519PrivateKey,
     sample: Sample | None,
+    trust: TrustMaterial,
 ) -> int:
     public = signing.public_pem(key)
     fingerprint = signing.fingerprint(public)
@@ -192,16 +214,61 @@ def _write(
     sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
     sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))
     sink.add(CHAIN, render_json.dumps(_chain(report)))
+    sink.add(
+        proofs.PROOFS,
+        render_json.dumps(
+            proofs.build(store, [run.seq for run in report.runs], results, tables.evidence_path)
+        ),
+    )
+    stamped = _timestamps(sink, store, report, trust)
     sink.add("oscal/assessment-results.json", render_json.dumps(render_oscal.render(report)))
     sink.add("workbook.xlsx", render_xlsx.render(report, rows, results))
     sink.add("index.html", render_html.render(report, rows, sample, fingerprint))
-    sink.add("README.txt", _readme(report, fingerprint).encode())
+    sink.add("README.txt", _readme(report, fingerprint, stamped).encode())
     sink.add(PUBLIC_KEY, public)
-    sink.add(MANIFEST, render_json.dumps(_manifest(report, sample, fingerprint, sink.files, len(cited))))
+    manifest = _manifest(report, sample, fingerprint, sink.files, len(cited))
+    manifest["timestamps"] = {"runs": len(report.runs), "stamped": len(stamped), "index": TIMESTAMPS}
+    sink.add(MANIFEST, render_json.dumps(manifest))
     sums = "".join(f"{digest}  {name}\n" for name, (digest, _) in sorted(sink.files.items())).encode()
     sink.add(SUMS, sums)
     sink.add(SIGNATURE, signing.sign(key, sums))
     return len(cited)
+
+
+def _timestamps(
+    sink: Sink, store: EvidenceStore, report: PeriodReport, trust: TrustMaterial
+) -> list[dict[str, Any]]:
+    """The period runs' tokens as files, and an index; returns the stamped runs' entries."""
+    from evidra.evidence_store.integrity import timestamp
+
+    tokens = store.timestamps()
+    entries = []
+    for run in report.runs:
+        kept = tokens.get(run.id) or {}
+        entry: dict[str, Any] = {"seq": run.seq, "id": run.id, "digest": run.digest, "token": None}
+        if kept.get("token") is not None:
+            path = f"runs/timestamps/{run.seq}.tsr"
+            sink.add(path, kept["token"])
+            late = kept["gen_time"] - run.finished_at
+            entry |= {
+                "token": path,
+                "tsa": kept["tsa"],
+                "trusted_time": timestamp(kept["gen_time"]),
+                "minutes_after_finish": round(late.total_seconds() / 60, 1),
+                "late": late.total_seconds() > trust.max_skew_minutes * 60,
+            }
+        entries.append(entry)
+    if trust.tsa_ca is not None:
+        sink.add(TSA_CA, trust.tsa_ca)
+    document = {
+        "schema": "evidra.package.timestamps/v1",
+        "imprint": "SHA-256 of the UTF-8 text of the run's digest (sha256:<hex>), as in runs/chain.json",
+        "max_skew_minutes": trust.max_skew_minutes,
+        "late": "a token more than max_skew_minutes after its run's finish proves only its own, later time",
+        "runs": entries,
+    }
+    sink.add(TIMESTAMPS, render_json.dumps(document))
+    return [entry for entry in entries if entry["token"]]
 
 
 def _chain(report: PeriodReport) -> dict[str, Any]:
@@ -266,7 +333,7 @@ def _manifest(
     }
 
 
-def _readme(report: PeriodReport, fingerprint: str) -> str:
+def _readme(report: PeriodReport, fingerprint: str, stamped: list[dict[str, Any]]) -> str:
     return f"""SOC 2 evidence package for {report.period}, made by evidra {__version__}
 {"=" * 72}
 
@@ -289,6 +356,9 @@ How to verify this package without evidra
    fingerprint with the one the organisation gave you out of band:
 
        sha256sum signing-key.pub        # must be {fingerprint.removeprefix("sha256:")}
+
+   (the same fingerprint is in manifest.json and index.html; only one you got from
+   the organisation out of band tells their key from a forger's)
 
    then check the Ed25519 signature (OpenSSL 3):
 
@@ -315,6 +385,46 @@ How to verify this package without evidra
    The last run's digest is also in manifest.json, which SHA256SUMS covers and the
    signature seals: nobody can drop the newest runs unnoticed.
 
-`evidra verify <this package>` does all three and names every altered, added or
-missing file.
+4. The runs' seals existed when a Time-Stamp Authority says (RFC 3161), which the
+   organisation cannot forge: runs/timestamps.json lists each run's token. Get the
+   TSA's root certificate from the TSA itself (runs/tsa-ca.pem is the organisation's
+   copy) and check a token with OpenSSL, for example {_token_example(stamped)}
+   A token whose time is long after its run's recorded finish ("late": true) proves
+   only that later time: a run written after the fact (backfilled) looks like this.
+
+5. Each result row (controls/<id>.csv) and each evidence file is in its run's sealed
+   Merkle root: runs/proofs.json holds the record as sealed and the path to the root
+   of the run it names. Recompute every path (Python 3, standard library):
+
+       import hashlib, json
+       h = lambda data: hashlib.sha256(data).digest()
+       roots = {{run["seq"]: run["merkle_root"] for run in json.load(open("runs/chain.json"))["runs"]}}
+       for proof in json.load(open("runs/proofs.json"))["proofs"]:
+           text = json.dumps(proof["record"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+           node = h(text.encode())
+           for step in proof["path"]:
+               sibling = bytes.fromhex(step[2:])
+               node = h(b"\x01" + sibling + node) if step[0] == "l" else h(b"\x01" + node + sibling)
+           assert "sha256:" + node.hex() == roots[proof["seq"]], proof["shown_in"]
+
+   and compare a few records with the rows their "shown_in" names (row 1 is the first
+   after the header): control, provider, scope, type, id, status, reason, evidence.
+   A row is proven in its first_run and its last_run.
+
+`evidra verify <this package> --fingerprint {fingerprint} --tsa-ca TSA-ROOT.pem`
+does all five, with the fingerprint and the TSA root you obtained out of band, and
+names every altered, added or missing file, row, token and proof.
 """
+
+
+def _token_example(stamped: list[dict[str, Any]]) -> str:
+    if not stamped:
+        return "(no run of this period has a token).\n"
+    run = stamped[-1]
+    return f"""run {run["seq"]}:
+
+       printf %s '{run["digest"]}' > seal.txt
+       openssl ts -verify -data seal.txt -in {run["token"]} -CAfile TSA-ROOT.pem
+
+   It must print "Verification: OK"; "trusted_time" in runs/timestamps.json is the
+   token's time (openssl ts -reply -in {run["token"]} -text shows it)."""

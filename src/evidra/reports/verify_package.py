@@ -1,23 +1,31 @@
-"""Checking an evidence package with nothing but its own files (and, optionally, a
-public key the auditor obtained out of band): every file against SHA256SUMS, files
-added or missing, the signature over SHA256SUMS, and the run chain in runs/chain.json
-recomputed. Every problem is named; none stops the others from being checked."""
+"""Checking an evidence package while trusting nothing inside it: every file against
+SHA256SUMS, files added or missing, the signature over SHA256SUMS (a missing signature
+or key is a failure), the key's fingerprint against manifest.json, index.html and the
+one the auditor obtained out of band (`--fingerprint` / `--public-key`), the run chain
+in runs/chain.json recomputed, each run's RFC 3161 token against the TSA roots the
+auditor trusts (`--tsa-ca`; else the packaged copy, and the report says so), and every
+inclusion proof in runs/proofs.json against its run's root, with every result row and
+evidence file covered. Every problem is named; none stops the others from being checked."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from evidra.evidence_store.integrity import chain_digest
+from evidra.evidence_store.integrity import chain_digest, leaf, root_from_path
 from evidra.reports import signing
-from evidra.reports.package import CHAIN, MANIFEST, PUBLIC_KEY, SIGNATURE, SUMS
+from evidra.reports.package import CHAIN, MANIFEST, PUBLIC_KEY, SIGNATURE, SUMS, TIMESTAMPS, TSA_CA
+from evidra.reports.proofs import PROOFS, result_key, row_key
 
 _SUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 _UNLISTED = {SUMS, SIGNATURE}
@@ -33,6 +41,12 @@ class PackageReport:
     files_checked: int = 0
     runs_checked: int = 0
     fingerprint: str | None = None
+    fingerprint_source: str = "the package's own key"
+    tokens_checked: int = 0
+    unstamped: list[int] = field(default_factory=list)  # seqs of runs without a token
+    tsa_roots: str | None = None  # where the TSA roots came from
+    proofs_checked: int = 0
+    rows_proven: int = 0
 
     @property
     def ok(self) -> bool:
@@ -83,15 +97,28 @@ def _open(path: Path) -> Iterator[_Files]:
         yield _Zip(archive)
 
 
-def verify_package(path: Path, trusted_key: bytes | None = None) -> PackageReport:
+def verify_package(
+    path: Path,
+    trusted_key: bytes | None = None,
+    *,
+    fingerprint: str | None = None,
+    tsa_roots: bytes | None = None,
+    max_skew_minutes: int = 10,
+    require_timestamps: bool = False,
+) -> PackageReport:
+    """`trusted_key` / `fingerprint`: the signer's, obtained out of band; `tsa_roots`:
+    PEM roots of the TSAs the auditor trusts. The package's own values are only
+    compared with them, never trusted in their place."""
     report = PackageReport()
     with _open(path) as files:
         present = set(files.names())
         listed = _check_sums(files, present, report)
         for name in sorted(present - set(listed) - _UNLISTED):
             report.problems.append(f"added: {name} (not listed in {SUMS})")
-        _check_signature(files, present, trusted_key, report)
-        _check_chain(files, present, report)
+        _check_signature(files, present, trusted_key, fingerprint, report)
+        runs = _check_chain(files, present, report)
+        _check_timestamps(files, present, runs, tsa_roots, max_skew_minutes, require_timestamps, report)
+        _check_proofs(files, present, runs, report)
     return report
 
 
@@ -117,30 +144,59 @@ def _check_sums(files: _Files, present: set[str], report: PackageReport) -> dict
 
 
 def _check_signature(
-    files: _Files, present: set[str], trusted_key: bytes | None, report: PackageReport
+    files: _Files,
+    present: set[str],
+    trusted_key: bytes | None,
+    fingerprint: str | None,
+    report: PackageReport,
 ) -> None:
-    if SIGNATURE not in present or SUMS not in present:
-        if SIGNATURE not in present:
-            report.problems.append(f"missing: {SIGNATURE}")
+    for name in (SIGNATURE, PUBLIC_KEY):
+        if name not in present:
+            report.problems.append(f"missing: {name} (an unsigned package is not intact)")
+    if SIGNATURE not in present or SUMS not in present or PUBLIC_KEY not in present:
         return
-    if PUBLIC_KEY in present:
-        packaged = files.read(PUBLIC_KEY)
-        if trusted_key is not None and signing.fingerprint(packaged) != signing.fingerprint(trusted_key):
+    packaged = files.read(PUBLIC_KEY)
+    own = signing.fingerprint(packaged)
+    report.fingerprint = own
+    if trusted_key is not None:
+        report.fingerprint_source = "the key given with --public-key"
+        if own != signing.fingerprint(trusted_key):
             report.problems.append(
                 f"signature: the package's {PUBLIC_KEY} is not the public key given with --public-key"
             )
-    elif trusted_key is None:
-        return  # reported as missing by the sums check
+    if fingerprint is not None:
+        report.fingerprint_source = "the fingerprint given with --fingerprint"
+        wanted = fingerprint if fingerprint.startswith("sha256:") else "sha256:" + fingerprint
+        if own != wanted.lower():
+            report.problems.append(
+                f"signature: the package was signed by {own}, not by {wanted} (--fingerprint)"
+            )
+    _check_written_fingerprint(files, present, own, report)
     key = trusted_key if trusted_key is not None else packaged
-    report.fingerprint = signing.fingerprint(key)
     why = signing.verify(key, files.read(SIGNATURE), files.read(SUMS))
     if why:
         report.problems.append(f"signature: {SIGNATURE} does not verify {SUMS} ({why})")
 
 
-def _check_chain(files: _Files, present: set[str], report: PackageReport) -> None:
+def _check_written_fingerprint(files: _Files, present: set[str], own: str, report: PackageReport) -> None:
+    """The key must be the one manifest.json and index.html name (a swapped key is not)."""
+    if MANIFEST in present:
+        try:
+            written = json.loads(files.read(MANIFEST))["signature"]["fingerprint"]
+        except (ValueError, KeyError, TypeError):
+            written = None
+        if written != own:
+            report.problems.append(
+                f"signature: {MANIFEST} names the key {written}, the package carries {own}"
+            )
+    if "index.html" in present and own not in files.read("index.html").decode("utf-8", "replace"):
+        report.problems.append(f"signature: index.html does not show the signing key's fingerprint {own}")
+
+
+def _check_chain(files: _Files, present: set[str], report: PackageReport) -> list[dict[str, Any]]:
+    """The chain's runs (none when it cannot be read)."""
     if CHAIN not in present:
-        return  # reported as missing by the sums check
+        return []  # reported as missing by the sums check
     try:
         runs: list[dict[str, Any]] = json.loads(files.read(CHAIN))["runs"]
         previous: dict[str, Any] | None = None
@@ -168,3 +224,153 @@ def _check_chain(files: _Files, present: set[str], report: PackageReport) -> Non
         report.problems.append(
             f"altered: {CHAIN} cannot be read as a run chain ({type(exc).__name__}: {exc})"
         )
+        return []
+    return runs
+
+
+def _check_timestamps(
+    files: _Files,
+    present: set[str],
+    runs: list[dict[str, Any]],
+    tsa_roots: bytes | None,
+    max_skew_minutes: int,
+    require: bool,
+    report: PackageReport,
+) -> None:
+    """Each run's token against the chain's digest and finish (not the index's copies)."""
+    from cryptography import x509
+
+    from evidra.trust.check import RunSeal, check_tokens
+
+    if TIMESTAMPS not in present:
+        report.unstamped = [run["seq"] for run in runs]
+        if require and runs:
+            report.problems.append(f"timestamps: missing: {TIMESTAMPS} (--require-timestamps)")
+        return
+    try:
+        listed = {entry["seq"]: entry for entry in json.loads(files.read(TIMESTAMPS))["runs"]}
+        seals = [RunSeal(run["id"], run["seq"], run["digest"], _time(run["finished_at"])) for run in runs]
+    except (ValueError, KeyError, TypeError) as exc:
+        report.problems.append(f"altered: {TIMESTAMPS} cannot be read ({type(exc).__name__}: {exc})")
+        return
+    tokens: dict[str, bytes] = {}
+    for run in runs:
+        name = (listed.get(run["seq"]) or {}).get("token")
+        if name:
+            if name not in present:
+                report.problems.append(f"timestamps: run {run['id']} (seq {run['seq']}): missing: {name}")
+                continue
+            tokens[run["id"]] = files.read(name)
+    if tsa_roots is None and TSA_CA in present:
+        tsa_roots, report.tsa_roots = files.read(TSA_CA), f"the package's own {TSA_CA} (pass --tsa-ca)"
+    elif tsa_roots is not None:
+        report.tsa_roots = "the roots given with --tsa-ca"
+    if tokens and tsa_roots is None:
+        report.problems.append("timestamps: no TSA root to check the tokens against (--tsa-ca)")
+        return
+    roots = x509.load_pem_x509_certificates(tsa_roots) if tsa_roots else []
+    checked = check_tokens(seals, tokens, roots, timedelta(minutes=max_skew_minutes))
+    report.problems += [f"timestamps: {problem}" for problem in checked.problems]
+    report.tokens_checked = len(tokens)
+    report.unstamped = [run.seq for run in checked.unstamped]
+    if require and checked.unstamped:
+        report.problems.append(
+            f"timestamps: {len(checked.unstamped)} run(s) have no token (--require-timestamps): seq "
+            + ", ".join(str(seq) for seq in report.unstamped[:50])
+        )
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _check_proofs(
+    files: _Files, present: set[str], runs: list[dict[str, Any]], report: PackageReport
+) -> None:
+    """Every proof reaches its run's root; every run's metadata, result row and evidence
+    file is covered by one, and shows what that proof's record sealed."""
+    if PROOFS not in present:
+        report.problems.append(f"missing: {PROOFS} (nothing ties the rows to the sealed runs)")
+        return
+    roots = {run["seq"]: run["merkle_root"] for run in runs}
+    shown: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    run_records: dict[int, dict[str, Any]] = {}
+    try:
+        for proof in json.loads(files.read(PROOFS))["proofs"]:
+            seq, record = proof["seq"], proof["record"]
+            report.proofs_checked += 1
+            fields = {name: value for name, value in record.items() if name != "kind"}
+            if root_from_path(leaf(record["kind"], fields), proof["path"]) != roots.get(seq):
+                report.problems.append(
+                    f"proofs: a {record['kind']} shown in {', '.join(proof['shown_in']) or 'the chain'} "
+                    f"is not in the sealed root of run seq {seq}"
+                )
+                continue
+            if record["kind"] == "run":
+                run_records[seq] = fields
+            for place in proof["shown_in"]:
+                shown.setdefault(place, []).append((seq, record))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        report.problems.append(f"altered: {PROOFS} cannot be read ({type(exc).__name__}: {exc})")
+        return
+    _check_run_records(runs, run_records, report)
+    _check_rows(files, present, shown, report)
+
+
+def _check_run_records(
+    runs: list[dict[str, Any]], sealed: dict[int, dict[str, Any]], report: PackageReport
+) -> None:
+    for run in runs:
+        record = sealed.get(run["seq"])
+        if record is None:
+            report.problems.append(f"proofs: run seq {run['seq']} has no proof of its sealed metadata")
+            continue
+        changed = sorted(name for name, value in record.items() if run.get(name) != value)
+        if changed:
+            report.problems.append(
+                f"chain: run {run['id']} (seq {run['seq']}): {', '.join(changed)} in {CHAIN} "
+                "differ from what the run sealed"
+            )
+
+
+def _check_rows(
+    files: _Files,
+    present: set[str],
+    shown: dict[str, list[tuple[int, dict[str, Any]]]],
+    report: PackageReport,
+) -> None:
+    controls = json.loads(files.read(MANIFEST)).get("controls", []) if MANIFEST in present else []
+    for control in controls:
+        name = f"controls/{control}.csv"
+        if name not in present:
+            continue  # reported by the sums check
+        text = files.read(name).decode("utf-8", "replace")
+        for number, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=1):
+            where = f"{name}#{number}"
+            proven = {
+                seq
+                for seq, record in shown.get(where, [])
+                if result_key(control, record) == row_key(control, row)
+            }
+            try:
+                claimed = {int(row["first_run"]), int(row["last_run"])}
+            except (KeyError, TypeError, ValueError):
+                report.problems.append(f"proofs: {where} has no first_run/last_run")
+                continue
+            if not claimed <= proven:
+                report.problems.append(
+                    f"proofs: {where} is not what run(s) seq {', '.join(map(str, sorted(claimed - proven)))} "
+                    "sealed (the row was altered, or has no proof)"
+                )
+            else:
+                report.rows_proven += 1
+    for name in sorted(present):
+        if name.startswith("evidence/"):
+            digest = "sha256:" + hashlib.sha256(files.read(name)).hexdigest()
+            if PurePosixPath(name).stem != digest.removeprefix("sha256:"):
+                report.problems.append(f"altered: {name} (its content is not the snapshot its name says)")
+            elif not any(
+                record.get("kind") == "observation" and record.get("snapshot_hash") == digest
+                for _, record in shown.get(name, [])
+            ):
+                report.problems.append(f"proofs: {name} has no proof that a run observed it")

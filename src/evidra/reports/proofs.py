@@ -1,0 +1,115 @@
+"""Inclusion proofs for what the package shows: every result row of `controls/<id>.csv`
+is proven in the first and the last run it claims (a sampled row: its one run), and
+the observation behind each evidence file in the row's first run. A proof leads from
+the record's sealed form (its leaf document) to the run's Merkle root in
+runs/chain.json, whose digests are signed and, with trusted timestamps, dated by a
+TSA: a row edited and re-signed with the company's key no longer has a proof.
+
+    runs/proofs.json  {"schema": "evidra.package.proofs/v1",
+                       "proofs": [{"seq": 3, "record": {"kind": "result", ...},
+                                   "path": ["l:<hex>", "r:<hex>", ...],
+                                   "shown_in": ["controls/mfa.csv#2", ...]}, ...]}
+
+`shown_in` names each CSV data row (1 = the first after the header) or evidence file
+the record stands behind; `verify PACKAGE` checks that every row is covered, that its
+columns are the record's, and that every path reaches its run's root. Runs between a
+row's first and last are not proven one by one (that would be a proof per run per
+result); `evidra verify` on the database checks every run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from evidra.evidence_store.integrity import inclusion_path, leaf_document, merkle_levels
+from evidra.evidence_store.store import EvidenceStore
+
+SCHEMA = "evidra.package.proofs/v1"
+PROOFS = "runs/proofs.json"
+CHAIN = "runs/chain.json"
+# The CSV columns of a result row and the sealed field each one shows.
+ROW_FIELDS = {
+    "provider": "provider",
+    "scope": "scope",
+    "type": "resource_type",
+    "id": "resource_id",
+    "status": "status",
+    "reason": "reason",
+    "evidence": "evidence",
+}
+
+
+def result_key(control: str, record: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a CSV row shows of a sealed result (`record` holds sealed field names)."""
+    return (control, *("" if record.get(name) is None else str(record[name]) for name in ROW_FIELDS.values()))
+
+
+def row_key(control: str, row: Mapping[str, Any]) -> tuple[str, ...]:
+    """The same for a CSV row (`row` holds column names)."""
+    return (control, *("" if row.get(column) is None else str(row[column]) for column in ROW_FIELDS))
+
+
+def _observation_key(record: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(record[name]) for name in ("provider", "scope", "type", "resource_id", "snapshot_hash"))
+
+
+def build(
+    store: EvidenceStore,
+    run_seqs: list[int],
+    rows: Mapping[str, list[dict[str, Any]]],
+    evidence_path: Callable[[str], str],
+) -> dict[str, Any]:
+    """`run_seqs`: the period's runs (each one's sealed metadata is proven, which binds
+    runs/chain.json's times and counts); `rows`: each control's result rows as written
+    to `controls/<id>.csv`; `evidence_path(hash)`: the package path of an evidence file."""
+    wanted_results: dict[int, dict[tuple[str, ...], list[str]]] = defaultdict(lambda: defaultdict(list))
+    wanted_observations: dict[int, dict[tuple[str, ...], list[str]]] = defaultdict(lambda: defaultdict(list))
+    for control, table in rows.items():
+        for number, row in enumerate(table, start=1):
+            shown = f"controls/{control}.csv#{number}"
+            for seq in sorted({int(row["first_run"]), int(row["last_run"])}):
+                wanted_results[seq][row_key(control, row)].append(shown)
+            if row.get("evidence"):
+                seen = (row["provider"], row["scope"], row["type"], row["id"], row["evidence"])
+                files = wanted_observations[int(row["first_run"])][seen]
+                if evidence_path(row["evidence"]) not in files:
+                    files.append(evidence_path(row["evidence"]))
+    period = set(run_seqs)
+    proofs: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for run, items in store.sealed_records(set(run_seqs) | set(wanted_results) | set(wanted_observations)):
+        levels = merkle_levels(item[2] for item in items)
+        position = {node.hex(): index for index, node in enumerate(levels[0])}
+        results = wanted_results.get(run.seq, {})
+        observations = wanted_observations.get(run.seq, {})
+        found: set[tuple[str, tuple[str, ...]]] = set()
+        key: tuple[str, ...]
+        shown_by: Mapping[tuple[str, ...], list[str]]
+        for kind, record, digest in items:
+            if kind == "run" and run.seq in period:
+                key, shown_by = ("run",), {("run",): [CHAIN]}
+            elif kind == "result":
+                key, shown_by = result_key(str(record["control"]), record), results
+            elif kind == "observation":
+                key, shown_by = _observation_key(record), observations
+            else:
+                continue
+            if key not in shown_by or (kind, key) in found:
+                continue
+            found.add((kind, key))
+            proofs.append(
+                {
+                    "seq": run.seq,
+                    "record": leaf_document(kind, record),
+                    "path": inclusion_path(levels, position[digest.removeprefix("sha256:")]),
+                    "shown_in": shown_by[key],
+                }
+            )
+        missing += [
+            place for key, places in results.items() if ("result", key) not in found for place in places
+        ]
+    if missing:  # the store changed under the report, or a row was made up: never ship it unproven
+        raise ValueError(f"{len(missing)} row(s) have no sealed record to prove them, first {missing[0]}")
+    return {"schema": SCHEMA, "proofs": proofs}
