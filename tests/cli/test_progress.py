@@ -10,7 +10,7 @@ from rich.console import Console
 
 from evidra.cli import ProgressDisplay, _progress_printer
 from evidra.collectors.aws.collector import AwsCollector
-from evidra.collectors.aws.registry import MANAGERS
+from evidra.collectors.aws.registry import READERS
 from evidra.config.settings import AwsSettings
 
 
@@ -24,7 +24,7 @@ def test_the_bar_counts_every_planned_unit(moto_reset: Any) -> None:
     # full, on the number of units actually read.
     drawn = screen.getvalue()
     units = len(collection.scopes)
-    assert units == len(MANAGERS)  # the global managers, and the regional ones in eu-west-1
+    assert units == len(READERS.all())  # the global readers, and the regional ones in eu-west-1
     assert f"{units}/{units}" in drawn
     assert "collecting" in drawn
     assert not re.search(rf"\b{units + 1}/", drawn)

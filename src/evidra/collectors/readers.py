@@ -10,7 +10,9 @@ population would look complete), and the other readers report as usual.
 
 `needs` names what a reader reads beyond its own calls (GCP's shared listings);
 `plane` groups readers that run against one kind of scope (Azure's per-subscription
-Resource Manager readers and its per-tenant Graph readers).
+Resource Manager readers and its per-tenant Graph readers, AWS's global and regional
+readers); `service` is what an error names when it is not the reader's name (AWS errors
+name the boto3 service: `kms`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ class Reader(Generic[Context]):
     read: Callable[[Context], Any]  # returns Observations, or an awaitable of them
     needs: tuple[str, ...] = ()
     plane: str = ""
+    service: str = ""
+
+    @property
+    def label(self) -> str:
+        """What errors name the reader by."""
+        return self.service or self.name
 
 
 class ReaderRegistry(Generic[Context]):
@@ -50,7 +58,13 @@ class ReaderRegistry(Generic[Context]):
         self.readers: dict[str, Reader[Context]] = {}
 
     def reader(
-        self, name: str, *, types: tuple[str, ...], needs: tuple[str, ...] = (), plane: str = ""
+        self,
+        name: str,
+        *,
+        types: tuple[str, ...],
+        needs: tuple[str, ...] = (),
+        plane: str = "",
+        service: str = "",
     ) -> Callable[[Callable[[Context], Any]], Callable[[Context], Any]]:
         def register(read: Callable[[Context], Any]) -> Callable[[Context], Any]:
             if name in self.readers:
@@ -58,7 +72,7 @@ class ReaderRegistry(Generic[Context]):
             unknown = set(needs) - self.known_needs
             if unknown:
                 raise ValueError(f"reader {name!r} needs unknown inputs {sorted(unknown)}")
-            self.readers[name] = Reader(name, types, read, needs, plane)
+            self.readers[name] = Reader(name, types, read, needs, plane, service)
             return read
 
         return register
@@ -86,18 +100,28 @@ def _outcome(
     scope: str,
     started: Any,
     observations: Observations,
-    problem: str | None,
+    problems: list[str],
+    failed: bool,
     progress: ProgressCallback | None,
 ) -> UnitOutcome:
+    """`problems`: why the read failed (`failed`: its observations are dropped) and what
+    it stepped over (it keeps them); the unit's error names the first and counts the rest."""
     errors: list[ScopeError] = []
-    if problem is not None:
-        problem = redact_text(problem)
-        observations = []
-        errors.append(ScopeError(provider, scope, problem, reader.name, reader.types))
+    problem: str | None = None
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        problem = redact_text(problems[0] + more)
+        if failed:
+            observations = []
+        errors.append(ScopeError(provider, scope, problem, reader.label, reader.types))
     if progress is not None:
         what = f"{scope} {reader.name}"
         progress(f"{what}: {problem}" if problem else f"{what}: {len(observations)} resource(s)")
     return UnitOutcome(observations, ScopeRecord(provider, scope, started, utcnow(), problem), errors)
+
+
+def _describe(reader: Reader[Any], exc: BaseException) -> str:
+    return f"{reader.name}: {exc}"
 
 
 def run_unit(
@@ -109,21 +133,30 @@ def run_unit(
     expected: tuple[type[BaseException], ...] = (),
     failure: str | None = None,
     progress: ProgressCallback | None = None,
+    describe: Callable[[BaseException], str] | None = None,
+    stepped_over: Callable[[], list[str]] | None = None,
 ) -> UnitOutcome:
     """Run one reader against one scope. `failure` is a failure known before reading
-    (an input the reader needs could not be had): the unit fails with it unread."""
+    (an input the reader needs could not be had): the unit fails with it unread.
+    `describe` words an expected failure (default: the reader's name, then the error).
+    `stepped_over` returns, after the read, the problems the reader chose to step over
+    (one resource denying us must not hide the others): the unit keeps its observations
+    and reports an error all the same."""
     started = utcnow()
     observations: Observations = []
-    problem = failure
-    if problem is None:
+    problems = [failure] if failure is not None else []
+    if failure is None:
         try:
             observations = reader.read(context)
         except expected as exc:
-            problem = f"{reader.name}: {exc}"
+            problems.append(describe(exc) if describe else _describe(reader, exc))
         except Exception as exc:  # a bug of ours must not cost the other units
             log.exception("%s reader %s failed on %s", provider, reader.name, scope)
-            problem = f"{reader.name} internal error: {type(exc).__name__}: {exc}"
-    return _outcome(provider, reader, scope, started, observations, problem, progress)
+            problems.append(f"{reader.label} internal error: {type(exc).__name__}: {exc}")
+    failed = bool(problems)
+    if stepped_over is not None:
+        problems.extend(stepped_over())
+    return _outcome(provider, reader, scope, started, observations, problems, failed, progress)
 
 
 async def run_unit_async(
@@ -134,17 +167,18 @@ async def run_unit_async(
     *,
     expected: tuple[type[BaseException], ...] = (),
     progress: ProgressCallback | None = None,
+    describe: Callable[[BaseException], str] | None = None,
 ) -> UnitOutcome:
     """`run_unit` for a reader whose `read` is a coroutine function."""
     started = utcnow()
     observations: Observations = []
-    problem: str | None = None
+    problems: list[str] = []
     try:
         pending: Awaitable[Observations] = reader.read(context)
         observations = await pending
     except expected as exc:
-        problem = f"{reader.name}: {exc}"
+        problems.append(describe(exc) if describe else _describe(reader, exc))
     except Exception as exc:  # a bug of ours must not cost the other units
         log.exception("%s reader %s failed on %s", provider, reader.name, scope)
-        problem = f"{reader.name} internal error: {type(exc).__name__}: {exc}"
-    return _outcome(provider, reader, scope, started, observations, problem, progress)
+        problems.append(f"{reader.label} internal error: {type(exc).__name__}: {exc}")
+    return _outcome(provider, reader, scope, started, observations, problems, bool(problems), progress)

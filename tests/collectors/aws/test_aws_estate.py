@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from evidra.canonical import canonical_bytes
-from evidra.collectors.aws.registry import MANAGERS
+from evidra.collectors.aws.registry import GLOBAL as GLOBAL_PLANE
+from evidra.collectors.aws.registry import READERS
 from evidra.demo.estate import (
     BUCKET_PLAIN,
     BUCKET_PUBLIC,
@@ -46,9 +47,9 @@ def summary(seeded: tuple[dict[str, Any], Collection]) -> dict[str, Any]:
 
 def test_the_estate_reads_without_errors(collection: Collection) -> None:
     assert collection.errors == []
-    # The global managers once, the regional ones in each of the 2 regions.
-    global_ = [m for m in MANAGERS.values() if m.is_global]
-    assert len(collection.scopes) == len(global_) + 2 * (len(MANAGERS) - len(global_))
+    # The global readers once, the regional ones in each of the 2 regions.
+    global_ = READERS.all(GLOBAL_PLANE)
+    assert len(collection.scopes) == len(global_) + 2 * (len(READERS.all()) - len(global_))
     assert all(s.error is None and s.started_at <= s.finished_at for s in collection.scopes)
     assert {s.scope for s in collection.scopes} == {
         GLOBAL,

@@ -9,7 +9,7 @@ import boto3
 
 from evidra.collectors.aws import permissions
 from evidra.collectors.aws.collector import AwsCollector
-from evidra.collectors.aws.registry import MANAGERS
+from evidra.collectors.aws.registry import READERS
 from evidra.collectors.aws.session import AwsSession
 from evidra.config.settings import AwsSettings
 from tests.collectors.aws.aws_support import of_type, one, run_collector
@@ -154,9 +154,9 @@ def test_configured_regions_limit_the_scopes(moto_reset: str) -> None:
     collection = AwsCollector(AwsSettings(regions=["eu-west-1"])).collect(progress=lines.append)
     scopes = {s.scope for s in collection.scopes}
     assert scopes == {f"aws:{ACCOUNT}:global", f"aws:{ACCOUNT}:eu-west-1"}
-    # One progress line per unit of work: each global manager once, each regional one in the region.
-    managers = list(MANAGERS.values())
-    assert len(lines) == len(collection.scopes) == len(managers)
+    # One progress line per unit of work: each global reader once, each regional one in the region.
+    readers = READERS.all()
+    assert len(lines) == len(collection.scopes) == len(readers)
 
 
 def test_default_regions_are_the_enabled_regions(moto_reset: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from evidra.collectors.aws.registry import AwsCallFailed, Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, AwsCallFailed, Context
 from evidra.model import ApiCall, Observation, iso
 
 # ListCertificates leaves out every key type but RSA_1024 and RSA_2048 unless asked.
@@ -13,7 +13,7 @@ KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "E
 _EC_BITS = {"prime256v1": 256, "secp384r1": 384, "secp521r1": 521}
 
 
-@resource("acm.certificate", service="acm", types=("certificate",))
+@READERS.reader("acm.certificate", service="acm", types=("certificate",), plane=REGIONAL)
 def read_certificates(ctx: Context) -> list[Observation]:
     summaries, list_call = ctx.items(
         "acm",

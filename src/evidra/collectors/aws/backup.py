@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from evidra.collectors.aws.registry import AwsCallFailed, Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, AwsCallFailed, Context
 from evidra.model import Observation
 
 
-@resource("backup.plan", service="backup", types=("backup.plan",))
+@READERS.reader("backup.plan", service="backup", types=("backup.plan",), plane=REGIONAL)
 def read_plans(ctx: Context) -> list[Observation]:
     plans, list_call = ctx.items("backup", "ListBackupPlans", "BackupPlansList")
     observations = []

@@ -2,7 +2,7 @@
 
 A multi-region trail is listed only in its home region (includeShadowTrails=False),
 so each trail is observed once. Coverage is an account-wide question, answered by a
-global manager from one region's view, which does include the other regions'
+global reader from one region's view, which does include the other regions'
 multi-region trails: it stays right when the configured regions leave out the
 trail's home region.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.aws.registry import Context, resource
+from evidra.collectors.aws.registry import GLOBAL, READERS, REGIONAL, Context
 from evidra.model import Observation
 
 
-@resource("cloudtrail.trail", service="cloudtrail", types=("logging.audit_trail",))
+@READERS.reader("cloudtrail.trail", service="cloudtrail", types=("logging.audit_trail",), plane=REGIONAL)
 def read_trails(ctx: Context) -> list[Observation]:
     answer, describe = ctx.call("cloudtrail", "DescribeTrails", expect="trailList", includeShadowTrails=False)
     observations = []
@@ -44,7 +44,7 @@ def read_trails(ctx: Context) -> list[Observation]:
     return observations
 
 
-@resource("cloudtrail.coverage", service="cloudtrail", types=("account",), is_global=True)
+@READERS.reader("cloudtrail.coverage", service="cloudtrail", types=("account",), plane=GLOBAL)
 def read_coverage(ctx: Context) -> list[Observation]:
     answer, describe = ctx.call("cloudtrail", "DescribeTrails", expect="trailList", includeShadowTrails=True)
     calls = [describe]

@@ -1,12 +1,12 @@
 """AwsCollector: who am I, which accounts, then per account its regions, then every
-(account, region, resource manager) unit, all on one bounded pool.
+(account, region, reader) unit, all on one bounded pool.
 
-Scopes are `aws:{account}:global` for global managers (IAM, S3, trail coverage) and
+Scopes are `aws:{account}:global` for global readers (IAM, S3, trail coverage) and
 `aws:{account}:{region}` for regional ones. An account that cannot be entered (the
 role cannot be assumed) is one ScopeError for `aws:{account}`; a configured region
 that is not enabled in an account is one for `aws:{account}:{region}`; a unit that
 fails is one for its scope and types. Every other unit still reports. Several global
-managers contribute attributes to the one account-settings observation; they are
+readers contribute attributes to the one account-settings observation; they are
 merged after the run (in plan order, so the result does not depend on thread timing).
 For scale-out workers, `plan` and `collect_scope` split the same work per account.
 """
@@ -18,21 +18,25 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-# Importing the service modules registers their resource managers, in this order.
+# Importing the service modules registers their readers, in this order.
 from evidra.collectors.aws import (  # noqa: F401
     acm,
     backup,
+    cloudfront,
     cloudtrail,
+    config,
+    dynamodb,
     ec2,
-    endpoints,
+    efs,
+    elbv2,
+    guardduty,
     iam,
     kms,
     logs,
-    monitoring,
-    network,
     rds,
     s3,
-    storage,
+    securityhub,
+    vpc,
 )
 from evidra.collectors.aws.accounts import (
     Target,
@@ -42,16 +46,10 @@ from evidra.collectors.aws.accounts import (
     own_or_role,
     targets_from_list,
 )
-from evidra.collectors.aws.registry import (
-    MANAGERS,
-    PROVIDER,
-    AwsCallFailed,
-    Context,
-    ResourceManager,
-    invoke,
-)
+from evidra.collectors.aws.registry import GLOBAL, PROVIDER, READERS, REGIONAL, AwsCallFailed, Context, invoke
 from evidra.collectors.aws.session import AwsSession
 from evidra.collectors.base import ProgressCallback, announce
+from evidra.collectors.readers import Reader, UnitOutcome, run_unit
 from evidra.collectors.scopes import ScopePlan, ScopeTask
 from evidra.config.settings import AwsSettings
 from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
@@ -69,18 +67,11 @@ class Identity:
 
 @dataclass(frozen=True)
 class Unit:
-    manager: ResourceManager
+    reader: Reader[Context]
     region: str
     scope: str
     session: AwsSession | None = None
     identity: Identity | None = None
-
-
-@dataclass
-class UnitOutcome:
-    observations: list[Observation]
-    record: ScopeRecord
-    errors: list[ScopeError] = field(default_factory=list)
 
 
 @dataclass
@@ -94,11 +85,11 @@ class AccountPlan:
 
 
 def every_type() -> tuple[str, ...]:
-    return tuple(sorted({t for m in MANAGERS.values() for t in m.types}))
+    return READERS.types()
 
 
 def regional_types() -> tuple[str, ...]:
-    return tuple(sorted({t for m in MANAGERS.values() if not m.is_global for t in m.types}))
+    return READERS.types(REGIONAL)
 
 
 class AwsCollector:
@@ -141,12 +132,9 @@ class AwsCollector:
                             for error in plan_.errors:
                                 progress(error.message)
                         for i, unit in enumerate(plan_.units):
-                            pending[pool.submit(run_unit, unit)] = (account_index, i)
+                            pending[pool.submit(read_unit, unit, progress)] = (account_index, i)
                         continue
-                    outcome = future.result()
-                    outcomes[(account_index, unit_index)] = outcome
-                    if progress is not None:
-                        progress(_progress_line(plans[account_index].units[unit_index], outcome))
+                    outcomes[(account_index, unit_index)] = future.result()
 
         # In plan order, whatever order the units finished in.
         observations: list[Observation] = []
@@ -204,7 +192,7 @@ class AwsCollector:
         with ThreadPoolExecutor(
             max_workers=self.settings.max_workers, thread_name_prefix="evidra-aws"
         ) as pool:
-            outcomes = list(pool.map(run_unit, plan_.units))
+            outcomes = list(pool.map(read_unit, plan_.units))
         collection.errors.extend(plan_.errors)
         collection.scopes.extend(plan_.records)
         for outcome in outcomes:
@@ -310,23 +298,19 @@ def plan(
     session: AwsSession | None = None,
     identity: Identity | None = None,
 ) -> list[Unit]:
-    """Global managers once (called in the home region), regional ones per region."""
+    """Global readers once (called in the home region), regional ones per region."""
     units = [
-        Unit(m, home_region, f"{PROVIDER}:{account}:global", session, identity)
-        for m in MANAGERS.values()
-        if m.is_global
+        Unit(r, home_region, f"{PROVIDER}:{account}:global", session, identity) for r in READERS.all(GLOBAL)
     ]
     for region in regions:
         units.extend(
-            Unit(m, region, f"{PROVIDER}:{account}:{region}", session, identity)
-            for m in MANAGERS.values()
-            if not m.is_global
+            Unit(r, region, f"{PROVIDER}:{account}:{region}", session, identity)
+            for r in READERS.all(REGIONAL)
         )
     return units
 
 
-def run_unit(unit: Unit) -> UnitOutcome:
-    started = utcnow()
+def read_unit(unit: Unit, progress: ProgressCallback | None = None) -> UnitOutcome:
     session, identity = unit.session, unit.identity
     assert session is not None and identity is not None
     ctx = Context(
@@ -336,34 +320,23 @@ def run_unit(unit: Unit) -> UnitOutcome:
         principal=identity.principal,
         region=unit.region,
         scope=unit.scope,
-        observed_at=started,
+        observed_at=utcnow(),
     )
-    observations: list[Observation] = []
-    failures: list[str] = []
-    try:
-        observations = unit.manager.read(ctx)
-    except AwsCallFailed as failure:
-        failures.append(failure.describe())
-    except Exception as exc:  # a bug of ours must not cost the other units
-        log.exception("resource manager %s failed in %s", unit.manager.name, unit.region)
-        failures.append(
-            f"{unit.manager.service} internal error in {unit.region}: {type(exc).__name__}: {exc}"
-        )
-    failures.extend(f.describe() for f in ctx.skipped)
-
-    message = None
-    errors = []
-    if failures:
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        message = redact_text(failures[0] + more)
-        errors.append(ScopeError(PROVIDER, unit.scope, message, unit.manager.service, unit.manager.types))
-    record = ScopeRecord(PROVIDER, unit.scope, started, utcnow(), message)
-    return UnitOutcome(observations, record, errors)
+    return run_unit(
+        PROVIDER,
+        unit.reader,
+        ctx,
+        unit.scope,
+        expected=(AwsCallFailed,),
+        describe=lambda failure: failure.describe() if isinstance(failure, AwsCallFailed) else str(failure),
+        stepped_over=ctx.stepped_over,
+        progress=progress,
+    )
 
 
 def merge(observations: list[Observation]) -> list[Observation]:
     """One observation per resource: parts of the same resource (the account's
-    settings, read by several managers) are combined, first part first."""
+    settings, read by several readers) are combined, first part first."""
     merged: dict[tuple[str, str, str, str], Observation] = {}
     for part in observations:
         first = merged.get(part.key)
@@ -383,10 +356,3 @@ def merge(observations: list[Observation]) -> list[Observation]:
             observed_at=min(first.observed_at, part.observed_at),
         )
     return list(merged.values())
-
-
-def _progress_line(unit: Unit, outcome: UnitOutcome) -> str:
-    what = f"{unit.scope} {unit.manager.name}"
-    if outcome.record.error:
-        return f"{what}: {outcome.record.error}"
-    return f"{what}: {len(outcome.observations)} resource(s)"

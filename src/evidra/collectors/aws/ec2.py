@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from evidra.collectors.aws.registry import Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, Context
 from evidra.model import Observation
 
 
-@resource("ec2.ebs_encryption_by_default", service="ec2", types=("account",))
+@READERS.reader("ec2.ebs_encryption_by_default", service="ec2", types=("account",), plane=REGIONAL)
 def read_ebs_default(ctx: Context) -> list[Observation]:
     answer, call = ctx.call("ec2", "GetEbsEncryptionByDefault", expect="EbsEncryptionByDefault")
     return [
@@ -24,7 +24,7 @@ def read_ebs_default(ctx: Context) -> list[Observation]:
     ]
 
 
-@resource("ec2.volume", service="ec2", types=("compute.volume",))
+@READERS.reader("ec2.volume", service="ec2", types=("compute.volume",), plane=REGIONAL)
 def read_volumes(ctx: Context) -> list[Observation]:
     volumes, call = ctx.items("ec2", "DescribeVolumes", "Volumes")
     observations = []

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from evidra.collectors.aws import policy_doc
-from evidra.collectors.aws.registry import AwsCallFailed, Context, resource
+from evidra.collectors.aws.registry import GLOBAL, READERS, AwsCallFailed, Context
 from evidra.model import ApiCall, Observation, iso
 
 ROOT_ROW = "<root_account>"
@@ -24,7 +24,7 @@ _NO_DATE = frozenset({"", "N/A", "no_information", "not_supported"})
 REPORT_TIMEOUT_SECONDS = 120.0
 
 
-@resource("iam.user", service="iam", types=("identity.user", "identity.credential"), is_global=True)
+@READERS.reader("iam.user", service="iam", types=("identity.user", "identity.credential"), plane=GLOBAL)
 def read_users(ctx: Context) -> list[Observation]:
     rows, report_calls = _credential_report(ctx)
     details, details_call = ctx.pages(
@@ -68,7 +68,7 @@ def read_users(ctx: Context) -> list[Observation]:
     return observations
 
 
-@resource("iam.password_policy", service="iam", types=("identity.password_policy",), is_global=True)
+@READERS.reader("iam.password_policy", service="iam", types=("identity.password_policy",), plane=GLOBAL)
 def read_password_policy(ctx: Context) -> list[Observation]:
     answer, call = ctx.optional(
         "iam", "GetAccountPasswordPolicy", absent=("NoSuchEntity",), expect="PasswordPolicy"
@@ -104,7 +104,7 @@ def read_password_policy(ctx: Context) -> list[Observation]:
     ]
 
 
-@resource("iam.account", service="iam", types=("account",), is_global=True)
+@READERS.reader("iam.account", service="iam", types=("account",), plane=GLOBAL)
 def read_account_summary(ctx: Context) -> list[Observation]:
     answer, call = ctx.call("iam", "GetAccountSummary", expect="SummaryMap")
     summary = answer["SummaryMap"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.aws.registry import AwsCallFailed, Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, AwsCallFailed, Context
 from evidra.model import ApiCall, Observation
 
 # AWS's default and, for AWS-managed keys, fixed rotation period.
 DEFAULT_ROTATION_DAYS = 365
 
 
-@resource("kms.key", service="kms", types=("crypto.key",))
+@READERS.reader("kms.key", service="kms", types=("crypto.key",), plane=REGIONAL)
 def read_keys(ctx: Context) -> list[Observation]:
     # The API's largest page (the default is 100).
     keys, list_call = ctx.items("kms", "ListKeys", "Keys", PaginationConfig={"PageSize": 1000})

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from evidra.collectors.aws.registry import Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, Context
 from evidra.model import Observation
 
 # Change with every event written: kept, they would make a new snapshot per run.
 _VOLATILE = frozenset({"storedBytes"})
 
 
-@resource("logs.log_group", service="logs", types=("logging.log_group",))
+@READERS.reader("logs.log_group", service="logs", types=("logging.log_group",), plane=REGIONAL)
 def read_log_groups(ctx: Context) -> list[Observation]:
     groups, call = ctx.items("logs", "DescribeLogGroups", "logGroups")
     observations = []

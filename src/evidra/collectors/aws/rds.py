@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evidra.collectors.aws.registry import Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, Context
 from evidra.model import Observation
 
 # Fields that change every few minutes on an untouched instance: kept, they would
@@ -10,7 +10,7 @@ from evidra.model import Observation
 _VOLATILE = frozenset({"LatestRestorableTime"})
 
 
-@resource("rds.db_instance", service="rds", types=("database.instance",))
+@READERS.reader("rds.db_instance", service="rds", types=("database.instance",), plane=REGIONAL)
 def read_instances(ctx: Context) -> list[Observation]:
     instances, call = ctx.items("rds", "DescribeDBInstances", "DBInstances")
     observations = []

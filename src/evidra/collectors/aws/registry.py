@@ -1,19 +1,19 @@
-"""Resource managers and the context they read through.
+"""AWS's reader registry and the context its readers read through.
 
-As in Cloud Custodian's resource registry, each service module declares small
-"resource managers": what service they read, which normalized types they emit,
-whether they run once per account (global) or once per region, and a function
-that reads with boto3 and returns Observations. The collector runs every
-(region, manager) pair as one unit of work.
+Each service module (named after the service: `s3.py`, `guardduty.py`) registers its
+readers on `READERS` (the shared vocabulary of `evidra.collectors.readers`), with the
+types they emit, the boto3 service errors name, and their plane: `GLOBAL` (once per
+account, called in the home region: IAM, S3, CloudFront) or `REGIONAL` (once per
+region). The collector runs every (region, reader) pair as one unit of work.
 
-Managers call AWS only through `Context`, which is what makes every observation
+Readers call AWS only through `Context`, which is what makes every observation
 carry its provenance (the ApiCall list), keeps raw answers redacted, and turns
 botocore failures into one `AwsCallFailed` the collector reports as a ScopeError.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -25,7 +25,8 @@ from botocore.parsers import ResponseParserError
 from evidra.collectors.aws.permissions import needed_action
 from evidra.collectors.aws.session import AwsSession
 from evidra.collectors.base import ScopeObserver
-from evidra.model import ApiCall, Observation
+from evidra.collectors.readers import ReaderRegistry
+from evidra.model import ApiCall
 
 PROVIDER = "aws"
 _JSON_PROTOCOLS = frozenset({"json", "rest-json"})
@@ -54,17 +55,17 @@ class AwsCallFailed(Exception):
 
 @dataclass
 class Context(ScopeObserver):
-    """What a manager needs to read one unit: clients, identity, and the bookkeeping."""
+    """What a reader needs to read one unit: clients, identity, and the bookkeeping."""
 
     provider: ClassVar[str] = PROVIDER
     session: AwsSession
     account: str
     partition: str
     principal: str
-    region: str  # the unit's region; the home region for global managers
+    region: str  # the unit's region; the home region for global readers
     scope: str
     observed_at: datetime
-    # Per-resource failures a manager chose to step over (one bucket denying us must
+    # Per-resource failures a reader chose to step over (one bucket denying us must
     # not hide every other bucket); reported as the unit's error all the same.
     skipped: list[AwsCallFailed] = field(default_factory=list)
 
@@ -139,41 +140,20 @@ class Context(ScopeObserver):
         return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
 
     def account_arn(self) -> str:
-        """The id of the account-wide settings observation (several managers add to it)."""
+        """The id of the account-wide settings observation (several readers add to it)."""
         return self.arn("iam", "account")
 
     def skip(self, failure: AwsCallFailed, resource: str) -> None:
         failure.resource = resource
         self.skipped.append(failure)
 
-
-Reader = Callable[[Context], list[Observation]]
-
-
-@dataclass(frozen=True)
-class ResourceManager:
-    name: str  # "s3.bucket"
-    service: str  # the boto3 service it mainly reads, named in errors
-    types: tuple[str, ...]  # the normalized types it emits
-    is_global: bool
-    read: Reader
+    def stepped_over(self) -> list[str]:
+        return [failure.describe() for failure in self.skipped]
 
 
-MANAGERS: dict[str, ResourceManager] = {}
-
-
-def resource(
-    name: str, *, service: str, types: tuple[str, ...], is_global: bool = False
-) -> Callable[[Reader], Reader]:
-    """Register the decorated function as the reader of a resource manager."""
-
-    def register(read: Reader) -> Reader:
-        if name in MANAGERS:
-            raise ValueError(f"resource manager {name!r} registered twice")
-        MANAGERS[name] = ResourceManager(name, service, types, is_global, read)
-        return read
-
-    return register
+GLOBAL = "global"
+REGIONAL = "regional"
+READERS: ReaderRegistry[Context] = ReaderRegistry(PROVIDER)
 
 
 def invoke(

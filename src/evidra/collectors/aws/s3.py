@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from evidra.collectors.aws import policy_doc
-from evidra.collectors.aws.registry import AwsCallFailed, Context, resource
+from evidra.collectors.aws.registry import GLOBAL, READERS, AwsCallFailed, Context
 from evidra.model import ApiCall, Observation
 
 _BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -27,7 +27,7 @@ _PUBLIC_GROUPS = frozenset(
 _LEGACY_LOCATIONS = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}
 
 
-@resource("s3.bucket", service="s3", types=("storage.bucket", "account"), is_global=True)
+@READERS.reader("s3.bucket", service="s3", types=("storage.bucket", "account"), plane=GLOBAL)
 def read_buckets(ctx: Context) -> list[Observation]:
     account_block, account_call = ctx.optional(
         "s3control",

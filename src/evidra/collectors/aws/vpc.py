@@ -1,10 +1,10 @@
-"""EC2 networking: VPCs and their flow logs, and security groups open to the Internet."""
+"""Amazon VPC: VPCs and their flow logs, and security groups open to the Internet."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.aws.registry import Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, Context
 from evidra.model import Observation
 
 ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
@@ -12,7 +12,7 @@ ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
 ADMIN_PORTS = frozenset({22, 3389, 1433, 3306, 5432, 6379, 27017})
 
 
-@resource("ec2.vpc", service="ec2", types=("network.virtual_network",))
+@READERS.reader("ec2.vpc", service="ec2", types=("network.virtual_network",), plane=REGIONAL)
 def read_vpcs(ctx: Context) -> list[Observation]:
     vpcs, vpc_call = ctx.items("ec2", "DescribeVpcs", "Vpcs")
     flow_logs, flow_call = ctx.items("ec2", "DescribeFlowLogs", "FlowLogs")
@@ -40,7 +40,7 @@ def read_vpcs(ctx: Context) -> list[Observation]:
     return observations
 
 
-@resource("ec2.security_group", service="ec2", types=("network.firewall_rule",))
+@READERS.reader("ec2.security_group", service="ec2", types=("network.firewall_rule",), plane=REGIONAL)
 def read_security_groups(ctx: Context) -> list[Observation]:
     groups, call = ctx.items("ec2", "DescribeSecurityGroups", "SecurityGroups")
     observations = []

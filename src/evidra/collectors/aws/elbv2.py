@@ -1,17 +1,11 @@
-"""Endpoints that accept connections and their TLS: ELBv2 listeners (per region) and
-CloudFront distributions (global).
-
-A listener's TLS protocols come from its named security policy (one
-DescribeSSLPolicies call for every policy in use in the region). CloudFront's
-minimum protocol is named in the distribution; its default certificate
-(*.cloudfront.net) still accepts TLS 1.0.
-"""
+"""ELBv2 listeners and their TLS, per region: a listener's protocols come from its named
+security policy (one DescribeSSLPolicies call for every policy in use in the region)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.aws.registry import Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, Context
 from evidra.model import ApiCall, Observation
 
 # Oldest first; how AWS names each protocol in ELB policies and CloudFront settings.
@@ -21,7 +15,7 @@ _ELB_NAMES = {"SSLv2": "SSLv2", "SSLv3": "SSLv3", "TLSv1": "TLSv1.0", "TLSv1.1":
 _TLS_LISTENERS = frozenset({"HTTPS", "TLS"})
 
 
-@resource("elbv2.listener", service="elbv2", types=("network.endpoint",))
+@READERS.reader("elbv2.listener", service="elbv2", types=("network.endpoint",), plane=REGIONAL)
 def read_listeners(ctx: Context) -> list[Observation]:
     balancers, lb_call = ctx.items("elbv2", "DescribeLoadBalancers", "LoadBalancers")
     listeners: list[tuple[dict[str, Any], ApiCall]] = []
@@ -77,53 +71,9 @@ def read_listeners(ctx: Context) -> list[Observation]:
     return observations
 
 
-@resource("cloudfront.distribution", service="cloudfront", types=("network.endpoint",), is_global=True)
-def read_distributions(ctx: Context) -> list[Observation]:
-    pages, call = ctx.pages("cloudfront", "ListDistributions", "DistributionList")
-    observations = []
-    for page in pages:
-        for distribution in page.get("DistributionList", {}).get("Items", []):
-            certificate = distribution.get("ViewerCertificate", {})
-            behaviours = [distribution.get("DefaultCacheBehavior", {})]
-            behaviours += distribution.get("CacheBehaviors", {}).get("Items", [])
-            observations.append(
-                ctx.observe(
-                    "network.endpoint",
-                    distribution["ARN"],
-                    name=distribution.get("DomainName") or distribution["Id"],
-                    attributes={
-                        "kind": "cdn_distribution",
-                        "protocol": "HTTPS",
-                        "tls_policy": certificate.get("MinimumProtocolVersion"),
-                        "min_tls_protocol": cloudfront_minimum(certificate),
-                        "plaintext_allowed": any(
-                            b.get("ViewerProtocolPolicy") == "allow-all" for b in behaviours
-                        ),
-                        "region": "global",
-                    },
-                    raw={"ListDistributions": {k: v for k, v in distribution.items() if k != "Status"}},
-                    calls=[call],
-                )
-            )
-    return observations
-
-
 def oldest(protocols: Any) -> str | None:
     known = [p for p in protocols if p in PROTOCOLS]
     return min(known, key=PROTOCOLS.index) if known else None
-
-
-def cloudfront_minimum(certificate: dict[str, Any]) -> str | None:
-    """CloudFront's MinimumProtocolVersion (TLSv1.2_2021 ...) as a protocol name."""
-    if certificate.get("CloudFrontDefaultCertificate"):
-        return "TLSv1.0"  # the *.cloudfront.net certificate accepts TLS 1.0 whatever is set
-    version = str(certificate.get("MinimumProtocolVersion") or "")
-    if version == "SSLv3":
-        return "SSLv3"
-    for prefix, name in (("TLSv1.3", "TLSv1.3"), ("TLSv1.2", "TLSv1.2"), ("TLSv1.1", "TLSv1.1")):
-        if version.startswith(prefix):
-            return name
-    return "TLSv1.0" if version.startswith("TLSv1") else None
 
 
 def redirects_to_https(listener: dict[str, Any]) -> bool:

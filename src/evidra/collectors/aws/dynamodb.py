@@ -1,11 +1,11 @@
-"""DynamoDB tables and EFS file systems: encryption at rest, backups, exposure."""
+"""DynamoDB tables: encryption at rest, point-in-time recovery, exposure through a resource policy."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from evidra.collectors.aws import policy_doc
-from evidra.collectors.aws.registry import AwsCallFailed, Context, resource
+from evidra.collectors.aws.registry import READERS, REGIONAL, AwsCallFailed, Context
 from evidra.model import ApiCall, Observation
 
 # DynamoDB's point-in-time recovery keeps 35 days of restorable state.
@@ -13,7 +13,7 @@ PITR_DAYS = 35
 _VOLATILE_TABLE = frozenset({"ItemCount", "TableSizeBytes", "ProvisionedThroughput"})
 
 
-@resource("dynamodb.table", service="dynamodb", types=("database.instance",))
+@READERS.reader("dynamodb.table", service="dynamodb", types=("database.instance",), plane=REGIONAL)
 def read_tables(ctx: Context) -> list[Observation]:
     names, list_call = ctx.items("dynamodb", "ListTables", "TableNames")
     observations = []
@@ -59,30 +59,6 @@ def _read_table(ctx: Context, name: str, list_call: ApiCall) -> Observation:
         },
         calls=[list_call, describe, backups_call, policy_call],
     )
-
-
-@resource("efs.file_system", service="efs", types=("storage.file_system",))
-def read_file_systems(ctx: Context) -> list[Observation]:
-    systems, call = ctx.items("efs", "DescribeFileSystems", "FileSystems")
-    observations = []
-    for system in systems:
-        encrypted = bool(system.get("Encrypted"))
-        observations.append(
-            ctx.observe(
-                "storage.file_system",
-                system.get("FileSystemArn")
-                or ctx.arn("elasticfilesystem", f"file-system/{system['FileSystemId']}", region=ctx.region),
-                name=system.get("Name") or system["FileSystemId"],
-                attributes={
-                    "encrypted": encrypted,
-                    "kms_key": system.get("KmsKeyId") if encrypted else None,
-                    "region": ctx.region,
-                },
-                raw={"DescribeFileSystems": {k: v for k, v in system.items() if k != "SizeInBytes"}},
-                calls=[call],
-            )
-        )
-    return observations
 
 
 def _stable_backups(answer: dict[str, Any]) -> dict[str, Any]:
