@@ -64,3 +64,33 @@ def test_async_unit_and_a_bug_of_ours() -> None:
 
     outcome = asyncio.run(run_unit_async("p", registry.readers["p.users"], None, "p:org"))
     assert "internal error: KeyError" in outcome.errors[0].message
+
+
+def test_a_unit_that_stepped_over_a_resource_keeps_the_rest_and_still_errors() -> None:
+    registry: ReaderRegistry[list[str]] = ReaderRegistry("p")
+
+    @registry.reader("p.buckets", types=("storage.bucket",), service="s3")
+    def buckets(skipped: list[str]) -> list:
+        skipped.extend(["s3 GetBucketPolicy failed (b2)", "s3 GetBucketAcl failed (b3)"])
+        return [_obs("b1")]
+
+    skipped: list[str] = []
+    outcome = run_unit("p", registry.readers["p.buckets"], skipped, "p:scope", stepped_over=lambda: skipped)
+    assert [o.id for o in outcome.observations] == ["b1"]
+    assert outcome.errors[0].message == "s3 GetBucketPolicy failed (b2) (and 1 more)"
+    assert outcome.errors[0].service == "s3" and outcome.record.error == outcome.errors[0].message
+
+
+def test_describe_words_an_expected_failure() -> None:
+    registry: ReaderRegistry[None] = ReaderRegistry("p")
+
+    @registry.reader("p.keys", types=("crypto.key",))
+    def keys(ctx: None) -> list:
+        raise Denied("kms ListKeys failed in eu-west-1: AccessDenied")
+
+    reader = registry.readers["p.keys"]
+    worded = run_unit("p", reader, None, "p:scope", expected=(Denied,), describe=str)
+    assert worded.errors[0].message == "kms ListKeys failed in eu-west-1: AccessDenied"
+    default = run_unit("p", reader, None, "p:scope", expected=(Denied,))
+    assert default.errors[0].message == "p.keys: kms ListKeys failed in eu-west-1: AccessDenied"
+    assert default.errors[0].service == "p.keys"

@@ -15,10 +15,8 @@ Verification is never turned off.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import ssl
-from dataclasses import dataclass, field
 from typing import Any
 
 from evidra.collectors.base import ProgressCallback, announce
@@ -26,23 +24,16 @@ from evidra.collectors.base import ProgressCallback, announce
 # Importing the reader modules registers them, in this order.
 from evidra.collectors.okta import deprovisioning, policies, system_log, tokens, users  # noqa: F401
 from evidra.collectors.okta.api import OktaApi, OktaCallFailed
-from evidra.collectors.okta.context import PROVIDER, READERS, Context, Observations, Reader
+from evidra.collectors.okta.context import PROVIDER, READERS, Context
 from evidra.collectors.okta.credentials import org_host, principal, sdk_config
 from evidra.collectors.okta.deprovisioning import TerminationsFileError
+from evidra.collectors.readers import run_unit_async
 from evidra.collectors.secrets import CredentialError
 from evidra.config.settings import OktaSettings
 from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
 
-log = logging.getLogger(__name__)
-_EXPECTED_FAILURES = (OktaCallFailed, TerminationsFileError)
-
-
-@dataclass
-class ReaderOutcome:
-    observations: Observations
-    record: ScopeRecord
-    errors: list[ScopeError] = field(default_factory=list)
+EXPECTED = (OktaCallFailed, TerminationsFileError)
 
 
 class OktaCollector:
@@ -83,8 +74,15 @@ class OktaCollector:
                 self._fail_all(collection, started, str(failure))
                 return collection
             ctx = Context(api, self.settings, org_host(self.settings), self.scope, who, started)
-            announce(progress, len(READERS))
-            outcomes = await asyncio.gather(*(run_reader(r, ctx, progress) for r in READERS.values()))
+            announce(progress, len(READERS.all()))
+            # Okta's failures already say what failed (`okta listFactors failed: ...`).
+            units = (
+                run_unit_async(
+                    PROVIDER, r, ctx, ctx.scope, expected=EXPECTED, describe=str, progress=progress
+                )
+                for r in READERS.all()
+            )
+            outcomes = await asyncio.gather(*units)
         for outcome in outcomes:
             collection.observations.extend(outcome.observations)
             collection.errors.extend(outcome.errors)
@@ -102,31 +100,8 @@ class OktaCollector:
 
     def _fail_all(self, collection: Collection, started: Any, message: str) -> None:
         message = redact_text(message)
-        every_type = tuple(sorted({t for r in READERS.values() for t in r.types}))
-        collection.errors.append(ScopeError(PROVIDER, self.scope, message, "okta", every_type))
+        collection.errors.append(ScopeError(PROVIDER, self.scope, message, "okta", READERS.types()))
         collection.scopes.append(ScopeRecord(PROVIDER, self.scope, started, utcnow(), message))
-
-
-async def run_reader(reader: Reader, ctx: Context, progress: ProgressCallback | None) -> ReaderOutcome:
-    started = utcnow()
-    observations: Observations = []
-    failure: str | None = None
-    try:
-        observations = await reader.read(ctx)
-    except _EXPECTED_FAILURES as exc:
-        failure = str(exc)
-    except Exception as exc:  # a bug of ours must not cost the other readers
-        log.exception("okta reader %s failed", reader.name)
-        failure = f"{reader.name} internal error: {type(exc).__name__}: {exc}"
-    errors = []
-    if failure is not None:
-        failure = redact_text(failure)
-        observations = []  # a partial population would look complete
-        errors.append(ScopeError(PROVIDER, ctx.scope, failure, reader.name, reader.types))
-    if progress is not None:
-        what = f"{ctx.scope} {reader.name}"
-        progress(f"{what}: {failure}" if failure else f"{what}: {len(observations)} resource(s)")
-    return ReaderOutcome(observations, ScopeRecord(PROVIDER, ctx.scope, started, utcnow(), failure), errors)
 
 
 def tls_context() -> ssl.SSLContext:

@@ -1,7 +1,7 @@
 """What a reader needs: the API, the organisation, and the facts several readers share.
 
-Readers are small async functions, one per kind of resource, registered with
-`@reader(...)` like the AWS collector's resource managers. Each reads through
+Readers are small async functions, one per kind of resource, registered on `READERS`
+(the shared vocabulary of `evidra.collectors.readers`) for the types they emit. Each reads through
 `Context.api` and builds observations with `Context.observe`, the one place raw
 answers are redacted. Facts two readers need (who holds an admin role, the System
 Log's lifecycle events) are read once, on first use, and shared.
@@ -17,9 +17,8 @@ from typing import Any, ClassVar, TypeVar
 
 from evidra.collectors.base import ScopeObserver
 from evidra.collectors.okta.api import OktaApi
+from evidra.collectors.readers import ReaderRegistry
 from evidra.config.settings import OktaSettings
-from evidra.model import Observation
-from evidra.spool import Spool
 
 PROVIDER = "okta"
 T = TypeVar("T")
@@ -58,26 +57,4 @@ class Context(ScopeObserver):
         return await self._shared.setdefault(name, _Once()).get(compute)
 
 
-# A reader's observations: a list, or a Spool when there can be very many (users).
-Observations = list[Observation] | Spool[Observation]
-Read = Callable[[Context], Awaitable[Observations]]
-
-
-@dataclass(frozen=True)
-class Reader:
-    name: str  # "okta.users", named in errors and progress
-    types: tuple[str, ...]  # the normalized types it emits
-    read: Read
-
-
-READERS: dict[str, Reader] = {}
-
-
-def reader(name: str, *, types: tuple[str, ...]) -> Callable[[Read], Read]:
-    def register(read: Read) -> Read:
-        if name in READERS:
-            raise ValueError(f"reader {name!r} registered twice")
-        READERS[name] = Reader(name, types, read)
-        return read
-
-    return register
+READERS: ReaderRegistry[Context] = ReaderRegistry(PROVIDER)

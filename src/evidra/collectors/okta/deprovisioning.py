@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from evidra.collectors.okta.context import Context, reader
+from evidra.collectors.okta.context import READERS, Context
 from evidra.collectors.okta.system_log import ACTIONS, REMOVALS, events, user_target
 from evidra.collectors.okta.times import parse_time
 from evidra.model import Observation, iso
@@ -46,7 +46,7 @@ def read_terminations(path: str) -> list[tuple[str, datetime]]:
     return leavers
 
 
-@reader("okta.deprovisioning", types=("identity.deprovisioning",))
+@READERS.reader("okta.deprovisioning", types=("identity.deprovisioning",))
 async def read_deprovisioning(ctx: Context) -> list[Observation]:
     if not ctx.settings.terminations_file:
         return []

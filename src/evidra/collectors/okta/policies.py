@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from evidra.collectors.okta.admins import admin_groups, admins, group, group_roles
-from evidra.collectors.okta.context import Context, reader
+from evidra.collectors.okta.context import READERS, Context
 from evidra.collectors.okta.times import parse_duration
 from evidra.model import ApiCall, Observation
 
@@ -63,7 +63,7 @@ async def _names(ctx: Context, group_ids: list[str]) -> str:
     return ", ".join(g["name"] if g else f"{gid} (deleted)" for gid, g in zip(group_ids, found, strict=True))
 
 
-@reader("okta.password_policies", types=("identity.password_policy",))
+@READERS.reader("okta.password_policies", types=("identity.password_policy",))
 async def read_password_policies(ctx: Context) -> list[Observation]:
     policies, list_call = await _policies(ctx, "PASSWORD")
     governing = governing_policies(policies, await admin_groups(ctx))
@@ -136,7 +136,7 @@ def password_attributes(policy: dict[str, Any], applies_to: str, privileged: boo
     }
 
 
-@reader("okta.signon_policies", types=("identity.signon_policy",))
+@READERS.reader("okta.signon_policies", types=("identity.signon_policy",))
 async def read_signon_policies(ctx: Context) -> list[Observation]:
     observations: list[Observation] = []
     for policy_type, kind in _SIGNON_KINDS.items():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from evidra.collectors.okta.context import Context, reader
+from evidra.collectors.okta.context import READERS, Context
 from evidra.collectors.okta.times import okta_time
 from evidra.model import ApiCall, Observation, iso
 
@@ -57,7 +57,7 @@ async def _read(ctx: Context) -> Events:
     return Events(found, call)
 
 
-@reader("okta.system_log", types=("identity.event",))
+@READERS.reader("okta.system_log", types=("identity.event",))
 async def read_events(ctx: Context) -> list[Observation]:
     found = await events(ctx)
     return [

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.okta.context import Context, reader
+from evidra.collectors.okta.context import READERS, Context
 from evidra.collectors.okta.times import okta_time, parse_duration, parse_time
 from evidra.model import Observation, iso
 
 
-@reader("okta.api_tokens", types=("identity.credential",))
+@READERS.reader("okta.api_tokens", types=("identity.credential",))
 async def read_api_tokens(ctx: Context) -> list[Observation]:
     call = ctx.api.call("listApiTokens")
     observations = []

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from evidra.collectors.okta.admins import Admins, admins
-from evidra.collectors.okta.context import Context, reader
+from evidra.collectors.okta.context import READERS, Context
 from evidra.collectors.okta.times import okta_time
 from evidra.model import ApiCall, Observation
 from evidra.spool import Spool
@@ -47,7 +47,7 @@ _FACTOR_KEPT = ("id", "factorType", "provider", "vendorName", "status", "created
 _PLATFORM_AUTHENTICATOR = re.compile(r"touch id|face id|windows hello|android|biometric", re.IGNORECASE)
 
 
-@reader("okta.users", types=("identity.user",))
+@READERS.reader("okta.users", types=("identity.user",))
 async def read_users(ctx: Context) -> Spool[Observation]:
     admin_index = await admins(ctx)
     params = {"filter": EVERY_STATUS, "limit": ctx.settings.page_size}
