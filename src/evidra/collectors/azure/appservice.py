@@ -9,12 +9,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from evidra.collectors.azure.context import Arm, arm_reader, resource_group
+from evidra.collectors.azure.context import ARM, READERS, Arm, resource_group
 from evidra.collectors.azure.tls import min_tls_protocol
 from evidra.model import Observation
 
 
-@arm_reader("azure.appservice", types=("network.endpoint",))
+@READERS.reader("azure.appservice", types=("network.endpoint",), plane=ARM)
 def read_sites(arm: Arm) -> list[Observation]:
     sites, list_call = arm.items("web", "webApps.list", lambda c: c.web_apps.list())
     observations = []

@@ -19,54 +19,49 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 # Importing the reader modules registers them, in this order.
 from evidra.collectors.azure import (  # noqa: F401
-    activity,
     appservice,
     compute,
     conditional_access,
     defender,
     directory,
     keyvault,
+    loganalytics,
+    monitor,
     network,
     sql,
     storage,
 )
 from evidra.collectors.azure.cloud import Endpoints, endpoints
 from evidra.collectors.azure.context import (
+    ARM,
+    GRAPH,
     PROVIDER,
+    READERS,
     Arm,
     AzureCallFailed,
     Directory,
     Observer,
-    Reader,
     failure,
-    readers,
 )
 from evidra.collectors.azure.credentials import credential, principal
 from evidra.collectors.azure.graph import Graph
 from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
 from evidra.collectors.base import ProgressCallback, announce
+from evidra.collectors.readers import Reader, UnitOutcome, run_unit
 from evidra.collectors.scopes import ScopePlan, ScopeTask
 from evidra.collectors.secrets import CredentialError
 from evidra.config.settings import AzureSettings
-from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
+from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
 
 log = logging.getLogger(__name__)
 # azure-core logs every request and azure-identity every token at INFO: noise in the
 # daemon's logs (headers are redacted by azure-core, but the volume is not wanted).
 _CHATTY_LOGGERS = ("azure.core.pipeline.policies.http_logging_policy", "azure.identity", "msal")
-
-
-@dataclass
-class UnitOutcome:
-    observations: list[Observation]
-    record: ScopeRecord
-    errors: list[ScopeError] = field(default_factory=list)
 
 
 class AzureCollector:
@@ -179,7 +174,7 @@ class AzureCollector:
         """Every (subscription, reader) unit, and the directory's readers when `tenant`
         is given, on one pool; their outcomes into `collection` in a fixed order."""
         arms = [self._arm(subscription_id, token_credential, who) for subscription_id in subscription_ids]
-        units: list[tuple[Reader, Observer]] = [(r, arm) for arm in arms for r in readers("arm")]
+        units: list[tuple[Reader[Any], Observer]] = [(r, arm) for arm in arms for r in READERS.all(ARM)]
         graph = None
         if tenant is not None:
             graph = Graph(token_credential, self.where.graph, self.settings)
@@ -192,11 +187,11 @@ class AzureCollector:
                 graph=graph,
                 break_glass=frozenset(self.settings.break_glass),
             )
-            units.extend((r, directory) for r in readers("graph"))
+            units.extend((r, directory) for r in READERS.all(GRAPH))
         announce(progress, len(units))
         try:
             with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-azure") as pool:
-                outcomes = list(pool.map(lambda unit: run_unit(unit[0], unit[1], progress), units))
+                outcomes = list(pool.map(lambda unit: read_unit(unit[0], unit[1], progress), units))
         finally:
             for arm in arms:
                 arm.close()
@@ -263,35 +258,17 @@ class AzureCollector:
         collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
 
 
-def run_unit(reader: Reader, context: Observer, progress: ProgressCallback | None) -> UnitOutcome:
-    started = utcnow()
-    observations: list[Observation] = []
-    problem: str | None = None
-    try:
-        observations = reader.read(context)
-    except AzureCallFailed as exc:
-        problem = f"{reader.name}: {exc}"
-    except Exception as exc:  # a bug of ours must not cost the other units
-        log.exception("azure reader %s failed in %s", reader.name, context.scope)
-        problem = f"{reader.name} internal error: {type(exc).__name__}: {exc}"
-    errors = []
-    if problem is not None:
-        problem = redact_text(problem)
-        observations = []
-        errors.append(ScopeError(PROVIDER, context.scope, problem, reader.name, reader.types))
-    if progress is not None:
-        what = f"{context.scope} {reader.name}"
-        progress(f"{what}: {problem}" if problem else f"{what}: {len(observations)} resource(s)")
-    return UnitOutcome(observations, ScopeRecord(PROVIDER, context.scope, started, utcnow(), problem), errors)
+def read_unit(reader: Reader[Any], context: Observer, progress: ProgressCallback | None) -> UnitOutcome:
+    return run_unit(PROVIDER, reader, context, context.scope, expected=(AzureCallFailed,), progress=progress)
 
 
 def _arm_types() -> tuple[str, ...]:
-    return tuple(sorted({t for r in readers("arm") for t in r.types}))
+    return READERS.types(ARM)
 
 
 def _graph_types() -> tuple[str, ...]:
-    return tuple(sorted({t for r in readers("graph") for t in r.types}))
+    return READERS.types(GRAPH)
 
 
 def _every_type() -> tuple[str, ...]:
-    return tuple(sorted({t for r in readers("arm") + readers("graph") for t in r.types}))
+    return READERS.types()

@@ -6,7 +6,7 @@ customer key comes through a disk encryption set, whose id is the key reported.
 
 from __future__ import annotations
 
-from evidra.collectors.azure.context import Arm, arm_reader
+from evidra.collectors.azure.context import ARM, READERS, Arm
 from evidra.model import Observation
 
 _ENCRYPTED = frozenset(
@@ -18,7 +18,7 @@ _ENCRYPTED = frozenset(
 )
 
 
-@arm_reader("azure.disks", types=("compute.volume",))
+@READERS.reader("azure.disks", types=("compute.volume",), plane=ARM)
 def read_disks(arm: Arm) -> list[Observation]:
     disks, call = arm.items("compute", "disks.list", lambda c: c.disks.list())
     observations = []

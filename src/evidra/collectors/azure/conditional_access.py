@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.azure.context import Directory, graph_reader
+from evidra.collectors.azure.context import GRAPH, READERS, Directory
 from evidra.model import Observation
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"  # the role's template id
 
 
-@graph_reader("azure.conditional_access", types=("identity.signon_policy",))
+@READERS.reader("azure.conditional_access", types=("identity.signon_policy",), plane=GRAPH)
 def read_signon(directory: Directory) -> list[Observation]:
     graph = directory.graph
     policies = graph.items("conditionalAccessPolicies.list", "/identity/conditionalAccess/policies")

@@ -2,7 +2,7 @@
 
 A reader is a function of one `Arm` (a subscription: its management clients, built on
 first use) or one `Directory` (the tenant through Microsoft Graph) returning
-observations, registered with `@arm_reader(...)` / `@graph_reader(...)` and the
+observations, registered on `READERS` (plane `ARM` or `GRAPH`) with the
 normalized types it emits. Calls go through `items` / `get`, which record each call
 for provenance and turn the SDK's failures into one `AzureCallFailed` naming the
 operation, the status and Azure's error code; observations are built with `observe`,
@@ -20,8 +20,9 @@ from typing import Any, ClassVar
 
 from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
 from evidra.collectors.base import ScopeObserver
+from evidra.collectors.readers import ReaderRegistry
 from evidra.config.settings import AzureSettings
-from evidra.model import ApiCall, Observation
+from evidra.model import ApiCall
 
 PROVIDER = "azure"
 
@@ -168,40 +169,11 @@ def resource_group(resource_id: str) -> str:
     return parts[lowered.index("resourcegroups") + 1]
 
 
-Read = Callable[[Any], list[Observation]]
-
-
-@dataclass(frozen=True)
-class Reader:
-    name: str  # "azure.storage", named in errors and progress
-    types: tuple[str, ...]
-    read: Read
-    plane: str  # "arm" (per subscription) or "graph" (per tenant)
-
-
-READERS: dict[str, Reader] = {}
-
-
-def _register(plane: str, name: str, types: tuple[str, ...]) -> Callable[[Read], Read]:
-    def register(read: Read) -> Read:
-        if name in READERS:
-            raise ValueError(f"reader {name!r} registered twice")
-        READERS[name] = Reader(name, types, read, plane)
-        return read
-
-    return register
-
-
-def arm_reader(name: str, *, types: tuple[str, ...]) -> Callable[[Read], Read]:
-    return _register("arm", name, types)
-
-
-def graph_reader(name: str, *, types: tuple[str, ...]) -> Callable[[Read], Read]:
-    return _register("graph", name, types)
-
-
-def readers(plane: str) -> list[Reader]:
-    return [r for r in READERS.values() if r.plane == plane]
+# Two planes: Resource Manager readers run once per subscription (an `Arm` context),
+# Graph readers once per tenant (a `Directory`).
+ARM = "arm"
+GRAPH = "graph"
+READERS: ReaderRegistry[Any] = ReaderRegistry(PROVIDER)
 
 
 @dataclass

@@ -8,13 +8,13 @@ some detection plan is on the Standard tier; `features` lists those plans.
 
 from __future__ import annotations
 
-from evidra.collectors.azure.context import Arm, arm_reader
+from evidra.collectors.azure.context import ARM, READERS, Arm
 from evidra.model import Observation
 
 NOT_DETECTION = frozenset({"CloudPosture"})
 
 
-@arm_reader("azure.defender", types=("monitoring.threat_detection",))
+@READERS.reader("azure.defender", types=("monitoring.threat_detection",), plane=ARM)
 def read_defender(arm: Arm) -> list[Observation]:
     scope = f"subscriptions/{arm.subscription_id}"
     answer, call = arm.get("security", "pricings.list", lambda c: c.pricings.list(scope), scopeId=scope)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.azure.context import AzureCallFailed, Directory, graph_reader
+from evidra.collectors.azure.context import GRAPH, READERS, AzureCallFailed, Directory
 from evidra.model import ApiCall, Observation
 
 USER_FIELDS = (
@@ -68,7 +68,7 @@ def unlicensed(exc: AzureCallFailed) -> str | None:
     return f"{exc.operation} needs a {licence} licence (Graph answered {exc.code})" if licence else None
 
 
-@graph_reader("azure.users", types=("identity.user",))
+@READERS.reader("azure.users", types=("identity.user",), plane=GRAPH)
 def read_users(directory: Directory) -> list[Observation]:
     graph = directory.graph
     unreadable: dict[str, str] = {}

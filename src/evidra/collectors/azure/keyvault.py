@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from evidra.collectors.azure.context import Arm, arm_reader, resource_group
+from evidra.collectors.azure.context import ARM, READERS, Arm, resource_group
 from evidra.model import ApiCall, Observation, iso
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$", re.IGNORECASE)
 
 
-@arm_reader("azure.keyvault", types=("crypto.key",))
+@READERS.reader("azure.keyvault", types=("crypto.key",), plane=ARM)
 def read_keys(arm: Arm) -> list[Observation]:
     vaults, list_call = arm.items(
         "keyvault", "vaults.listBySubscription", lambda c: c.vaults.list_by_subscription()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.azure.context import Arm, arm_reader
+from evidra.collectors.azure.context import ARM, READERS, Arm
 from evidra.model import Observation
 
 ANY_SOURCE = frozenset({"*", "internet", "any", "0.0.0.0/0", "::/0", "0.0.0.0"})  # noqa: S104 - sources
@@ -20,7 +20,7 @@ ANY_SOURCE = frozenset({"*", "internet", "any", "0.0.0.0/0", "::/0", "0.0.0.0"})
 ADMIN_PORTS = frozenset({22, 3389, 1433, 3306, 5432, 6379, 27017})
 
 
-@arm_reader("azure.network", types=("network.firewall_rule",))
+@READERS.reader("azure.network", types=("network.firewall_rule",), plane=ARM)
 def read_security_groups(arm: Arm) -> list[Observation]:
     groups, call = arm.items(
         "network", "networkSecurityGroups.listAll", lambda c: c.network_security_groups.list_all()

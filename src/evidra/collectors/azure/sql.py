@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.azure.context import Arm, arm_reader, resource_group
+from evidra.collectors.azure.context import ARM, READERS, Arm, resource_group
 from evidra.collectors.azure.tls import min_tls_protocol
 from evidra.model import ApiCall, Observation
 
 
-@arm_reader("azure.sql", types=("database.instance", "network.endpoint"))
+@READERS.reader("azure.sql", types=("database.instance", "network.endpoint"), plane=ARM)
 def read_sql(arm: Arm) -> list[Observation]:
     servers, list_call = arm.items("sql", "servers.list", lambda c: c.servers.list())
     observations = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.azure.context import Arm, arm_reader, resource_group
+from evidra.collectors.azure.context import ARM, READERS, Arm, resource_group
 from evidra.collectors.azure.tls import min_tls_protocol
 from evidra.model import ApiCall, Observation
 
@@ -31,7 +31,7 @@ def storage_accounts(arm: Arm) -> tuple[list[dict[str, Any]], ApiCall]:
     return result
 
 
-@arm_reader("azure.storage", types=("storage.bucket", "network.endpoint"))
+@READERS.reader("azure.storage", types=("storage.bucket", "network.endpoint"), plane=ARM)
 def read_storage(arm: Arm) -> list[Observation]:
     accounts, list_call = storage_accounts(arm)
     observations = []

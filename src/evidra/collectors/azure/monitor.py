@@ -1,5 +1,4 @@
-"""The activity log's export (logging.audit_trail) and Log Analytics workspaces'
-retention (logging.log_group).
+"""Azure Monitor: the activity log's export (logging.audit_trail).
 
 Azure records every subscription's control-plane activity itself, but keeps it only
 90 days: an audit trail is a diagnostic setting exporting the activity log's
@@ -14,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.azure.context import Arm, arm_reader
+from evidra.collectors.azure.context import ARM, READERS, Arm
 from evidra.collectors.azure.storage import storage_accounts
 from evidra.model import Observation
 
@@ -22,7 +21,7 @@ REQUIRED_CATEGORIES = frozenset({"Administrative", "Security"})
 _DESTINATIONS = ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId")
 
 
-@arm_reader("azure.activity_log", types=("logging.audit_trail",))
+@READERS.reader("azure.activity_log", types=("logging.audit_trail",), plane=ARM)
 def read_activity_log(arm: Arm) -> list[Observation]:
     settings, call = arm.items(
         "monitor",
@@ -78,34 +77,3 @@ def exports_activity(setting: dict[str, Any]) -> bool:
     if any(log.get("categoryGroup") == "allLogs" for log in logs):
         return True
     return {log.get("category") for log in logs} >= REQUIRED_CATEGORIES
-
-
-@arm_reader("azure.log_analytics", types=("logging.log_group",))
-def read_workspaces(arm: Arm) -> list[Observation]:
-    workspaces, call = arm.items("loganalytics", "workspaces.list", lambda c: c.workspaces.list())
-    observations = []
-    for workspace in workspaces:
-        props = workspace.get("properties") or {}
-        observations.append(
-            arm.observe(
-                "logging.log_group",
-                workspace["id"],
-                name=workspace["name"],
-                attributes={
-                    "retention_days": props.get("retentionInDays"),
-                    "region": workspace.get("location"),
-                },
-                raw={"workspace": _stable(workspace)},
-                calls=[call],
-            )
-        )
-    return observations
-
-
-def _stable(workspace: dict[str, Any]) -> dict[str, Any]:
-    # The daily ingestion quota's next reset moves every day; the settings are the evidence.
-    props = dict(workspace.get("properties") or {})
-    quota = {k: v for k, v in (props.get("workspaceCapping") or {}).items() if k != "quotaNextResetTime"}
-    if quota:
-        props["workspaceCapping"] = quota
-    return {**workspace, "properties": props}
