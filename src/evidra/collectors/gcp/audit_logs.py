@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.gcp.context import BUCKET, LOG_BUCKET, LOG_SINK, Context, data, reader, stable
+from evidra.collectors.gcp.context import BUCKET, LOG_BUCKET, LOG_SINK, READERS, Context, data, stable
 from evidra.model import Observation
 
 DATA_ACCESS = frozenset({"DATA_READ", "DATA_WRITE"})
@@ -22,7 +22,7 @@ LOGGING_DESTINATION = "logging.googleapis.com/"
 STORAGE_DESTINATION = "storage.googleapis.com/"
 
 
-@reader(
+@READERS.reader(
     "gcp.logging.sinks", needs=("resources", "hierarchy_policies", "projects"), types=("logging.audit_trail",)
 )
 def read_sinks(ctx: Context) -> list[Observation]:
@@ -63,7 +63,7 @@ def read_sinks(ctx: Context) -> list[Observation]:
     return observations
 
 
-@reader("gcp.logging.buckets", needs=("resources",), types=("logging.log_group",))
+@READERS.reader("gcp.logging.buckets", needs=("resources",), types=("logging.log_group",))
 def read_log_buckets(ctx: Context) -> list[Observation]:
     observations = []
     for asset in ctx.assets(LOG_BUCKET):

@@ -22,11 +22,12 @@ from evidra.collectors.base import ProgressCallback, announce
 # Importing the reader modules registers them, in this order.
 from evidra.collectors.gcp import audit_logs, compute, iam, kms, scc, sql, storage  # noqa: F401
 from evidra.collectors.gcp.api import AssetApi, AssetCallFailed
-from evidra.collectors.gcp.context import LISTINGS, PROVIDER, READERS, Answer, Context, Listing, Reader
+from evidra.collectors.gcp.context import LISTINGS, PROVIDER, READERS, Answer, Context, Listing
 from evidra.collectors.gcp.credentials import CredentialError, load
+from evidra.collectors.readers import run_unit
 from evidra.collectors.scopes import ScopePlan, ScopeTask
 from evidra.config.settings import GcpSettings
-from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
+from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
 
 log = logging.getLogger(__name__)
@@ -101,12 +102,13 @@ class GcpCollector:
                         progress(f"{ctx.scope}: {message}")
                     continue
                 read = 0
-                for reader in READERS.values():
-                    observations, record, errors = run_reader(reader, ctx, failures)
-                    read += len(observations)
-                    collection.observations.extend(observations)
-                    collection.scopes.append(record)
-                    collection.errors.extend(errors)
+                for reader in READERS.all():
+                    failure = next((failures[name] for name in reader.needs if name in failures), None)
+                    outcome = run_unit(PROVIDER, reader, ctx, ctx.scope, failure=failure)
+                    read += len(outcome.observations)
+                    collection.observations.extend(outcome.observations)
+                    collection.scopes.append(outcome.record)
+                    collection.errors.extend(outcome.errors)
                 if progress is not None:
                     unread = f", {len(failures)} listing(s) unreadable" if failures else ""
                     progress(f"{ctx.scope}: {read} resource(s){unread}")
@@ -120,7 +122,7 @@ class GcpCollector:
 
 
 def _every_type() -> tuple[str, ...]:
-    return tuple(sorted({t for r in READERS.values() for t in r.types}))
+    return READERS.types()
 
 
 def _fetch(api: AssetApi, parent: str, listing: Listing) -> Answer:
@@ -146,20 +148,3 @@ def _settle(futures: dict[str, Future[Answer]], ctx: Context) -> dict[str, str]:
             log.exception("gcp listing %s of %s failed", name, ctx.parent)
             failures[name] = redact_text(f"{name} internal error: {type(exc).__name__}: {exc}")
     return failures
-
-
-def run_reader(
-    reader: Reader, ctx: Context, failures: dict[str, str]
-) -> tuple[list[Observation], ScopeRecord, list[ScopeError]]:
-    started = utcnow()
-    observations: list[Observation] = []
-    failure = next((failures[name] for name in reader.needs if name in failures), None)
-    if failure is None:
-        try:
-            observations = reader.read(ctx)
-        except Exception as exc:  # a bug of ours must not cost the other readers
-            log.exception("gcp reader %s failed on %s", reader.name, ctx.parent)
-            failure = redact_text(f"{reader.name} internal error: {type(exc).__name__}: {exc}")
-            observations = []  # a partial population would look complete
-    errors = [ScopeError(PROVIDER, ctx.scope, failure, reader.name, reader.types)] if failure else []
-    return observations, ScopeRecord(PROVIDER, ctx.scope, started, utcnow(), failure), errors

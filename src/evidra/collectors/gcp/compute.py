@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.gcp.context import DISK, FIREWALL, Context, data, reader, stable
+from evidra.collectors.gcp.context import DISK, FIREWALL, READERS, Context, data, stable
 from evidra.model import Observation
 
 ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
@@ -14,7 +14,7 @@ ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
 ADMIN_PORTS = frozenset({22, 3389, 1433, 3306, 5432, 6379, 27017})
 
 
-@reader("gcp.compute.disk", needs=("resources",), types=("compute.volume",))
+@READERS.reader("gcp.compute.disk", needs=("resources",), types=("compute.volume",))
 def read_disks(ctx: Context) -> list[Observation]:
     observations = []
     for asset in ctx.assets(DISK):
@@ -38,7 +38,7 @@ def read_disks(ctx: Context) -> list[Observation]:
     return observations
 
 
-@reader("gcp.compute.firewall", needs=("resources",), types=("network.firewall_rule",))
+@READERS.reader("gcp.compute.firewall", needs=("resources",), types=("network.firewall_rule",))
 def read_firewalls(ctx: Context) -> list[Observation]:
     observations = []
     for asset in ctx.assets(FIREWALL):

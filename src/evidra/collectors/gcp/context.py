@@ -2,7 +2,7 @@
 
 A scope (an organisation, a folder or a project) is read with a few listings, each one
 paged API call over the whole scope (`LISTINGS`). Readers, one per asset family, are
-small functions registered with `@reader(...)` naming the listings they need; they
+small functions registered on `READERS` naming the listings they need (`needs=`); they
 translate assets into observations through `Context.observe` (which redacts raw
 answers). A listing that fails makes every reader needing it an error for the scope;
 the other readers still report.
@@ -10,14 +10,14 @@ the other readers still report.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar
 
 from evidra.collectors.base import ScopeObserver
-from evidra.model import ApiCall, Observation
+from evidra.collectors.readers import ReaderRegistry
+from evidra.model import ApiCall
 
 PROVIDER = "gcp"
 CRM = "//cloudresourcemanager.googleapis.com/"
@@ -167,28 +167,5 @@ def data(asset: dict[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-Read = Callable[[Context], list[Observation]]
-
-
-@dataclass(frozen=True)
-class Reader:
-    name: str  # "gcp.storage", named in errors and progress
-    needs: tuple[str, ...]  # the listings it reads
-    types: tuple[str, ...]  # the normalized types it emits
-    read: Read
-
-
-READERS: dict[str, Reader] = {}
-
-
-def reader(name: str, *, needs: tuple[str, ...], types: tuple[str, ...]) -> Callable[[Read], Read]:
-    def register(read: Read) -> Read:
-        if name in READERS:
-            raise ValueError(f"reader {name!r} registered twice")
-        unknown = set(needs) - set(LISTINGS)
-        if unknown:
-            raise ValueError(f"reader {name!r} needs unknown listings {sorted(unknown)}")
-        READERS[name] = Reader(name, needs, types, read)
-        return read
-
-    return register
+# Readers declare the listings they need (`needs`): a listing that fails fails them unread.
+READERS: ReaderRegistry[Context] = ReaderRegistry(PROVIDER, needs=LISTINGS)

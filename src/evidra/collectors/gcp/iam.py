@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from evidra.collectors.gcp.context import (
     CRM,
+    READERS,
     SERVICE_ACCOUNT,
     SERVICE_ACCOUNT_KEY,
     Context,
     data,
-    reader,
     stable,
 )
 from evidra.model import Observation
@@ -27,7 +27,7 @@ _MEMBER_KINDS = {
 }
 
 
-@reader("gcp.iam.keys", needs=("resources",), types=("identity.credential",))
+@READERS.reader("gcp.iam.keys", needs=("resources",), types=("identity.credential",))
 def read_keys(ctx: Context) -> list[Observation]:
     accounts = {data(a).get("email"): data(a) for a in ctx.assets(SERVICE_ACCOUNT)}
     observations = []
@@ -59,7 +59,7 @@ def read_keys(ctx: Context) -> list[Observation]:
     return observations
 
 
-@reader("gcp.iam.bindings", needs=("hierarchy_policies",), types=("identity.role_binding",))
+@READERS.reader("gcp.iam.bindings", needs=("hierarchy_policies",), types=("identity.role_binding",))
 def read_bindings(ctx: Context) -> list[Observation]:
     observations = []
     for asset in ctx.items("hierarchy_policies"):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from evidra.collectors.gcp.context import CRYPTO_KEY, Context, data, days, reader, stable
+from evidra.collectors.gcp.context import CRYPTO_KEY, READERS, Context, data, days, stable
 from evidra.model import Observation
 
 
-@reader("gcp.kms", needs=("resources",), types=("crypto.key",))
+@READERS.reader("gcp.kms", needs=("resources",), types=("crypto.key",))
 def read_keys(ctx: Context) -> list[Observation]:
     observations = []
     for asset in ctx.assets(CRYPTO_KEY):

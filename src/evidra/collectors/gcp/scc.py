@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.gcp.context import SCC_SERVICE, Context, data, node_of, reader
+from evidra.collectors.gcp.context import READERS, SCC_SERVICE, Context, data, node_of
 from evidra.model import Observation
 
 THREAT_DETECTION = (
@@ -24,7 +24,7 @@ THREAT_DETECTION = (
 CORE = "event-threat-detection"
 
 
-@reader("gcp.scc", needs=("resources", "projects"), types=("monitoring.threat_detection",))
+@READERS.reader("gcp.scc", needs=("resources", "projects"), types=("monitoring.threat_detection",))
 def read_threat_detection(ctx: Context) -> list[Observation]:
     states = _effective_states(ctx)
     observations = []

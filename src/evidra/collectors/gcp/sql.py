@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidra.collectors.gcp.context import SQL_INSTANCE, Context, data, reader, stable
+from evidra.collectors.gcp.context import READERS, SQL_INSTANCE, Context, data, stable
 from evidra.model import Observation
 
 ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
@@ -13,7 +13,7 @@ ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
 TLS_REQUIRED_MODES = frozenset({"ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"})
 
 
-@reader("gcp.sql", needs=("resources",), types=("database.instance",))
+@READERS.reader("gcp.sql", needs=("resources",), types=("database.instance",))
 def read_instances(ctx: Context) -> list[Observation]:
     observations = []
     for asset in ctx.assets(SQL_INSTANCE):

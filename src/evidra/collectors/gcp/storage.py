@@ -3,7 +3,7 @@ grants to allUsers / allAuthenticatedUsers, retention, versioning, access loggin
 
 from __future__ import annotations
 
-from evidra.collectors.gcp.context import BUCKET, Context, data, days, reader, stable
+from evidra.collectors.gcp.context import BUCKET, READERS, Context, data, days, stable
 from evidra.model import Observation
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
@@ -11,7 +11,7 @@ PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 DATA_ACCESS = frozenset({"DATA_READ", "DATA_WRITE"})
 
 
-@reader(
+@READERS.reader(
     "gcp.storage",
     needs=("resources", "bucket_policies", "hierarchy_policies"),
     types=("storage.bucket",),
