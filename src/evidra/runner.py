@@ -22,6 +22,7 @@ from evidra.config.settings import Settings
 from evidra.controls.catalog import Control
 from evidra.controls.engine import evaluate
 from evidra.model import Collection, Result, ScopeError, Status, utcnow
+from evidra.people.view import people_view
 from evidra.spool import Spool
 
 log = logging.getLogger("evidra.trust")
@@ -106,6 +107,7 @@ def run(
         for collected in collections:
             collection.extend(collected)
     finished = utcnow()
+    collection = people_view(config, collection, finished)
     results = evaluate(controls, collection, config.parameters, finished, config.settings.exceptions)
     return RunOutcome(
         id=run_id,

@@ -54,6 +54,7 @@ LEAVER = {
     "account_found": True,
     "access_removed": True,
     "removed_by": "deactivated",
+    "access_removed_at": RECENT,
     "hours_to_removal": 3.0,
 }
 
@@ -211,6 +212,105 @@ CASES = {
         {**LEAVER, "hours_to_removal": 3.0},
         {**LEAVER, "hours_to_removal": 48.0},
         "access removed 48.0 hours after termination (deactivated), policy allows 24",
+    ),
+    # People (issue 19)
+    "orphaned-accounts": (
+        "people.account",
+        {
+            "account": "github:bob",
+            "disabled": False,
+            "matched_by": "email",
+            "owner": "bob@acme.com",
+            "owner_active": True,
+            "owner_status": "active",
+        },
+        {"account": "github:ghost", "disabled": False, "matched_by": None, "owner_active": False},
+        "github:ghost belongs to nobody on the roster",
+    ),
+    "third-party-access-ends": (
+        "identity.deprovisioning",
+        {
+            **LEAVER,
+            "employment_type": "contractor",
+            "provider": "okta",
+            "account": "dan",
+            "hours_to_removal": 2.0,
+        },
+        {
+            **LEAVER,
+            "employment_type": "vendor",
+            "provider": "okta",
+            "account": "dan",
+            "access_removed": False,
+            "hours_since_termination": 50.0,
+        },
+        "dan on okta still active 50.0 hours later",
+    ),
+    "background-check-before-access": (
+        "hr.person",
+        {
+            "email": "a@acme.com",
+            "active": True,
+            "first_access": RECENT,
+            "background_check_at": "2026-01-01",
+            "background_check_before_access": True,
+        },
+        {"email": "a@acme.com", "active": True, "first_access": RECENT, "background_check_at": None},
+        "no background check recorded",
+    ),
+    "security-awareness-training": (
+        "hr.person",
+        {
+            "email": "a@acme.com",
+            "active": True,
+            "security_training": "current",
+            "security_training_detail": "last training 2026-10-01",
+        },
+        {
+            "email": "a@acme.com",
+            "active": True,
+            "security_training": "expired",
+            "security_training_detail": "last training 2025-01-01",
+        },
+        "training expired",
+    ),
+    "secure-coding-training": (
+        "hr.person",
+        {
+            "email": "a@acme.com",
+            "active": True,
+            "source_control_access": True,
+            "secure_coding_training": "not_due",
+            "secure_coding_training_detail": "due by 2026-12-01",
+        },
+        {
+            "email": "a@acme.com",
+            "active": True,
+            "source_control_access": True,
+            "secure_coding_training": "missing",
+            "secure_coding_training_detail": "no training recorded",
+        },
+        "secure-coding training missing",
+    ),
+    "mover-access-changed": (
+        "hr.person",
+        {
+            "email": "a@acme.com",
+            "active": True,
+            "moved_at": RECENT,
+            "mover_access": "changed",
+            "previous_department": "Eng",
+            "department": "Ops",
+        },
+        {
+            "email": "a@acme.com",
+            "active": True,
+            "moved_at": OLD,
+            "mover_access": "unchanged",
+            "previous_department": "Eng",
+            "department": "Ops",
+        },
+        "access unchanged since",
     ),
     # AWS at organisation scale (issue 3)
     "service-credential-rotation": (

@@ -115,3 +115,14 @@ def test_check_exits_2_naming_the_missing_column(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "missing required column start_date" in result.stderr
     assert "roster.csv" in result.stderr
+
+
+def test_okta_terminations_file_is_a_roster_of_leavers(tmp_path):
+    path = tmp_path / "leavers.csv"
+    path.write_text(
+        "user,terminated_at\nCarol@acme.example,2026-03-02T00:00:00Z\nDan@acme.example,2026-03-05T15:00:00Z\n"
+    )
+    carol, dan = read_roster(str(path)).people
+    assert carol.email == "carol@acme.example" and carol.end_date == date(2026, 3, 1)  # midnight ends the 1st
+    assert dan.end_date == date(2026, 3, 5)
+    assert not carol.active_on(date(2026, 3, 2))

@@ -45,6 +45,12 @@ EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
     # "kept for an appropriate period": a year covers a SOC 2 Type II period and the
     # usual lookback of an investigation.
     "log.centralised_retention": {"retention_days": Parameter(365, "days", template_default=True)},
+    # "the old access is removed" on a role change, and "rejected access must disappear" after
+    # a review, with no number in the policies: a month, evidra's example, to be confirmed.
+    "ac.role_change_revocation": {"grace_period_days": Parameter(30, "days", template_default=True)},
+    "ac.access_review.revocations_executed": {
+        "removal_deadline_days": Parameter(14, "days", template_default=True)
+    },
 }
 
 

@@ -27,8 +27,9 @@ from evidra.daemon.celery_app import TASK
 from evidra.evidence_store.staging import StagedScope
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
+from evidra.people.view import people_view
 from evidra.redact import redact_text
-from evidra.runner import RunOutcome, settings_for
+from evidra.runner import RunOutcome, collect_provider, settings_for
 
 log = logging.getLogger("evidra.daemon")
 
@@ -80,7 +81,10 @@ def run_on_workers(
         )
         collection.errors.append(ScopeError(provider, task.key, message, None, task.types))
         collection.scopes.append(ScopeRecord(provider, task.key, started, utcnow(), message))
+    if config.settings.people is not None and provider != "people":
+        collection.extend(collect_provider(config, "people", None))  # the roster is read here, it is small
     finished = utcnow()
+    collection = people_view(config, collection, finished)
     log.info(
         "scopes collected on workers",
         extra={"provider": provider, "run_id": run_id, "reported": len(reports), "tasks": len(planned.tasks)},

@@ -19,7 +19,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,8 @@ def read_roster(path: str) -> Roster:
     else:
         rows, columns = _csv_rows(path, text)
         first_row = 2  # the header is line 1
+    if {"user", "terminated_at"} <= set(columns) and "email" not in columns:
+        return _terminations(path, rows, digest)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise RosterError(f"people.roster {path}: missing required column {', '.join(missing)}")
@@ -117,22 +119,31 @@ def people_from_rows(source: str, rows: list[dict[str, Any]], first_row: int = 1
     return tuple(people.values())
 
 
-def terminations_as_roster(path: str, leavers: list[tuple[str, datetime]]) -> Roster:
-    """Okta's terminations file as a roster of leavers (name and department unknown)."""
-    people = tuple(
-        Person(
-            email=user.lower(),
-            name=user,
-            employment_type="employee",
-            department="",
-            manager_email=None,
-            start_date=None,
-            end_date=when.astimezone(UTC).date(),
+def _terminations(path: str, rows: list[dict[str, Any]], digest: str) -> Roster:
+    """Okta's terminations file (`user,terminated_at`) read as a roster of leavers, so the
+    same file can be `people.roster`: each leaver's last day is the day before the
+    termination time (a termination at midnight ends the previous day)."""
+    people = []
+    for number, row in enumerate(rows, start=2):
+        user = str(row.get("user") or "").strip().lower()
+        when = str(row.get("terminated_at") or "").strip()
+        if not _EMAIL.match(user) or not when:
+            raise RosterError(
+                f"people.roster {path} line {number}: needs `user` (an email) and `terminated_at`"
+            )
+        moment = _moment(path, number, "terminated_at", when)
+        people.append(
+            Person(
+                email=user,
+                name=user,
+                employment_type="employee",
+                department="",
+                manager_email=None,
+                start_date=None,
+                end_date=(moment - timedelta(microseconds=1)).date(),
+            )
         )
-        for user, when in leavers
-    )
-    body = "\n".join(f"{p.email},{p.end_date}" for p in people).encode()
-    return Roster(path, "sha256:" + hashlib.sha256(body).hexdigest(), people)
+    return Roster(path, digest, tuple(people))
 
 
 def _csv_rows(path: str, text: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -219,6 +230,14 @@ def _date(source: str, number: int, column: str, value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise RosterError(f"{source} row {number}: {column} {value[:40]!r} is not an ISO 8601 date") from None
+
+
+def _moment(source: str, number: int, column: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RosterError(f"{source} row {number}: {column} {value[:40]!r} is not ISO 8601") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _iso(day: date | None) -> str | None:

@@ -45,6 +45,7 @@ def test_users(collection: Collection) -> None:
     ada = users["ada@acme.com"].attributes
     assert ada == {
         "name": "ada@acme.com",
+        "email": "ada@acme.com",
         "kind": "human",
         "console_access": True,
         "mfa_enabled": True,

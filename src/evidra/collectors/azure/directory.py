@@ -28,6 +28,7 @@ from evidra.model import ApiCall, Observation
 USER_FIELDS = (
     "id",
     "userPrincipalName",
+    "mail",
     "displayName",
     "accountEnabled",
     "userType",
@@ -186,6 +187,8 @@ def user_observation(
             "status": "enabled" if enabled else "disabled",
             "last_activity": last_login or created,
             "user_type": user.get("userType"),
+            # The mailbox address when there is one, else the sign-in name (usually an address).
+            "email": str(user.get("mail") or user.get("userPrincipalName") or "").lower() or None,
             **({"unreadable": dict(unreadable)} if unreadable else {}),
         },
         raw={

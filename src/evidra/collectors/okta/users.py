@@ -97,6 +97,7 @@ def user_attributes(
     last_login = okta_time(user.get("lastLogin"))
     return {
         "name": (user.get("profile") or {}).get("login"),
+        "email": str((user.get("profile") or {}).get("email") or "").lower() or None,
         "kind": "human",
         "console_access": status in SIGN_IN and provider not in ELSEWHERE,
         "mfa_enabled": bool(methods) if methods is not None else None,

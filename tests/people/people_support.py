@@ -1,0 +1,95 @@
+"""A run as the runner makes one, with GitHub-like accounts beside the real collectors: the
+source-control collectors are another engineer's work in progress, and their
+`identity.user` observations are what the people view joins, whoever makes them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from evidra.collectors.base import observation
+from evidra.config.loader import LoadedConfig
+from evidra.controls.catalog import select
+from evidra.controls.engine import evaluate
+from evidra.model import Collection, Observation, ScopeRecord, utcnow
+from evidra.people.view import people_view
+from evidra.runner import RunOutcome, collect_provider, store
+
+HEADER = (
+    "email,name,employment_type,department,manager_email,start_date,end_date,"
+    "background_check_at,training_completed_at"
+)
+
+
+def days_ago(days: int) -> str:
+    return (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
+
+
+def roster_rows(bob_department: str = "Engineering") -> list[str]:
+    return [
+        f"it-admin@acme.example,IT Admin,employee,IT,,{days_ago(900)},,{days_ago(905)},{days_ago(100)}",
+        f"alice.admin@acme.example,Alice,employee,IT,it-admin@acme.example,{days_ago(700)},,{days_ago(710)},{days_ago(400)}",
+        f"bob.builder@acme.example,Bob,employee,{bob_department},it-admin@acme.example,{days_ago(400)},,{days_ago(410)},{days_ago(30)}",
+        f"carol.leaver@acme.example,Carol,employee,Sales,,{days_ago(500)},{days_ago(22)},{days_ago(505)},{days_ago(200)}",
+        f"dave.contractor@acme.example,Dave,contractor,Engineering,,{days_ago(200)},{days_ago(5)},{days_ago(210)},{days_ago(190)}",
+        f"erin.newhire@acme.example,Erin,employee,Engineering,bob.builder@acme.example,{days_ago(35)},,{days_ago(5)},",
+    ]
+
+
+def write_roster(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    return path
+
+
+def github_user(login: str, *, disabled: bool = False) -> Observation:
+    return observation(
+        "github",
+        "github:acme",
+        "test",
+        utcnow(),
+        "identity.user",
+        f"github:acme/members/{login}",
+        name=login,
+        attributes={
+            "name": login,
+            "kind": "human",
+            "disabled": disabled,
+            "created": days_ago(30) + "T00:00:00Z",
+        },
+        raw={"login": login},
+        calls=[],
+    )
+
+
+def one_run(config: LoadedConfig, extra: list[Observation], now: datetime | None = None) -> RunOutcome:
+    started = utcnow()
+    collection = Collection()
+    for provider in ("google_workspace", "people"):
+        collection.extend(collect_provider(config, provider, None))
+    collection.observations.extend(extra)
+    collection.scopes.append(ScopeRecord("github", "github:acme", started, utcnow()))
+    finished = now or utcnow()
+    collection = people_view(config, collection, finished)
+    controls = select(None)
+    outcome = RunOutcome(
+        id=str(uuid.uuid4()),
+        started_at=started,
+        finished_at=finished,
+        providers=["google_workspace", "people", "github"],
+        controls=controls,
+        collection=collection,
+        results=evaluate(controls, collection, config.parameters, finished, []),
+        parameters=config.parameters,
+    )
+    store(outcome, config.settings.database)
+    return outcome
+
+
+def results_of(outcome: RunOutcome, control: str) -> dict[str, Any]:
+    return {r.resource.id: r for r in outcome.results if r.control == control}
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
