@@ -372,10 +372,10 @@ def _verify_anchors(store: EvidenceStore, settings: Settings | None, runs: list[
         _fail("--anchors needs `anchor: {s3: {bucket: ..., prefix: ..., retention_days: ...}}` in the config")
     reader = S3Anchors(anchor.s3)
     try:
-        found = reader.read_all()
+        found, markers = reader.read_all()
     except AnchorError as exc:
         _fail(str(exc), EXIT_INTERNAL)
-    problems = compare(found, runs, store.pruned_before())
+    problems = compare(found, runs, store.pruned_before(), markers)
     for problem in problems:
         out.print(f"[bold red]anchor[/]: {escape_markup(problem)}", markup=True, soft_wrap=True)
     anchored = {anchor.body.get("run") for anchor in found}

@@ -11,12 +11,17 @@ tail) or holds differently.
     {"schema": "evidra.anchor/v1", "run": ..., "seq": ..., "digest": ..., "previous_digest": ...,
      "merkle_root": ..., "finished_at": ..., "timestamp_token": <base64 DER TimeStampResp or null>}
 
+Object Lock needs versioning: writing a key again (or deleting it without a version)
+adds a version or a delete marker over the locked one, which stays. So anchors are read
+back by *version* (ListObjectVersions), never by the latest listing: a second version
+of a key or a delete marker is itself a finding (evidra writes each key once).
+
 The S3 calls and their parameters are AWS's (S3 API Reference: PutObject with
 `ObjectLockMode`/`ObjectLockRetainUntilDate`, which needs a checksum header;
-ListObjectsV2; GetObject, whose answer carries `ObjectLockMode` when the caller may
-read the retention). The writer needs `s3:PutObject` and `s3:PutObjectRetention`;
-the auditor `s3:ListBucket`, `s3:GetObject` and `s3:GetObjectRetention`
-(policies in `evidra/trust/policies/`).
+ListObjectVersions; GetObject with `VersionId`, whose answer carries `ObjectLockMode`
+when the caller may read the retention). The writer needs `s3:PutObject` and
+`s3:PutObjectRetention`; the auditor `s3:ListBucketVersions`, `s3:GetObjectVersion`
+and `s3:GetObjectRetention` (policies in `evidra/trust/policies/`, docs: trust.md).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class AnchorError(Exception):
 @dataclass(frozen=True)
 class Anchor:
     key: str
+    version: str | None
     body: dict[str, Any]
     lock_mode: str | None  # "COMPLIANCE" when the object is locked as it must be
     retain_until: datetime | None
@@ -100,33 +106,38 @@ class S3Anchors:
             raise AnchorError(f"cannot write the anchor of run {run.id} to {self.where}: {exc}") from None
         return f"s3://{self.settings.bucket}/{key}"
 
-    def read_all(self) -> list[Anchor]:
-        """Every anchor object under the prefix, in key (so seq) order."""
+    def read_all(self) -> tuple[list[Anchor], list[str]]:
+        """Every version of every anchor object under the prefix, in key (so seq) order,
+        and the keys a delete marker was put on."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         anchors = []
         try:
-            pages = self._s3.get_paginator("list_objects_v2").paginate(
+            pages = self._s3.get_paginator("list_object_versions").paginate(
                 Bucket=self.settings.bucket, Prefix=self.settings.prefix
             )
-            keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-            for key in sorted(keys):
-                answer = self._s3.get_object(Bucket=self.settings.bucket, Key=key)
+            versions, markers = [], []
+            for page in pages:
+                versions += [(item["Key"], item["VersionId"]) for item in page.get("Versions", [])]
+                markers += [item["Key"] for item in page.get("DeleteMarkers", [])]
+            for key, version in sorted(versions):
+                answer = self._s3.get_object(Bucket=self.settings.bucket, Key=key, VersionId=version)
                 data = answer["Body"].read(MAX_ANCHOR_BYTES + 1)
                 anchors.append(
                     Anchor(
                         key,
-                        _parse(key, data),
+                        version,
+                        _parse(data),
                         answer.get("ObjectLockMode"),
                         answer.get("ObjectLockRetainUntilDate"),
                     )
                 )
         except (BotoCoreError, ClientError) as exc:
             raise AnchorError(f"cannot read the anchors in {self.where}: {exc}") from None
-        return anchors
+        return anchors, sorted(set(markers))
 
 
-def _parse(key: str, data: bytes) -> dict[str, Any]:
+def _parse(data: bytes) -> dict[str, Any]:
     """An anchor's JSON, or a document saying why it is not one (compared as such)."""
     if len(data) > MAX_ANCHOR_BYTES:
         return {"invalid": f"larger than {MAX_ANCHOR_BYTES} bytes"}
@@ -139,12 +150,26 @@ def _parse(key: str, data: bytes) -> dict[str, Any]:
     return body
 
 
-def compare(anchors: list[Anchor], runs: list[StoredRun], pruned_before: int | None) -> list[str]:
+def compare(
+    anchors: list[Anchor], runs: list[StoredRun], pruned_before: int | None, delete_markers: list[str] = ()
+) -> list[str]:
     """Each way the database differs from its anchors: a run an anchor holds that the
-    database lacks (unless a recorded prune deleted it), or holds with another seal."""
+    database lacks (unless a recorded prune deleted it), or holds with another seal;
+    and each anchor written twice or hidden under a delete marker."""
     by_id = {run.id: run for run in runs}
     by_seq = {run.seq: run for run in runs}
-    problems = []
+    problems = [
+        f"anchor {key}: a delete marker was put over it (someone tried to delete it)"
+        for key in delete_markers
+    ]
+    versions: dict[str, int] = {}
+    for anchor in anchors:
+        versions[anchor.key] = versions.get(anchor.key, 0) + 1
+    problems += [
+        f"anchor {key}: written {count} times (evidra writes it once)"
+        for key, count in versions.items()
+        if count > 1
+    ]
     for anchor in anchors:
         body = anchor.body
         if "invalid" in body:
