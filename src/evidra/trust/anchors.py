@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -151,7 +152,10 @@ def _parse(data: bytes) -> dict[str, Any]:
 
 
 def compare(
-    anchors: list[Anchor], runs: list[StoredRun], pruned_before: int | None, delete_markers: list[str] = ()
+    anchors: list[Anchor],
+    runs: list[StoredRun],
+    pruned_before: int | None,
+    delete_markers: Sequence[str] = (),
 ) -> list[str]:
     """Each way the database differs from its anchors: a run an anchor holds that the
     database lacks (unless a recorded prune deleted it), or holds with another seal;
