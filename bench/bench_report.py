@@ -2,6 +2,8 @@
 
     /work/venv/bin/python bench/bench_report.py --runs 365 --resources 10000 --keep /tmp/bench-report.db
 
+It also prints the size of the package's inclusion proofs (runs/proofs.json).
+
 Fills a SQLite store with bench_store.py's synthetic year (one run a day over
 `--resources` bucket-like resources, 1% daily churn; skipped when `--keep` names a
 database that already exists), then builds the signed package for the whole period
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -62,7 +65,15 @@ def build(url: str, runs: int, folder: str) -> dict[str, object]:
     started = time.perf_counter()
     verified = verify_package(target)
     verify_s = time.perf_counter() - started
+    with zipfile.ZipFile(target) as archive:
+        proofs = archive.getinfo("runs/proofs.json")
+        proof_count = len(json.loads(archive.read(proofs))["proofs"])
     return {
+        "proofs_zip_bytes": proofs.compress_size,
+        "proofs_bytes": proofs.file_size,
+        "proofs": proof_count,
+        "proofs_checked": verified.proofs_checked,
+        "rows_proven": verified.rows_proven,
         "build_s": build_s,
         "zip_bytes": target.stat().st_size,
         "uncompressed_bytes": built.bytes,
@@ -108,6 +119,12 @@ def main() -> None:
         f"{figures['files']} files of which {figures['evidence']} evidence; "
         f"peak RSS {figures['peak_rss_bytes'] / 2**20:.0f} MiB; "
         f"verify {'ok' if figures['verify_ok'] else 'FAILED'} in {figures['verify_s']:.1f} s"
+    )
+    print(
+        f"inclusion proofs (runs/proofs.json): {figures['proofs']} proofs, "
+        f"{figures['proofs_zip_bytes'] / 2**20:.1f} MiB in the zip "
+        f"({figures['proofs_bytes'] / 2**20:.1f} MiB uncompressed); "
+        f"verify recomputed {figures['proofs_checked']} and proved {figures['rows_proven']} rows"
     )
 
 

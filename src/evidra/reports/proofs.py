@@ -85,6 +85,7 @@ def build(
         results = wanted_results.get(run.seq, {})
         observations = wanted_observations.get(run.seq, {})
         found: set[tuple[str, tuple[str, ...]]] = set()
+        in_run: list[tuple[int, dict[str, Any]]] = []
         key: tuple[str, ...]
         shown_by: Mapping[tuple[str, ...], list[str]]
         for kind, record, digest in items:
@@ -99,14 +100,17 @@ def build(
             if key not in shown_by or (kind, key) in found:
                 continue
             found.add((kind, key))
-            proofs.append(
-                {
-                    "seq": run.seq,
-                    "record": leaf_document(kind, record),
-                    "path": inclusion_path(levels, position[digest.removeprefix("sha256:")]),
-                    "shown_in": shown_by[key],
-                }
-            )
+            index = position[digest.removeprefix("sha256:")]
+            proof = {
+                "seq": run.seq,
+                "record": leaf_document(kind, record),
+                "path": inclusion_path(levels, index),
+                "shown_in": shown_by[key],
+            }
+            in_run.append((index, proof))
+        # In leaf order: neighbours share their upper path, which the zip's deflate
+        # then stores once (a dense run's proofs cost little more than its leaves).
+        proofs += [proof for _, proof in sorted(in_run, key=lambda item: item[0])]
         missing += [
             place for key, places in results.items() if ("result", key) not in found for place in places
         ]
