@@ -8,14 +8,20 @@ not cost the rest of the run. It only reads. A collector may also split its work
 into scope tasks for scale-out workers (`plan()` and `collect_scope()`, see
 `evidra.collectors.scopes`).
 
-The registry maps a provider name to an import path so a provider's SDK is imported
-only when that provider runs (`evidra --help` stays fast).
+Providers are found through the entry-point group `evidra.collectors` (name: the
+provider, value: `module:CollectorClass`), the built-in ones declared in evidra's own
+pyproject.toml exactly as a third-party plugin declares its own. An entry point is
+loaded only when its provider runs, so a provider's SDK is imported only then
+(`evidra --help` stays fast). A plugin's settings model joins config validation
+through `evidra.settings` (see `evidra.config.plugins`), its controls through
+`evidra.controls` (see `evidra.controls.catalog`).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, ClassVar, Protocol
 
 from evidra.model import ApiCall, Collection, Observation
@@ -104,26 +110,22 @@ class Collector(Protocol):
     def collect(self, progress: ProgressCallback | None = None) -> Collection: ...
 
 
-REGISTRY: dict[str, str] = {
-    "aws": "evidra.collectors.aws.collector:AwsCollector",
-    "okta": "evidra.collectors.okta.collector:OktaCollector",
-    "gcp": "evidra.collectors.gcp.collector:GcpCollector",
-    "azure": "evidra.collectors.azure.collector:AzureCollector",
-    "google_workspace": "evidra.collectors.google_workspace.collector:GoogleWorkspaceCollector",
-    # HR's roster (config `people:`, not under `providers:`), read whenever it is configured.
-    "people": "evidra.collectors.people.collector:PeopleCollector",
-}
+ENTRY_POINTS = "evidra.collectors"
+
+
+@cache
+def _registry() -> dict[str, EntryPoint]:
+    """Provider name -> its entry point, from installed metadata (nothing imported)."""
+    return {point.name: point for point in entry_points(group=ENTRY_POINTS)}
 
 
 def available() -> list[str]:
-    return sorted(REGISTRY)
+    return sorted(_registry())
 
 
 def load(provider: str) -> type[Collector]:
-    try:
-        module_name, _, attr = REGISTRY[provider].partition(":")
-    except KeyError:
-        raise ValueError(f"unknown provider {provider!r}; known: {', '.join(available())}") from None
-    module = importlib.import_module(module_name)
-    collector: type[Collector] = getattr(module, attr)
+    point = _registry().get(provider)
+    if point is None:
+        raise ValueError(f"unknown provider {provider!r}; known: {', '.join(available())}")
+    collector: type[Collector] = point.load()
     return collector

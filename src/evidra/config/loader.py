@@ -133,9 +133,35 @@ def load(explicit: str | Path | None = None) -> LoadedConfig:
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: (top level): expected a mapping of keys, got {type(document).__name__}")
     try:
-        settings = Settings.model_validate(document)
+        settings = _settings_class(path, document).model_validate(document)
     except ValidationError as exc:
         raise ConfigError(_validation_message(path, exc)) from None
     parameters = _check_parameters(path, settings.parameters)
+    _use_control_paths(path, settings)
     _check_exceptions(path, settings)
     return LoadedConfig(settings, path, parameters)
+
+
+def _settings_class(path: Path, document: dict[str, Any]) -> type[Settings]:
+    """Settings with the plugin providers the document names (their settings models)."""
+    from evidra.config.plugins import PluginError, settings_class
+
+    providers = document.get("providers")
+    try:
+        return settings_class(list(providers) if isinstance(providers, dict) else [])
+    except PluginError as exc:
+        raise ConfigError(f"{path}: providers: {exc}") from None
+
+
+def _use_control_paths(path: Path, settings: Settings) -> None:
+    """Extra control folders (relative to the config file), loaded and validated now."""
+    from evidra.controls.catalog import CatalogError, use_paths
+
+    folders = [path.parent / folder for folder in settings.controls.paths]
+    for index, folder in enumerate(folders):
+        if not folder.is_dir():
+            raise ConfigError(f"{path}: controls.paths[{index}]: {str(folder)!r} is not a folder")
+    try:
+        use_paths(folders)
+    except CatalogError as exc:
+        raise ConfigError(f"{path}: controls.paths: {exc}") from None

@@ -289,8 +289,9 @@ class GoogleWorkspaceSettings(Strict):
 
 
 class Providers(Strict):
-    """Every provider of the config contract. Only `aws` has a collector so far; the
-    others are accepted (the contract names them) and reported as not yet available."""
+    """The built-in providers' settings. A plugin provider's section is validated by the
+    settings model its distribution registers (`evidra.config.plugins`); any other key
+    is an error."""
 
     aws: AwsSettings | None = None
     okta: OktaSettings | None = None
@@ -473,18 +474,25 @@ class AnchorSettings(Strict):
     s3: S3AnchorSettings
 
 
+class ControlsSettings(Strict):
+    # Folders of extra control YAML files (relative to the config file), validated like
+    # the built-in catalog; a plugin distribution can also ship them ("evidra.controls").
+    paths: list[str] = Field(default_factory=list)
+
+
 class Settings(Strict):
     database: str = "sqlite:///evidra.db"
     parameters: dict[str, Any] = Field(default_factory=dict)
     providers: Providers = Field(default_factory=Providers)
     exceptions: list[ExceptionRule] = Field(default_factory=list)
+    controls: ControlsSettings = Field(default_factory=ControlsSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     people: PeopleSettings | None = None
     timestamping: TimestampingSettings | None = None
     anchor: AnchorSettings | None = None
 
-    @field_validator("parameters", "providers", "exceptions", "daemon", "report", mode="before")
+    @field_validator("parameters", "providers", "exceptions", "controls", "daemon", "report", mode="before")
     @classmethod
     def _empty_section(cls, value: Any, info: Any) -> Any:
         # A section whose entries are all commented out reads as null in YAML.

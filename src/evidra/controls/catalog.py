@@ -14,13 +14,22 @@ metadata beside each check, and Cloud Custodian's declarative filters.
 SOC 2 criteria come from the requirements (plus `tsc:` for any the control adds), so
 a control cannot drift from the policy it evidences. The catalog is validated when it
 loads: every requirement id, parameter, resource type and attribute must exist.
+
+Beside the packaged controls, the catalog holds those of plugin distributions (entry-point
+group `evidra.controls`, the value a package whose folder holds the YAML files) and of
+the folders the config's `controls.paths` names, validated the same way; a control id
+defined twice is an error naming both files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.metadata import entry_points
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from evidra.controls.conditions import Clause, ConditionError, placeholders
@@ -119,18 +128,54 @@ def parse_control(spec: dict[str, Any], source: str) -> Control:
     return control
 
 
+ENTRY_POINTS = "evidra.controls"
+_extra_paths: tuple[Path, ...] = ()
+
+
+def use_paths(folders: Iterable[Path]) -> None:
+    """Add the config's control folders to the catalog, and validate it now."""
+    global _extra_paths
+    folders = tuple(folders)
+    if folders != _extra_paths:
+        _extra_paths = folders
+        catalog.cache_clear()
+    catalog()
+
+
+def _sources() -> list[tuple[Traversable, str]]:
+    """Every folder of control files, with how errors name it."""
+    sources: list[tuple[Traversable, str]] = [
+        (resources.files("evidra.controls").joinpath("catalog"), "catalog")
+    ]
+    for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
+        try:
+            folder = resources.files(point.module)
+        except (ImportError, TypeError) as exc:
+            raise CatalogError(f"plugin controls {point.name!r} ({point.value}): {exc}") from None
+        sources.append((folder, f"plugin {point.name}"))
+    sources.extend((folder, str(folder)) for folder in _extra_paths)
+    return sources
+
+
 @cache
 def catalog() -> dict[str, Control]:
-    """Every packaged control by id, in id order."""
+    """Every control by id, in id order: the packaged ones, the plugins', the config's."""
     controls: dict[str, Control] = {}
-    folder = resources.files("evidra.controls").joinpath("catalog")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        control = parse_control(load_yaml(entry.read_bytes()), f"catalog/{entry.name}")
-        if entry.name != f"{control.id}.yaml":
-            raise CatalogError(f"catalog/{entry.name}: file name must be the control id {control.id!r}")
-        controls[control.id] = control
+    origin: dict[str, str] = {}
+    for folder, label in _sources():
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".yaml"):
+                continue
+            source = f"{label}/{entry.name}"
+            control = parse_control(load_yaml(entry.read_bytes()), source)
+            if entry.name != f"{control.id}.yaml":
+                raise CatalogError(f"{source}: file name must be the control id {control.id!r}")
+            if control.id in controls:
+                raise CatalogError(
+                    f"{source}: control {control.id!r} is already defined in {origin[control.id]}"
+                )
+            controls[control.id] = control
+            origin[control.id] = source
     return dict(sorted(controls.items()))
 
 
