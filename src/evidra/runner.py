@@ -38,6 +38,8 @@ class RunOutcome:
     collection: Collection
     results: Spool[Result]
     parameters: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)  # effective_config(): names of secrets only
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # input_files(): files that drive verdicts
     stored_in: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -108,6 +110,7 @@ def run(
             collection.extend(collected)
     finished = utcnow()
     collection = people_view(config, collection, finished)
+    inputs = input_files(config, providers)
     results = evaluate(controls, collection, config.parameters, finished, config.settings.exceptions)
     return RunOutcome(
         id=run_id,
@@ -118,6 +121,8 @@ def run(
         collection=collection,
         results=results,
         parameters=config.parameters,
+        config=effective_config(config),
+        inputs=inputs,
     )
 
 
@@ -134,6 +139,63 @@ def check_roster(config: LoadedConfig) -> None:
     except RosterError as exc:
         where = f"{config.path}: " if config.path else ""
         raise ConfigError(f"{where}{exc}") from None
+
+
+def effective_config(config: LoadedConfig) -> dict[str, Any]:
+    """The configuration the run used, as recorded with it: every setting as in force
+    (defaults included). Settings name secrets (variables, files), never hold them; the
+    database URL is shown without its password, and redaction runs over the rest."""
+    from evidra.evidence_store.database import display_url, parse_url
+    from evidra.redact import redact
+
+    document = config.settings.model_dump(mode="json")
+    try:
+        document["database"] = display_url(parse_url(config.settings.database))
+    except Exception:
+        document["database"] = "(unparseable URL, not recorded)"
+    recorded: dict[str, Any] = redact(document)
+    recorded["config_file"] = str(config.path) if config.path else None
+    return recorded
+
+
+# Files named in the config whose content decides verdicts: kept with the run (in its
+# sealed parameters), so the package can show the version in force.
+INPUT_FILES = {"okta": ("terminations_file",)}
+MAX_INPUT_BYTES = 8 * 2**20
+
+
+def input_files(config: LoadedConfig, providers: Sequence[str]) -> list[dict[str, Any]]:
+    """Each file named in the config whose content decides verdicts (a provider's
+    terminations file, the people roster), with its digest and, up to 8 MiB, its text."""
+    named: list[tuple[str, str, Any]] = []
+    for provider in providers:
+        settings = getattr(config.settings.providers, provider, None)
+        for name in INPUT_FILES.get(provider, ()):
+            named.append((provider, name, getattr(settings, name, None) if settings is not None else None))
+    people = config.settings.people
+    if people is not None:
+        named.append(("people", "roster", people.roster))
+    return [_input_file(provider, name, path) for provider, name, path in named if path]
+
+
+def _input_file(provider: str, setting: str, path: Any) -> dict[str, Any]:
+    import hashlib
+    from pathlib import Path
+
+    entry: dict[str, Any] = {"provider": provider, "setting": setting, "path": str(path)}
+    try:
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        entry["error"] = exc.strerror or str(exc)
+        return entry
+    entry["sha256"] = "sha256:" + hashlib.sha256(data).hexdigest()
+    entry["bytes"] = len(data)
+    if len(data) <= MAX_INPUT_BYTES:
+        entry["content"] = data.decode("utf-8", errors="replace")
+    else:
+        entry["error"] = f"larger than {MAX_INPUT_BYTES // 2**20} MiB: digest of its first part only, not kept"
+    return entry
 
 
 def collect_provider(config: LoadedConfig, provider: str, progress: ProgressCallback | None) -> Collection:
@@ -158,6 +220,8 @@ def store(outcome: RunOutcome, database_url: str, settings: Settings | None = No
                     "parameters": outcome.parameters,
                     "controls": [c.id for c in outcome.controls],
                     "providers": outcome.providers,
+                    "config": outcome.config,
+                    "inputs": outcome.inputs,
                 },
                 collection=outcome.collection,
                 results=outcome.results,

@@ -29,7 +29,7 @@ from evidra.evidence_store.store import EvidenceStore
 from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
 from evidra.people.view import people_view
 from evidra.redact import redact_text
-from evidra.runner import RunOutcome, collect_provider, settings_for
+from evidra.runner import RunOutcome, collect_provider, effective_config, input_files, settings_for
 
 log = logging.getLogger("evidra.daemon")
 
@@ -98,6 +98,8 @@ def run_on_workers(
         collection=collection,
         results=evaluate(controls, collection, config.parameters, finished, config.settings.exceptions),
         parameters=config.parameters,
+        config=effective_config(config),
+        inputs=input_files(config, [provider]),
     )
 
 

@@ -242,6 +242,7 @@ class ManualEvidenceRow(Base):
     note: Mapped[str | None] = mapped_column(String, nullable=True)
     period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    evidence_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # 0006; NULL: the day added
     added_by: Mapped[str] = mapped_column(String, nullable=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 

@@ -382,6 +382,78 @@ class EvidenceStore:
                 query = query.where(table.control.in_(list(controls)))
             return [{**row._mapping, "tsc": list(row.tsc)} for row in session.connection().execute(query)]
 
+    def observation_spans(self, first_seq: int, last_seq: int, types: Sequence[str]) -> list[dict[str, Any]]:
+        """The observations of the given types in runs `first_seq`..`last_seq` as spans
+        (provider, scope, type, resource_id, name, snapshot_hash, provenance_hash,
+        first_seq, last_seq), like `result_spans`: one query, spans not cut."""
+        spec, table = SPAN_KINDS["observation"], ObservationSpanRow
+        with self._read() as session:
+            newest = session.scalar(select(func.max(RunRow.seq))) or 0
+            query = (
+                select(
+                    table.first_seq, func.coalesce(table.last_seq, newest).label("last_seq"), *spec.columns()
+                )
+                .join(ResourceRow, ResourceRow.id == table.resource)
+                .where(
+                    table.first_seq <= last_seq,
+                    or_(table.last_seq.is_(None), table.last_seq >= first_seq),
+                    ResourceRow.type.in_(list(types)),
+                )
+                .order_by(table.resource, table.first_seq, table.id)
+            )
+            return [dict(row._mapping) for row in session.connection().execute(query)]
+
+    def result_spans_before(
+        self, control: str, resource_ids: Sequence[str], before_seq: int
+    ) -> list[dict[str, Any]]:
+        """The spans of one control's results on the given resource ids that started
+        before `before_seq`, newest first: where a failure that was already open when a
+        period began really started."""
+        spec, table = SPAN_KINDS["result"], ResultSpanRow
+        out: list[dict[str, Any]] = []
+        with self._read() as session:
+            newest = session.scalar(select(func.max(RunRow.seq))) or 0
+            ids = list(dict.fromkeys(resource_ids))
+            for start in range(0, len(ids), 500):
+                query = (
+                    select(
+                        table.first_seq,
+                        func.coalesce(table.last_seq, newest).label("last_seq"),
+                        *spec.columns(),
+                    )
+                    .join(ResourceRow, ResourceRow.id == table.resource)
+                    .where(
+                        table.control == control,
+                        table.first_seq < before_seq,
+                        ResourceRow.resource_id.in_(ids[start : start + 500]),
+                    )
+                )
+                out += [{**row._mapping, "tsc": list(row.tsc)} for row in session.connection().execute(query)]
+        out.sort(key=lambda row: row["first_seq"], reverse=True)
+        return out
+
+    def scope_records_between(self, first_seq: int, last_seq: int) -> list[dict[str, Any]]:
+        """Every scope each run of `first_seq`..`last_seq` read (provider, scope,
+        started_at, finished_at, error), each with its run's `seq`."""
+        query = (
+            select(
+                RunRow.seq,
+                ScopeRecordRow.provider,
+                ScopeRecordRow.scope,
+                ScopeRecordRow.started_at,
+                ScopeRecordRow.finished_at,
+                ScopeRecordRow.error,
+            )
+            .join(RunRow, RunRow.id == ScopeRecordRow.run_id)
+            .where(RunRow.seq.between(first_seq, last_seq))
+            .order_by(RunRow.seq, ScopeRecordRow.id)
+        )
+        with self._read() as session:
+            return [
+                {**row._mapping, "started_at": as_utc(row.started_at), "finished_at": as_utc(row.finished_at)}
+                for row in session.connection().execute(query)
+            ]
+
     def scope_errors_between(self, first_seq: int, last_seq: int) -> list[dict[str, Any]]:
         """The scope errors of runs `first_seq`..`last_seq`, each with its run's `seq`."""
         query = (
@@ -417,9 +489,12 @@ class EvidenceStore:
         note: str | None = None,
         period: tuple[date, date] | None = None,
         added_at: datetime | None = None,
+        evidence_date: date | None = None,
     ) -> dict[str, Any]:
-        """Keep a file as manual evidence of `requirement` (stored once by its SHA-256)."""
+        """Keep a file as manual evidence of `requirement` (stored once by its SHA-256).
+        `evidence_date` is the day it is about (default: the day it is added)."""
         key = snapshot_hash(content)
+        added = as_utc(added_at or utcnow())
         row = ManualEvidenceRow(
             requirement=requirement,
             file_hash=key,
@@ -428,7 +503,8 @@ class EvidenceStore:
             period_start=period[0] if period else None,
             period_end=period[1] if period else None,
             added_by=added_by,
-            added_at=as_utc(added_at or utcnow()),
+            added_at=added,
+            evidence_date=evidence_date or added.date(),
         )
         try:
             with Session(self._writer) as session, session.begin():
@@ -723,6 +799,7 @@ def _manual_dict(row: ManualEvidenceRow) -> dict[str, Any]:
         "period_end": row.period_end,
         "added_by": row.added_by,
         "added_at": as_utc(row.added_at),
+        "date": row.evidence_date or as_utc(row.added_at).date(),
     }
 
 
