@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from evidra.collectors.okta.api import next_link
@@ -78,7 +80,7 @@ def test_persistent_5xx_fails_its_part_only(okta: FakeOkta, kind: str) -> None:
     fault = okta.add_fault(r"^/api/v1/users/[^/]+/factors$", kind)
     collection = collect(okta)
     [error] = collection.errors
-    assert error.scope == f"okta:{okta.url.removeprefix('https://')}"
+    assert error.scope == f"okta:{urlsplit(okta.url).hostname}"
     assert error.service == "okta.users"
     assert error.types == ("identity.user",)
     assert "okta listFactors failed: HTTP 5" in error.message and "after 2 attempts" in error.message

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from evidra.config.settings import OktaSettings
 from evidra.emulators.okta_estate import terminations_csv
 from evidra.emulators.okta_server import FakeOkta
 from evidra.model import Collection
@@ -25,7 +27,7 @@ def collection(okta: FakeOkta, tmp_path: Path) -> Collection:
 
 
 def test_every_observation_uses_only_declared_attributes(collection: Collection, okta: FakeOkta) -> None:
-    host = okta.url.removeprefix("https://")
+    host = urlsplit(okta.url).hostname  # without the port: a stable scope id
     for observation in collection.observations:
         assert set(observation.attributes) <= set(RESOURCE_TYPES[observation.type]), observation.type
         assert observation.scope == f"okta:{host}"
@@ -183,7 +185,7 @@ def test_signon_policy_rules(collection: Collection) -> None:
 
 def test_api_tokens(collection: Collection, okta: FakeOkta) -> None:
     tokens = by_name(collection, "identity.credential")
-    host = okta.url.removeprefix("https://")
+    host = urlsplit(okta.url).hostname  # without the port: a stable scope id
     evidra = tokens["evidra"].attributes
     assert evidra["owner"] == f"okta:{host}/users/00uevidra1"
     assert (evidra["kind"], evidra["active"]) == ("api_token", True)
@@ -238,3 +240,13 @@ def test_deprovisioning_against_terminations(collection: Collection) -> None:
     zoe = leavers["zoe@acme.com"]
     assert (zoe["account_found"], zoe["access_removed"], zoe["hours_to_removal"]) == (True, True, 1.0)
     assert leavers["nobody@acme.com"]["account_found"] is False
+
+
+def test_the_scope_is_the_org_hosts_name_without_port_or_case() -> None:
+    """One organisation is one scope id across runs, whatever port or spelling the
+    config's URL used: its users are not counted once per variant."""
+    from evidra.collectors.okta.credentials import org_host
+
+    variants = ["https://acme.okta.com", "https://ACME.okta.com:443", "https://acme.okta.com:8443/"]
+    names = {org_host(OktaSettings(org_url=url, token_env="T")) for url in variants}
+    assert names == {"acme.okta.com"}

@@ -25,7 +25,10 @@ class Principal:
 
 
 def org_host(settings: OktaSettings) -> str:
-    return urlsplit(settings.org_url).netloc
+    """The organisation's stable name: its org URL's host, lower-case, without a port
+    (nor user info), so that the same users are one population whichever port or
+    spelling of the URL a config used."""
+    return (urlsplit(settings.org_url).hostname or "").lower()
 
 
 def principal(settings: OktaSettings) -> Principal:
