@@ -10,7 +10,7 @@ import sys
 from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -505,12 +505,19 @@ def report(
         int | None, typer.Option("--seed", help="the sample's seed, written into the package")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="replace an existing .zip")] = False,
+    allow_open_period: Annotated[
+        bool,
+        typer.Option(
+            "--allow-open-period",
+            help="build it even though the period ends after the newest run (labelled 'period in progress')",
+        ),
+    ] = False,
     config: ConfigOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Build the signed evidence package for a review period, for the auditor."""
     from evidra.model import utcnow
-    from evidra.reports.period import Period, PeriodError
+    from evidra.reports.period import Period, PeriodError, is_open
 
     _need_report_extra()
     if (output is None) == (out_dir is None):
@@ -540,6 +547,12 @@ def report(
                 else "no run is stored"
             )
             _fail(f"no run started in {chosen_period} ({stored})")
+        if is_open(chosen_period, runs[-1]) and not allow_open_period:
+            _fail(
+                f"the period {chosen_period} ends after the newest run ({runs[-1].started_at:%Y-%m-%d}): "
+                "its evidence is not complete yet; wait for its last day's run, or pass "
+                "--allow-open-period for a package labelled 'period in progress'"
+            )
         try:
             built = build(
                 store,
@@ -551,6 +564,7 @@ def report(
                 sample=Sample(sample, seed) if sample is not None and seed is not None else None,
                 as_folder=out_dir is not None,
                 trust=_trust_material(loaded),
+                policy=loaded.settings.policy.model_dump(),
             )
         except FileExistsError as exc:
             _fail(str(exc))
@@ -576,6 +590,86 @@ def _trust_material(loaded: LoadedConfig) -> TrustMaterial:
     except OSError as exc:
         _fail(f"timestamping.ca_file {stamping.ca_file}: {exc.strerror}")
     return TrustMaterial(roots, stamping.max_skew_minutes)
+
+
+@app.command("sample")
+def sample_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="the sample package (.zip)")],
+    population: Annotated[
+        Path | None,
+        typer.Option("--population", help="a package's controls/ID.population.csv to draw from"),
+    ] = None,
+    size: Annotated[int | None, typer.Option("--size", min=1, help="how many items to draw")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="the auditor's seed")] = None,
+    selection: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="the auditor's own CSV of items: control,id,date (provider,scope,type optional)"
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing .zip")] = False,
+    config: ConfigOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Build a package of exactly the items the auditor selects: drawn from a population
+    file with the auditor's seed, or listed in the auditor's own file."""
+    import hashlib
+
+    from evidra.model import utcnow
+    from evidra.reports import sampling
+
+    _need_report_extra()
+    if (population is None) == (selection is None):
+        _fail("name what to sample: --population FILE --size N --seed S, or --from SELECTION.csv")
+    if population is not None and (size is None or seed is None):
+        _fail("--population needs --size and --seed: the seed lets anyone draw the same sample again")
+    if output.exists() and not force:
+        _fail(f"{output} already exists; use --force to replace it")
+    source = population or selection
+    assert source is not None
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        _fail(f"{source}: {exc.strerror}")
+    try:
+        if population is not None:
+            assert size is not None and seed is not None
+            control_id = population.name.removesuffix(".population.csv")
+            if control_id == population.name:
+                _fail(f"--population {population}: expected a file named <control>.population.csv")
+            items = sampling.draw(data, str(population), control_id, size, seed)
+            method: dict[str, Any] = {
+                "method": sampling.POPULATION_METHOD,
+                "seed": seed,
+                "size": size,
+                "population": {"file": population.name, "sha256": hashlib.sha256(data).hexdigest()},
+            }
+        else:
+            items = sampling.read_selection(data, str(selection))
+            method = {
+                "method": sampling.SELECTION_METHOD,
+                "selection": {"file": source.name, "sha256": hashlib.sha256(data).hexdigest()},
+            }
+    except sampling.SelectionError as exc:
+        _fail(str(exc))
+    if not items:
+        _fail(f"{source}: nothing in scope to draw from")
+    controls = _controls(sorted({item.control for item in items}))
+    loaded = _load(config)
+    key = _signing_key(loaded)
+    from evidra.reports.package import build_sample
+
+    with _open_store(config, database) as store:
+        try:
+            built = build_sample(store, items, controls, key, output, now=utcnow(), method=method)
+        except Exception as exc:
+            _fail(f"the sample was not written: {exc}", EXIT_INTERNAL)
+    out.print(
+        f"wrote {built.path}: {len(items)} item(s) of {built.controls} control(s), {built.evidence} evidence "
+        f"file(s); signed by {built.fingerprint}",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _signing_key_path(loaded: LoadedConfig) -> Path:
@@ -631,6 +725,10 @@ def evidence_add(
         str | None, typer.Option("--period", help="START..END it covers (default: the period it is added in)")
     ] = None,
     by: Annotated[str | None, typer.Option("--by", help="who adds it (default: your OS user name)")] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="the day the evidence is about, YYYY-MM-DD (default: today, UTC)"),
+    ] = None,
     config: ConfigOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -649,6 +747,14 @@ def evidence_add(
         covered = Period.parse(period) if period else None
     except PeriodError as exc:
         _fail(str(exc))
+    from datetime import date as Date
+
+    from evidra.model import utcnow
+
+    try:
+        day = Date.fromisoformat(on) if on else utcnow().date()
+    except ValueError:
+        _fail(f"--date: {on!r} is not a date like 2026-03-31")
     try:
         content = file.read_bytes()
     except OSError as exc:
@@ -663,26 +769,52 @@ def evidence_add(
                 added_by=who,
                 note=note,
                 period=(covered.start, covered.end) if covered else None,
+                evidence_date=day,
             )
         except Exception as exc:
             _fail(str(exc), EXIT_INTERNAL)
+        runs = store.runs()
     out.print(
-        f"added {file.name} ({added['file']}) as evidence of {requirement}, by {who}",
+        f"added {file.name} ({added['file']}) as evidence of {requirement} for {day}, by {who}",
         markup=False,
         soft_wrap=True,
     )
+    for warning in _evidence_warnings(day, covered, runs):
+        err.print(f"[yellow]warning:[/] {escape_markup(warning)}", markup=True, soft_wrap=True)
+
+
+def _evidence_warnings(day: Any, covered: Any, runs: list[Any]) -> list[str]:
+    """Manual evidence that no package period will hold, said at once rather than found
+    missing in an audit."""
+    from evidra.model import utcnow
+
+    warnings = []
+    if covered is not None and not covered.contains(day):
+        warnings.append(f"--date {day} is outside --period {covered}: packages use the period")
+    window = (covered.start, covered.end) if covered is not None else (day, day)
+    if day > utcnow().date():
+        warnings.append(f"--date {day} is in the future")
+    if not runs:
+        warnings.append("no run is stored yet: no package period holds this evidence until runs cover it")
+    else:
+        first, last = runs[0].started_at.date(), runs[-1].started_at.date()
+        if window[1] < first or window[0] > last:
+            warnings.append(
+                f"{window[0]}..{window[1]} falls in no package period: stored runs span {first} to {last}"
+            )
+    return warnings
 
 
 @evidence_app.command("list")
 def evidence_list(config: ConfigOption = None, database: DatabaseOption = None) -> None:
-    """The manual evidence kept: requirement, file, period, who added it and when."""
+    """The manual evidence kept: requirement, file, date or period, who added it and when."""
     from evidra.model import iso
 
     with _open_store(config, database) as store:
         items = store.manual_evidence()
     for item in items:
         covered = (
-            f"{item['period_start']}..{item['period_end']}" if item["period_start"] else "(period added)"
+            f"{item['period_start']}..{item['period_end']}" if item["period_start"] else str(item["date"])
         )
         out.print(
             f"{item['requirement']}  {item['file_name']}  {item['file']}  {covered}  "

@@ -325,6 +325,9 @@ class EventTime:
 
     start: str
     end: str | None = None
+    # For a point event that calls for an action (a leaver's access to remove): the
+    # attribute holding when it was done, so that a report shows the delay.
+    resolved: str | None = None
 
 
 # Events are not states. An observation of one of these types is a fact with a time (a
@@ -334,7 +337,7 @@ class EventTime:
 # a state, judged as it was in each run. Providers adding event types register them here.
 EVENT_TYPES: dict[str, EventTime] = {
     "identity.event": EventTime("published"),
-    "identity.deprovisioning": EventTime("terminated_at"),
+    "identity.deprovisioning": EventTime("terminated_at", resolved="access_removed_at"),
 }
 
 

@@ -194,7 +194,9 @@ def _input_file(provider: str, setting: str, path: Any) -> dict[str, Any]:
     if len(data) <= MAX_INPUT_BYTES:
         entry["content"] = data.decode("utf-8", errors="replace")
     else:
-        entry["error"] = f"larger than {MAX_INPUT_BYTES // 2**20} MiB: digest of its first part only, not kept"
+        entry["error"] = (
+            f"larger than {MAX_INPUT_BYTES // 2**20} MiB: digest of its first part only, not kept"
+        )
     return entry
 
 

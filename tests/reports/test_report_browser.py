@@ -68,10 +68,19 @@ def test_index_renders_controls_and_charts_without_console_errors(
             for control in HISTORY_CONTROLS:
                 section = page.locator(f"section#{control}")
                 assert section.is_visible()
-                line = section.locator("svg.chart polyline")
-                assert line.count() == 1
-                box = line.bounding_box()
+                band = section.locator("svg.chart polygon.band")
+                assert band.count() >= 1
+                box = band.first.bounding_box()
                 assert box is not None and box["width"] > 100  # drawn across the runs
+            # pass, excepted, fail and not readable are bands of their own: a read failure
+            # is never drawn as a failure
+            bands = page.locator("section#bucket-encryption svg.chart polygon.band")
+            assert sorted(bands.evaluate_all("els => els.map(e => e.classList[1])")) == [
+                "error",
+                "excepted",
+                "fail",
+                "pass",
+            ]
             gap_marks = page.locator("section#bucket-encryption svg.chart line.gap")
             assert gap_marks.count() == 1
             assert "acme-logs" in page.locator("section#bucket-encryption").inner_text()
@@ -81,3 +90,45 @@ def test_index_renders_controls_and_charts_without_console_errors(
 
     assert problems == []
     assert all(url.startswith("file://") for url in requests), requests
+
+
+def test_printing_keeps_every_column(history: EvidenceStore, signing_key: Path, tmp_path: Path) -> None:
+    """Printed to PDF (A4 landscape), no table is wider than the page: every column is on
+    paper, not cut off at the right edge as a scrolling table would be."""
+    from playwright.sync_api import sync_playwright
+
+    target = tmp_path / "package"
+    build(
+        history,
+        Period.parse("2026-01-01..2026-06-30"),
+        select(HISTORY_CONTROLS),
+        signing.load_key(signing_key),
+        target,
+        now=datetime(2026, 7, 1, tzinfo=UTC),
+        as_folder=True,
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(
+                viewport={"width": 1050, "height": 740}
+            )  # A4 landscape at 96 dpi, less margins
+            page.goto((target / "index.html").as_uri())
+            on_screen = page.locator("table").evaluate_all("ts => ts.map(t => t.scrollWidth - t.clientWidth)")
+            page.emulate_media(media="print")
+            widths = page.locator("table").evaluate_all(
+                """tables => tables.map(t => ({
+                    columns: t.querySelectorAll('thead th').length,
+                    right: Math.max(...[...t.querySelectorAll('th')]
+                        .map(th => th.getBoundingClientRect().right)),
+                    overflow: t.scrollWidth - t.clientWidth,
+                }))"""
+            )
+            page_width = page.evaluate("document.documentElement.clientWidth")
+            pdf = page.pdf(format="A4", landscape=True, print_background=True)
+        finally:
+            browser.close()
+    assert max(on_screen) > 1  # on screen the widest tables scroll: print must not cut them
+    assert widths and max(w["columns"] for w in widths) >= 17  # the widest: exception windows
+    assert all(w["right"] <= page_width + 1 and w["overflow"] <= 1 for w in widths), widths
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

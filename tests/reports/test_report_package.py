@@ -132,8 +132,9 @@ def test_the_exception_window_is_in_the_package(package: Path) -> None:
         document = json.loads(archive.read("controls/bucket-encryption.json"))
         html = archive.read("index.html").decode()
     by_id = {row["id"]: row for row in windows}
-    assert by_id[LOGS]["failing_from"] == "2026-01-03T03:05:00Z"
-    assert by_id[LOGS]["remediated_at"] == "2026-01-05T03:05:00Z"
+    # times are when the bucket's region was read (its scope record), not the run's end
+    assert by_id[LOGS]["failing_from"] == "2026-01-03T03:02:00Z"
+    assert by_id[LOGS]["remediated_at"] == "2026-01-05T03:02:00Z"
     assert (by_id[LOGS]["state"], by_id[LOGS]["duration_days"]) == ("remediated", "2.0")
     assert (by_id[LEGACY]["excepted_by"], by_id[LEGACY]["exception_expires"]) == ("CISO", "2026-12-31")
     assert document["control"]["ran"] == DAYS and document["gaps"][0]["run"] == 4
@@ -151,9 +152,20 @@ def test_every_cited_snapshot_is_in_evidence_by_its_hash(package: Path) -> None:
         for key in cited:
             name = f"evidence/{key.removeprefix('sha256:')}.json"
             assert name in names
-            body = archive.read(name)
-            assert "sha256:" + hashlib.sha256(body).hexdigest() == key
-            assert json.loads(body)["id"] in (LOGS, LEGACY, history_run(0).collection.observations[0].id)
+            document = json.loads(archive.read(name))
+            # the snapshot's canonical JSON hashes to the name, as README.txt says
+            canonical = json.dumps(
+                document["snapshot"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            )
+            assert "sha256:" + hashlib.sha256(canonical.encode()).hexdigest() == key == document["sha256"]
+            assert document["snapshot"]["id"] in (LOGS, LEGACY, history_run(0).collection.observations[0].id)
+            # provenance: who read it, with which calls, and when its scope was read
+            read = document["read"]
+            assert read["provenance"]["principal"] == "arn:aws:iam::123456789012:role/EvidraAudit"
+            assert read["provenance"]["calls"][0]["operation"] == "Read"
+            assert (
+                read["observed_at"].startswith("2026-01-0") and read["scope"] == document["snapshot"]["scope"]
+            )
 
 
 def test_coverage_has_every_requirement(package: Path) -> None:
@@ -184,14 +196,23 @@ def test_the_workbook_opens_with_openpyxl(package: Path, tmp_path: Path) -> None
     from openpyxl import load_workbook
 
     folder = _unpack(package, tmp_path / "unpacked")
-    book = load_workbook(folder / "workbook.xlsx", read_only=True)
-    assert book.sheetnames[:2] == ["Summary", "Coverage"]
-    assert len(book.sheetnames) == 2 + len(select(None))
+    book = load_workbook(folder / "workbook.xlsx")
+    assert book.sheetnames[:4] == ["Summary", "Coverage", "Manual evidence", "Scopes"]
+    assert len(book.sheetnames) == 4 + 2 * len(select(None))  # a sheet and a population sheet each
     values = [cell for row in book["bucket-encryption"].iter_rows(values_only=True) for cell in row if cell]
     assert LOGS in values and "remediated" in values
     summary = [row for row in book["Summary"].iter_rows(values_only=True)]
-    cc61 = next(row for row in summary if row and row[0] == "CC6.1")
-    assert cc61[1:3] == (len([c for c in select(None) if "CC6.1" in c.tsc]), 2)  # controls, with evidence
+    header = next(row for row in summary if row and row[0] == "criterion")
+    cc61 = dict(zip(header, next(row for row in summary if row and row[0] == "CC6.1"), strict=False))
+    assert cc61["controls"] == len([c for c in select(None) if "CC6.1" in c.tsc])
+    assert cc61["with evidence"] == 2
+    assert isinstance(cc61["share passing"], float)  # a number, shown as a percentage
+    population = book["bucket-encryption population"]
+    assert population.freeze_panes == "A2" and population.auto_filter.ref.startswith("A1:")
+    rows = list(population.iter_rows(values_only=True))
+    assert rows[0][:5] == ("provider", "scope", "type", "id", "name")
+    legacy = dict(zip(rows[0], next(row for row in rows if row[3] == LEGACY), strict=True))
+    assert (legacy["name"], legacy["in_scope"], legacy["runs_judged"]) == ("acme-legacy", "yes", 5)
 
 
 def test_verify_accepts_the_untouched_package_as_zip_and_folder(
@@ -316,15 +337,19 @@ def test_the_command_line_from_keys_to_verified_package(tmp_path: Path) -> None:
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
 
+    refused = _evidra("report", "--period", "2026-01-01..2026-06-30", "-o", "acme.zip", cwd=tmp_path)
+    assert refused.returncode == 2 and "--allow-open-period" in refused.stderr  # H1 outlasts the runs
     made = _evidra(
         "report", "--period", "2026-01-01..2026-06-30", "-o", "acme.zip", "--control", "bucket-encryption",
-        "--sample", "2", "--seed", "7", cwd=tmp_path,
+        "--sample", "2", "--seed", "7", "--allow-open-period", cwd=tmp_path,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     with zipfile.ZipFile(tmp_path / "acme.zip") as archive:
         manifest = json.loads(archive.read("manifest.json"))
         results = list(csv.DictReader(io.StringIO(archive.read("controls/bucket-encryption.csv").decode())))
         files = {name: archive.read(name) for name in archive.namelist()}
+    assert manifest["period_in_progress"] is True
+    assert b"PERIOD IN PROGRESS" in files["README.txt"] and b"Period in progress" in files["index.html"]
     chosen = Sample(2, 7).runs("bucket-encryption", list(range(1, DAYS + 1)))
     assert manifest["sample"]["seed"] == 7 and "random.Random" in manifest["sample"]["method"]
     assert sorted({int(row["first_run"]) for row in results}) == chosen

@@ -12,7 +12,7 @@ from evidra.controls.catalog import select
 from evidra.controls.engine import evaluate
 from evidra.controls.requirements import default_parameters, requirements
 from evidra.evidence_store.store import EvidenceStore
-from evidra.reports.coverage import AUTOMATED, BOTH, MANUAL, NOT_COVERED, coverage
+from evidra.reports.coverage import AUTOMATED, BOTH, MANUAL, NOT_COVERED, coverage, criteria
 from evidra.reports.period import Period, PeriodError, analyse, excepted_by
 from evidra.reports.sampling import Sample
 from tests.reports.conftest import BOB, DAY0, DAYS, EXCEPTION, HISTORY_CONTROLS, LEGACY, LOGS, history_run
@@ -22,7 +22,11 @@ H1 = Period.parse("2026-01-01..2026-06-30")
 
 
 def _day(n: int) -> datetime:
-    return DAY0 + timedelta(days=n, minutes=5)  # a run's finished_at
+    return DAY0 + timedelta(days=n, minutes=2)  # when the buckets' region was read
+
+
+def _global(n: int) -> datetime:
+    return DAY0 + timedelta(days=n, minutes=1)  # when the account's global scope (IAM) was read
 
 
 def _control(report, control_id):
@@ -54,14 +58,15 @@ def test_an_excepted_failure_names_approver_reason_and_expiry(history: EvidenceS
         "reason": "legacy archive, migration planned",
         "expires": "2026-12-31",
     }
+    assert [(part.status, part.from_seq, part.to_seq) for part in legacy[0].parts] == [("excepted", 1, DAYS)]
 
 
 def test_a_failure_never_fixed_is_open_until_the_period_ends(history: EvidenceStore) -> None:
     report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
     mfa = _control(report, "identity-user-mfa")
 
-    assert [(w.resource["id"], w.state, w.until) for w in mfa.windows] == [(BOB, "open", _day(DAYS - 1))]
-    assert mfa.effectiveness == 0.0
+    assert [(w.resource["id"], w.state, w.until) for w in mfa.windows] == [(BOB, "open", _global(DAYS - 1))]
+    assert mfa.share_passing == 0.0
 
 
 def test_results_over_time_and_the_gap_run(history: EvidenceStore) -> None:
@@ -74,16 +79,24 @@ def test_results_over_time_and_the_gap_run(history: EvidenceStore) -> None:
     assert [(gap["seq"], gap["id"]) for gap in buckets.gaps] == [(4, "aws:123456789012:eu-west-1")]
     assert "Throttling" in buckets.gaps[0]["reason"]
     assert buckets.ran == [1, 2, 3, 4, 5, 6]
-    assert dict(buckets.totals) == {"pass": 4, "fail": 1, "excepted": 5, "error": 1}
+    # resource-days: one run a day, so each day's run
+    assert dict(+buckets.totals) == {"pass": 4, "fail": 1, "excepted": 5, "error": 1}
+    # day 3's run could not read the buckets' region: that day has only failed reads of
+    # the control's scope; after the sixth day the history has no run at all
+    gaps = [(entry["day"], entry["gap"]) for entry in buckets.no_evidence]
+    assert gaps[0] == ("2026-01-04", "only failed reads: aws:123456789012:eu-west-1")
+    assert gaps[1:] == [(day.isoformat(), "no run") for day in H1.days()[DAYS:]]
+    assert report.in_progress  # H1 ends after the newest run
+    assert len(buckets.schedule) == 181  # every day of H1 is expected, not only the days with runs
 
 
-def test_population_is_every_resource_judged_in_the_period(history: EvidenceStore) -> None:
+def test_population_is_every_resource_observed_in_the_period(history: EvidenceStore) -> None:
     report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
     population = _control(report, "bucket-encryption").population
 
-    assert [(p["id"], p["runs"], p["last_status"]) for p in population] == [
-        (LEGACY, 5, "excepted"),
-        (LOGS, 5, "pass"),
+    assert [(p["id"], p["name"], p["in_scope"], p["runs_judged"], p["last_status"]) for p in population] == [
+        (LEGACY, "acme-legacy", "yes", 5, "excepted"),
+        (LOGS, "acme-logs", "yes", 5, "pass"),
     ]
     assert population[0]["first_seen"] == _day(0) and population[0]["last_seen"] == _day(5)
 
@@ -94,7 +107,8 @@ def test_a_period_cuts_the_runs_and_keeps_windows_that_began_before_it(history: 
 
     assert [run.seq for run in report.runs] == [4, 5, 6]
     mfa = _control(report, "identity-user-mfa")
-    assert mfa.windows[0].failing_from == _day(0)  # failing since before the period
+    assert mfa.windows[0].failing_from == _global(0)  # failing since before the period
+    assert mfa.windows[0].before_period
     # acme-logs last failed in run 3, before the period: the period itself holds no failure of it
     logs = _control(report, "bucket-encryption").windows
     assert [w.resource["id"] for w in logs] == [LEGACY]
@@ -102,13 +116,21 @@ def test_a_period_cuts_the_runs_and_keeps_windows_that_began_before_it(history: 
 
 def test_criteria_summary(history: EvidenceStore) -> None:
     report = analyse(history, H1, select(HISTORY_CONTROLS), NOW)
-    by_criterion = {summary.criterion: summary for summary in report.criteria}
+    summaries = criteria(report, coverage(report, history.manual_evidence()))
+    by_criterion = {summary.criterion: summary for summary in summaries}
 
     cc61 = by_criterion["CC6.1"]
     assert sorted(cc61.with_evidence) == sorted(HISTORY_CONTROLS)
-    assert cc61.effectiveness == pytest.approx(4 / (4 + 1 + 5 + 6))
+    assert cc61.share_passing == pytest.approx(4 / (4 + 1 + 5 + 6))
+    assert cc61.totals == {"pass": 4, "fail": 7, "excepted": 5, "error": 1}
     assert (cc61.open_exceptions, cc61.open_excepted) == (2, 1)  # bob, and legacy (excepted)
-    assert [s.criterion for s in report.criteria] == sorted(by_criterion, key=lambda c: float(c[2:]))
+    # every criterion the policy set maps is listed, with no automated evidence or with some
+    mapped = {c for r in requirements().values() for c in r.tsc}
+    assert mapped <= set(by_criterion)
+    assert any(not s.with_evidence and s.requirements for s in summaries)
+    assert len(cc61.covered) < len(cc61.requirements)  # CC6.1 is not "all covered"
+    inferred = {r.id for r in requirements().values() if r.tsc_basis == "inferred"}
+    assert any(set(s.inferred) & inferred for s in summaries)
 
 
 def test_parameters_in_force_as_recorded_by_the_runs(history: EvidenceStore) -> None:
@@ -122,6 +144,7 @@ def test_parameters_in_force_as_recorded_by_the_runs(history: EvidenceStore) -> 
             "value": default_parameters()["pwd.min_length.min_length_standard"],
             "from_seq": 1,
             "to_seq": DAYS,
+            "template_example": False,
         }
     ]
 

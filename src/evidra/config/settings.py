@@ -431,6 +431,16 @@ class ExceptionRule(Strict):
     reason: str
     approved_by: str
     expires: date
+    approved_at: date | None = Field(default=None, description="when the risk was accepted")
+    ticket: str | None = Field(default=None, description="the ticket or record of the approval")
+
+
+class PolicySettings(Strict):
+    """The policy set in force, printed on the evidence package's first page."""
+
+    version: str | None = None
+    owner: str | None = None
+    approved_at: date | None = None
 
 
 class ReportSettings(Strict):
@@ -491,6 +501,7 @@ class Settings(Strict):
     people: PeopleSettings | None = None
     timestamping: TimestampingSettings | None = None
     anchor: AnchorSettings | None = None
+    policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @field_validator("parameters", "providers", "exceptions", "controls", "daemon", "report", mode="before")
     @classmethod

@@ -24,6 +24,8 @@ class Exception_(Protocol):
     reason: str
     approved_by: str
     expires: date
+    approved_at: date | None
+    ticket: str | None
 
 
 def _matching_exception(
@@ -34,6 +36,14 @@ def _matching_exception(
         if matches and today <= rule.expires:
             return rule
     return None
+
+
+def approval(rule: Exception_) -> str:
+    """How an excepted result's reason names its risk acceptance; reports.period reads it
+    back (`excepted_by`), so the two change together."""
+    on = f" on {rule.approved_at.isoformat()}" if rule.approved_at else ""
+    ticket = f", ticket {rule.ticket}" if rule.ticket else ""
+    return f"approved by {rule.approved_by}{on}{ticket}, until {rule.expires.isoformat()}"
 
 
 def judge(
@@ -94,10 +104,7 @@ def evaluate(
                 rule = _matching_exception(control, observation.id, exceptions, now.date())
                 if rule is not None:
                     status = Status.EXCEPTED
-                    reason = (
-                        f"{reason}; excepted: {rule.reason} "
-                        f"(approved by {rule.approved_by}, until {rule.expires.isoformat()})"
-                    )
+                    reason = f"{reason}; excepted: {rule.reason} ({approval(rule)})"
             results.append(
                 Result(
                     control=control.id,

@@ -34,6 +34,7 @@ class Requirement:
     check_type: str
     automation: str
     parameters: dict[str, Parameter] = field(default_factory=dict)
+    tsc_basis: str = "document"  # "inferred": the policy states no criteria; the extractor chose them
 
 
 # Parameters a control needs that the policy set leaves unset ("days before inactive
@@ -78,6 +79,7 @@ def requirements() -> dict[str, Requirement]:
             check_type=str(item.get("check_type", "")),
             automation=str(item.get("automation", "")),
             parameters=params,
+            tsc_basis=str(item.get("tsc_basis") or "document"),
         )
     return out
 

@@ -3,14 +3,21 @@
     index.html                   the report (self-contained)
     report.json                  the same for programs
     coverage.csv                 every policy requirement and what evidences it
-    controls/<id>.csv            results (intervals of runs, or the sampled runs)
-    controls/<id>.population.csv, controls/<id>.exceptions.csv, controls/<id>.json
+    controls/<id>.csv            results (intervals of runs, or the sampled runs), with observed_at
+    controls/<id>.population.csv every resource of its types observed, in scope or not (and why)
+    controls/<id>.schedule.csv   each expected day (week) and whether it has evidence
+    controls/<id>.exceptions.csv, controls/<id>.findings.csv, controls/<id>.json
     evidence/<sha256>.json       the snapshot each result cites (name = SHA-256 of the file)
-    manual/<sha256>[.ext]        manual evidence files
+    provenance/<sha256>.json     who read that snapshot (principal), with which API calls, and when
+    manual/<sha256>[.ext]        manual evidence files; manual.csv lists them, in or outside the period
+    inputs/<sha256>.txt          files that drove verdicts (terminations file ...), as in force
     runs/chain.json              the period's runs with their seals, to recompute the chain
     runs/proofs.json             inclusion proofs: each result row and evidence file in its run's root
     runs/timestamps.json         each run's RFC 3161 token (runs/timestamps/<seq>.tsr), its time
     runs/tsa-ca.pem              the TSA root(s) the tokens chain to (also get them out of band)
+    runs/runs.csv                each run: version, configuration file and inputs in force
+    runs/config/<sha256>.json    each distinct effective configuration (secrets named, never held)
+    runs/scopes.csv              every scope each run read or failed to read, with the error
     oscal/assessment-results.json
     workbook.xlsx
     README.txt                   how to verify without evidra
@@ -30,6 +37,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,7 +61,7 @@ from evidra.reports import (
     signing,
     tables,
 )
-from evidra.reports.coverage import CoverageRow, coverage
+from evidra.reports.coverage import CoverageRow, coverage, criteria
 from evidra.reports.period import Period, PeriodReport, analyse
 from evidra.reports.sampling import Sample
 
@@ -133,12 +141,15 @@ def build(
     sample: Sample | None = None,
     as_folder: bool = False,
     trust: TrustMaterial | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> BuiltPackage:
     """Analyse the period and write the package to `target` (a .zip file, or a folder
     that must not exist yet or be empty). `trust`: the TSA roots and allowed skew, when
-    runs are timestamped (their tokens are packaged whenever they exist)."""
-    report = analyse(store, period, controls, now)
+    runs are timestamped (their tokens are packaged whenever they exist). `policy`: the
+    config's version, owner and approval date of the policy set, for the first page."""
+    report = analyse(store, period, controls, now, policy)
     rows = coverage(report, store.manual_evidence())
+    report.criteria = criteria(report, rows)
     target.parent.mkdir(parents=True, exist_ok=True)
     if as_folder:
         if target.exists() and any(target.iterdir()):
@@ -198,19 +209,21 @@ def _write(
             render_csv.to_csv(tables.POPULATION_COLUMNS, tables.population_rows(item)),
         )
         sink.add(f"{name}.exceptions.csv", render_csv.to_csv(tables.WINDOW_COLUMNS, tables.window_rows(item)))
+        sink.add(f"{name}.findings.csv", render_csv.to_csv(tables.FINDING_COLUMNS, tables.finding_rows(item)))
+        sink.add(
+            f"{name}.schedule.csv", render_csv.to_csv(tables.SCHEDULE_COLUMNS, tables.schedule_rows(item))
+        )
         sink.add(f"{name}.json", render_json.dumps(render_json.control_document(item, report, sample, table)))
-    ordered = sorted(cited)
-    for start in range(0, len(ordered), 2000):  # bounded memory: bodies a batch at a time
-        bodies = store.snapshot_bodies(ordered[start : start + 2000])
-        for evidence_key in ordered[start : start + 2000]:
-            sink.add(tables.evidence_path(evidence_key), bodies[evidence_key])
+    write_evidence(sink, store, report, sorted(cited))
     written: set[str] = set()
     for row in rows:
-        for evidence in row.manual:
+        for evidence in row.manual + row.outside:
             path = tables.manual_path(evidence)
             if path not in written:
                 written.add(path)
                 sink.add(path, store.manual_file(evidence["file"]))
+    sink.add("manual.csv", render_csv.to_csv(tables.MANUAL_COLUMNS, tables.manual_rows(rows)))
+    _write_runs(sink, report)
     sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
     sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))
     sink.add(CHAIN, render_json.dumps(_chain(report)))
@@ -271,6 +284,120 @@ def _timestamps(
     return [entry for entry in entries if entry["token"]]
 
 
+PROVENANCE_SCHEMA = "evidra.package.provenance/v1"
+
+
+def provenance_path(key: str) -> str:
+    return f"provenance/{key.removeprefix('sha256:')}.json"
+
+
+def write_evidence(sink: Sink, store: EvidenceStore, report: PeriodReport, keys: list[str]) -> None:
+    """evidence/<hex>.json: the snapshot a result cites, byte for byte as sealed (its
+    SHA-256 is <hex>, which runs/proofs.json ties to a run's root); beside it
+    provenance/<hex>.json: who read it (principal), with which API calls, and when the
+    resource's scope was read (observed_at), for every read of it in the period. Built
+    as text around the stored bytes, so that a year's evidence is not parsed again."""
+    provenance: dict[str, bytes] = {}
+    wanted = sorted({row["provenance_hash"] for key in keys for row in report.reads.get(key, ())})
+    for start in range(0, len(wanted), 2000):
+        provenance.update(store.snapshot_bodies(wanted[start : start + 2000]))
+    for start in range(0, len(keys), 2000):  # bounded memory: bodies a batch at a time
+        batch = keys[start : start + 2000]
+        bodies = store.snapshot_bodies(batch)
+        for key in batch:
+            sink.add(tables.evidence_path(key), bodies[key])
+            reads = sorted(report.reads.get(key, ()), key=lambda row: row["first_seq"])
+            entries = []
+            for row in reads:
+                first = max(row["first_seq"], report.runs[0].seq) if report.runs else row["first_seq"]
+                last = min(row["last_seq"], report.runs[-1].seq) if report.runs else row["last_seq"]
+                entries.append(
+                    b'{"first_run":%d,"last_run":%d,"observed_at":%s,"last_observed_at":%s,'
+                    b'"scope":%s,"provenance_sha256":%s,"provenance":%s}'
+                    % (
+                        first,
+                        last,
+                        _json(iso(report.observed_at(first, row["scope"]))),
+                        _json(iso(report.observed_at(last, row["scope"]))),
+                        _json(row["scope"]),
+                        _json(row["provenance_hash"]),
+                        provenance[row["provenance_hash"]],
+                    )
+                )
+            latest = entries[-1] if entries else b"null"
+            sink.add(
+                provenance_path(key),
+                b'{"schema":"%s","evidence":%s,"read":%s,"reads":[%s]}\n'
+                % (PROVENANCE_SCHEMA.encode(), _json(key), latest, b",".join(entries)),
+            )
+
+
+def _json(value: Any) -> bytes:
+    import json
+
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def _write_runs(sink: Sink, report: PeriodReport) -> None:
+    """Each run's version, configuration and input files in force, and its scope inventory."""
+    import hashlib
+    import json
+
+    configs: dict[str, bytes] = {}
+    inputs: dict[str, bytes] = {}
+    read: Counter[int] = Counter(s["seq"] for s in report.scopes if not s["error"])
+    failed: Counter[int] = Counter(s["seq"] for s in report.scopes if s["error"])
+    rows = []
+    for run in report.runs:
+        recorded = report.run_parameters.get(run.seq, {})
+        config = recorded.get("config")
+        config_path = None
+        if config:
+            body = (json.dumps(config, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+            config_path = f"runs/config/{hashlib.sha256(body).hexdigest()}.json"
+            configs[config_path] = body
+        files = []
+        for entry in recorded.get("inputs") or []:
+            if "content" in entry and entry.get("sha256"):
+                path = f"inputs/{entry['sha256'].removeprefix('sha256:')}.txt"
+                inputs[path] = entry["content"].encode()
+                files.append(f"{entry['provider']}.{entry['setting']}={path}")
+            else:
+                files.append(f"{entry['provider']}.{entry['setting']}: {entry.get('error', 'not kept')}")
+        rows.append(
+            {
+                "run": run.seq,
+                "id": run.id,
+                "started_at": iso(run.started_at),
+                "finished_at": iso(run.finished_at),
+                "evidra_version": run.tool_version,
+                "providers": " ".join(recorded.get("providers") or []),
+                "configuration": config_path,
+                "inputs": " ".join(files),
+                "scopes_read": read[run.seq],
+                "scopes_failed": failed[run.seq],
+            }
+        )
+    for path, body in {**configs, **inputs}.items():
+        sink.add(path, body)
+    sink.add("runs/runs.csv", render_csv.to_csv(RUNS_COLUMNS, rows))
+    sink.add("runs/scopes.csv", render_csv.to_csv(tables.SCOPE_COLUMNS, tables.scope_rows(report)))
+
+
+RUNS_COLUMNS = (
+    "run",
+    "id",
+    "started_at",
+    "finished_at",
+    "evidra_version",
+    "providers",
+    "configuration",
+    "inputs",
+    "scopes_read",
+    "scopes_failed",
+)
+
+
 def _chain(report: PeriodReport) -> dict[str, Any]:
     from evidra.evidence_store.integrity import timestamp
 
@@ -310,6 +437,8 @@ def _manifest(
         "generator": f"evidra {__version__}",
         "generated_at": iso(report.generated_at),
         "period": {"start": report.period.start, "end": report.period.end},
+        "period_in_progress": report.in_progress,
+        "policy": report.policy or None,
         "controls": [item.control.id for item in report.controls],
         "sample": sample.to_dict() if sample else None,
         "runs": {
@@ -334,13 +463,50 @@ def _manifest(
 
 
 def _readme(report: PeriodReport, fingerprint: str, stamped: list[dict[str, Any]]) -> str:
+    progress = (
+        "\nPERIOD IN PROGRESS: the period ends after the newest stored run; this package\n"
+        "shows the period so far and is not the period's final evidence.\n"
+        if report.in_progress
+        else ""
+    )
     return f"""SOC 2 evidence package for {report.period}, made by evidra {__version__}
 {"=" * 72}
-
+{progress}
 Open index.html in a browser (it works offline). The same content is in
 workbook.xlsx, report.json, controls/ (CSV and JSON per control) and
-oscal/assessment-results.json. evidence/ holds the raw observation each result
-cites: the file evidence/<hex>.json is the result's "evidence" sha256:<hex>.
+oscal/assessment-results.json.
+
+What is where (for testing completeness and accuracy)
+------------------------------------------------------
+
+controls/<id>.population.csv   every resource of the control's types that evidra
+    observed in the period, with in_scope (yes / partly / no) and, when not, the
+    reason in words; first and last seen; the scope (account, subscription ...)
+    it came from. Reconcile it with the system's own listing, then sample from it.
+controls/<id>.schedule.csv     each day (week, for weekly controls) of the period:
+    the runs that ran the control and, for days without evidence, why ("no run",
+    "only failed reads: <scopes>"). These are the control's no-evidence gaps.
+controls/<id>.csv              every result, with the runs it held in and when the
+    resource was read (observed_at); exceptions.csv (one row per part: an
+    exception that expired shows its excepted part, then the failing part) and
+    findings.csv (one-time events that failed: date and delay).
+evidence/<hex>.json            the resource as read (the file's SHA-256 is <hex>, the
+    result's "evidence"); provenance/<hex>.json says who read it (principal), with
+    which API calls (service, operation, parameters) and when its scope was read.
+runs/runs.csv, runs/config/, runs/scopes.csv, inputs/   each run's evidra version,
+    effective configuration (secrets are named, never included), the input files
+    in force (the terminations file ...) and every scope read or not read.
+manual.csv                     manual evidence, including files just outside the
+    period (marked "outside the period").
+
+Drawing your own sample: `evidra sample --population controls/<id>.population.csv
+--size N --seed S` (or `--from selection.csv` with your own control,id,date rows)
+builds a package of exactly the selected items. Without evidra, the same draw is:
+
+    import csv, random
+    rows = list(csv.DictReader(open("controls/<id>.population.csv")))
+    rows = [r for r in rows if r["in_scope"] != "no"]
+    picked = random.Random(S).sample(rows, min(N, len(rows)))
 
 How to verify this package without evidra
 -----------------------------------------
@@ -428,3 +594,181 @@ def _token_example(stamped: list[dict[str, Any]]) -> str:
 
    It must print "Verification: OK"; "trusted_time" in runs/timestamps.json is the
    token's time (openssl ts -reply -in {run["token"]} -text shows it)."""
+
+
+SELECTION_COLUMNS = (
+    "item",
+    "control",
+    "provider",
+    "scope",
+    "type",
+    "id",
+    "name",
+    "date",
+    "found",
+    "run",
+    "observed_at",
+    "status",
+    "reason",
+    "evidence",
+)
+
+
+def build_sample(
+    store: EvidenceStore,
+    items: Sequence[Any],
+    controls: Sequence[Control],
+    key: Ed25519PrivateKey,
+    target: Path,
+    *,
+    now: datetime,
+    method: dict[str, Any],
+) -> BuiltPackage:
+    """A package of exactly the selected items (sampling.Item): for each, the control's
+    result on that resource in the last run that started on that day, with its evidence;
+    a day without a run, or a run without that result, is a gap row, never skipped."""
+    from evidra.reports.period import Period
+
+    days = [item.day for item in items]
+    period = Period(min(days), max(days))
+    report = analyse(store, period, controls, now)
+    by_control = {item.control.id: item for item in report.controls}
+    runs_by_day: dict[Any, list[int]] = {}
+    for run in report.runs:
+        runs_by_day.setdefault(run.started_at.date(), []).append(run.seq)
+    rows: list[dict[str, Any]] = []
+    for number, item in enumerate(items, start=1):
+        row: dict[str, Any] = {"item": number, **item.to_dict(), "found": "", "name": None}
+        analysed = by_control.get(item.control)
+        seqs = runs_by_day.get(item.day, [])
+        if not seqs:
+            row["found"] = f"gap: no run started on {item.day}"
+        elif analysed is not None:
+            names = tables.display_names(analysed)
+            for seq in reversed(seqs):
+                span = next(
+                    (
+                        s
+                        for s in analysed.results
+                        if s.first_seq <= seq <= s.last_seq and item.matches(s.resource)
+                    ),
+                    None,
+                )
+                if span is not None:
+                    row.update(span.resource)
+                    row.update(
+                        found="yes",
+                        name=names.get(span.key),
+                        run=seq,
+                        observed_at=iso(report.observed_at(seq, span.resource["scope"])),
+                        status=span.status,
+                        reason=span.reason,
+                        evidence=span.evidence,
+                    )
+                    break
+            else:
+                unreadable = [
+                    g
+                    for g in analysed.gaps
+                    if g["seq"] in seqs and (item.scope is None or g["scope"] == item.scope)
+                ]
+                row["found"] = f"gap: no result for it in run(s) {', '.join(map(str, seqs))}" + (
+                    f" ({unreadable[-1]['reason']})" if unreadable else ""
+                )
+        rows.append(row)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".evidra-sample-", suffix=".zip", dir=target.parent)
+    os.close(descriptor)
+    try:
+        with zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:
+            sink = ZipSink(archive, now)
+            cited = sorted({row["evidence"] for row in rows if row.get("evidence")})
+            write_evidence(sink, store, report, cited)
+            sink.add("selection.csv", render_csv.to_csv(SELECTION_COLUMNS, rows))
+            # The found items as result rows, one run each, proven in runs/proofs.json.
+            results: dict[str, list[dict[str, Any]]] = {control.id: [] for control in controls}
+            for row in rows:
+                if row["found"] == "yes":
+                    results[row["control"]].append(
+                        {
+                            **row,
+                            "first_run": row["run"],
+                            "last_run": row["run"],
+                            "runs": 1,
+                            "last_observed_at": row["observed_at"],
+                        }
+                    )
+            for control_id, table in results.items():
+                sink.add(f"controls/{control_id}.csv", render_csv.to_csv(tables.RESULT_COLUMNS, table))
+            sink.add(
+                proofs.PROOFS,
+                render_json.dumps(
+                    proofs.build(store, [run.seq for run in report.runs], results, tables.evidence_path)
+                ),
+            )
+            document = {
+                "schema": "evidra.package.sample/v1",
+                **method,
+                "period": {"start": period.start, "end": period.end},
+                "items": rows,
+            }
+            sink.add("sample.json", render_json.dumps(document))
+            sink.add(CHAIN, render_json.dumps(_chain(report)))
+            public = signing.public_pem(key)
+            fingerprint = signing.fingerprint(public)
+            sink.add("README.txt", _sample_readme(report, method, fingerprint).encode())
+            sink.add(PUBLIC_KEY, public)
+            manifest = _manifest(report, None, fingerprint, sink.files, len(cited))
+            manifest["auditor_sample"] = {key: value for key, value in method.items() if key != "selection"}
+            sink.add(MANIFEST, render_json.dumps(manifest))
+            sums = "".join(f"{digest}  {name}\n" for name, (digest, _) in sorted(sink.files.items())).encode()
+            sink.add(SUMS, sums)
+            sink.add(SIGNATURE, signing.sign(key, sums))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return BuiltPackage(
+        path=target,
+        files=len(sink.files),
+        bytes=sum(size for _, size in sink.files.values()),
+        runs=len(report.runs),
+        controls=len(controls),
+        evidence=len(cited),
+        fingerprint=fingerprint,
+    )
+
+
+def _sample_readme(report: PeriodReport, method: dict[str, Any], fingerprint: str) -> str:
+    redraw = ""
+    if method.get("population"):
+        redraw = f"""
+The same items, drawn again without evidra (Python 3, from the population file
+{method["population"]["file"]} whose SHA-256 is {method["population"]["sha256"]}):
+
+    import csv, random
+    from datetime import date, timedelta
+    rows = [r for r in csv.DictReader(open("{method["population"]["file"]}", encoding="utf-8-sig"))
+            if r["in_scope"] != "no"]
+    rng = random.Random({method["seed"]})
+    for r in rng.sample(rows, min({method["size"]}, len(rows))):
+        first = date.fromisoformat(r["first_seen"][:10])
+        last = date.fromisoformat(r["last_seen"][:10])
+        print(r["id"], first + timedelta(days=rng.randrange((last - first).days + 1)))
+"""
+    general = _readme(report, fingerprint, []).split("How to verify this package without evidra", 1)[1]
+    return f"""Sample of evidence selected by the auditor, made by evidra {__version__}
+{"=" * 72}
+
+selection.csv lists every selected item (control, resource, day) with the result
+the resource had in the last run that started that day, when its scope was read
+(observed_at), and the evidence file: evidence/<hex>.json holds the resource as read,
+provenance/<hex>.json who read it with which API calls. controls/<id>.csv repeats the
+found items as result rows, which runs/proofs.json proves in their runs' sealed roots.
+An item whose day has no run, or whose run has no result for it, is a row marked
+"gap", never left out.
+
+Method: {method["method"]}
+sample.json holds the method, the seed and the selection.
+{redraw}
+How to verify this package without evidra{general}"""

@@ -1,48 +1,64 @@
 """The review period's analysis, read from the evidence store: for every control its
-population, results over time, exception windows and gaps, and a summary per SOC 2
-criterion. Everything is computed from result spans (one query for the whole
-period), never from one row per run: a year of daily runs costs what its changes do.
+schedule, its whole population, results over time, exception windows, findings and
+gaps. Everything is computed from spans (one query for the period's results, one for
+its observations), never from one row per run: a year of daily runs costs what its
+changes do.
 
-Definitions an auditor can check against the package:
+Definitions an auditor can check against the package (DESIGN.md, "evidence package"):
 
 - A run is *in the period* when it started in it (dates are whole UTC days).
 - A control *ran* in a run when the run's recorded parameters list it among the
   controls evaluated (runs recorded without that list: when it has a result there).
-- *Share passing* of a run: pass / (pass + fail + excepted). `error` results (a scope
-  that could not be read) are gaps, counted apart, never as passes or failures.
+- *The schedule*: a daily control expects evidence every day of the period (a weekly
+  one every ISO week). A day *has evidence* when a run that started on it ran the control
+  and read at least one of its scopes; every other day is a *no evidence* gap, with the
+  reason (no run, or only failed reads).
+- *Resource-days*: each day's last run that ran the control, counted per status. Share
+  passing = pass / (pass + fail + excepted); `error` results (a scope that could not be
+  read) are "not readable", counted apart, never as passes or failures.
+- *The population* is every resource of the control's types observed in the period,
+  with whether the control's `where` put it in scope and, when not, why.
+- An *event* type (resource_types.EVENT_TYPES) is a fact with a time: its population is
+  the events whose time falls in the period (a lifetime event: whose lifetime overlaps
+  it), counted once each. A failing point event is a *finding* with its date and delay.
 - An *exception window* is a resource's consecutive failing (`fail` or `excepted`)
-  results under one control: failing from the first such run, remediated at the first
-  run after it that passes. Runs in between where the resource has no result (a gap, or
-  the resource out of scope) do not end it. A window still failing in the period's last
-  run is `open`; one whose resource was last seen failing before the last run is
-  `left scope` (deleted, or not read since). A window is found from the period's own
-  results: one that began before the period shows its true start; a failure whose last
-  failing result precedes the period is not in the period.
-- Times are the runs' `finished_at`: a verdict holds as of the moment its run sealed.
+  results under one control: failing from the first such run (looked up before the
+  period when it was already failing then), remediated at the first run after it that
+  passes. Runs without a result for it (a gap, or out of scope) do not end it. Its
+  *parts* are its stretches of one status: an exception that expires mid-window ends
+  its `excepted` part there, and the rest is `fail`.
+- Times are when the resource's scope was read in that run (`observed_at`), else the
+  run's `finished_at`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
 from evidra.controls.catalog import Control
+from evidra.controls.conditions import ConditionError, _show
 from evidra.controls.requirements import Requirement, requirements
 from evidra.evidence_store.store import EvidenceStore, StoredRun
 from evidra.model import Status
+from evidra.resource_types import EVENT_TYPES
 
 FAILING = (Status.FAIL.value, Status.EXCEPTED.value)
+JUDGED = (Status.PASS.value, Status.FAIL.value, Status.EXCEPTED.value)
 STATUSES = tuple(status.value for status in Status)
-# engine.evaluate writes an excepted result's reason as
-# "<why it fails>; excepted: <reason> (approved by <who>, until <YYYY-MM-DD>)".
+# engine.approval writes an excepted result's reason as "<why it fails>; excepted:
+# <reason> (approved by <who>[ on <YYYY-MM-DD>][, ticket <ref>], until <YYYY-MM-DD>)".
 _EXCEPTED = re.compile(
-    r"; excepted: (?P<reason>.*) \(approved by (?P<approved_by>.*), until (?P<expires>\d{4}-\d{2}-\d{2})\)$"
+    r"; excepted: (?P<reason>.*) \(approved by (?P<approved_by>.*?)"
+    r"(?: on (?P<approved_at>\d{4}-\d{2}-\d{2}))?(?:, ticket (?P<ticket>.*?))?"
+    r", until (?P<expires>\d{4}-\d{2}-\d{2})\)$"
 )
+Key = tuple[str, str, str, str]  # provider, scope, type, id
 
 
 class PeriodError(ValueError):
@@ -80,6 +96,12 @@ class Period:
     def overlaps(self, start: date, end: date) -> bool:
         return start <= self.end and self.start <= end
 
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
     def __str__(self) -> str:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
@@ -100,23 +122,77 @@ class ResultSpan:
     def runs(self) -> int:
         return self.last_seq - self.first_seq + 1
 
+    @property
+    def key(self) -> Key:
+        r = self.resource
+        return (r["provider"], r["scope"], r["type"], r["id"])
+
+
+@dataclass
+class WindowPart:
+    """A stretch of an exception window with one status (`fail` or `excepted`)."""
+
+    status: str
+    from_seq: int
+    to_seq: int
+    exception: dict[str, str] | None  # approved_by, approved_at, ticket, reason, expires
+    from_at: datetime | None = None
+    to_at: datetime | None = None
+
 
 @dataclass
 class ExceptionWindow:
     resource: dict[str, str]
+    name: str | None
     failing_from: datetime
     failing_from_seq: int
     last_failing_seq: int
     reason: str
+    before_period: bool = False  # it was failing already when the period began
     state: str = "open"  # open, remediated, left scope
     remediated_at: datetime | None = None
     remediated_seq: int | None = None
     until: datetime | None = None  # remediated_at, or the last run of the period
-    exception: dict[str, str] | None = None  # approved_by, reason, expires (the latest)
+    parts: list[WindowPart] = field(default_factory=list)
 
     @property
     def duration(self) -> timedelta:
         return (self.until or self.failing_from) - self.failing_from
+
+    @property
+    def exception(self) -> dict[str, str] | None:
+        """The risk acceptance in force at the window's end (None once it expired)."""
+        last = self.parts[-1] if self.parts else None
+        return last.exception if last and last.status == Status.EXCEPTED.value else None
+
+    def add(self, span: ResultSpan) -> None:
+        exception = excepted_by(span.reason) if span.status == Status.EXCEPTED.value else None
+        last = self.parts[-1] if self.parts else None
+        if last and last.status == span.status and last.exception == exception:
+            last.to_seq = span.last_seq
+        else:
+            self.parts.append(WindowPart(span.status, span.first_seq, span.last_seq, exception))
+        self.last_failing_seq = span.last_seq
+        self.reason = span.reason
+
+
+@dataclass
+class Finding:
+    """A point event that failed its control: when it happened and how late it was handled."""
+
+    resource: dict[str, str]
+    name: str | None
+    happened_at: datetime | None
+    resolved_at: datetime | None
+    status: str
+    reason: str
+    evidence: str | None
+
+    @property
+    def delay(self) -> timedelta | None:
+        if self.happened_at is None or self.resolved_at is None:
+            return None
+        return self.resolved_at - self.happened_at
 
 
 @dataclass(frozen=True)
@@ -140,33 +216,34 @@ class RunPoint:
 class ControlPeriod:
     control: Control
     requirements: list[Requirement]
-    parameters: list[dict[str, Any]]  # name, value, from_seq, to_seq (values in force)
+    parameters: list[dict[str, Any]]  # name, value, from_seq, to_seq, template_example
     ran: list[int]  # seqs of the period's runs it ran in
     points: list[RunPoint]
     results: list[ResultSpan]  # not errors
     population: list[dict[str, Any]]
     windows: list[ExceptionWindow]
-    gaps: list[dict[str, Any]]
-    totals: Counter[str] = field(default_factory=Counter)
+    findings: list[Finding]
+    gaps: list[dict[str, Any]]  # runs in which a scope of it could not be read
+    schedule: list[dict[str, Any]]  # each expected day (week): runs, evidence, gap reason
+    is_event: bool = False
+    totals: Counter[str] = field(default_factory=Counter)  # resource-days (events: events)
 
     @property
-    def effectiveness(self) -> float | None:
-        judged = self.totals["pass"] + self.totals["fail"] + self.totals["excepted"]
+    def share_passing(self) -> float | None:
+        judged = sum(self.totals[status] for status in JUDGED)
         return self.totals["pass"] / judged if judged else None
+
+    @property
+    def in_scope(self) -> list[dict[str, Any]]:
+        return [entry for entry in self.population if entry["in_scope"] != "no"]
 
     @property
     def open_windows(self) -> list[ExceptionWindow]:
         return [window for window in self.windows if window.state == "open"]
 
-
-@dataclass(frozen=True)
-class CriterionSummary:
-    criterion: str
-    controls: list[str]
-    with_evidence: list[str]  # controls that produced results in the period
-    effectiveness: float | None
-    open_exceptions: int
-    open_excepted: int  # of which risk-accepted
+    @property
+    def no_evidence(self) -> list[dict[str, Any]]:
+        return [entry for entry in self.schedule if entry["gap"]]
 
 
 @dataclass
@@ -177,50 +254,102 @@ class PeriodReport:
     all_runs: dict[int, StoredRun]
     head: StoredRun | None  # the store's newest run when the report was made
     controls: list[ControlPeriod]
-    criteria: list[CriterionSummary]
     scope_errors: list[dict[str, Any]]
+    scopes: list[dict[str, Any]] = field(default_factory=list)  # every scope record of the period's runs
+    run_parameters: dict[int, dict[str, Any]] = field(default_factory=dict)  # seq -> recorded parameters
+    in_progress: bool = False  # the period ends after the newest stored run
+    policy: dict[str, Any] = field(default_factory=dict)  # version, owner, approved_at (config)
+    observed: dict[tuple[int, str], datetime] = field(default_factory=dict)  # (seq, scope) -> read at
+    criteria: list[Any] = field(default_factory=list)  # coverage.CriterionSummary, set by coverage
+    reads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # snapshot -> observation spans
 
     def at(self, seq: int) -> datetime | None:
         run = self.all_runs.get(seq)
         return run.finished_at if run else None
 
+    def observed_at(self, seq: int, scope: str) -> datetime | None:
+        """When `scope` was read in run `seq` (the end of its scope record), else the run's end."""
+        return self.observed.get((seq, scope)) or self.at(seq)
 
-def analyse(store: EvidenceStore, period: Period, controls: Sequence[Control], now: datetime) -> PeriodReport:
+
+def is_open(period: Period, head: StoredRun | None) -> bool:
+    """A period is still in progress while no run is stored from its last day or later."""
+    return head is None or head.started_at.date() < period.end
+
+
+def analyse(
+    store: EvidenceStore,
+    period: Period,
+    controls: Sequence[Control],
+    now: datetime,
+    policy: Mapping[str, Any] | None = None,
+) -> PeriodReport:
     everything = store.runs()
     all_runs = {run.seq: run for run in everything}
     runs = [run for run in everything if period.start_at <= run.started_at < period.end_at]
-    analysed: list[ControlPeriod] = []
-    errors: list[dict[str, Any]] = []
-    if runs:
-        first, last = runs[0].seq, runs[-1].seq
-        seqs = [run.seq for run in runs]
-        evaluated = _controls_per_run(store, runs)
-        spans = store.result_spans(first, last, [control.id for control in controls])
-        by_control = {key: list(group) for key, group in groupby(spans, key=lambda row: row["control"])}
-        for control in controls:
-            analysed.append(_control(control, by_control.get(control.id, []), seqs, all_runs, evaluated))
-        errors = store.scope_errors_between(first, last)
-    else:
-        analysed = [_control(control, [], [], all_runs, {}) for control in controls]
-    return PeriodReport(
+    head = everything[-1] if everything else None
+    report = PeriodReport(
         period=period,
         generated_at=now,
         runs=runs,
         all_runs=all_runs,
-        head=everything[-1] if everything else None,
-        controls=analysed,
-        criteria=_criteria(analysed),
-        scope_errors=errors,
+        head=head,
+        controls=[],
+        scope_errors=[],
+        in_progress=is_open(period, head),
+        policy={key: value for key, value in (policy or {}).items() if value is not None},
     )
+    if not runs:
+        context = _Context(report, {}, lambda key: {})
+        report.controls = [_control(context, control, [], []) for control in controls]
+        return report
+    first, last = runs[0].seq, runs[-1].seq
+    report.run_parameters = _recorded(store, runs)
+    report.scopes = store.scope_records_between(first, last)
+    report.observed = {(row["seq"], row["scope"]): row["finished_at"] for row in report.scopes}
+    report.scope_errors = store.scope_errors_between(first, last)
+    spans = store.result_spans(first, last, [control.id for control in controls])
+    by_control = {key: list(group) for key, group in groupby(spans, key=lambda row: row["control"])}
+    types = sorted({name for control in controls for name in control.resource_types})
+    observed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    reads: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in store.observation_spans(first, last, types):
+        observed[row["type"]].append(row)
+        reads[row["snapshot_hash"]].append(row)
+    report.reads = reads
+    cache: dict[str, dict[str, Any]] = {}
+
+    def attributes(key: str) -> dict[str, Any]:
+        if key not in cache:
+            found = store.snapshot(key)
+            cache[key] = found.get("attributes") or {}
+        return cache[key]
+
+    context = _Context(report, observed, attributes)
+    earlier = {
+        control.id: _earlier_failures(store, control, by_control.get(control.id, []), first)
+        for control in controls
+    }
+    oldest = min((row["first_seq"] for rows in earlier.values() for row in rows), default=first)
+    if oldest < first:  # windows that began before the period show when the resource was read then
+        for row in store.scope_records_between(oldest, first - 1):
+            report.observed[(row["seq"], row["scope"])] = row["finished_at"]
+    for control in controls:
+        report.controls.append(
+            _control(context, control, by_control.get(control.id, []), earlier[control.id])
+        )
+    return report
 
 
 def excepted_by(reason: str) -> dict[str, str] | None:
-    """The risk acceptance named in an excepted result's reason (see engine.evaluate)."""
+    """The risk acceptance named in an excepted result's reason (see engine.approval)."""
     match = _EXCEPTED.search(reason)
-    return match.groupdict() if match else None
+    if not match:
+        return None
+    return {name: value for name, value in match.groupdict().items() if value is not None}
 
 
-def _controls_per_run(store: EvidenceStore, runs: list[StoredRun]) -> dict[int, dict[str, Any]]:
+def _recorded(store: EvidenceStore, runs: list[StoredRun]) -> dict[int, dict[str, Any]]:
     """Each run's recorded parameters snapshot (few distinct ones: read each once)."""
     documents: dict[str, dict[str, Any]] = {}
     for key in {run.parameters_hash for run in runs}:
@@ -228,42 +357,59 @@ def _controls_per_run(store: EvidenceStore, runs: list[StoredRun]) -> dict[int, 
     return {run.seq: documents[run.parameters_hash] for run in runs}
 
 
+def _earlier_failures(
+    store: EvidenceStore, control: Control, rows: list[dict[str, Any]], first: int
+) -> list[dict[str, Any]]:
+    """The spans before the period of resources failing when it began, so that their
+    windows start where they started (a change of the data does not cut them)."""
+    carried = [row["resource_id"] for row in rows if row["first_seq"] < first and row["status"] in FAILING]
+    return store.result_spans_before(control.id, carried, first) if carried else []
+
+
+@dataclass
+class _Context:
+    report: PeriodReport
+    observed: Mapping[str, list[dict[str, Any]]]  # type -> observation spans
+    attributes: Callable[[str], dict[str, Any]]
+
+
+def _span(row: Mapping[str, Any], first: int, last: int) -> ResultSpan:
+    return ResultSpan(
+        first_seq=max(row["first_seq"], first),
+        last_seq=min(row["last_seq"], last),
+        since_seq=row["first_seq"],
+        status=row["status"],
+        reason=row["reason"],
+        evidence=row["evidence"],
+        resource={
+            "provider": row["provider"],
+            "scope": row["scope"],
+            "type": row["resource_type"],
+            "id": row["resource_id"],
+        },
+    )
+
+
 def _control(
-    control: Control,
-    rows: list[dict[str, Any]],
-    seqs: list[int],
-    all_runs: dict[int, StoredRun],
-    recorded: dict[int, dict[str, Any]],
+    context: _Context, control: Control, rows: list[dict[str, Any]], earlier: list[dict[str, Any]]
 ) -> ControlPeriod:
+    report = context.report
+    seqs = [run.seq for run in report.runs]
     first, last = (seqs[0], seqs[-1]) if seqs else (0, -1)
-    known = requirements()
     index = {seq: position for position, seq in enumerate(seqs)}
+    events = [name for name in control.resource_types if name in EVENT_TYPES]
+    is_event = bool(events) and len(events) == len(control.resource_types)
     # Per status, a difference array over the period's runs: +1 where a span starts, -1 after it ends.
     diff = {status: [0] * (len(seqs) + 1) for status in STATUSES}
     results: list[ResultSpan] = []
     errors: list[ResultSpan] = []
-    totals: Counter[str] = Counter()
     for row in rows:
-        span = ResultSpan(
-            first_seq=max(row["first_seq"], first),
-            last_seq=min(row["last_seq"], last),
-            since_seq=row["first_seq"],
-            status=row["status"],
-            reason=row["reason"],
-            evidence=row["evidence"],
-            resource={
-                "provider": row["provider"],
-                "scope": row["scope"],
-                "type": row["resource_type"],
-                "id": row["resource_id"],
-            },
-        )
+        span = _span(row, first, last)
         start, end = _positions(index, span.first_seq, span.last_seq)
         if start > end:
             continue  # spans only runs missing from the period (pruned)
         diff[span.status][start] += 1
         diff[span.status][end + 1] -= 1
-        totals[span.status] += end - start + 1
         (errors if span.status == Status.ERROR.value else results).append(span)
 
     points: list[RunPoint] = []
@@ -271,8 +417,9 @@ def _control(
     for position, seq in enumerate(seqs):
         for status in STATUSES:
             running[status] += diff[status][position]
-        points.append(RunPoint(seq, all_runs[seq].finished_at, dict(running)))
+        points.append(RunPoint(seq, report.all_runs[seq].finished_at, dict(running)))
 
+    recorded = report.run_parameters
     ran = [
         point.seq
         for point in points
@@ -282,21 +429,39 @@ def _control(
             else any(point.counts.values())
         )
     ]
-    population, windows = _resources(results, all_runs, last)
+    observations = [row for name in control.resource_types for row in context.observed.get(name, [])]
+    names = {(o["provider"], o["scope"], o["type"], o["resource_id"]): o["name"] for o in observations}
+    event_times = _event_times(observations, context, report.period) if events else {}
+    if events:  # an event belongs to the period its time falls in
+        results = [span for span in results if span.key not in event_times or event_times[span.key][2]]
+    population = _population(control, results, observations, event_times, context, index, seqs)
+    windows, findings = _windows_and_findings(
+        control, results, earlier, report, last, names, event_times if is_event else None
+    )
+    totals = _totals(points, report, ran) if not is_event else _event_totals(results)
+    gaps = [
+        {
+            "seq": seq,
+            "at": report.observed_at(seq, span.resource["scope"]),
+            **span.resource,
+            "reason": span.reason,
+        }
+        for span in errors
+        for seq in seqs[slice(*_slice(index, span))]
+    ]
     return ControlPeriod(
         control=control,
-        requirements=[known[name] for name in control.requirements],
+        requirements=[requirements()[name] for name in control.requirements],
         parameters=_parameters(control, seqs, recorded),
         ran=ran,
         points=points,
         results=results,
         population=population,
         windows=windows,
-        gaps=[
-            {"seq": seq, "at": all_runs[seq].finished_at, **span.resource, "reason": span.reason}
-            for span in errors
-            for seq in seqs[slice(*_slice(index, span))]
-        ],
+        findings=findings,
+        gaps=gaps,
+        schedule=_schedule(control, report, points, ran, errors),
+        is_event=is_event,
         totals=totals,
     )
 
@@ -304,6 +469,8 @@ def _control(
 def _positions(index: dict[int, int], first_seq: int, last_seq: int) -> tuple[int, int]:
     """The positions in the period's runs of the first and last run a span covers
     (seqs missing from the store, pruned, are skipped)."""
+    if first_seq in index and last_seq in index:
+        return index[first_seq], index[last_seq]
     start = next((index[s] for s in range(first_seq, last_seq + 1) if s in index), None)
     end = next((index[s] for s in range(last_seq, first_seq - 1, -1) if s in index), None)
     if start is None or end is None:
@@ -316,111 +483,342 @@ def _slice(index: dict[int, int], span: ResultSpan) -> tuple[int, int]:
     return start, end + 1
 
 
-def _resources(
-    results: list[ResultSpan], all_runs: dict[int, StoredRun], last: int
-) -> tuple[list[dict[str, Any]], list[ExceptionWindow]]:
-    """The population (every resource judged in the period) and its exception windows."""
-    by_resource: dict[tuple[str, ...], list[ResultSpan]] = defaultdict(list)
+def _totals(points: list[RunPoint], report: PeriodReport, ran: list[int]) -> Counter[str]:
+    """Resource-days: the counts of each day's last run that ran the control."""
+    ran_set = set(ran)
+    last_of_day: dict[date, RunPoint] = {}
+    for point in points:
+        if point.seq in ran_set:
+            last_of_day[report.all_runs[point.seq].started_at.date()] = point
+    totals: Counter[str] = Counter()
+    for point in last_of_day.values():
+        totals.update(point.counts)
+    return totals
+
+
+def _event_totals(results: list[ResultSpan]) -> Counter[str]:
+    """Each event once, by its latest result in the period."""
+    latest: dict[Key, ResultSpan] = {}
     for span in results:
-        by_resource[tuple(span.resource.values())].append(span)
+        if span.key not in latest or span.last_seq >= latest[span.key].last_seq:
+            latest[span.key] = span
+    return Counter(span.status for span in latest.values())
+
+
+def _event_times(
+    observations: list[dict[str, Any]], context: _Context, period: Period
+) -> dict[Key, tuple[datetime | None, datetime | None, bool, datetime | None]]:
+    """Per event: (start, end, in the period, resolved), from its latest snapshot."""
+    latest: dict[Key, dict[str, Any]] = {}
+    for row in observations:
+        if row["type"] not in EVENT_TYPES:
+            continue
+        key = (row["provider"], row["scope"], row["type"], row["resource_id"])
+        if key not in latest or row["last_seq"] >= latest[key]["last_seq"]:
+            latest[key] = row
+    out: dict[Key, tuple[datetime | None, datetime | None, bool, datetime | None]] = {}
+    for key, row in latest.items():
+        spec = EVENT_TYPES[row["type"]]
+        attributes = context.attributes(row["snapshot_hash"])
+        start = _timestamp(attributes.get(spec.start))
+        end = _timestamp(attributes.get(spec.end)) if spec.end else None
+        resolved = _timestamp(attributes.get(spec.resolved)) if spec.resolved else None
+        if start is None:
+            inside = True  # no time to place it by: shown rather than dropped
+        elif spec.end is None:
+            inside = period.start_at <= start < period.end_at
+        else:
+            inside = start < period.end_at and (end is None or end >= period.start_at)
+        out[key] = (start, end, inside, resolved)
+    return out
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _population(
+    control: Control,
+    results: list[ResultSpan],
+    observations: list[dict[str, Any]],
+    event_times: Mapping[Key, tuple[datetime | None, datetime | None, bool, datetime | None]],
+    context: _Context,
+    index: dict[int, int],
+    seqs: list[int],
+) -> list[dict[str, Any]]:
+    """Every resource of the control's types observed in the period (events: whose time
+    falls in it), in scope or not, and why not."""
+    report = context.report
+    judged: dict[Key, list[ResultSpan]] = defaultdict(list)
+    for span in results:
+        judged[span.key].append(span)
+    seen: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    for row in observations:
+        seen[(row["provider"], row["scope"], row["type"], row["resource_id"])].append(row)
+    parameters = report.run_parameters.get(seqs[-1], {}).get("parameters", {}) if seqs else {}
     population: list[dict[str, Any]] = []
+    for key in sorted(set(seen) | set(judged)):
+        when = event_times.get(key)
+        if when is not None and not when[2]:
+            continue
+        rows = [row for row in seen.get(key, []) if _count(index, *_cut(row, seqs))]
+        spans = judged.get(key, [])
+        if not rows and not spans:
+            continue
+        observed_runs = sum(_count(index, *_cut(row, seqs)) for row in rows)
+        judged_runs = sum(_count(index, span.first_seq, span.last_seq) for span in spans)
+        first_seq = min([_cut(row, seqs)[0] for row in rows] + [span.first_seq for span in spans])
+        last_seq = max([_cut(row, seqs)[1] for row in rows] + [span.last_seq for span in spans])
+        latest_row = max(rows, key=lambda row: row["last_seq"]) if rows else None
+        latest = max(spans, key=lambda span: span.last_seq) if spans else None
+        in_scope = "no" if not spans else ("partly" if judged_runs < observed_runs else "yes")
+        reason = ""
+        if in_scope != "yes" and latest_row is not None:
+            reason = out_of_scope_reason(control, context.attributes(latest_row["snapshot_hash"]), parameters)
+        entry: dict[str, Any] = {
+            "provider": key[0],
+            "scope": key[1],
+            "type": key[2],
+            "id": key[3],
+            "name": latest_row["name"] if latest_row else None,
+            "in_scope": in_scope,
+            "out_of_scope_reason": reason,
+            "first_seen": report.observed_at(first_seq, key[1]),
+            "last_seen": report.observed_at(last_seq, key[1]),
+            "runs_seen": observed_runs or judged_runs,
+            "runs_judged": judged_runs,
+            "last_status": latest.status if latest else None,
+            "event_at": when[0] if when else None,
+            "closed_at": when[1] if when else None,
+        }
+        population.append(entry)
+    return population
+
+
+def _cut(row: Mapping[str, Any], seqs: list[int]) -> tuple[int, int]:
+    if not seqs:
+        return 1, 0
+    return max(row["first_seq"], seqs[0]), min(row["last_seq"], seqs[-1])
+
+
+def _count(index: dict[int, int], first_seq: int, last_seq: int) -> int:
+    start, end = _positions(index, first_seq, last_seq)
+    return max(0, end - start + 1)
+
+
+def out_of_scope_reason(
+    control: Control, attributes: Mapping[str, Any], parameters: Mapping[str, Any]
+) -> str:
+    """In words, why the control's `where` leaves a resource out: the first clause that
+    does not hold (its `fail` text when the catalog gives one)."""
+    now = datetime.now(UTC)
+    for clause in control.where:
+        try:
+            holds = clause.holds(attributes, parameters, now)
+        except ConditionError as exc:
+            return str(exc)
+        if not holds:
+            if clause.fail:
+                return clause.reason(attributes, parameters)
+            value = attributes.get(clause.attr)
+            limit = clause.resolve(parameters)
+            return (
+                f"{clause.attr} is {_show(value)}; the control covers {clause.attr} "
+                f"{clause.test.replace('_', ' ')} {_show(limit)}"
+            )
+    return "judged in other runs only"
+
+
+def _windows_and_findings(
+    control: Control,
+    results: list[ResultSpan],
+    earlier: list[dict[str, Any]],
+    report: PeriodReport,
+    last: int,
+    names: Mapping[Key, str | None],
+    events: Mapping[Key, tuple[datetime | None, datetime | None, bool, datetime | None]] | None,
+) -> tuple[list[ExceptionWindow], list[Finding]]:
+    by_resource: dict[Key, list[ResultSpan]] = defaultdict(list)
+    for span in results:
+        by_resource[span.key].append(span)
+    before: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    for row in earlier:
+        before[(row["provider"], row["scope"], row["resource_type"], row["resource_id"])].append(row)
     windows: list[ExceptionWindow] = []
-    for spans in by_resource.values():
+    findings: list[Finding] = []
+    for key, spans in by_resource.items():
         spans.sort(key=lambda span: span.first_seq)
-        latest = max(spans, key=lambda span: span.last_seq)
-        population.append(
-            {
-                **spans[0].resource,
-                "first_seen": all_runs[spans[0].first_seq].finished_at,
-                "last_seen": all_runs[latest.last_seq].finished_at,
-                "runs": sum(span.runs for span in spans),
-                "last_status": latest.status,
-            }
-        )
-        windows.extend(_windows(spans, all_runs, last))
-    population.sort(key=lambda item: (item["provider"], item["scope"], item["type"], item["id"]))
+        if events is not None:
+            latest = spans[-1]
+            if latest.status in FAILING:
+                when = events.get(key, (None, None, True, None))
+                findings.append(
+                    Finding(
+                        latest.resource,
+                        names.get(key),
+                        when[0],
+                        when[3],
+                        latest.status,
+                        latest.reason,
+                        latest.evidence,
+                    )
+                )
+            continue
+        windows.extend(_windows(spans, before.get(key, []), report, last, names.get(key)))
     windows.sort(key=lambda window: (window.failing_from, window.resource["id"]))
-    return population, windows
+    findings.sort(key=lambda f: (f.happened_at or datetime.min.replace(tzinfo=UTC), f.resource["id"]))
+    return windows, findings
 
 
-def _windows(spans: Iterable[ResultSpan], all_runs: dict[int, StoredRun], last: int) -> list[ExceptionWindow]:
+def _true_start(span: ResultSpan, earlier: list[dict[str, Any]]) -> int:
+    """The first run of the failure `span` continues: earlier failing spans (newest
+    first) count back until one that passed."""
+    start = span.since_seq
+    for row in earlier:  # newest first
+        if row["first_seq"] >= start:
+            continue
+        if row["status"] == Status.PASS.value:
+            break
+        if row["status"] in FAILING:
+            start = row["first_seq"]
+    return start
+
+
+def _windows(
+    spans: Iterable[ResultSpan],
+    earlier: list[dict[str, Any]],
+    report: PeriodReport,
+    last: int,
+    name: str | None,
+) -> list[ExceptionWindow]:
+    all_runs = report.all_runs
     windows: list[ExceptionWindow] = []
     current: ExceptionWindow | None = None
     for span in spans:
+        scope = span.resource["scope"]
         if span.status in FAILING:
             if current is None:
-                since = span.since_seq if span.since_seq in all_runs else span.first_seq
+                since = span.since_seq
+                if not windows and span.since_seq < span.first_seq:
+                    since = _true_start(span, earlier)
+                if since not in all_runs:
+                    since = span.first_seq
                 current = ExceptionWindow(
                     resource=span.resource,
-                    failing_from=all_runs[since].finished_at,
+                    name=name,
+                    failing_from=report.observed_at(since, scope) or all_runs[since].finished_at,
                     failing_from_seq=since,
                     last_failing_seq=span.last_seq,
                     reason=span.reason,
+                    before_period=bool(report.runs) and since < report.runs[0].seq,
                 )
                 windows.append(current)
-            current.last_failing_seq = span.last_seq
-            current.reason = span.reason
-            if span.status == Status.EXCEPTED.value:
-                current.exception = excepted_by(span.reason)
+            current.add(span)
         elif span.status == Status.PASS.value and current is not None:
             current.state = "remediated"
             current.remediated_seq = span.first_seq
-            current.remediated_at = current.until = all_runs[span.first_seq].finished_at
+            current.remediated_at = current.until = report.observed_at(span.first_seq, scope)
             current = None
+    for window in windows:
+        for part in window.parts:
+            part.from_at = report.observed_at(part.from_seq, window.resource["scope"])
+            part.to_at = report.observed_at(part.to_seq, window.resource["scope"])
     if current is not None:
-        current.until = all_runs[last].finished_at if last in all_runs else None
+        current.until = report.observed_at(last, current.resource["scope"])
         if current.last_failing_seq < last:
             current.state = "left scope"
-            current.until = all_runs[current.last_failing_seq].finished_at
+            current.until = report.observed_at(current.last_failing_seq, current.resource["scope"])
     return windows
+
+
+def _schedule(
+    control: Control,
+    report: PeriodReport,
+    points: list[RunPoint],
+    ran: list[int],
+    errors: list[ResultSpan],
+) -> list[dict[str, Any]]:
+    """Each day (week, for a weekly control) of the period up to the newest run: the runs
+    that ran the control, and whether any read one of its scopes."""
+    period = report.period
+    last_day = period.end
+    if report.in_progress:
+        last_day = min(period.end, max(report.generated_at.date(), period.start))
+    days = [day for day in period.days() if day <= last_day]
+    weekly = control.frequency == "weekly"
+    by_point = {point.seq: point for point in points}
+    ran_by_day: dict[date, list[RunPoint]] = defaultdict(list)
+    for seq in ran:
+        ran_by_day[report.all_runs[seq].started_at.date()].append(by_point[seq])
+    failed: dict[int, set[str]] = defaultdict(set)
+    for span in errors:
+        for seq in range(span.first_seq, span.last_seq + 1):
+            failed[seq].add(span.resource["scope"])
+    run_days = {run.started_at.date() for run in report.runs}
+    buckets: dict[str, list[date]] = {}
+    for day in days:
+        label = f"{day.isocalendar().year}-W{day.isocalendar().week:02d}" if weekly else day.isoformat()
+        buckets.setdefault(label, []).append(day)
+    schedule = []
+    for label, bucket in buckets.items():
+        points_in = [point for day in bucket for point in ran_by_day.get(day, [])]
+        read = [point for point in points_in if point.judged or not point.counts["error"]]
+        gap = None
+        if not points_in:
+            gap = "no run of this control" if any(day in run_days for day in bucket) else "no run"
+        elif not read:
+            scopes = sorted({scope for point in points_in for scope in failed.get(point.seq, ())})
+            gap = "only failed reads: " + ", ".join(scopes)
+        schedule.append(
+            {
+                "day": label,
+                "runs": len(points_in),
+                "evidence": gap is None,
+                "gap": gap,
+            }
+        )
+    return schedule
 
 
 def _parameters(
     control: Control, seqs: list[int], recorded: dict[int, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The values in force of the control's parameters, as recorded by each run: one
-    entry per value and the runs it held in (more than one when it changed)."""
+    entry per value and the runs it held in (more than one when it changed). An entry
+    whose value is still the policy template's example is flagged `template_example`."""
+    known = requirements()
     out: list[dict[str, Any]] = []
     for name in control.parameters():
+        requirement, _, parameter = name.rpartition(".")
+        spec = known[requirement].parameters.get(parameter) if requirement in known else None
         current: dict[str, Any] | None = None
         for seq in seqs:
             values = recorded.get(seq, {}).get("parameters")
             value = values.get(name) if isinstance(values, dict) else None
             if current is None or current["value"] != value:
-                current = {"name": name, "value": value, "from_seq": seq, "to_seq": seq}
+                example = bool(spec and spec.template_default and value == spec.value)
+                current = {
+                    "name": name,
+                    "value": value,
+                    "from_seq": seq,
+                    "to_seq": seq,
+                    "template_example": example,
+                }
                 out.append(current)
             else:
                 current["to_seq"] = seq
     return out
 
 
-def _criteria(controls: list[ControlPeriod]) -> list[CriterionSummary]:
-    by_criterion: dict[str, list[ControlPeriod]] = defaultdict(list)
-    for item in controls:
-        for criterion in item.control.tsc:
-            by_criterion[criterion].append(item)
-    summaries = []
-    for criterion in sorted(by_criterion, key=_criterion_order):
-        items = by_criterion[criterion]
-        totals: Counter[str] = Counter()
-        for item in items:
-            totals.update(item.totals)
-        judged = totals["pass"] + totals["fail"] + totals["excepted"]
-        open_windows = [window for item in items for window in item.open_windows]
-        summaries.append(
-            CriterionSummary(
-                criterion=criterion,
-                controls=[item.control.id for item in items],
-                with_evidence=[item.control.id for item in items if item.ran and item.results],
-                effectiveness=totals["pass"] / judged if judged else None,
-                open_exceptions=len(open_windows),
-                open_excepted=sum(1 for window in open_windows if window.exception),
-            )
-        )
-    return summaries
-
-
-def _criterion_order(criterion: str) -> tuple[Any, ...]:
+def criterion_order(criterion: str) -> tuple[Any, ...]:
     """CC6.1 < CC6.2 < CC6.10: letters, then each number as a number."""
     parts = re.findall(r"\d+|\D+", criterion)
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts)

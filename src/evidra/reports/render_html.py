@@ -25,10 +25,24 @@ table{border-collapse:collapse;margin:.5em 0 1em;font-size:13px;display:block;ov
 th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.num{text-align:right}.muted{color:#666}
 .pass{color:#17692f}.fail{color:#b00020}.excepted{color:#8a5a00}.error{color:#6a1b9a}
+.banner{background:#fff3cd;border:1px solid #c99a00;padding:.4em .8em;font-weight:bold}
+.flag{background:#fff3cd}
 section.control{border-top:1px solid #eee;margin-top:2em}
-svg.chart{background:#fafafa;border:1px solid #ddd}
+svg.chart{background:#fafafa;border:1px solid #ddd;max-width:100%;height:auto}
 code{background:#f3f3f3;padding:0 3px}
+.legend span{margin-right:1em}
+@media print{
+ @page{size:A4 landscape;margin:12mm}
+ body{max-width:none;margin:0;padding:0;font-size:9pt}
+ table{display:table;width:100%;table-layout:fixed;font-size:6.5pt;overflow:visible}
+ th,td{overflow-wrap:anywhere;word-break:break-word;padding:1px 2px}
+ section.control{break-before:page}
+ .banner{position:fixed;top:0;right:0;font-size:8pt;padding:1px 4px}
+ a{color:inherit;text-decoration:none}
+}
 """
+_COLOURS = (("pass", "#17692f"), ("excepted", "#c99a00"), ("fail", "#b00020"), ("error", "#6a1b9a"))
+_LABELS = {"pass": "pass", "excepted": "excepted", "fail": "fail", "error": "not readable"}
 
 
 def render(
@@ -37,19 +51,28 @@ def render(
     sample: Sample | None,
     fingerprint: str,
 ) -> bytes:
+    banner = (
+        '<p class="banner">Period in progress: the period ends after the newest stored run; '
+        "this is the evidence so far, not the period's final evidence.</p>"
+        if report.in_progress
+        else ""
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>SOC 2 evidence {escape(str(report.period))}</title>",
+        f"<title>SOC 2 evidence {escape(str(report.period))}"
+        f"{' (period in progress)' if report.in_progress else ''}</title>",
         f"<style>{_CSS}</style></head><body>",
+        banner,
         f"<h1>SOC 2 evidence for {escape(str(report.period))}</h1>",
         _intro(report, sample, fingerprint),
         _criteria(report),
+        _template_parameters(report),
         _controls_index(report),
     ]
     parts.extend(_control(item, report, sample) for item in report.controls)
-    parts += [_coverage(coverage), "</body></html>"]
+    parts += [_coverage(coverage), _scopes(report), "</body></html>"]
     return "\n".join(parts).encode()
 
 
@@ -59,53 +82,140 @@ def _intro(report: PeriodReport, sample: Sample | None, fingerprint: str) -> str
     sampling = (
         f"<p><b>Sample:</b> {sample.size} run(s) per control, seed {sample.seed}. {escape(METHOD)}</p>"
         if sample
-        else "<p>Results cover the full population of every run in the period (no sampling).</p>"
+        else "<p>Results cover the full population of every run in the period (no sampling). "
+        "To draw your own sample: <code>evidra sample --population controls/ID.population.csv "
+        "--size N --seed S</code> (README.txt shows the same draw without evidra).</p>"
+    )
+    policy = report.policy
+    policy_line = (
+        "<p><b>Policy set:</b> "
+        + escape(
+            ", ".join(
+                f"{label} {policy[key]}"
+                for key, label in (("version", "version"), ("owner", "owner"), ("approved_at", "approved"))
+                if policy.get(key)
+            )
+        )
+        + "</p>"
+        if policy
+        else '<p class="muted">Policy set: version, owner and approval date not given '
+        "(config <code>policy: {version, owner, approved_at}</code>).</p>"
     )
     return (
         f"<p>{len(runs)} run(s) in the period ({escape(span)}). "
         f"Generated {escape(iso(report.generated_at) or '')}"
         f" by evidra {escape(__version__)}. The package is signed with the Ed25519 key "
         f"<code>{escape(fingerprint)}</code>; README.txt says how to verify it without evidra. "
-        'The <a href="#coverage">coverage of the policies</a> follows the controls.</p>' + sampling
+        'The <a href="#coverage">coverage of the policies</a> follows the controls.</p>'
+        + policy_line
+        + "<p>Counts are resource-days (each day's last run; events: each event once). "
+        "Whether controls operated effectively is the auditor's conclusion; this package gives "
+        "the counts, the gaps and the population to reach it.</p>" + sampling
     )
 
 
 def _criteria(report: PeriodReport) -> str:
-    rows = [
-        [
-            item.criterion,
-            f"{len(item.with_evidence)} of {len(item.controls)}",
-            tables.percent(item.effectiveness),
-            f"{item.open_exceptions} ({item.open_excepted} excepted)",
-        ]
-        for item in report.criteria
-    ]
-    return "<h2>Summary per SOC 2 criterion</h2>" + _table(
-        ["criterion", "controls with automated evidence", "operating effectiveness", "open exceptions"],
-        rows,
-        numeric={2},
+    rows = []
+    for item in report.criteria:
+        totals = item.totals
+        rows.append(
+            [
+                escape(item.criterion),
+                f"{len(item.covered)} of {len(item.requirements)}"
+                + (f" ({len(item.inferred)} mapping(s) inferred)" if item.inferred else ""),
+                f"{len(item.with_evidence)} of {len(item.controls)}",
+                str(totals.get("pass", 0)),
+                str(totals.get("fail", 0)),
+                str(totals.get("excepted", 0)),
+                str(totals.get("error", 0)),
+                tables.percent(item.share_passing),
+                f"{item.open_exceptions} ({item.open_excepted} excepted)",
+            ]
+        )
+    return (
+        "<h2>Summary per SOC 2 criterion</h2><p>Every criterion the policy set maps, with or "
+        "without automated evidence. A mapping marked inferred is the extractor's, not stated "
+        "in the policy.</p>"
+        + _table(
+            [
+                "criterion",
+                "requirements evidenced",
+                "controls with automated evidence",
+                "pass",
+                "fail",
+                "excepted",
+                "not readable",
+                "share passing",
+                "open exceptions and findings",
+            ],
+            rows,
+            numeric={3, 4, 5, 6, 7},
+            escaped=True,
+            limit=None,
+        )
+    )
+
+
+def _template_parameters(report: PeriodReport) -> str:
+    flagged = sorted(
+        {
+            (p["name"], str(p["value"]))
+            for item in report.controls
+            for p in item.parameters
+            if p["template_example"]
+        }
+    )
+    if not flagged:
+        return ""
+    rows = [[name, value] for name, value in flagged]
+    return (
+        "<h2>Parameters still at the policy template's example value</h2><p class=flag>The policy "
+        "template gives these only as examples to confirm or replace; the organisation has not "
+        "set its own value (config <code>parameters:</code>).</p>"
+        + _table(["parameter", "value in force"], rows, limit=None)
     )
 
 
 def _controls_index(report: PeriodReport) -> str:
-    rows = [
-        [
-            f'<a href="#{escape(item.control.id)}">{escape(item.control.id)}</a>',
-            escape(item.control.title),
-            escape(" ".join(item.control.tsc)),
-            f"{len(item.ran)} / {len(report.runs)}",
-            str(len(item.population)),
-            tables.percent(item.effectiveness),
-            str(len(item.windows)),
-            str(len(item.gaps)),
-        ]
-        for item in report.controls
-    ]
+    rows = []
+    for item in report.controls:
+        totals = item.totals
+        expected = len(item.schedule)
+        rows.append(
+            [
+                f'<a href="#{escape(item.control.id)}">{escape(item.control.id)}</a>',
+                escape(item.control.title),
+                escape(" ".join(item.control.tsc)),
+                escape(item.control.frequency),
+                f"{expected - len(item.no_evidence)} of {expected}",
+                f"{len(item.in_scope)} of {len(item.population)}",
+                str(totals["pass"]),
+                str(totals["fail"]),
+                str(totals["excepted"]),
+                str(totals["error"]),
+                tables.percent(item.share_passing),
+                str(len(item.windows) + len(item.findings)),
+            ]
+        )
     return "<h2>Controls</h2>" + _table(
-        ["control", "what it checks", "SOC 2", "ran", "population", "passing", "exception windows", "gaps"],
+        [
+            "control",
+            "what it checks",
+            "SOC 2",
+            "cadence",
+            "days (weeks) with evidence",
+            "in scope of observed",
+            "pass",
+            "fail",
+            "excepted",
+            "not readable",
+            "share passing",
+            "exception windows and findings",
+        ],
         rows,
-        numeric={3, 4, 5, 6, 7},
+        numeric={4, 5, 6, 7, 8, 9, 10, 11},
         escaped=True,
+        limit=None,
     )
 
 
@@ -121,17 +231,42 @@ def _coverage(coverage: list[CoverageRow]) -> str:
             f"{row['policy']} {row['section']}",
             row["tsc"],
             row["status"],
-            row["controls"] or row["manual_evidence"],
+            " ".join(filter(None, [row["controls"], row["manual_evidence"]])),
+            row["occurrences"],
+            row["outside_the_period"],
         ]
         for row in tables.coverage_rows(coverage)
     ]
     return (
         f'<h2 id="coverage">Coverage of the policies</h2><p>{len(coverage)} requirements: {escape(tally)}. '
         f"A requirement is <i>{NOT_COVERED}</i> when no control that ran in the period evidences it and no "
-        "manual evidence was added for the period (<code>evidra evidence add</code>).</p>"
+        "manual evidence was added for the period (<code>evidra evidence add</code>). Requirements kept "
+        "on a cadence (quarterly reviews ...) list each occurrence the period expects and the file that "
+        "covers it, or <i>missing</i>. Manual evidence just outside the period is listed apart.</p>"
         + _table(
-            ["requirement", "title", "policy section", "SOC 2", "evidenced by", "what"], rows, limit=None
+            [
+                "requirement",
+                "title",
+                "policy section",
+                "SOC 2",
+                "evidenced by",
+                "what",
+                "occurrences",
+                "outside the period",
+            ],
+            rows,
+            limit=None,
         )
+    )
+
+
+def _scopes(report: PeriodReport) -> str:
+    failed = [row for row in tables.scope_rows(report) if row["status"] == "failed"]
+    read = {(row["provider"], row["scope"]) for row in report.scopes}
+    return (
+        f"<h2>Scopes read</h2><p>{len(read)} scope(s) (accounts, regions, subscriptions, projects, "
+        f"organisations) across the period's runs; every read is in runs/scopes.csv. "
+        f"{len(failed)} failed read(s):</p>" + _rows_table(tables.SCOPE_COLUMNS, failed, "none")
     )
 
 
@@ -145,8 +280,9 @@ def _control(item: ControlPeriod, report: PeriodReport, sample: Sample | None) -
     )
     parameters = (
         "".join(
-            f"<li><code>{escape(p['name'])}</code> = <b>{escape(str(p['value']))}</b>"
-            f" (runs {p['from_seq']} to {p['to_seq']})</li>"
+            f"<li{' class=flag' if p['template_example'] else ''}><code>{escape(p['name'])}</code> = "
+            f"<b>{escape(str(p['value']))}</b> (runs {p['from_seq']} to {p['to_seq']})"
+            f"{' (the policy template example value, not confirmed)' if p['template_example'] else ''}</li>"
             for p in item.parameters
         )
         or "<li>none</li>"
@@ -158,10 +294,17 @@ def _control(item: ControlPeriod, report: PeriodReport, sample: Sample | None) -
         for suffix, label in (
             (".csv", "results.csv"),
             (".population.csv", "population.csv"),
+            (".schedule.csv", "schedule.csv"),
             (".exceptions.csv", "exceptions.csv"),
+            (".findings.csv", "findings.csv"),
             (".json", "all as JSON"),
         )
     )
+    expected = len(item.schedule)
+    unit = "week" if control.frequency == "weekly" else "day"
+    counted = "events (each once)" if item.is_event else "resource-days"
+    totals = item.totals
+    out_of_scope = len(item.population) - len(item.in_scope)
     return "\n".join(
         [
             f'<section class="control" id="{key}"><h2>{key}: {escape(control.title)}</h2>',
@@ -169,29 +312,39 @@ def _control(item: ControlPeriod, report: PeriodReport, sample: Sample | None) -
             f"<p><b>Evidences</b></p><ul>{requirements}</ul>",
             f"<p><b>Parameters in force</b></p><ul>{parameters}</ul>",
             f"<p><b>SOC 2:</b> {escape(', '.join(control.tsc))}. <b>Resource types:</b> "
-            f"{escape(', '.join(control.resource_types))}. <b>Runs:</b> {control.frequency}; ran in "
-            f"{len(item.ran)} of the period's {len(report.runs)} run(s). <b>Population:</b> "
-            f"{len(item.population)} resource(s). <b>Passing over the period:</b> "
-            f"{tables.percent(item.effectiveness)}.</p>",
+            f"{escape(', '.join(control.resource_types))}. "
+            f"<b>Expected cadence:</b> {escape(control.frequency)}; "
+            f"evidence on {expected - len(item.no_evidence)} of the period's {expected} {unit}(s) "
+            f"({len(item.ran)} of {len(report.runs)} run(s) ran it). <b>Population:</b> "
+            f"{len(item.population)} observed, {len(item.in_scope)} in scope, {out_of_scope} out of scope. "
+            f"<b>{escape(counted)}:</b> {totals['pass']} pass, {totals['fail']} fail, "
+            f"{totals['excepted']} excepted, {totals['error']} not readable; share passing "
+            f"{tables.percent(item.share_passing)}.</p>",
             f"<p>Files: {files}</p>",
             sampled,
-            "<h3>Results over time (share passing per run)</h3>",
+            f"<h3>No evidence: {unit}s without a run or with only failed reads</h3>",
+            _rows_table(tables.SCHEDULE_COLUMNS, tables.no_evidence_rows(item), f"evidence every {unit}"),
+            "<h3>Results over time</h3>",
             chart(item),
+            "<h3>Findings: one-time events that failed</h3>" if item.is_event else "",
+            _rows_table(tables.FINDING_COLUMNS, tables.finding_rows(item), "none") if item.is_event else "",
             "<h3>Exception windows</h3>",
             _rows_table(tables.WINDOW_COLUMNS, tables.window_rows(item), "no failure in the period"),
-            "<h3>Gaps: runs in which collection failed</h3>",
+            "<h3>Gaps: runs in which a scope could not be read</h3>",
             _rows_table(tables.GAP_COLUMNS, tables.gap_rows(item), "none"),
             "<h3>Population</h3>",
-            _rows_table(tables.POPULATION_COLUMNS, tables.population_rows(item), "no resource in scope"),
+            _rows_table(tables.POPULATION_COLUMNS, tables.population_rows(item), "no resource observed"),
             "</section>",
         ]
     )
 
 
 def chart(item: ControlPeriod) -> str:
-    """Share passing per run as a line, runs with gaps as marks under it."""
+    """Each run's results as stacked shares: pass, excepted, fail and not readable, each
+    its own band (a read failure is never drawn as a failure); runs with a gap are also
+    marked under the axis."""
     points = item.points
-    title = f"{item.control.id}: share of resources passing in each run"
+    title = f"{item.control.id}: share of results per run: pass, excepted, fail, not readable"
     plot_w, plot_h = _WIDTH - 2 * _PAD, _HEIGHT - 2 * _PAD
     step = plot_w / max(len(points) - 1, 1)
 
@@ -201,23 +354,27 @@ def chart(item: ControlPeriod) -> str:
     def y(share: float) -> float:
         return _PAD + (1 - share) * plot_h
 
-    line = " ".join(
-        f"{x(i):.1f},{y(p.share_passing):.1f}" for i, p in enumerate(points) if p.share_passing is not None
-    )
+    bands = []
+    below = [0.0] * len(points)
+    for status, colour in _COLOURS:
+        above = [
+            b + (p.counts[status] / total if (total := sum(p.counts[s] for s, _ in _COLOURS)) else 0.0)
+            for b, p in zip(below, points, strict=True)
+        ]
+        if any(a > b for a, b in zip(above, below, strict=True)):
+            upper = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(above))
+            lower = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in reversed(list(enumerate(below))))
+            bands.append(
+                f'<polygon class="band {status}" fill="{colour}" fill-opacity="0.75" '
+                f'points="{upper} {lower}">'
+                f"<title>{_LABELS[status]}</title></polygon>"
+            )
+        below = above
     gaps = "".join(
         f'<line class="gap" x1="{x(i):.1f}" x2="{x(i):.1f}" '
         f'y1="{_HEIGHT - _PAD + 4}" y2="{_HEIGHT - _PAD + 10}" stroke="#6a1b9a"/>'
         for i, p in enumerate(points)
         if p.counts["error"]
-    )
-    marks = (
-        "".join(
-            f'<circle cx="{x(i):.1f}" cy="{y(p.share_passing):.1f}" r="2" fill="#17692f"/>'
-            for i, p in enumerate(points)
-            if p.share_passing is not None
-        )
-        if len(points) <= 60
-        else ""
     )
     grid = "".join(
         f'<line x1="{_PAD}" x2="{_WIDTH - _PAD}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>'
@@ -231,12 +388,18 @@ def chart(item: ControlPeriod) -> str:
         if points
         else f'<text x="{_PAD}" y="{_HEIGHT / 2}" font-size="12">no run in the period</text>'
     )
-    polyline = f'<polyline fill="none" stroke="#17692f" stroke-width="1.5" points="{line}"/>' if line else ""
+    legend = (
+        '<p class="legend">'
+        + "".join(
+            f'<span style="color:{colour}">&#9632; {_LABELS[status]}</span>' for status, colour in _COLOURS
+        )
+        + "</p>"
+    )
     return (
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{_HEIGHT}" '
         f'viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"
-        f"{grid}{polyline}{marks}{gaps}{labels}</svg>"
+        f"{grid}{''.join(bands)}{gaps}{labels}</svg>{legend}"
     )
 
 
@@ -274,4 +437,4 @@ def _table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>{more}"
 
 
-_STATUS = {"pass", "fail", "excepted", "error", "open", "remediated"}
+_STATUS = {"pass", "fail", "excepted", "error", "open", "remediated", "no"}

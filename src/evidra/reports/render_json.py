@@ -43,14 +43,21 @@ def control_summary(item: ControlPeriod, report: PeriodReport) -> dict[str, Any]
         ],
         "tsc": list(control.tsc),
         "resource_types": list(control.resource_types),
-        "frequency": control.frequency,
+        "events": item.is_event,
+        "expected_cadence": control.frequency,
         "runs_in_period": len(report.runs),
         "ran": len(item.ran),
+        "expected": len(item.schedule),
+        "with_evidence": len(item.schedule) - len(item.no_evidence),
+        "no_evidence": [entry["day"] for entry in item.no_evidence],
         "population": len(item.population),
-        "results": dict(sorted(item.totals.items())),
-        "effectiveness": item.effectiveness,
+        "in_scope": len(item.in_scope),
+        "counted_in": "events" if item.is_event else "resource-days",
+        "results": {status: item.totals[status] for status in ("pass", "fail", "excepted", "error")},
+        "share_passing": item.share_passing,
         "exception_windows": len(item.windows),
         "open_exceptions": len(item.open_windows),
+        "findings": len(item.findings),
         "gaps": len(item.gaps),
     }
 
@@ -64,8 +71,10 @@ def control_document(
         "control": control_summary(item, report),
         "sample": {**sample.to_dict(), "runs": tables.sampled_runs(item, sample)} if sample else None,
         "runs": tables.run_rows(item),
+        "schedule": tables.schedule_rows(item),
         "population": tables.population_rows(item),
         "exceptions": tables.window_rows(item),
+        "findings": tables.finding_rows(item),
         "gaps": tables.gap_rows(item),
         "results": results,
     }
@@ -79,14 +88,20 @@ def report_document(
         "generator": f"evidra {__version__}",
         "generated_at": iso(report.generated_at),
         "period": {"start": report.period.start, "end": report.period.end},
+        "period_in_progress": report.in_progress,
+        "policy": report.policy or None,
         "runs": len(report.runs),
         "sample": sample.to_dict() if sample else None,
         "criteria": [
             {
                 "criterion": summary.criterion,
+                "requirements": summary.requirements,
+                "requirements_covered": summary.covered,
+                "mapping_inferred": summary.inferred,
                 "controls": summary.controls,
                 "controls_with_evidence": summary.with_evidence,
-                "effectiveness": summary.effectiveness,
+                "results": summary.totals,
+                "share_passing": summary.share_passing,
                 "open_exceptions": summary.open_exceptions,
                 "open_excepted": summary.open_excepted,
             }
@@ -94,15 +109,7 @@ def report_document(
         ],
         "controls": [control_summary(item, report) for item in report.controls],
         "coverage": tables.coverage_rows(coverage),
-        "manual_evidence": [
-            {
-                **{key: value for key, value in evidence.items() if key != "id"},
-                "added_at": iso(evidence["added_at"]),
-                "path": tables.manual_path(evidence),
-            }
-            for row in coverage
-            for evidence in row.manual
-        ],
+        "manual_evidence": tables.manual_rows(coverage),
         "scope_errors": [
             {
                 "run": error["seq"],

@@ -55,9 +55,9 @@ def render(report: PeriodReport) -> dict[str, Any]:
                 "props": [
                     {"name": "control-id", "ns": "https://evidra.dev/ns/oscal", "value": item.control.id},
                     {
-                        "name": "effectiveness",
+                        "name": "share-of-resource-days-passing",
                         "ns": "https://evidra.dev/ns/oscal",
-                        "value": tables.percent(item.effectiveness),
+                        "value": tables.percent(item.share_passing),
                     },
                 ],
                 "methods": ["TEST"],

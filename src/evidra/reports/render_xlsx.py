@@ -1,6 +1,8 @@
 """workbook.xlsx (openpyxl, streamed in write-only mode): a summary sheet, the
-coverage of the policies, and one sheet per control with its description, results per
-run, exception windows, gaps and results."""
+coverage of the policies, manual evidence, the scopes read, and per control a sheet
+with its description, no-evidence days, results per run, exception windows, gaps and
+results, and a population sheet. Numbers are stored as numbers (shares as numbers
+formatted as percentages); one-table sheets have a frozen header and auto-filters."""
 
 from __future__ import annotations
 
@@ -37,21 +39,50 @@ def render(
             sheet.append([_cell(sheet, row.get(name)) for name in columns])
         sheet.append([])
 
+    def table(sheet: Any, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+        """A sheet that is one table: header frozen, every column filterable."""
+        from openpyxl.utils import get_column_letter
+
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+        sheet.append([_header(sheet, name) for name in columns])
+        for row in rows:
+            sheet.append([_cell(sheet, row.get(name)) for name in columns])
+
+    def _header(sheet: Any, name: str) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        return cell
+
     summary = book.create_sheet("Summary")
     summary.append([f"Evidence for the period {report.period}"])
+    if report.in_progress:
+        summary.append(["PERIOD IN PROGRESS: the period ends after the newest stored run"])
+    for key in ("version", "owner", "approved_at"):
+        if report.policy.get(key):
+            summary.append([f"policy {key}", str(report.policy[key])])
     summary.append(["runs in the period", len(report.runs)])
     summary.append([])
     section(
         summary,
-        "SOC 2 criteria",
-        ("criterion", "controls", "with evidence", "effectiveness", "open exceptions", "of which excepted"),
+        "SOC 2 criteria (counts are resource-days; events once each)",
+        CRITERIA_COLUMNS,
         [
             {
                 "criterion": item.criterion,
+                "requirements": len(item.requirements),
+                "requirements evidenced": len(item.covered),
+                "mappings inferred": len(item.inferred),
                 "controls": len(item.controls),
                 "with evidence": len(item.with_evidence),
-                "effectiveness": tables.percent(item.effectiveness),
-                "open exceptions": item.open_exceptions,
+                "pass": item.totals.get("pass", 0),
+                "fail": item.totals.get("fail", 0),
+                "excepted": item.totals.get("excepted", 0),
+                "not readable": item.totals.get("error", 0),
+                "share passing": _Percent(item.share_passing),
+                "open exceptions and findings": item.open_exceptions,
                 "of which excepted": item.open_excepted,
             }
             for item in report.criteria
@@ -60,40 +91,35 @@ def render(
     section(
         summary,
         "Controls",
-        (
-            "control",
-            "title",
-            "tsc",
-            "ran",
-            "population",
-            "effectiveness",
-            "exception windows",
-            "open",
-            "gaps",
-        ),
+        CONTROL_COLUMNS,
         [
             {
                 "control": item.control.id,
                 "title": item.control.title,
                 "tsc": " ".join(item.control.tsc),
+                "cadence": item.control.frequency,
+                "expected": len(item.schedule),
+                "with evidence": len(item.schedule) - len(item.no_evidence),
                 "ran": len(item.ran),
-                "population": len(item.population),
-                "effectiveness": tables.percent(item.effectiveness),
+                "observed": len(item.population),
+                "in scope": len(item.in_scope),
+                "pass": item.totals["pass"],
+                "fail": item.totals["fail"],
+                "excepted": item.totals["excepted"],
+                "not readable": item.totals["error"],
+                "share passing": _Percent(item.share_passing),
                 "exception windows": len(item.windows),
                 "open": len(item.open_windows),
-                "gaps": len(item.gaps),
+                "findings": len(item.findings),
             }
             for item in report.controls
         ],
     )
-    section(
-        book.create_sheet("Coverage"),
-        "Policy requirements",
-        tables.COVERAGE_COLUMNS,
-        tables.coverage_rows(coverage),
-    )
+    table(book.create_sheet("Coverage"), tables.COVERAGE_COLUMNS, tables.coverage_rows(coverage))
+    table(book.create_sheet("Manual evidence"), tables.MANUAL_COLUMNS, tables.manual_rows(coverage))
+    table(book.create_sheet("Scopes"), tables.SCOPE_COLUMNS, tables.scope_rows(report))
 
-    names: set[str] = {"Summary", "Coverage"}
+    names: set[str] = {"Summary", "Coverage", "Manual evidence", "Scopes"}
     for item in report.controls:
         sheet = book.create_sheet(_sheet_name(item.control.id, names))
         sheet.append([item.control.id, item.control.title])
@@ -115,18 +141,69 @@ def render(
                     entry["name"],
                     _cell(sheet, entry["value"]),
                     f"runs {entry['from_seq']}-{entry['to_seq']}",
+                    "policy template example value, not confirmed" if entry["template_example"] else "",
                 ]
             )
         sheet.append(["SOC 2", " ".join(item.control.tsc)])
-        sheet.append(["ran", f"{len(item.ran)} of {len(report.runs)} runs ({item.control.frequency})"])
+        sheet.append(["expected cadence", item.control.frequency])
+        sheet.append(["with evidence", len(item.schedule) - len(item.no_evidence), "of", len(item.schedule)])
+        sheet.append(["ran", len(item.ran), "of", len(report.runs), "runs"])
         sheet.append([])
+        section(sheet, "No evidence", tables.SCHEDULE_COLUMNS, tables.no_evidence_rows(item))
         section(sheet, "Results per run", tables.RUN_COLUMNS, tables.run_rows(item))
         section(sheet, "Exception windows", tables.WINDOW_COLUMNS, tables.window_rows(item))
+        if item.is_event:
+            section(sheet, "Findings", tables.FINDING_COLUMNS, tables.finding_rows(item))
         section(sheet, "Gaps (collection failed)", tables.GAP_COLUMNS, tables.gap_rows(item))
         section(sheet, "Results", tables.RESULT_COLUMNS, results[item.control.id])
+        population = book.create_sheet(_sheet_name(f"{item.control.id[:20]} population", names))
+        table(population, tables.POPULATION_COLUMNS, tables.population_rows(item))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+CRITERIA_COLUMNS = (
+    "criterion",
+    "requirements",
+    "requirements evidenced",
+    "mappings inferred",
+    "controls",
+    "with evidence",
+    "pass",
+    "fail",
+    "excepted",
+    "not readable",
+    "share passing",
+    "open exceptions and findings",
+    "of which excepted",
+)
+CONTROL_COLUMNS = (
+    "control",
+    "title",
+    "tsc",
+    "cadence",
+    "expected",
+    "with evidence",
+    "ran",
+    "observed",
+    "in scope",
+    "pass",
+    "fail",
+    "excepted",
+    "not readable",
+    "share passing",
+    "exception windows",
+    "open",
+    "findings",
+)
+
+
+class _Percent(float):
+    """A share, kept as a number and shown as a percentage."""
+
+    def __new__(cls, value: float | None) -> Any:
+        return None if value is None else super().__new__(cls, value)
 
 
 def _sheet_name(control: str, taken: set[str]) -> str:
@@ -143,6 +220,12 @@ def _sheet_name(control: str, taken: set[str]) -> str:
 def _cell(sheet: Any, value: Any) -> Any:
     """A value as Excel keeps it: text stays text, even when it starts with `=` (a
     resource name must never become a formula)."""
+    if isinstance(value, _Percent):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=float(value))
+        cell.number_format = "0.0%"
+        return cell
     if value is None or isinstance(value, int | float | bool):
         return value
     text = _ILLEGAL.sub("", str(value))

@@ -13,19 +13,61 @@ from evidra.reports.period import ControlPeriod, PeriodReport
 from evidra.reports.sampling import Sample
 
 RESOURCE = ("provider", "scope", "type", "id")
-RESULT_COLUMNS = ("first_run", "last_run", "from", "to", "runs", *RESOURCE, "status", "reason", "evidence")
-POPULATION_COLUMNS = (*RESOURCE, "first_seen", "last_seen", "runs", "last_status")
+RESULT_COLUMNS = (
+    "first_run",
+    "last_run",
+    "observed_at",
+    "last_observed_at",
+    "runs",
+    *RESOURCE,
+    "name",
+    "status",
+    "reason",
+    "evidence",
+)
+POPULATION_COLUMNS = (
+    *RESOURCE,
+    "name",
+    "in_scope",
+    "out_of_scope_reason",
+    "first_seen",
+    "last_seen",
+    "runs_seen",
+    "runs_judged",
+    "last_status",
+    "event_at",
+    "closed_at",
+)
 WINDOW_COLUMNS = (
     *RESOURCE,
+    "name",
     "failing_from",
+    "before_period",
     "remediated_at",
     "state",
     "duration_days",
     "reason",
+    "part",
+    "part_status",
+    "part_from",
+    "part_to",
     "excepted_by",
+    "approved_at",
+    "ticket",
     "exception_reason",
     "exception_expires",
 )
+FINDING_COLUMNS = (
+    *RESOURCE,
+    "name",
+    "happened_at",
+    "resolved_at",
+    "delay_hours",
+    "status",
+    "reason",
+    "evidence",
+)
+SCHEDULE_COLUMNS = ("day", "runs", "evidence", "gap")
 GAP_COLUMNS = ("run", "at", *RESOURCE, "reason")
 COVERAGE_COLUMNS = (
     "requirement",
@@ -36,8 +78,23 @@ COVERAGE_COLUMNS = (
     "status",
     "controls",
     "manual_evidence",
+    "outside_the_period",
+    "occurrences",
 )
-RUN_COLUMNS = ("run", "at", "pass", "fail", "excepted", "error", "share_passing")
+RUN_COLUMNS = ("run", "at", "pass", "fail", "excepted", "not_readable", "share_passing")
+SCOPE_COLUMNS = ("run", "provider", "scope", "started_at", "finished_at", "status", "error")
+MANUAL_COLUMNS = (
+    "requirement",
+    "file_name",
+    "path",
+    "date",
+    "period_start",
+    "period_end",
+    "in_period",
+    "added_by",
+    "added_at",
+    "note",
+)
 
 
 def sampled_runs(item: ControlPeriod, sample: Sample | None) -> list[int] | None:
@@ -48,26 +105,40 @@ def result_rows(item: ControlPeriod, report: PeriodReport, sample: Sample | None
     """Every result of the period as intervals (a result holding unchanged from one run
     to another is one row), or, when sampling, one row per result of each sampled run."""
     chosen = sampled_runs(item, sample)
+    names = display_names(item)
     rows = []
     if chosen is None:
         for span in item.results:
-            rows.append(_result(span.first_seq, span.last_seq, span.runs, span, report))
+            rows.append(_result(span.first_seq, span.last_seq, span.runs, span, report, names))
     else:
         for seq in chosen:
             for span in item.results:
                 if span.first_seq <= seq <= span.last_seq:
-                    rows.append(_result(seq, seq, 1, span, report))
+                    rows.append(_result(seq, seq, 1, span, report, names))
     return rows
 
 
-def _result(first: int, last: int, runs: int, span: Any, report: PeriodReport) -> dict[str, Any]:
+def display_names(item: ControlPeriod) -> dict[tuple[str, ...], str | None]:
+    return {tuple(entry[name] for name in RESOURCE): entry["name"] for entry in item.population}
+
+
+def _result(
+    first: int,
+    last: int,
+    runs: int,
+    span: Any,
+    report: PeriodReport,
+    names: dict[tuple[str, ...], str | None],
+) -> dict[str, Any]:
+    scope = span.resource["scope"]
     return {
         "first_run": first,
         "last_run": last,
-        "from": iso(report.at(first)),
-        "to": iso(report.at(last)),
+        "observed_at": iso(report.observed_at(first, scope)),
+        "last_observed_at": iso(report.observed_at(last, scope)),
         "runs": runs,
         **span.resource,
+        "name": names.get(span.key),
         "status": span.status,
         "reason": span.reason,
         "evidence": span.evidence,
@@ -76,29 +147,104 @@ def _result(first: int, last: int, runs: int, span: Any, report: PeriodReport) -
 
 def population_rows(item: ControlPeriod) -> list[dict[str, Any]]:
     return [
-        {**entry, "first_seen": iso(entry["first_seen"]), "last_seen": iso(entry["last_seen"])}
+        {
+            **entry,
+            **{name: iso(entry[name]) for name in ("first_seen", "last_seen", "event_at", "closed_at")},
+        }
         for entry in item.population
     ]
 
 
 def window_rows(item: ControlPeriod) -> list[dict[str, Any]]:
+    """One row per part of each window: an exception that expired mid-window shows its
+    `excepted` part with the approval and then the `fail` part without."""
     rows = []
     for window in item.windows:
-        exception = window.exception or {}
-        rows.append(
-            {
-                **window.resource,
-                "failing_from": iso(window.failing_from),
-                "remediated_at": iso(window.remediated_at),
-                "state": window.state,
-                "duration_days": round(window.duration.total_seconds() / 86400, 2),
-                "reason": window.reason,
-                "excepted_by": exception.get("approved_by"),
-                "exception_reason": exception.get("reason"),
-                "exception_expires": exception.get("expires"),
-            }
-        )
+        for number, part in enumerate(window.parts or [None], start=1):
+            exception = (part.exception if part else None) or {}
+            rows.append(
+                {
+                    **window.resource,
+                    "name": window.name,
+                    "failing_from": iso(window.failing_from),
+                    "before_period": window.before_period,
+                    "remediated_at": iso(window.remediated_at),
+                    "state": window.state,
+                    "duration_days": round(window.duration.total_seconds() / 86400, 2),
+                    "reason": window.reason,
+                    "part": number,
+                    "part_status": part.status if part else None,
+                    "part_from": iso(part.from_at) if part else None,
+                    "part_to": iso(part.to_at) if part else None,
+                    "excepted_by": exception.get("approved_by"),
+                    "approved_at": exception.get("approved_at"),
+                    "ticket": exception.get("ticket"),
+                    "exception_reason": exception.get("reason"),
+                    "exception_expires": exception.get("expires"),
+                }
+            )
     return rows
+
+
+def finding_rows(item: ControlPeriod) -> list[dict[str, Any]]:
+    return [
+        {
+            **finding.resource,
+            "name": finding.name,
+            "happened_at": iso(finding.happened_at),
+            "resolved_at": iso(finding.resolved_at),
+            "delay_hours": None if finding.delay is None else round(finding.delay.total_seconds() / 3600, 1),
+            "status": finding.status,
+            "reason": finding.reason,
+            "evidence": finding.evidence,
+        }
+        for finding in item.findings
+    ]
+
+
+def schedule_rows(item: ControlPeriod) -> list[dict[str, Any]]:
+    return [dict(entry) for entry in item.schedule]
+
+
+def no_evidence_rows(item: ControlPeriod) -> list[dict[str, Any]]:
+    return [dict(entry) for entry in item.no_evidence]
+
+
+def scope_rows(report: PeriodReport) -> list[dict[str, Any]]:
+    """The scope inventory: every scope each run read, or failed to read, with the error."""
+    return [
+        {
+            "run": row["seq"],
+            "provider": row["provider"],
+            "scope": row["scope"],
+            "started_at": iso(row["started_at"]),
+            "finished_at": iso(row["finished_at"]),
+            "status": "failed" if row["error"] else "read",
+            "error": row["error"],
+        }
+        for row in report.scopes
+    ]
+
+
+def manual_rows(rows: list[CoverageRow]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        for evidence, inside in [(e, True) for e in row.manual] + [(e, False) for e in row.outside]:
+            out.append(
+                {
+                    "requirement": row.requirement.id,
+                    "file_name": evidence["file_name"],
+                    "path": manual_path(evidence),
+                    "date": evidence.get("date"),
+                    "period_start": evidence["period_start"],
+                    "period_end": evidence["period_end"],
+                    "in_period": "yes" if inside else "outside the period",
+                    "added_by": evidence["added_by"],
+                    "added_at": iso(evidence["added_at"]),
+                    "note": evidence["note"],
+                }
+            )
+    return out
 
 
 def gap_rows(item: ControlPeriod) -> list[dict[str, Any]]:
@@ -121,7 +267,7 @@ def run_rows(item: ControlPeriod) -> list[dict[str, Any]]:
             "pass": point.counts["pass"],
             "fail": point.counts["fail"],
             "excepted": point.counts["excepted"],
-            "error": point.counts["error"],
+            "not_readable": point.counts["error"],
             "share_passing": None if point.share_passing is None else round(point.share_passing, 4),
         }
         for point in item.points
@@ -139,6 +285,10 @@ def coverage_rows(rows: list[CoverageRow]) -> list[dict[str, Any]]:
             "status": row.status,
             "controls": " ".join(row.controls),
             "manual_evidence": " ".join(manual_path(e) for e in row.manual),
+            "outside_the_period": " ".join(manual_path(e) for e in row.outside),
+            "occurrences": "; ".join(
+                f"{o['from']}..{o['to']}: {', '.join(o['files']) or 'missing'}" for o in row.occurrences
+            ),
         }
         for row in rows
     ]
