@@ -1004,6 +1004,15 @@ def version() -> None:
     out.print(__version__)
 
 
+def _add_access_review() -> None:
+    from evidra.access_review_cli import access_review_app  # its own module: cli.py stays short
+
+    app.add_typer(access_review_app, name="access-review")
+
+
+_add_access_review()
+
+
 def main() -> None:
     try:
         app()

@@ -312,6 +312,32 @@ CASES = {
         },
         "access unchanged since",
     ),
+    "access-review-revocations-executed": (
+        "access_review.revocation",
+        {"account": "ghost", "provider": "github", "status": "executed", "days_to_execute": 2.0},
+        {
+            "account": "ghost",
+            "provider": "github",
+            "status": "overdue",
+            "reviewer": "ciso@acme.com",
+            "decided_at": OLD,
+            "due_by": OLD,
+            "days_to_execute": 400.0,
+        },
+        "ghost on github, revoked by ciso@acme.com",
+    ),
+    "access-review-cadence": (
+        "access_review.cadence",
+        {"kind": "all", "last_review_at": RECENT, "last_reviewer": "ciso@acme.com", "last_period": "2026-Q4"},
+        {"kind": "all", "last_review_at": OLD},
+        "more than 92 days ago",
+    ),
+    "access-review-privileged": (
+        "access_review.cadence",
+        {"kind": "privileged", "last_review_at": RECENT, "last_reviewer": "ciso@acme.com"},
+        {"kind": "privileged", "last_review_at": None},
+        "no review of privileged access recorded yet",
+    ),
     # AWS at organisation scale (issue 3)
     "service-credential-rotation": (
         "identity.credential",

@@ -1,8 +1,10 @@
-"""The people view of a run: the previous run's people history read from the store (when
-there is one), then `derive.augment`. Called by every path that evaluates a run."""
+"""The people view of a run: the previous run's people history and the recorded access
+reviews read from the store (when there is one), then `derive.augment` and the access
+review checks. Called by every path that evaluates a run."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,33 +13,49 @@ from evidra.model import Collection
 from evidra.people.derive import PROVIDER, PeopleHistory, augment
 
 
+@dataclass
+class StoredPeople:
+    history: PeopleHistory | None = None
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    revocations: dict[str, dict[str, Any]] = field(default_factory=dict)  # previous checks by id
+
+
 def people_view(config: Any, collection: Collection, now: datetime) -> Collection:
-    settings = config.settings.people
-    if settings is None:
-        return collection
-    return augment(collection, settings, config.parameters, now, load_history(config.settings.database, now))
+    stored = load_stored(config.settings.database, now)
+    if config.settings.people is not None:
+        collection = augment(collection, config.settings.people, config.parameters, now, stored.history)
+    if stored.reviews or config.settings.people is not None:
+        from evidra.people.review_checks import review_observations
+
+        collection.observations.extend(
+            review_observations(collection, stored.reviews, stored.revocations, config.parameters, now)
+        )
+    return collection
 
 
-def load_history(database_url: str, now: datetime) -> PeopleHistory | None:
-    """The people view as the latest stored run left it; None without a database (a
-    SQLite file that does not exist yet is not created by asking)."""
+def load_stored(database_url: str, now: datetime) -> StoredPeople:
+    """The people view and reviews as the latest stored run left them; nothing without a
+    database (a SQLite file that does not exist yet is not created by asking)."""
     if database_url.startswith("sqlite:///"):
         path = database_url.removeprefix("sqlite:///")
         if path != ":memory:" and not Path(path).exists():
-            return None
+            return StoredPeople()
     from evidra.evidence_store.store import EvidenceStore
+    from evidra.people.access_review import load_reviews
 
     try:
         with EvidenceStore.open(database_url) as evidence:
-            state = evidence.state_at(now)
-            history = PeopleHistory()
-            for resource in state.resources:
-                if resource.provider != PROVIDER or not resource.present:
+            stored = StoredPeople(PeopleHistory(), load_reviews(evidence))
+            assert stored.history is not None
+            for resource in evidence.state_at(now).resources:
+                if not resource.present:
                     continue
-                if resource.type == "hr.person":
-                    history.persons[str(resource.attributes.get("email"))] = resource.attributes
-                elif resource.type == "identity.deprovisioning":
-                    history.leavers[resource.id] = resource.attributes
-            return history
+                if resource.provider == PROVIDER and resource.type == "hr.person":
+                    stored.history.persons[str(resource.attributes.get("email"))] = resource.attributes
+                elif resource.provider == PROVIDER and resource.type == "identity.deprovisioning":
+                    stored.history.leavers[resource.id] = resource.attributes
+                elif resource.type == "access_review.revocation":
+                    stored.revocations[resource.id] = resource.attributes
+            return stored
     except Exception:  # no history is a first run, never a failed one
-        return None
+        return StoredPeople()

@@ -1,0 +1,151 @@
+"""An access review end to end: exported from the latest evidence (the real command line),
+decided in the sheet, recorded (a tampered sheet refused, exit 2), and its revocations
+checked by later runs."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from evidra.config.loader import LoadedConfig
+from evidra.config.settings import PeopleSettings, Providers, Settings
+from evidra.controls.requirements import default_parameters
+from evidra.model import Status
+from tests.people.people_support import github_user, one_run, results_of, roster_rows, write_roster
+
+
+def evidra(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "evidra", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def config(tmp_path: Path, settings) -> LoadedConfig:
+    roster = write_roster(tmp_path / "roster.csv", roster_rows())
+    people = PeopleSettings(roster=str(roster), aliases={"github:bobgh": "bob.builder@acme.example"})
+    return LoadedConfig(
+        Settings(
+            database=f"sqlite:///{tmp_path / 'evidra.db'}",
+            providers=Providers(google_workspace=settings),
+            people=people,
+        ),
+        None,
+        default_parameters(),
+    )
+
+
+def decide(path: Path, decisions: dict[str, str]) -> None:
+    book = load_workbook(path)
+    sheet = book.active
+    header = [c.value for c in sheet[2]]
+    for row in sheet.iter_rows(min_row=3):
+        account = row[header.index("account")].value
+        row[header.index("decision")].value = decisions.get(account, "keep")
+        row[header.index("comment")].value = "left the team" if decisions.get(account) == "revoke" else None
+    book.save(path)
+
+
+def test_review_exported_decided_recorded_and_its_revocations_checked(config, workspace, tmp_path):
+    database = config.settings.database
+    first = one_run(config, [github_user("bobgh"), github_user("ghost")])
+    cadence = results_of(first, "access-review-cadence")["access_review:cadence/all"]
+    assert cadence.status is Status.FAIL and "no access review recorded" in cadence.reason
+
+    sheet = tmp_path / "review.xlsx"
+    started = evidra(
+        "access-review",
+        "start",
+        "--scope",
+        "google_workspace",
+        "--scope",
+        "github",
+        "--reviewer",
+        "ciso@acme.example",
+        "-o",
+        str(sheet),
+        "--database",
+        database,
+    )
+    assert started.returncode == 0, started.stderr
+    book = load_workbook(sheet)
+    rows = list(book.active.iter_rows(min_row=3, values_only=True))
+    header = [c.value for c in book.active[2]]
+    accounts = {r[header.index("account")]: r for r in rows}
+    # Enabled accounts only (Carol's suspended one is not to review), with owner and privileges.
+    assert set(accounts) == {
+        "it-admin@acme.example",
+        "alice.admin@acme.example",
+        "bob.builder@acme.example",
+        "dave.contractor@acme.example",
+        "erin.newhire@acme.example",
+        "bobgh",
+        "ghost",
+    }
+    assert accounts["bobgh"][header.index("owner")] == "bob.builder@acme.example"
+    assert accounts["it-admin@acme.example"][header.index("privileged")] == "yes"
+    assert accounts["ghost"][header.index("owner_status")] == "unknown"
+
+    decide(sheet, {"ghost": "revoke", "dave.contractor@acme.example": "revoke"})
+
+    # A row altered outside the decision columns is refused, naming it.
+    tampered = tmp_path / "tampered.xlsx"
+    book = load_workbook(sheet)
+    header = [c.value for c in book.active[2]]
+    book.active.cell(row=4, column=header.index("privileged") + 1, value="maybe")
+    book.save(tampered)
+    refused = evidra("access-review", "record", str(tampered), "--database", database)
+    assert refused.returncode == 2 and "line 4" in refused.stderr and "decision columns" in refused.stderr
+    # A removed row too.
+    shortened = tmp_path / "shortened.xlsx"
+    book = load_workbook(sheet)
+    book.active.delete_rows(5)
+    book.save(shortened)
+    refused = evidra("access-review", "record", str(shortened), "--database", database)
+    assert refused.returncode == 2 and "rows were removed" in refused.stderr
+
+    recorded = evidra(
+        "access-review", "record", str(sheet), "--reviewer", "ciso@acme.example", "--database", database
+    )
+    assert recorded.returncode == 0, recorded.stderr
+    assert "2 revoke" in recorded.stdout
+
+    again = evidra("access-review", "record", str(sheet), "--database", database)
+    assert again.returncode == 2 and "already recorded" in again.stderr
+
+    # The next run: `ghost` is gone from GitHub, Dave's Workspace account still active.
+    second = one_run(config, [github_user("bobgh")])
+    revocations = [r for r in second.results if r.control == "access-review-revocations-executed"]
+    (ghost,) = [r for r in revocations if "ghost on github" in r.reason]
+    assert ghost.status is Status.PASS and "executed" in ghost.reason
+    (dave,) = [r for r in revocations if "dave.contractor" in r.reason]
+    assert dave.status is Status.PASS and "pending" in dave.reason  # within the 14 days
+    cadence = results_of(second, "access-review-cadence")["access_review:cadence/all"]
+    assert cadence.status is Status.PASS and "ciso@acme.example" in cadence.reason
+    privileged = results_of(second, "access-review-privileged")["access_review:cadence/privileged"]
+    assert privileged.status is Status.PASS
+
+
+def test_csv_review_and_a_missing_decision(config, workspace, tmp_path):
+    one_run(config, [])
+    sheet = tmp_path / "review.csv"
+    assert (
+        evidra("access-review", "start", "-o", str(sheet), "--database", config.settings.database).returncode
+        == 0
+    )
+    lines = list(csv.reader(sheet.open()))
+    assert lines[0][0] == "evidra_access_review" and lines[1][-2:] == ["decision", "comment"]
+    refused = evidra("access-review", "record", str(sheet), "--database", config.settings.database)
+    assert refused.returncode == 2 and "line 3" in refused.stderr and "no decision" in refused.stderr
+    lines.append(lines[2][:])  # a duplicated row
+    for line in lines[2:]:
+        line[-2] = "keep"
+    with sheet.open("w", newline="") as handle:
+        csv.writer(handle).writerows(lines)
+    refused = evidra("access-review", "record", str(sheet), "--database", config.settings.database)
+    assert refused.returncode == 2 and "duplicated" in refused.stderr
