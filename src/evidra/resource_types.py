@@ -194,6 +194,21 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "last_review_at": "timestamp or None",
         "last_reviewer": "str or None",
         "last_period": "str or None",
+    "endpoint.device": {
+        "owner": "str or None: the person the device is assigned to (email), as the MDM records it",
+        "platform": "str: macOS | iOS | iPadOS | Windows | Android | ...",
+        "kind": "str: workstation (a computer) | mobile (a phone or tablet)",
+        "managed": "bool: enrolled in and managed by the MDM",
+        "encrypted": "bool: the whole disk (or data protection) is encrypted",
+        "os_version": "str: the operating system's version as reported (14.6.1)",
+        "os_major": "int or None: its major version (14)",
+        "last_check_in": "timestamp or None: the device's last contact with the MDM",
+        "screen_lock_minutes": (
+            "int or None: idle minutes before the screen locks, as enforced by a profile; None: not enforced"
+        ),
+        "passcode_required": "bool or None: a passcode (or password) is required to unlock",
+        "malware_protection": "bool or None: malware protection is on and reporting",
+        "lost_mode": "bool: the device is marked lost (Jamf Lost Mode)",
     },
     "storage.bucket": {
         "encrypted": "bool: data is encrypted at rest by default",

@@ -288,6 +288,33 @@ class GoogleWorkspaceSettings(Strict):
         return value
 
 
+class JamfSettings(Strict):
+    """A Jamf Pro server, read with an API client's credentials (client credentials
+    grant). The client's API role needs only the read privileges docs/providers/jamf.md
+    lists."""
+
+    url: str = Field(description="the Jamf Pro server, https://acme.jamfcloud.com")
+    client_id: str = Field(min_length=1)
+    client_secret_env: str | None = None
+    client_secret_file: str | None = None
+    page_size: int = Field(default=100, ge=1, le=2000)
+    request_timeout: float = Field(default=60, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (the client secret travels to it)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> JamfSettings:
+        if bool(self.client_secret_env) == bool(self.client_secret_file):
+            raise ValueError("name exactly one of client_secret_env, client_secret_file")
+        return self
+
+
 class Providers(Strict):
     """The built-in providers' settings. A plugin provider's section is validated by the
     settings model its distribution registers (`evidra.config.plugins`); any other key
@@ -298,6 +325,7 @@ class Providers(Strict):
     azure: AzureSettings | None = None
     gcp: GcpSettings | None = None
     google_workspace: GoogleWorkspaceSettings | None = None
+    jamf: JamfSettings | None = None
 
 
 class BambooHrSettings(Strict):

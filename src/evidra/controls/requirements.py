@@ -49,6 +49,16 @@ EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
     # "the old access is removed" on a role change, and "rejected access must disappear" after
     # a review, with no number in the policies: a month, evidra's example, to be confirmed.
     "ac.role_change_revocation": {"grace_period_days": Parameter(30, "days", template_default=True)},
+    # "a current OS" with no version named: the oldest major versions still receiving
+    # Apple's security updates when this was written (the current release and the two
+    # before it), evidra's example, to be confirmed and raised as releases come.
+    "endpoint.os_currency": {
+        "min_macos_major": Parameter(14, "major version", template_default=True),
+        "min_ios_major": Parameter(17, "major version", template_default=True),
+    },
+    # An enrolled device that stopped checking in is no longer managed in fact: 30 days,
+    # evidra's example, to be confirmed.
+    "endpoint.mdm_enrolment": {"max_check_in_age_days": Parameter(30, "days", template_default=True)},
     "ac.access_review.revocations_executed": {
         "removal_deadline_days": Parameter(14, "days", template_default=True)
     },
