@@ -194,6 +194,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "last_review_at": "timestamp or None",
         "last_reviewer": "str or None",
         "last_period": "str or None",
+    },
     "endpoint.device": {
         "owner": "str or None: the person the device is assigned to (email), as the MDM records it",
         "platform": "str: macOS | iOS | iPadOS | Windows | Android | ...",
