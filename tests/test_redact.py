@@ -66,3 +66,96 @@ def test_a_forty_letter_identifier_is_not_taken_for_an_aws_secret_key() -> None:
     assert redact_text(message) == message
     key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     assert redact_text(f"secret {key} leaked") == f"secret {REDACTED} leaked"
+
+
+# The security review's findings (issue 15, item 1): each got past the nets before.
+AWS_KEY_40 = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
+PGP_BLOCK = (
+    "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF0Z8xQBCAC7xNRi\n=ab12\n"
+    "-----END PGP PRIVATE KEY BLOCK-----"
+)
+AZURE_CONNECTION = (
+    "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey="
+    + "Zm9vYmFyYmF6cXV4" * 5
+    + "Zm9vYmFy==;EndpointSuffix=core.windows.net"
+)
+SAS_URL = (
+    "https://acme.blob.core.windows.net/c/f?sv=2022-11-02&se=2027-01-01&sp=r&sig=Q2ZlY3JldFNpZ25hdHVyZQ%3D"
+)
+SLACK_WEBHOOK = "https://hooks.slack.com/services/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"
+SESSION_TOKEN = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6example"
+
+
+def test_secrets_in_tag_values_written_as_name_equals_value_are_redacted() -> None:
+    for value, secret in [
+        ("DB_PASS=hunter2isnotsafe", "hunter2isnotsafe"),
+        ("passphrase=correct-horse-battery", "correct-horse-battery"),
+        (f"AWS_SECRET_ACCESS_KEY={AWS_KEY_40}", AWS_KEY_40),
+        ("apikey=0a1b2c3d4e5f", "0a1b2c3d4e5f"),
+        (AZURE_CONNECTION, "Zm9vYmFyYmF6cXV4"),
+        (SAS_URL, "Q2ZlY3JldFNpZ25hdHVyZQ"),
+    ]:
+        tags = {"TagSet": [{"Key": "note", "Value": value}], "Tags": [{"Key": "ops", "Value": value}]}
+        out = str(redact(tags))
+        assert secret not in out, value
+        assert REDACTED in out
+    # The name stays: it tells the auditor what was there.
+    assert redact_text("DB_PASS=hunter2isnotsafe") == f"DB_PASS={REDACTED}"
+    assert "AccountName=acme" in redact_text(AZURE_CONNECTION)
+
+
+def test_provider_token_formats_are_redacted_anywhere() -> None:
+    for secret in (PGP_BLOCK, SLACK_WEBHOOK, SESSION_TOKEN, "xoxb-123456789012-1234567890123-AbCdEfGhIjKl"):
+        out = redact({"Description": f"see {secret} here"})["Description"]
+        assert secret not in out and out.startswith("see "), secret
+    assert "lQOYBF0Z8xQBCAC7xNRi" not in redact_text(PGP_BLOCK), "the whole block goes, not only its header"
+
+
+def test_name_value_pairs_in_every_provider_shape_lose_their_values() -> None:
+    pairs = [
+        {"Key": "DB_PASS", "Value": "hunter2"},
+        {"TagKey": "passphrase", "TagValue": "hunter2"},
+        {"Name": "/prod/db/password", "Value": "hunter2", "Type": "SecureString"},
+        {"ParameterKey": "MasterUserPassword", "ParameterValue": "hunter2"},
+        {"name": "STORAGE_ACCOUNT_KEY", "value": "hunter2"},  # Azure app settings
+        {"key": "startup-token", "value": "hunter2"},  # GCP instance metadata
+        {"Key": "apiKey", "Value": ["hunter2", "hunter3"]},
+    ]
+    for pair in pairs:
+        out = redact(pair)
+        assert "hunter2" not in str(out), pair
+        assert set(out) == set(pair)
+    assert redact({"Key": "team", "Value": "payments"}) == {"Key": "team", "Value": "payments"}
+
+
+def test_lists_and_maps_under_secret_names_lose_every_text() -> None:
+    doc = {
+        "passwords": ["hunter2", "hunter3"],
+        "credentials": {"user": "svc", "nested": {"secret_value": "hunter4"}, "tokens": ["t1"]},
+        "DbPass": "hunter5",
+        # A password *policy* under a secret name keeps its numbers and switches.
+        "password": {"complexity": {"minLength": 14, "excludeUsername": True}},
+    }
+    out = redact(doc)
+    for secret in ("hunter2", "hunter3", "hunter4", "hunter5", "svc", "t1"):
+        assert secret not in str(out), secret
+    assert out["password"]["complexity"] == {"minLength": 14, "excludeUsername": True}
+    assert out["credentials"]["user"] == REDACTED
+
+
+def test_evidence_that_only_looks_like_a_secret_is_kept() -> None:
+    doc = {
+        "Action": ["secretsmanager:GetSecretValue", "kms:Decrypt"],
+        "SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:cloudtrail-notifications-for-security-team",
+        "NextPageToken": "abc",
+        "AccessKeyId": "AKIAIOSFODNN7EXAMPLE",
+        "name": "//storage.googleapis.com/projects/_/buckets/proj-0001-logs",
+        "selfLink": "https://compute.googleapis.com/$discovery/rest?version=v1",
+        "password_last_used": "2026-01-01T00:00:00Z",
+    }
+    out = redact(doc)
+    assert out["Action"] == doc["Action"], "an action naming secrets is not a secret"
+    assert out["TopicArn"] == doc["TopicArn"]
+    kept = ("NextPageToken", "AccessKeyId", "name", "selfLink", "password_last_used")
+    assert {k: out[k] for k in kept} == {k: doc[k] for k in kept}
