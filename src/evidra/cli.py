@@ -69,9 +69,15 @@ ProvidersArg = Annotated[
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    from evidra.output.literal import markup_safe
     from evidra.redact import redact_text
 
-    err.print(f"[bold red]error:[/] {redact_text(message)}", markup=True, highlight=False, soft_wrap=True)
+    err.print(
+        f"[bold red]error:[/] {markup_safe(redact_text(message), lines=True)}",
+        markup=True,
+        highlight=False,
+        soft_wrap=True,
+    )
     raise typer.Exit(code)
 
 
@@ -127,10 +133,10 @@ class ProgressDisplay:
         self._progress.update(self._task, total=self._planned)
 
     def __call__(self, message: str) -> None:
-        from rich.markup import escape
+        from evidra.output.literal import markup_safe
 
         line = message if len(message) <= 100 else message[:99] + "…"
-        self._progress.update(self._task, advance=1, description=escape(line))
+        self._progress.update(self._task, advance=1, description=markup_safe(line))
 
     def __enter__(self) -> ProgressDisplay:
         self._progress.start()
@@ -237,7 +243,7 @@ def init(
     if path.exists() and not force:
         _fail(f"{path} already exists; use --force to overwrite it")
     path.write_bytes(resources.files("evidra.config").joinpath("example.yaml").read_bytes())
-    out.print(f"wrote {path}; edit it, then run `evidra check --config {path}`")
+    out.print(f"wrote {shown(path)}; edit it, then run `evidra check --config {shown(path)}`", markup=False)
 
 
 DatabaseOption = Annotated[
@@ -457,9 +463,11 @@ def _verify_package(
     except PackageError as exc:
         _fail(str(exc))
     for problem in report.problems:
-        out.print(f"[bold red]{escape_markup(problem)}[/]", markup=True, soft_wrap=True)
+        out.print(f"[bold red]{markup_safe(problem)}[/]", markup=True, soft_wrap=True)
     if not report.ok:
-        out.print(f"[bold red]altered[/]: {len(report.problems)} problem(s) in {package}", markup=True)
+        out.print(
+            f"[bold red]altered[/]: {len(report.problems)} problem(s) in {markup_safe(package)}", markup=True
+        )
         raise typer.Exit(1)
     stamps = (
         f"{report.tokens_checked} timestamp token(s) hold (TSA roots: {report.tsa_roots})"
@@ -484,10 +492,19 @@ def _verify_package(
     raise typer.Exit(0)
 
 
-def escape_markup(text: str) -> str:
-    from rich.markup import escape
+def shown(text: object) -> str:
+    from evidra.output.literal import shown
 
-    return escape(text)
+    return shown(text)
+
+
+def markup_safe(text: object) -> str:
+    from evidra.output.literal import markup_safe
+
+    return markup_safe(text)
+
+
+escape_markup = markup_safe  # the name the trust commands use
 
 
 @app.command()
@@ -571,8 +588,9 @@ def report(
         except Exception as exc:
             _fail(f"the package was not written: {exc}", EXIT_INTERNAL)
     out.print(
-        f"wrote {built.path}: {built.runs} run(s), {built.controls} control(s), {built.evidence} evidence "
-        f"file(s), {built.files} files ({built.bytes / 2**20:.1f} MiB uncompressed); "
+        f"wrote {shown(built.path)}: {built.runs} run(s), {built.controls} control(s), "
+        f"{built.evidence} evidence file(s), {built.files} files "
+        f"({built.bytes / 2**20:.1f} MiB uncompressed); "
         f"signed by {built.fingerprint}",
         markup=False,
         soft_wrap=True,
@@ -709,7 +727,7 @@ def keys_init(
     except SigningError as exc:
         _fail(str(exc))
     out.print(
-        f"wrote the signing key {path} (keep it secret) and its public key {path}.pub\n"
+        f"wrote the signing key {shown(path)} (keep it secret) and its public key {shown(path)}.pub\n"
         f"fingerprint {fingerprint}: give it to your auditor out of band",
         markup=False,
         soft_wrap=True,
@@ -775,7 +793,7 @@ def evidence_add(
             _fail(str(exc), EXIT_INTERNAL)
         runs = store.runs()
     out.print(
-        f"added {file.name} ({added['file']}) as evidence of {requirement} for {day}, by {who}",
+        f"added {shown(file.name)} ({added['file']}) as evidence of {requirement} for {day}, by {shown(who)}",
         markup=False,
         soft_wrap=True,
     )
@@ -817,8 +835,10 @@ def evidence_list(config: ConfigOption = None, database: DatabaseOption = None) 
             f"{item['period_start']}..{item['period_end']}" if item["period_start"] else str(item["date"])
         )
         out.print(
-            f"{item['requirement']}  {item['file_name']}  {item['file']}  {covered}  "
-            f"{item['added_by']}  {iso(item['added_at'])}  {item['note'] or ''}",
+            shown(
+                f"{item['requirement']}  {item['file_name']}  {item['file']}  {covered}  "
+                f"{item['added_by']}  {iso(item['added_at'])}  {item['note'] or ''}"
+            ),
             markup=False,
             soft_wrap=True,
         )
@@ -904,7 +924,9 @@ def prune(
         runs = store.runs()
         doomed = [run for run in runs[:-1] if run.started_at < cutoff]
         if not doomed:
-            out.print(f"nothing to prune: no run (but the newest) started before {before}")
+            out.print(
+                f"nothing to prune: no run (but the newest) started before {shown(before)}", markup=False
+            )
             raise typer.Exit(0)
         question = (
             f"Delete {len(doomed)} run(s) (seq {doomed[0].seq}..{doomed[-1].seq}) started before "

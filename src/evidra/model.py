@@ -35,6 +35,12 @@ def iso(ts: datetime | None) -> str | None:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class MalformedAnswer(ValueError):
+    """A provider's answer that cannot be read as what the API documents (a credential
+    report row that does not parse, a field without a name). It costs its scope an
+    `error` result, never the run."""
+
+
 @dataclass(frozen=True)
 class ApiCall:
     """One read-only API operation a collector made: the provenance of what it saw."""

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from evidra.model import Observation, ScopeError, ScopeRecord, utcnow
+from evidra.model import MalformedAnswer, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
 from evidra.spool import Spool
 
@@ -148,6 +148,8 @@ def run_unit(
     if failure is None:
         try:
             observations = reader.read(context)
+        except MalformedAnswer as exc:
+            problems.append(_describe(reader, exc))
         except expected as exc:
             problems.append(describe(exc) if describe else _describe(reader, exc))
         except Exception as exc:  # a bug of ours must not cost the other units
@@ -176,6 +178,8 @@ async def run_unit_async(
     try:
         pending: Awaitable[Observations] = reader.read(context)
         observations = await pending
+    except MalformedAnswer as exc:
+        problems.append(_describe(reader, exc))
     except expected as exc:
         problems.append(describe(exc) if describe else _describe(reader, exc))
     except Exception as exc:  # a bug of ours must not cost the other units

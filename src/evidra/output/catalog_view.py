@@ -10,6 +10,7 @@ from rich.table import Table
 
 from evidra.controls.catalog import Control
 from evidra.controls.requirements import default_parameters, requirements
+from evidra.output.literal import literal
 
 
 def _control_dict(control: Control) -> dict[str, Any]:
@@ -67,5 +68,7 @@ def render_controls(
             note = " (template example: confirm)" if spec.template_default else ""
             unit = f" {spec.unit}" if spec.unit and value is not None else ""
             shown = "not set by the policy" if value is None else f"{value}{unit}"
-            params.add_row(name, shown + note, f"{req.source_doc} {req.source_section}")
+            params.add_row(
+                literal(name), literal(shown + note), literal(f"{req.source_doc} {req.source_section}")
+            )
         console.print(params)

@@ -7,6 +7,7 @@ from typing import Any
 
 from evidra.controls.engine import sort_for_people
 from evidra.model import iso
+from evidra.output.literal import json_safe
 from evidra.runner import RunOutcome
 
 SCHEMA = "evidra.check/v1"
@@ -28,4 +29,4 @@ def document(outcome: RunOutcome) -> dict[str, Any]:
 
 
 def render(outcome: RunOutcome) -> str:
-    return json.dumps(document(outcome), indent=2, ensure_ascii=False)
+    return json_safe(json.dumps(document(outcome), indent=2, ensure_ascii=False))

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
 from evidra.evidence_store.pointintime import ResourceState
 from evidra.model import iso
+from evidra.output.literal import markup_safe as escape
 
 
 class TimeError(ValueError):
@@ -65,7 +65,7 @@ def diff_json(diff: dict[str, Any], before: datetime, after: datetime, raw: bool
 def _as_of(state: ResourceState) -> str:
     if state.run_id is None:
         return "no sealed run had read it by then"
-    text = f"run {state.run_id} (seq {state.run_seq}, finished {iso(state.run_finished_at)})"
+    text = f"run {escape(state.run_id)} (seq {state.run_seq}, finished {iso(state.run_finished_at)})"
     if state.gap:
         text += (
             "\n[yellow]gap:[/] later runs up to that time could not read its scope; "
@@ -75,7 +75,7 @@ def _as_of(state: ResourceState) -> str:
 
 
 def render_state(state: ResourceState, at: datetime, raw: bool, out: Console) -> None:
-    out.print(f"[bold]{escape(state.id)}[/]  {state.type}  {escape(state.scope)}")
+    out.print(f"[bold]{escape(state.id)}[/]  {escape(state.type)}  {escape(state.scope)}")
     out.print(f"as of {iso(at)}: {_as_of(state)}")
     if not state.present:
         out.print(
@@ -92,15 +92,15 @@ def render_state(state: ResourceState, at: datetime, raw: bool, out: Console) ->
         out.print(f"  {escape(path)} = {escape(json.dumps(value))}")
     out.print("[bold]verdicts[/]")
     for verdict in state.results or [{"control": "-", "status": "none", "reason": "no control judged it"}]:
-        out.print(f"  {verdict['control']}  {verdict['status']}  {escape(verdict['reason'])}")
+        out.print(f"  {escape(verdict['control'])}  {escape(verdict['status'])}  {escape(verdict['reason'])}")
     if raw:
         out.print("[bold]raw[/]")
-        out.print(escape(json.dumps(state.raw, indent=2, sort_keys=True)))
+        out.print(escape(json.dumps(state.raw, indent=2, sort_keys=True), lines=True))
 
 
 def render_diff(diff: dict[str, Any], before: datetime, after: datetime, out: Console) -> None:
     old, new, changes = diff["before"], diff["after"], diff["changes"]
-    out.print(f"[bold]{escape(new.id)}[/]  {new.type}  {escape(new.scope)}")
+    out.print(f"[bold]{escape(new.id)}[/]  {escape(new.type)}  {escape(new.scope)}")
     out.print(f"from {iso(before)}: {_as_of(old)}")
     out.print(f"to   {iso(after)}: {_as_of(new)}")
     lines: list[str] = []

@@ -12,6 +12,7 @@ from rich.text import Text
 from evidra.controls.catalog import Control
 from evidra.controls.engine import sort_for_people
 from evidra.model import Result, Status
+from evidra.output.literal import literal, shown
 from evidra.runner import RunOutcome
 
 STYLE = {
@@ -32,8 +33,8 @@ def _control_table(control: Control, results: list[Result]) -> Panel:
     for result in results:
         table.add_row(
             Text(result.status.value, style=STYLE[result.status]),
-            result.resource.id,
-            result.reason,
+            literal(result.resource.id),
+            literal(result.reason),
         )
     summary = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
     title = Text.assemble(
@@ -69,15 +70,15 @@ def render(outcome: RunOutcome, console: Console) -> None:
     if silent:
         console.print(Text(f"No resources in scope for: {', '.join(silent)}", style="dim"))
     for error in outcome.errors:
-        console.print(Text(f"could not read {error.scope}: {error.message}", style="yellow"))
+        console.print(literal(f"could not read {error.scope}: {error.message}", style="yellow"))
     totals = Counter(r.status for r in outcome.results)
     line = ", ".join(f"{totals[s]} {s.value}" for s in Status if totals[s]) or "no results"
     console.print(
         Text.assemble(
             ("Run ", "bold"),
-            outcome.id,
+            shown(outcome.id),
             f": {len(outcome.collection.observations)} resources, {len(outcome.controls)} controls, {line}",
         )
     )
     if outcome.stored_in:
-        console.print(Text.assemble(("Evidence stored in ", "bold"), outcome.stored_in))
+        console.print(Text.assemble(("Evidence stored in ", "bold"), shown(outcome.stored_in)))

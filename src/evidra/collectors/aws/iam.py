@@ -16,7 +16,7 @@ from typing import Any
 
 from evidra.collectors.aws import policy_doc
 from evidra.collectors.aws.registry import GLOBAL, READERS, AwsCallFailed, Context
-from evidra.model import ApiCall, Observation, iso
+from evidra.model import ApiCall, MalformedAnswer, Observation, iso
 
 ROOT_ROW = "<root_account>"
 # Credential report placeholders meaning "no date".
@@ -149,8 +149,38 @@ def user_attributes(
 
 
 def parse_credential_report(content: bytes | str) -> list[dict[str, str]]:
-    text = content.decode("utf-8") if isinstance(content, bytes) else content
-    return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+    """The report's rows by column name. A user name may hold a comma (IAM allows
+    `+=,.@-`), which the report does not quote: such a row is rejoined from its ARN,
+    which ends with the name. Any other row that does not fit the header (a line
+    break in a name, a cut-off report) makes the report unreadable: MalformedAnswer."""
+    try:
+        text = content.decode("utf-8") if isinstance(content, bytes) else content
+        header, *rows = csv.reader(io.StringIO(text, newline=""))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise MalformedAnswer(f"the credential report is not CSV ({type(exc).__name__})") from None
+    except ValueError:  # no header line
+        return []
+    if header[:2] != ["user", "arn"] or len(set(header)) != len(header):
+        raise MalformedAnswer("the credential report's header is not user,arn,... with distinct columns")
+    parsed = []
+    for number, fields in enumerate(rows, start=2):
+        if len(fields) != len(header):
+            fields = _rejoin_name(fields, len(header), number)
+        parsed.append(dict(zip(header, fields, strict=True)))
+    return parsed
+
+
+def _rejoin_name(fields: list[str], width: int, line: int) -> list[str]:
+    extra = len(fields) - width
+    split = extra // 2  # the commas in the name, each splitting the name and the ARN
+    if extra > 0 and extra % 2 == 0:
+        name, arn = ",".join(fields[: split + 1]), ",".join(fields[split + 1 : 2 * split + 2])
+        if arn.startswith("arn:") and arn.endswith(f"/{name}"):
+            return [name, arn, *fields[2 * split + 2 :]]
+    raise MalformedAnswer(
+        f"credential report line {line} has {len(fields)} fields where its header has {width} "
+        "(a line break in a user name, or a report cut short)"
+    )
 
 
 def report_date(value: str | None) -> str | None:
