@@ -11,6 +11,7 @@ import sys
 HEAVY = ["boto3", "botocore", "sqlalchemy", "alembic", "moto", "psycopg", "celery", "kombu"]
 HEAVY += ["azure.core", "azure.identity", "msal"]
 HEAVY += ["googleapiclient", "httplib2", "PyBambooHR", "requests"]
+HEAVY += ["githubkit", "httpx", "gitlab"]
 
 PROBE = """
 import sys

@@ -88,6 +88,8 @@ def settings_for(config: LoadedConfig, provider: str) -> Any:
         from evidra.config.settings import AwsSettings
 
         settings = AwsSettings()
+    if settings is None:
+        raise ConfigError(f"provider {provider!r} is not configured: add providers.{provider} to the config file")
     return settings
 
 
@@ -202,7 +204,30 @@ def _input_file(provider: str, setting: str, path: Any) -> dict[str, Any]:
 
 def collect_provider(config: LoadedConfig, provider: str, progress: ProgressCallback | None) -> Collection:
     collector = base.load(provider)(settings_for(config, provider))
+    resume_from_store(collector, config.settings.database)
     return collector.collect(progress)
+
+
+def resume_from_store(collector: Any, database_url: str) -> None:
+    """Hand a collector that reads only what is new (`resume(last_reads)`: merged
+    changes) the last successful read of each of its scopes, from the evidence store.
+    A store that does not exist yet or cannot be read gives none: the collector then
+    reads from its configured start, more rather than less."""
+    resume = getattr(collector, "resume", None)
+    if not callable(resume):
+        return
+    from evidra.evidence_store.database import is_sqlite, parse_url, sqlite_file
+    from evidra.evidence_store.store import EvidenceStore, StoreError
+
+    try:
+        parsed = parse_url(database_url)
+        path = sqlite_file(parsed) if is_sqlite(parsed) else None
+        if is_sqlite(parsed) and (path is None or not path.exists()):
+            return
+        with EvidenceStore.open(database_url) as evidence:
+            resume(evidence.last_reads(collector.provider))
+    except StoreError:
+        return
 
 
 def store(outcome: RunOutcome, database_url: str, settings: Settings | None = None) -> str:

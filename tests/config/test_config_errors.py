@@ -82,9 +82,12 @@ def test_unknown_control_and_provider_are_usage_errors(tmp_path):
     result = evidra("check", "--control", "no-such", cwd=tmp_path)
     assert result.returncode == 2
     assert "unknown control no-such" in result.stderr
+    result = evidra("check", "jira", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'jira' has no collector" in result.stderr
     result = evidra("check", "github", cwd=tmp_path)
     assert result.returncode == 2
-    assert "'github' has no collector" in result.stderr
+    assert "provider 'github' is not configured: add providers.github" in result.stderr
 
 
 def test_init_writes_a_valid_commented_config(tmp_path):

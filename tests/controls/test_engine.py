@@ -59,6 +59,38 @@ LEAVER = {
 }
 
 # control -> (resource type, attributes that pass, attributes that fail, words the failure reason has)
+MERGE = {
+    "author": "alice",
+    "merged_by": "alice",
+    "merged_at": "2026-01-10T10:00:00Z",
+    "title": "Fix",
+    "approved_by_other": True,
+    "approvers": ["bob"],
+    "required_checks_passed": True,
+    "check_conclusions": {"ci": "success"},
+    "ticket": "PAY-1",
+    "protected_at_merge": True,
+    "admin_bypass": False,
+}
+REPO = {
+    "default_branch": "main",
+    "branch_protected": True,
+    "protection_sources": ["classic"],
+    "required_approvals": 1,
+    "force_push_blocked": True,
+    "deletion_blocked": True,
+    "enforce_admins": True,
+    "required_checks": ["ci"],
+    "required_check_count": 1,
+    "codeowners": True,
+    "code_owner_review": True,
+    "secret_scanning": True,
+    "push_protection": True,
+    "dependency_alerts": True,
+    "workflow_token_read_only": True,
+}
+FINDING = {"severity": "high", "state": "fixed", "days_open": 3.0, "suppressed": False}
+
 CASES = {
     "identity-user-mfa": (
         "identity.user",
@@ -476,6 +508,99 @@ CASES = {
             "resource": "projects/1003",
         },
         "user:dan@acme.com holds the basic role roles/editor on projects/1003",
+    ),
+    # GitHub and GitLab (issue 18)
+    "change-peer-review": (
+        "change.merge",
+        {**MERGE, "approved_by_other": True, "approvers": ["bob"]},
+        {**MERGE, "approved_by_other": False, "approvers": []},
+        "without an approval of the merged head by anyone but alice",
+    ),
+    "change-checks-passed": (
+        "change.merge",
+        MERGE,
+        {**MERGE, "required_checks_passed": False, "check_conclusions": {"ci": "failure"}},
+        "with required checks {'ci': 'failure'}",
+    ),
+    "change-ticket-reference": ("change.merge", MERGE, {**MERGE, "ticket": None}, "no ticket reference"),
+    "change-no-admin-bypass": ("change.merge", MERGE, {**MERGE, "admin_bypass": True}, "a protection bypass"),
+    "branch-protection": (
+        "scm.repository",
+        REPO,
+        {**REPO, "force_push_blocked": False},
+        "force pushes to main",
+    ),
+    "branch-required-checks": (
+        "scm.repository",
+        REPO,
+        {**REPO, "required_check_count": 0, "required_checks": []},
+        "main requires no status check",
+    ),
+    "code-owner-review": ("scm.repository", REPO, {**REPO, "codeowners": False}, "no CODEOWNERS file"),
+    "secret-scanning-push-protection": (
+        "scm.repository",
+        REPO,
+        {**REPO, "push_protection": False},
+        "push protection is off",
+    ),
+    "dependency-alerts": (
+        "scm.repository",
+        REPO,
+        {**REPO, "dependency_alerts": None},
+        "dependency alerts are off",
+    ),
+    "workflow-token-read-only": (
+        "scm.repository",
+        REPO,
+        {**REPO, "workflow_token_read_only": False},
+        "read-write token",
+    ),
+    "scm-organization-2fa": (
+        "scm.organization",
+        {"two_factor_required": True, "members_without_2fa": []},
+        {"two_factor_required": True, "members_without_2fa": ["frank"]},
+        "members without two-factor: frank",
+    ),
+    "outside-collaborator-access": (
+        "scm.collaborator",
+        {"login": "jo", "repositories": ["acme/app:write"], "admin_on": []},
+        {"login": "jo", "repositories": ["acme/app:admin"], "admin_on": ["acme/app"]},
+        "jo administers acme/app",
+    ),
+    "vuln-dismissal-justified": (
+        "vuln.finding",
+        {
+            **FINDING,
+            "suppressed": True,
+            "suppression_reason": "tolerable_risk",
+            "suppression_comment": "RISK-7",
+        },
+        {**FINDING, "suppressed": True, "suppression_reason": "tolerable_risk", "suppression_comment": None},
+        "without a justification",
+    ),
+    "vuln-remediation-critical": (
+        "vuln.finding",
+        {**FINDING, "severity": "critical", "days_open": 6.5},
+        {**FINDING, "severity": "critical", "days_open": 7.5},
+        "fixed after 7.5 days, policy allows 7",
+    ),
+    "vuln-remediation-high": (
+        "vuln.finding",
+        {**FINDING, "severity": "high", "days_open": 29.0},
+        {**FINDING, "severity": "high", "state": "open", "days_open": 31.0},
+        "open after 31.0 days, policy allows 30",
+    ),
+    "vuln-remediation-medium": (
+        "vuln.finding",
+        {**FINDING, "severity": "medium", "days_open": 80.0},
+        {**FINDING, "severity": "medium", "days_open": 91.0},
+        "policy allows 90",
+    ),
+    "vuln-remediation-low": (
+        "vuln.finding",
+        {**FINDING, "severity": "low", "days_open": 100.0},
+        {**FINDING, "severity": "low", "days_open": 181.0},
+        "policy allows 180",
     ),
 }
 

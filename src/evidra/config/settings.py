@@ -315,6 +315,124 @@ class JamfSettings(Strict):
         return self
 
 
+# A Jira-style key (ABC-123) or a GitHub/GitLab issue reference (#123, acme/repo#123).
+DEFAULT_TICKET_PATTERN = r"\b[A-Z][A-Z0-9]{1,15}-\d{1,9}\b|(?<![\w/])(?:[\w.-]+/[\w.-]+)?#\d{1,9}\b"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class ScmSettings(Strict):
+    """What the GitHub and GitLab collectors share: the token, which repositories, from
+    when changes are read, and how requests are retried and cached."""
+
+    token_env: str | None = Field(default=None, description="environment variable holding the token")
+    token_file: str | None = Field(default=None, description="file holding the token")
+    repositories: Literal["all"] | list[str] = Field(
+        default="all", description="`all` (archived ones excepted), or repository names"
+    )
+    since: date | None = Field(
+        default=None, description="the first run reads changes merged from this day on; default: 90 days"
+    )
+    ticket_pattern: str = Field(
+        default=DEFAULT_TICKET_PATTERN, description="regular expression a ticket reference matches"
+    )
+    cache_dir: str | None = Field(
+        default=None,
+        description="where answers and their ETags are kept for conditional requests "
+        "(default: ~/.cache/evidra/<provider>)",
+    )
+    max_workers: int = Field(default=8, ge=1, le=64)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    max_rate_limit_wait_seconds: float = Field(
+        default=900, ge=0, description="longest wait for a rate limit window before the read fails"
+    )
+    request_timeout: float = Field(default=60, gt=0)
+
+    @field_validator("ticket_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"is not a regular expression: {exc}") from None
+        return value
+
+    @field_validator("repositories")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("must name at least one repository, or be `all`")
+            for name in value:
+                if not (_NAME.match(name) or ("/" in name and all(_NAME.match(p) for p in name.split("/")))):
+                    raise ValueError(f"{name!r} is not a repository name")
+        return value
+
+
+class GitHubSettings(ScmSettings):
+    """One GitHub organisation (github.com or GitHub Enterprise Server). Credentials: a
+    GitHub App installation (recommended: `app_id`, `private_key_file`,
+    `installation_id`), or a token named by `token_env` or `token_file`."""
+
+    organization: str
+    api_url: str = Field(
+        default="https://api.github.com", description="GitHub Enterprise Server: https://HOST/api/v3"
+    )
+    app_id: int | None = None
+    private_key_file: str | None = Field(default=None, description="the GitHub App's private key (PEM)")
+    installation_id: int | None = None
+
+    @field_validator("organization")
+    @classmethod
+    def _organization(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(f"{value!r} is not an organisation name")
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (the token is sent with every request)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> GitHubSettings:
+        app = [n for n in ("app_id", "private_key_file", "installation_id") if getattr(self, n) is not None]
+        chosen = [n for n in ("token_env", "token_file") if getattr(self, n)] + (
+            ["GitHub App"] if app else []
+        )
+        if len(chosen) != 1:
+            raise ValueError(
+                "name exactly one credential: app_id + private_key_file + installation_id, token_env or "
+                "token_file" + (f" (got {', '.join(chosen)})" if chosen else "")
+            )
+        if app and len(app) != 3:
+            raise ValueError("a GitHub App needs app_id, private_key_file and installation_id")
+        return self
+
+
+class GitLabSettings(ScmSettings):
+    """One GitLab group (gitlab.com or self-managed), with its subgroups. Credentials: a
+    token with the `read_api` scope, named by `token_env` or `token_file`."""
+
+    group: str = Field(description="the group's full path (acme or acme/platform) or numeric id")
+    url: str = Field(default="https://gitlab.com", description="self-managed: https://gitlab.example.com")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (the token is sent with every request)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> GitLabSettings:
+        chosen = [n for n in ("token_env", "token_file") if getattr(self, n)]
+        if len(chosen) != 1:
+            raise ValueError("name exactly one credential: token_env or token_file")
+        return self
+
+
 class Providers(Strict):
     """The built-in providers' settings. A plugin provider's section is validated by the
     settings model its distribution registers (`evidra.config.plugins`); any other key
@@ -326,6 +444,8 @@ class Providers(Strict):
     gcp: GcpSettings | None = None
     google_workspace: GoogleWorkspaceSettings | None = None
     jamf: JamfSettings | None = None
+    github: GitHubSettings | None = None
+    gitlab: GitLabSettings | None = None
 
 
 class BambooHrSettings(Strict):

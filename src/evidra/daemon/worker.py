@@ -22,7 +22,7 @@ from evidra.evidence_store.database import display_url, parse_url
 from evidra.evidence_store.store import EvidenceStore, StoreError
 from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
-from evidra.runner import settings_for
+from evidra.runner import resume_from_store, settings_for
 
 log = logging.getLogger("evidra.worker")
 
@@ -64,6 +64,7 @@ def collect(config: LoadedConfig, provider: str, task: ScopeTask) -> Collection:
     started = utcnow()
     try:
         collector = base.load(provider)(settings_for(config, provider))
+        resume_from_store(collector, config.settings.database)
         return scopes.collect(collector, task)
     except Exception as exc:
         log.exception("scope could not be collected", extra={"scope": task.key})

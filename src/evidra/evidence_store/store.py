@@ -324,6 +324,21 @@ class EvidenceStore:
         """Each scope's provider, scope, started_at, finished_at (aware UTC) and error."""
         return self._records(run_id, "scope")
 
+    def last_reads(self, provider: str, *, runs: int = 60) -> dict[str, datetime]:
+        """For each scope of `provider`, when its last fully successful read started
+        (every record of the scope in that run without error), among the latest `runs`
+        runs: the cursor of collectors that read only what is new since (merged changes)."""
+        found: dict[str, datetime] = {}
+        for run in reversed(self.runs()[-runs:]):
+            by_scope: dict[str, list[dict[str, Any]]] = {}
+            for record in self.scope_records(run.id):
+                if record["provider"] == provider:
+                    by_scope.setdefault(record["scope"], []).append(record)
+            for scope, records in by_scope.items():
+                if scope not in found and all(r["error"] is None for r in records):
+                    found[scope] = min(r["started_at"] for r in records)
+        return found
+
     def errors(self, run_id: str) -> list[dict[str, Any]]:
         """The run's scope errors: provider, scope, message, service, types."""
         return [{**row, "types": list(row["types"])} for row in self._records(run_id, "scope_error")]

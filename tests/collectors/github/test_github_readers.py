@@ -1,0 +1,116 @@
+"""The GitHub collector against the fake's demo organisation: what each reader makes of
+GitHub's answers, through the real githubkit client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evidra.collectors.github.collector import GitHubCollector
+from evidra.emulators.github_server import FakeGitHub
+from evidra.model import Collection
+from tests.collectors.github.conftest import settings
+
+
+def by_id(collection: Collection, type_: str) -> dict[str, dict[str, Any]]:
+    return {o.id: o.attributes for o in collection.observations if o.type == type_}
+
+
+def test_repositories_protection_and_settings(github: FakeGitHub, tmp_path: Path) -> None:
+    collection = GitHubCollector(settings(github, tmp_path)).collect()
+    assert collection.errors == []
+    repos = by_id(collection, "scm.repository")
+    assert set(repos) == {
+        "https://github.com/acme/payments",
+        "https://github.com/acme/website",
+    }  # archived left out
+    payments, website = repos["https://github.com/acme/payments"], repos["https://github.com/acme/website"]
+    assert payments["protection_sources"] == ["classic"]
+    assert payments["required_checks"] == ["ci", "lint"] and payments["enforce_admins"] is True
+    assert payments["force_push_blocked"] and payments["deletion_blocked"] and payments["codeowners"]
+    assert payments["outside_collaborators"] == ["contractor-jo:write"]
+    # The website's only protection is a ruleset whose bypass list names the admin role.
+    assert website["protection_sources"] == ["ruleset:website-main"]
+    assert website["required_approvals"] == 1 and website["enforce_admins"] is False
+    assert website["force_push_blocked"] is False and website["codeowners"] is False
+    assert (website["secret_scanning"], website["push_protection"]) == (True, False)
+    assert website["dependency_alerts"] is False and website["actions_allowed"] == "all"
+    assert website["workflow_token_read_only"] is False
+
+
+def test_merged_changes(github: FakeGitHub, tmp_path: Path) -> None:
+    collection = GitHubCollector(settings(github, tmp_path)).collect()
+    changes = by_id(collection, "change.merge")
+    assert len(changes) == 6
+    ok = changes["https://github.com/acme/payments/pull/101"]
+    assert ok["approvers"] == ["bob"] and ok["ticket"] == "PAY-12" and ok["required_checks_passed"]
+    assert ok["admin_bypass"] is False and ok["merged_by"] == "alice"
+    # Ticket in the body; an approval of an older commit does not count.
+    assert changes["https://github.com/acme/payments/pull/102"]["ticket"] == "PAY-40"
+    stale = changes["https://github.com/acme/payments/pull/104"]
+    assert stale["approved_by_other"] is False and stale["approvers"] == []
+    bypass = changes["https://github.com/acme/payments/pull/103"]
+    assert bypass["check_conclusions"] == {"ci": "failure", "lint": "success"}
+    assert bypass["merged_by"] == "admin-dave" and bypass["ticket"] is None
+    # enforce_admins is on, so an unmet merge is not counted an admin bypass: GitHub would refuse it.
+    assert bypass["admin_bypass"] is False
+    # The author's own approval is left out.
+    assert changes["https://github.com/acme/website/pull/7"]["approvers"] == ["frank"]
+    # Exactly the API's minimum per change: the pull request, its reviews, its head's check runs.
+    assert github.count(r"/pulls/\d+$") == 6 and github.count(r"/reviews$") == 6
+    assert github.count(r"/check-runs$") == 6 and github.count(r"/status$") == 0
+
+
+def test_admin_bypass_when_admins_may_bypass(github: FakeGitHub, tmp_path: Path) -> None:
+    github.org.repo("payments").protection["enforce_admins"] = {"enabled": False}  # type: ignore[index, union-attr]
+    changes = by_id(GitHubCollector(settings(github, tmp_path)).collect(), "change.merge")
+    assert changes["https://github.com/acme/payments/pull/103"]["admin_bypass"] is True
+    assert changes["https://github.com/acme/payments/pull/104"]["admin_bypass"] is True  # stale approval only
+    assert changes["https://github.com/acme/payments/pull/101"]["admin_bypass"] is False
+
+
+def test_commit_statuses_read_when_a_required_check_is_no_check_run(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    payments = github.org.repo("payments")
+    assert payments is not None
+    head = next(p for p in payments.pulls if p["number"] == 101)["head"]["sha"]
+    payments.check_runs[head] = [r for r in payments.check_runs[head] if r["name"] != "lint"]
+    payments.statuses[head] = [{"context": "lint", "state": "success"}]
+    changes = by_id(GitHubCollector(settings(github, tmp_path)).collect(), "change.merge")
+    assert changes["https://github.com/acme/payments/pull/101"]["check_conclusions"] == {
+        "ci": "success",
+        "lint": "success",
+    }
+
+
+def test_organisation_collaborators_and_alerts(github: FakeGitHub, tmp_path: Path) -> None:
+    collection = GitHubCollector(settings(github, tmp_path)).collect()
+    (org,) = by_id(collection, "scm.organization").values()
+    assert org["two_factor_required"] is False and org["members_without_2fa"] == ["frank"]
+    (jo,) = by_id(collection, "scm.collaborator").values()
+    assert jo["repositories"] == ["acme/payments:write"] and jo["admin_on"] == []
+    findings = by_id(collection, "vuln.finding")
+    assert len(findings) == 6
+    dismissed = findings["https://github.com/acme/website/security/dependabot/5"]
+    assert dismissed["suppressed"] and dismissed["suppression_reason"] == "tolerable_risk"
+    assert dismissed["closed_at"] == dismissed["last_observed"] and dismissed["days_open"] == 10.0
+    late = findings["https://github.com/acme/payments/security/dependabot/2"]
+    assert (late["severity"], late["state"], late["days_open"]) == ("high", "fixed", 80.0)
+    assert findings["https://github.com/acme/payments/security/code-scanning/1"]["source"] == "code_scanning"
+
+
+def test_owner_only_facts_are_unknown_to_other_credentials(github: FakeGitHub, tmp_path: Path) -> None:
+    github.org.owner_credentials = False
+    collection = GitHubCollector(settings(github, tmp_path)).collect()
+    assert collection.errors == []
+    (org,) = by_id(collection, "scm.organization").values()
+    assert org["two_factor_required"] is None and org["members_without_2fa"] is None
+
+
+def test_only_named_repositories(github: FakeGitHub, tmp_path: Path) -> None:
+    collection = GitHubCollector(settings(github, tmp_path, repositories=["website"])).collect()
+    assert set(by_id(collection, "scm.repository")) == {"https://github.com/acme/website"}
+    assert {a["repository"] for a in by_id(collection, "change.merge").values()} == {
+        "https://github.com/acme/website"
+    }
