@@ -89,7 +89,9 @@ def settings_for(config: LoadedConfig, provider: str) -> Any:
 
         settings = AwsSettings()
     if settings is None:
-        raise ConfigError(f"provider {provider!r} is not configured: add providers.{provider} to the config file")
+        raise ConfigError(
+            f"provider {provider!r} is not configured: add providers.{provider} to the config file"
+        )
     return settings
 
 

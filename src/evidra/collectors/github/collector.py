@@ -76,6 +76,7 @@ class GitHubCollector:
 
     def collect(self, progress: ProgressCallback | None = None) -> Collection:
         from githubkit import GitHub
+        from githubkit.cache import MemCacheStrategy
 
         started = utcnow()
         collection = Collection()
@@ -94,6 +95,8 @@ class GitHubCollector:
             ssl_verify=tls_context(),
             http_cache=False,
             auto_retry=False,
+            # The installation token lives as long as this collection, not in a process-wide cache.
+            cache_strategy=MemCacheStrategy(),
         )
         api = GitHubApi(
             github,
