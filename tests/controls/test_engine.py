@@ -279,7 +279,7 @@ CASES = {
         "dan on okta still active 50.0 hours later",
     ),
     "background-check-before-access": (
-        "hr.person",
+        "people.person",
         {
             "email": "a@acme.com",
             "active": True,
@@ -291,7 +291,7 @@ CASES = {
         "no background check recorded",
     ),
     "security-awareness-training": (
-        "hr.person",
+        "people.person",
         {
             "email": "a@acme.com",
             "active": True,
@@ -307,7 +307,7 @@ CASES = {
         "training expired",
     ),
     "secure-coding-training": (
-        "hr.person",
+        "people.person",
         {
             "email": "a@acme.com",
             "active": True,
@@ -325,7 +325,7 @@ CASES = {
         "secure-coding training missing",
     ),
     "mover-access-changed": (
-        "hr.person",
+        "people.person",
         {
             "email": "a@acme.com",
             "active": True,

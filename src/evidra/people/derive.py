@@ -7,8 +7,9 @@ users carry an `email`), it makes:
 
 - one `people.account` per account: whom it belongs to (`match.py`), whether that person
   is employed today, or that it is a declared service identity: orphaned accounts;
-- each `hr.person` again, with the accounts matched, the first access, and the verdict
-  material for background checks, security and secure-coding training and moves;
+- one `people.person` per person on the roster: its roster facts with the accounts
+  matched, the first access, and the verdict material for background checks, security
+  and secure-coding training and moves;
 - one `identity.deprovisioning` per leaver and account (the Okta reader's type, judged
   by the same control): removed or not, when (audit events, else the first run that saw
   it disabled or gone), and the delay against the termination.
@@ -33,7 +34,7 @@ from evidra.people.match import Matcher, account_email
 
 PROVIDER = "people"
 SCOPE = "people:roster"
-DERIVED_TYPES = ("people.account", "identity.deprovisioning")
+DERIVED_TYPES = ("people.account", "people.person", "identity.deprovisioning")
 REMOVAL_ACTIONS = {"deactivated", "suspended", "deleted"}
 LEAVER_HORIZON_DAYS = 400  # leavers judged this long after leaving (a Type II period and a margin)
 _DERIVE = ApiCall("evidra", "people.match", {})
@@ -91,18 +92,16 @@ def augment(
     now: datetime,
     history: PeopleHistory | None = None,
 ) -> Collection:
-    """The collection with the people view added (hr.person observations replaced by their
-    enriched form). Without a roster in the run, the derived types are an error: what
-    could not be judged must show."""
+    """The collection with the people view appended (the observations collected are only
+    read: a large run is spooled on disk and is not copied). Without a roster in the run,
+    the derived types are an error: what could not be judged must show."""
     if settings is None:
         return collection
     inputs = _Inputs()
-    out = Collection(errors=list(collection.errors), scopes=list(collection.scopes))
-    for observation in collection.observations:
+    for observation in collection.observations:  # one read-only pass; derived ones are appended
         if observation.provider == PROVIDER and observation.type == "hr.person":
             inputs.persons.append(observation)
-            continue
-        if observation.provider == PROVIDER and observation.type == "hr.roster":
+        elif observation.provider == PROVIDER and observation.type == "hr.roster":
             inputs.roster_read = True
         elif observation.type == "identity.user" and observation.provider != PROVIDER:
             account = _account(observation)
@@ -114,18 +113,15 @@ def augment(
             published = observation.attributes.get("published")
             if action in REMOVAL_ACTIONS and target and published:
                 inputs.removals[(observation.provider, target)].append((str(published), str(action)))
-        out.observations.append(observation)
     if not inputs.roster_read:
         message = "people: the roster could not be read in this run, so no account was judged against it"
-        out.errors.append(ScopeError(PROVIDER, SCOPE, message, "people.match", DERIVED_TYPES))
-        for person in inputs.persons:
-            out.observations.append(person)
-        return out
+        collection.errors.append(ScopeError(PROVIDER, SCOPE, message, "people.match", DERIVED_TYPES))
+        return collection
     unread = _unread_identity_scopes(collection)
     read_providers = {s.provider for s in collection.scopes}
     view = _PeopleView(settings, parameters, now, history or PeopleHistory(), unread, read_providers)
-    out.observations.extend(view.derive(inputs))
-    return out
+    collection.observations.extend(view.derive(inputs))
+    return collection
 
 
 def _account(observation: Observation) -> Account | None:
@@ -173,13 +169,16 @@ class _PeopleView:
         people = {str(p.attributes["email"]): p for p in inputs.persons}
         matcher = Matcher(people, self.settings.aliases, self.settings.service_identities)
         owned: dict[str, list[Account]] = defaultdict(list)
+        status = {email: _employment_status(p.attributes, self.today) for email, p in people.items()}
         observations = []
         for account in inputs.accounts:
             found = matcher.match(account.provider, account.name, account.email)
             person = people.get(found.owner) if found.owner else None
             if person is not None:
                 owned[person.attributes["email"]].append(account)
-            observations.append(self._account_observation(account, found, person))
+            observations.append(
+                self._account_observation(account, found, person, status.get(found.owner or "", "unknown"))
+            )
         for email, person in people.items():
             accounts = sorted(owned.get(email, []), key=lambda a: a.ref)
             enriched = self._person(person, accounts)
@@ -189,14 +188,15 @@ class _PeopleView:
 
     # -- accounts: orphans --
 
-    def _account_observation(self, account: Account, found: Any, person: Observation | None) -> Observation:
+    def _account_observation(
+        self, account: Account, found: Any, person: Observation | None, owner_status: str
+    ) -> Observation:
         if found.matched_by == "service_identity" or account.kind == "service":
             status, active = "service", True
         elif person is None:
             status, active = "unknown", False
         else:
-            status = _employment_status(person.attributes, self.today)
-            active = status == "active"
+            status, active = owner_status, owner_status == "active"
         attributes = {
             "provider": account.provider,
             "account": account.name,
@@ -282,16 +282,16 @@ class _PeopleView:
             **self._move(attributes, previous, access),
         }
         return Observation(
-            provider=person.provider,
-            scope=person.scope,
-            type=person.type,
+            provider=PROVIDER,
+            scope=SCOPE,
+            type="people.person",
             id=person.id,
             name=person.name,
             attributes=attributes,
-            raw=person.raw,
+            raw={"roster_row": person.raw.get("roster_row"), "accounts": attributes["account_refs"]},
             calls=[*person.calls, _DERIVE],
-            principal=person.principal,
-            observed_at=person.observed_at,
+            principal="evidra",
+            observed_at=self.now,
         )
 
     def _move(

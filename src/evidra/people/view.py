@@ -50,7 +50,7 @@ def load_stored(database_url: str, now: datetime) -> StoredPeople:
             for resource in evidence.state_at(now).resources:
                 if not resource.present:
                     continue
-                if resource.provider == PROVIDER and resource.type == "hr.person":
+                if resource.provider == PROVIDER and resource.type == "people.person":
                     stored.history.persons[str(resource.attributes.get("email"))] = resource.attributes
                 elif resource.provider == PROVIDER and resource.type == "identity.deprovisioning":
                     stored.history.leavers[resource.id] = resource.attributes
