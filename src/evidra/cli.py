@@ -397,10 +397,17 @@ def _verify_anchors(store: EvidenceStore, settings: Settings | None, runs: list[
 
 
 @app.command()
-def timestamp(config: ConfigOption = None, database: DatabaseOption = None) -> None:
-    """Timestamp (and anchor) every stored run still without a token (or anchor): what
-    follows each run, again, after a TSA or the anchor bucket could not be reached.
-    A token obtained now proves only that the run existed now."""
+def timestamp(
+    backlog: Annotated[
+        bool,
+        typer.Option("--backlog", help="also the runs stored before timestamping was on (late tokens)"),
+    ] = False,
+    config: ConfigOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Timestamp (and anchor) the runs still waiting for a token (or anchor): what follows
+    each run, again, after a TSA or the anchor bucket could not be reached. A token
+    obtained now proves only that the run existed now."""
     from evidra.evidence_store.store import EvidenceStore
     from evidra.trust.service import secure_runs
 
@@ -410,7 +417,7 @@ def timestamp(config: ConfigOption = None, database: DatabaseOption = None) -> N
         _fail("nothing to do: the config has neither `timestamping` nor `anchor`")
     try:
         with EvidenceStore.open(database or settings.database) as store:
-            done = secure_runs(store, settings)
+            done = secure_runs(store, settings, backlog=backlog)
     except Exception as exc:
         _fail(f"cannot read the evidence store: {exc}", EXIT_INTERNAL)
     for error in done.errors:

@@ -49,9 +49,9 @@ def _make_package(tmp_path: Path, tsa: TsaServer, runs: list[RunRecord]) -> tupl
     """A folder package of `runs`, each timestamped by the local TSA; and its fingerprint."""
     key = Ed25519PrivateKey.generate()
     with EvidenceStore.open(f"sqlite:///{tmp_path}/evidra.db") as store:
-        for run in runs:
+        for run in runs:  # each stamped as it is stored, as runner.store does
             store.record_run(run)
-        assert not secure_runs(store, stamping_settings(tsa)).errors
+            assert not secure_runs(store, stamping_settings(tsa)).errors
         first = min(run.started_at for run in runs).date()
         period = Period(first, max(run.started_at for run in runs).date())
         target = tmp_path / "package"

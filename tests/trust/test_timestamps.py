@@ -94,6 +94,24 @@ def test_an_unreachable_tsa_never_loses_the_run_and_the_next_attempt_stamps_it(
     assert code == 0, output
 
 
+def test_runs_from_before_timestamping_are_stamped_only_when_asked(
+    store: EvidenceStore, store_url: str, tsa: TsaServer, tmp_path: Path
+) -> None:
+    """Turning timestamping on does not make a year of old runs "late": they stay
+    untimestamped until `evidra timestamp --backlog`, whose tokens verify names as late."""
+    old = store.record_run(run_finished_at(utcnow() - timedelta(days=30)))
+    new = store.record_run(run_now(1))
+    assert secure_runs(store, stamping_settings(tsa)).stamped == [new.id]
+    config = write_config(tmp_path, tsa, store_url)
+    code, output = evidra("verify", "--config", str(config))
+    assert code == 0 and "untimestamped: 1 run(s): seq 1" in output, output
+
+    code, output = evidra("timestamp", "--backlog", "--config", str(config))
+    assert code == 0 and "timestamped 1 run(s)" in output, output
+    code, output = evidra("verify", "--config", str(config))
+    assert code == 1 and f"run {old.id} (seq 1)" in output and "stamped late" in output, output
+
+
 def test_evidra_timestamp_retries_the_runs_left_waiting(
     store: EvidenceStore, store_url: str, tsa: TsaServer, tmp_path: Path
 ) -> None:
@@ -109,10 +127,13 @@ def test_evidra_timestamp_retries_the_runs_left_waiting(
 def test_a_backfilled_run_is_named_by_verify(
     store: EvidenceStore, store_url: str, tsa: TsaServer, tmp_path: Path
 ) -> None:
-    """Three months of daily runs written today, each with its recorded finish in the past:
-    the TSA's time gives them away."""
+    """Three months of daily runs written today, each with its recorded finish in the past
+    and timestamped as it is stored: the TSA's time gives them away."""
     start = utcnow() - timedelta(days=90)
-    ids = [store.record_run(run_finished_at(start + timedelta(days=day), day)).id for day in range(3)]
+    ids = []
+    for day in range(3):
+        ids.append(store.record_run(run_finished_at(start + timedelta(days=day), day)).id)
+        assert secure_runs(store, stamping_settings(tsa)).stamped == [ids[-1]]
     honest = store.record_run(run_now(3))
     secure_runs(store, stamping_settings(tsa))
 
@@ -127,7 +148,9 @@ def test_a_backfilled_run_is_named_by_verify(
 def test_a_token_over_another_seal_or_from_another_ca_is_named(
     store: EvidenceStore, store_url: str, tsa: TsaServer, tmp_path: Path
 ) -> None:
-    one, two = store.record_run(run_now(0)), store.record_run(run_now(1))
+    one = store.record_run(run_now(0))
+    secure_runs(store, stamping_settings(tsa))
+    two = store.record_run(run_now(1))
     secure_runs(store, stamping_settings(tsa))
     engine = create_engine(parse_url(store_url))
     with engine.begin() as connection:  # run two now carries run one's token

@@ -585,15 +585,20 @@ class EvidenceStore:
 
     # -- trusted time and anchors (made after sealing, outside every seal) ---------
 
-    def unstamped_runs(self, limit: int = 100) -> list[StoredRun]:
-        """Runs without a timestamp token yet, oldest first."""
+    def unstamped_runs(self, limit: int = 100, *, untried: bool = True) -> list[StoredRun]:
+        """Runs without a timestamp token yet, newest first. `untried=False`: only the
+        newest run and those whose request failed before (not the runs stored before
+        timestamping was turned on, which a token now would only prove late)."""
+        newest = select(func.max(RunRow.seq)).scalar_subquery()
         query = (
             select(RunRow)
             .outerjoin(TimestampRow, TimestampRow.run_id == RunRow.id)
             .where(TimestampRow.token.is_(None))
-            .order_by(RunRow.seq)
+            .order_by(RunRow.seq.desc())
             .limit(limit)
         )
+        if not untried:
+            query = query.where(or_(TimestampRow.run_id.is_not(None), RunRow.seq == newest))
         with self._read() as session:
             return [StoredRun.from_row(row) for row in session.scalars(query)]
 

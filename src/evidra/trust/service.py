@@ -4,7 +4,9 @@ Neither can lose a run: the run is already stored and committed when they start,
 a TSA or bucket that cannot be reached leaves the run marked (no token, no anchor),
 to be tried again after the next run or by `evidra timestamp`. The newest run is
 stamped first, so that a backlog never makes it late; older ones get late tokens,
-which prove only the later time (verify and the package say so).
+which prove only the later time (verify and the package say so). Runs stored before
+timestamping was turned on are left alone unless asked (`evidra timestamp --backlog`):
+`verify` lists them as untimestamped rather than as late.
 """
 
 from __future__ import annotations
@@ -39,22 +41,27 @@ def secure_runs(
     settings: Settings,
     now: Callable[[], datetime] = utcnow,
     anchors: Any = None,
+    backlog: bool = False,
 ) -> Secured:
-    """Timestamp, then anchor, every run still without (the newest first for tokens)."""
+    """Timestamp the newest run and every run whose request failed before (newest
+    first), then anchor every run not anchored yet. `backlog`: also timestamp the runs
+    stored before timestamping was turned on (their tokens prove only today)."""
     outcome = Secured()
     if settings.timestamping is not None:
-        _stamp(store, settings, now, outcome)
+        _stamp(store, settings, now, outcome, backlog)
     if settings.anchor is not None:
         _anchor(store, settings, now, outcome, anchors)
     return outcome
 
 
-def _stamp(store: EvidenceStore, settings: Settings, now: Callable[[], datetime], outcome: Secured) -> None:
+def _stamp(
+    store: EvidenceStore, settings: Settings, now: Callable[[], datetime], outcome: Secured, backlog: bool
+) -> None:
     from evidra.trust import tsa
 
     config = settings.timestamping
     assert config is not None
-    pending = sorted(store.unstamped_runs(BATCH), key=lambda run: run.seq, reverse=True)
+    pending = store.unstamped_runs(BATCH, untried=backlog)
     try:
         roots = tsa.load_roots(config.ca_file)
     except tsa.TimestampError as exc:
