@@ -7,6 +7,7 @@ keeps both. These are plain dataclasses so that importing them costs nothing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -24,8 +25,19 @@ class Status(StrEnum):
     EXCEPTED = "excepted"
 
 
+_clock: Callable[[], datetime] | None = None
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: every time evidra stamps (runs, scope reads, verdicts) comes from
+    here, so a test can drive a whole history with `set_clock`."""
+    return _clock() if _clock is not None else datetime.now(UTC)
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Replace the clock (None: the system's). For tests and replays only."""
+    global _clock
+    _clock = clock
 
 
 def iso(ts: datetime | None) -> str | None:

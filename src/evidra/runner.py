@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,19 +147,29 @@ def check_roster(config: LoadedConfig) -> None:
 
 def effective_config(config: LoadedConfig) -> dict[str, Any]:
     """The configuration the run used, as recorded with it: every setting as in force
-    (defaults included). Settings name secrets (variables, files), never hold them; the
-    database URL is shown without its password, and redaction runs over the rest."""
+    (defaults included). Settings name secrets (the variable or file holding them),
+    never hold them, and those names are what an auditor needs to see; the database
+    URL is shown without its password, and every text still passes the secret-value
+    filter in case a secret was pasted where a name belongs."""
     from evidra.evidence_store.database import display_url, parse_url
-    from evidra.redact import redact
+    from evidra.redact import redact_text
 
     document = config.settings.model_dump(mode="json")
     try:
         document["database"] = display_url(parse_url(config.settings.database))
     except Exception:
         document["database"] = "(unparseable URL, not recorded)"
-    recorded: dict[str, Any] = redact(document)
+    recorded: dict[str, Any] = _filtered(document, redact_text)
     recorded["config_file"] = str(config.path) if config.path else None
     return recorded
+
+
+def _filtered(value: Any, text: Callable[[str], str]) -> Any:
+    if isinstance(value, dict):
+        return {key: _filtered(item, text) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_filtered(item, text) for item in value]
+    return text(value) if isinstance(value, str) else value
 
 
 # Files named in the config whose content decides verdicts: kept with the run (in its

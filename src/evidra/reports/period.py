@@ -360,9 +360,10 @@ def _recorded(store: EvidenceStore, runs: list[StoredRun]) -> dict[int, dict[str
 def _earlier_failures(
     store: EvidenceStore, control: Control, rows: list[dict[str, Any]], first: int
 ) -> list[dict[str, Any]]:
-    """The spans before the period of resources failing when it began, so that their
-    windows start where they started (a change of the data does not cut them)."""
-    carried = [row["resource_id"] for row in rows if row["first_seq"] < first and row["status"] in FAILING]
+    """The spans before the period of resources failing when it began (their span
+    reaching into the period, or starting with it: the data may have changed right
+    then), so that their windows start where they started."""
+    carried = [row["resource_id"] for row in rows if row["first_seq"] <= first and row["status"] in FAILING]
     return store.result_spans_before(control.id, carried, first) if carried else []
 
 
@@ -707,7 +708,7 @@ def _windows(
         if span.status in FAILING:
             if current is None:
                 since = span.since_seq
-                if not windows and span.since_seq < span.first_seq:
+                if not windows and span.since_seq <= span.first_seq:  # failing as the period began
                     since = _true_start(span, earlier)
                 if since not in all_runs:
                     since = span.first_seq
