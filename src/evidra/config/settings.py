@@ -138,6 +138,11 @@ class AzureSettings(Strict):
     client_secret_file: str | None = None
     certificate_file: str | None = Field(default=None, description="PEM with the app's private key")
     directory: bool = Field(default=True, description="read Entra ID users and policies (Microsoft Graph)")
+    intune: bool = Field(
+        default=False,
+        description="read Intune's managed devices and compliance policies (needs the Intune Graph "
+        "permissions and an Intune licence)",
+    )
     break_glass: list[str] = Field(
         default_factory=list,
         description=(

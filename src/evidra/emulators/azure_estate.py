@@ -615,6 +615,83 @@ def role_definition(role: str) -> dict[str, Any]:
     }
 
 
+# Intune (Graph v1.0 reference: managedDevice, windows10CompliancePolicy,
+# macOSCompliancePolicy, deviceCompliancePolicyState). Alice's laptop complies with a
+# policy locking after 5 minutes with Defender on; bob's is unencrypted and complies with
+# nothing; carol's Mac complies with a 30-minute policy; dave's phone is on an old iOS.
+WINDOWS_POLICY = "c0000000-0000-4000-8000-000000000001"
+MACOS_POLICY = "c0000000-0000-4000-8000-000000000002"
+
+
+def intune_devices() -> dict[str, Any]:
+    policies = [
+        {
+            "@odata.type": "#microsoft.graph.windows10CompliancePolicy",
+            "id": WINDOWS_POLICY,
+            "displayName": "Windows baseline",
+            "passwordRequired": True,
+            "passwordMinutesOfInactivityBeforeLock": 5,
+            "defenderEnabled": True,
+            "rtpEnabled": True,
+            "bitLockerEnabled": True,
+        },
+        {
+            "@odata.type": "#microsoft.graph.macOSCompliancePolicy",
+            "id": MACOS_POLICY,
+            "displayName": "macOS baseline",
+            "passwordRequired": True,
+            "passwordMinutesOfInactivityBeforeLock": 30,
+            "storageRequireEncryption": True,
+        },
+    ]
+    devices = [
+        ("d0000000-0000-4000-8000-000000000001", "ALICE-LAPTOP", "alice", "Windows", "10.0.22631.4460", True,
+         [(WINDOWS_POLICY, "compliant")], 1),
+        ("d0000000-0000-4000-8000-000000000002", "BOB-LAPTOP", "bob", "Windows", "10.0.19045.5131", False,
+         [(WINDOWS_POLICY, "nonCompliant")], 2),
+        ("d0000000-0000-4000-8000-000000000003", "carol-mac", "carol", "macOS", "15.1.1", True,
+         [(MACOS_POLICY, "compliant")], 1),
+        ("d0000000-0000-4000-8000-000000000004", "dave-iphone", "dave", "iOS", "16.7.10", True, [], 40),
+    ]  # fmt: skip
+    graph: dict[str, Any] = {"/deviceManagement/deviceCompliancePolicies": policies}
+    managed = []
+    for device_id, name, user, system, version, encrypted, states, synced in devices:
+        managed.append(
+            {
+                "id": device_id,
+                "deviceName": name,
+                "userPrincipalName": f"{user}@{DOMAIN}",
+                "emailAddress": f"{user}@{DOMAIN}",
+                "operatingSystem": system,
+                "osVersion": version,
+                "isEncrypted": encrypted,
+                "complianceState": "compliant"
+                if all(s == "compliant" for _, s in states)
+                else "noncompliant",
+                "managementState": "managed",
+                "lastSyncDateTime": at(synced),
+                "jailBroken": "False",
+                "managedDeviceOwnerType": "company",
+                "deviceType": "windowsRT" if system == "Windows" else system.lower(),
+            }
+        )
+        names = {p["id"]: p["displayName"] for p in policies}
+        graph[f"/deviceManagement/managedDevices/{device_id}/deviceCompliancePolicyStates"] = [
+            {
+                "id": policy,
+                "displayName": names[policy],
+                "state": state,
+                "platformType": "windows10AndLater" if system == "Windows" else "macOS",
+                "settingCount": 3,
+                "version": 1,
+                "settingStates": [],
+            }
+            for policy, state in states
+        ]
+    graph["/deviceManagement/managedDevices"] = managed
+    return graph
+
+
 def privileged_access() -> dict[str, Any]:
     """Privilege held other than by a direct active assignment: bob through membership of a
     role-assignable group that holds User Administrator, carol as a PIM-eligible Global
@@ -722,6 +799,7 @@ def graph_directory() -> dict[str, Any]:
     )
     return {
         **privileged_access(),
+        **intune_devices(),
         "/users": users,
         "/reports/authenticationMethods/userRegistrationDetails": registrations,
         "/roleManagement/directory/roleAssignments": assignments,

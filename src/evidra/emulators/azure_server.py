@@ -73,6 +73,7 @@ class AzureTenant:
     denied: set[str] = field(default_factory=set)  # subscription ids answering 403
     # Entra ID licence: "free" (no premium features), "P1" or "P2" (see _licence_refusal)
     licence: str = "P2"
+    intune: bool = True  # an Intune licence: without one, /deviceManagement answers 400
     certificate_pem: bytes | None = None  # the app's certificate, for client assertions
 
 
@@ -242,6 +243,8 @@ class FakeAzure:
 
     def graph_answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         refusal = _licence_refusal(self.tenant.licence, path.removeprefix("/v1.0"), query)
+        if refusal is None and not self.tenant.intune and path.startswith("/v1.0/deviceManagement/"):
+            refusal = _NO_INTUNE
         if refusal is not None:
             return refusal
         found = self.tenant.graph.get(path.removeprefix("/v1.0"))
@@ -297,6 +300,10 @@ _NEEDS_P2 = (
         }
     },
 )
+# A tenant without Intune: Graph answers every /deviceManagement request 400 BadRequest
+# "Request not applicable to target tenant." (microsoftgraph/msgraph-beta-sdk-go issue 198
+# and the Microsoft Q&A answer it links: an active Intune licence is required).
+_NO_INTUNE = (400, {"error": {"code": "BadRequest", "message": "Request not applicable to target tenant."}})
 _REGISTRATION = "/reports/authenticationMethods/userRegistrationDetails"
 
 

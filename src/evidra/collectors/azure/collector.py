@@ -28,6 +28,7 @@ from evidra.collectors.azure import (  # noqa: F401
     conditional_access,
     defender,
     directory,
+    intune,
     keyvault,
     loganalytics,
     monitor,
@@ -39,6 +40,7 @@ from evidra.collectors.azure.cloud import Endpoints, endpoints
 from evidra.collectors.azure.context import (
     ARM,
     GRAPH,
+    INTUNE,
     PROVIDER,
     READERS,
     Arm,
@@ -109,7 +111,7 @@ class AzureCollector:
                 ]
                 if self.settings.directory:
                     tenant = self._tenant(subscriptions)
-                    types = _graph_types()
+                    types = _graph_types(self.settings.intune)
                     tasks.append(ScopeTask(f"{PROVIDER}:{tenant}:directory", {"directory": tenant}, types))
         return ScopePlan(tasks, collection)
 
@@ -141,7 +143,13 @@ class AzureCollector:
         try:
             token_credential = credential(self.settings, self.where)
         except CredentialError as exc:
-            self._fail(collection, tenant_scope, f"azure credentials: {exc}", _every_type(), started)
+            self._fail(
+                collection,
+                tenant_scope,
+                f"azure credentials: {exc}",
+                _every_type(self.settings.intune),
+                started,
+            )
             yield None
             return
         try:
@@ -149,7 +157,7 @@ class AzureCollector:
                 token_credential.get_token(self.where.resource_manager_scope)
             except Exception as exc:
                 message = f"azure credentials: {failure('token', exc)}"
-                self._fail(collection, tenant_scope, message, _every_type(), started)
+                self._fail(collection, tenant_scope, message, _every_type(self.settings.intune), started)
                 yield None
                 return
             yield token_credential, principal(self.settings), tenant_scope
@@ -188,6 +196,8 @@ class AzureCollector:
                 break_glass=frozenset(self.settings.break_glass),
             )
             units.extend((r, directory) for r in READERS.all(GRAPH))
+            if self.settings.intune:
+                units.extend((r, directory) for r in READERS.all(INTUNE))
         announce(progress, len(units))
         try:
             with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-azure") as pool:
@@ -266,9 +276,10 @@ def _arm_types() -> tuple[str, ...]:
     return READERS.types(ARM)
 
 
-def _graph_types() -> tuple[str, ...]:
-    return READERS.types(GRAPH)
+def _graph_types(with_intune: bool) -> tuple[str, ...]:
+    """What the directory's readers produce: Entra ID's, and Intune's when it is read."""
+    return tuple(sorted({*READERS.types(GRAPH), *(READERS.types(INTUNE) if with_intune else ())}))
 
 
-def _every_type() -> tuple[str, ...]:
-    return READERS.types()
+def _every_type(with_intune: bool) -> tuple[str, ...]:
+    return tuple(sorted({*_arm_types(), *_graph_types(with_intune)}))

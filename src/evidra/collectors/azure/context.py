@@ -173,6 +173,7 @@ def resource_group(resource_id: str) -> str:
 # Graph readers once per tenant (a `Directory`).
 ARM = "arm"
 GRAPH = "graph"
+INTUNE = "intune"  # Graph readers of Intune, run against the directory when `intune: true`
 READERS: ReaderRegistry[Any] = ReaderRegistry(PROVIDER)
 
 
