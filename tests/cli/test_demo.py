@@ -27,7 +27,11 @@ def test_demo_collects_every_demo_provider_and_seals_the_run(tmp_path: Path) -> 
         store.close()
     assert errors == []
     # Each emulator answered: every provider the demo shows has evidence in the run.
-    assert {o["provider"] for o in observations} == set(DEMO_PROVIDERS)
+    # The roster (provider `people`) and the checks of it and of access reviews come beside them.
+    assert {o["provider"] for o in observations} == {*DEMO_PROVIDERS, "people", "access_review"}
+    # Every account is judged against HR's roster: Entra ID's demo users are nobody's.
+    assert "belongs to nobody on the roster" in result.stdout
+    assert "contract ended" in result.stdout
     # The Okta organisation's leavers are judged from the demo's terminations file.
     assert "still has access" in result.stdout
     # The fake's API token went through the real SDK and never reached the evidence.

@@ -16,7 +16,7 @@ from typing import Any
 
 from evidra.collectors.base import ProgressCallback
 from evidra.config.loader import LoadedConfig
-from evidra.config.settings import Providers, Settings
+from evidra.config.settings import PeopleSettings, Providers, Settings
 from evidra.controls.catalog import select
 from evidra.controls.requirements import default_parameters
 from evidra.runner import RunOutcome, run, store
@@ -27,6 +27,7 @@ DEMO_PROVIDERS: dict[str, str] = {
     "okta": "evidra.demo.okta",
     "azure": "evidra.demo.azure",
     "gcp": "evidra.demo.gcp",
+    "google_workspace": "evidra.demo.google_workspace",
 }
 
 
@@ -44,8 +45,10 @@ def environment(values: dict[str, str], cleared: tuple[str, ...] = ()) -> Iterat
         os.environ.update(saved)
 
 
-def demo_config(database: Path, providers: dict[str, Any]) -> LoadedConfig:
-    settings = Settings(database=f"sqlite:///{database}", providers=Providers(**providers))
+def demo_config(
+    database: Path, providers: dict[str, Any], people: PeopleSettings | None = None
+) -> LoadedConfig:
+    settings = Settings(database=f"sqlite:///{database}", providers=Providers(**providers), people=people)
     return LoadedConfig(settings, None, default_parameters())
 
 
@@ -55,7 +58,10 @@ def run_demo(database: Path, progress: ProgressCallback | None = None) -> RunOut
             name: stack.enter_context(importlib.import_module(module).started())
             for name, module in DEMO_PROVIDERS.items()
         }
-        config = demo_config(database, providers)
+        from evidra.demo import people
+
+        roster = stack.enter_context(people.started())  # HR's roster: every account judged against it
+        config = demo_config(database, providers, roster)
         outcome = run(config, select(None), list(providers), progress)
     store(outcome, config.settings.database)
     return outcome

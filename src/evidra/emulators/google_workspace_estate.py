@@ -84,25 +84,26 @@ def activity(application: str, when: datetime, actor: str, name: str, **paramete
     }
 
 
-def demo_domain(now: datetime | None = None) -> WorkspaceDomain:
+def demo_domain(now: datetime | None = None, domain: str = DOMAIN) -> WorkspaceDomain:
     """Six people: two administrators (one without 2SV), a leaver suspended a day after
     leaving who signed in once after, a contractor still active, a new hire."""
     now = now or datetime.now(UTC)
+    admin = f"it-admin@{domain}"
     day = timedelta(days=1)
     users = [
-        user(1, ADMIN, created=now - 900 * day, last_login=now - day, admin=True),
+        user(1, admin, created=now - 900 * day, last_login=now - day, admin=True),
         user(
             2,
-            f"alice.admin@{DOMAIN}",
+            f"alice.admin@{domain}",
             created=now - 700 * day,
             last_login=now - 2 * day,
             enrolled=False,
             enforced=False,
         ),
-        user(3, f"bob.builder@{DOMAIN}", created=now - 400 * day, last_login=now - 3 * day),
-        user(4, f"carol.leaver@{DOMAIN}", created=now - 500 * day, last_login=now - 20 * day, suspended=True),
-        user(5, f"dave.contractor@{DOMAIN}", created=now - 200 * day, last_login=now - day),
-        user(6, f"erin.newhire@{DOMAIN}", created=now - 10 * day, last_login=now - day),
+        user(3, f"bob.builder@{domain}", created=now - 400 * day, last_login=now - 3 * day),
+        user(4, f"carol.leaver@{domain}", created=now - 500 * day, last_login=now - 20 * day, suspended=True),
+        user(5, f"dave.contractor@{domain}", created=now - 200 * day, last_login=now - day),
+        user(6, f"erin.newhire@{domain}", created=now - 10 * day, last_login=now - day),
     ]
     roles: list[dict[str, Any]] = [
         {
@@ -131,14 +132,14 @@ def demo_domain(now: datetime | None = None) -> WorkspaceDomain:
     ]
     activities = {
         "admin": [
-            activity("admin", now - 20 * day, ADMIN, "SUSPEND_USER", USER_EMAIL=f"carol.leaver@{DOMAIN}")
+            activity("admin", now - 20 * day, admin, "SUSPEND_USER", USER_EMAIL=f"carol.leaver@{domain}")
         ],
         "login": [
-            activity("login", now - 21 * day, f"carol.leaver@{DOMAIN}", "login_success"),
-            activity("login", now - day, f"bob.builder@{DOMAIN}", "login_success"),
+            activity("login", now - 21 * day, f"carol.leaver@{domain}", "login_success"),
+            activity("login", now - day, f"bob.builder@{domain}", "login_success"),
         ],
     }
-    return WorkspaceDomain("C01abc234", users, roles, assignments, activities, {ADMIN})
+    return WorkspaceDomain("C01abc234", users, roles, assignments, activities, {admin})
 
 
 def synthetic_domain(count: int, now: datetime | None = None) -> WorkspaceDomain:
