@@ -6,6 +6,7 @@ that need them, so `evidra --help` and `evidra controls list` answer at once.
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import nullcontext
 from enum import StrEnum
@@ -166,6 +167,8 @@ def _run(
 
     config = _load(config_path)
     controls = _controls(control)
+    if persist:
+        _check_database(config.settings.database)  # before collecting, not after
     progress = _progress_printer(fmt is Format.table)
     try:
         with progress or nullcontext():
@@ -240,9 +243,17 @@ def init(
     """Write a commented example config."""
     from importlib import resources
 
+    if path.is_symlink():
+        _fail(f"{path} is a symbolic link; evidra init does not write through links (remove it first)")
     if path.exists() and not force:
         _fail(f"{path} already exists; use --force to overwrite it")
-    path.write_bytes(resources.files("evidra.config").joinpath("example.yaml").read_bytes())
+    example = resources.files("evidra.config").joinpath("example.yaml").read_bytes()
+    try:  # O_NOFOLLOW: a link put there meanwhile is refused, not followed
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror}")
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(example)
     out.print(f"wrote {shown(path)}; edit it, then run `evidra check --config {shown(path)}`", markup=False)
 
 
@@ -293,6 +304,7 @@ def verify(
     # --database alone (an auditor's copy) reads no config: --tsa-ca names the TSA roots.
     loaded = _load(config) if (config is not None or database is None or anchors) else None
     url = database or (loaded.settings.database if loaded else "")
+    _check_database(url)
     try:
         with EvidenceStore.open(url) as store:
             report = store.verify()
@@ -416,6 +428,7 @@ def timestamp(
     if settings.timestamping is None and settings.anchor is None:
         _fail("nothing to do: the config has neither `timestamping` nor `anchor`")
     try:
+        _check_database(database or settings.database)
         with EvidenceStore.open(database or settings.database) as store:
             done = secure_runs(store, settings, backlog=backlog)
     except Exception as exc:
@@ -745,6 +758,9 @@ def keys_init(
 def evidence_add(
     requirement: Annotated[str, typer.Option("--requirement", help="the policy requirement id it evidences")],
     file: Annotated[Path, typer.Option("--file", help="the evidence file (a report, a signed review ...)")],
+    follow_symlinks: Annotated[
+        bool, typer.Option("--follow-symlinks", help="read the file a symbolic link points to")
+    ] = False,
     note: Annotated[str | None, typer.Option("--note", help="what it is, for the auditor")] = None,
     period: Annotated[
         str | None, typer.Option("--period", help="START..END it covers (default: the period it is added in)")
@@ -761,6 +777,7 @@ def evidence_add(
     import getpass
 
     from evidra.controls.requirements import requirements
+    from evidra.files import NotRegularFile, read_regular_file
     from evidra.reports.period import Period, PeriodError
 
     if requirement not in requirements():
@@ -781,7 +798,9 @@ def evidence_add(
     except ValueError:
         _fail(f"--date: {on!r} is not a date like 2026-03-31")
     try:
-        content = file.read_bytes()
+        content = read_regular_file(file, follow_symlinks=follow_symlinks)
+    except NotRegularFile as exc:
+        _fail(f"--file {file}: {exc}")
     except OSError as exc:
         _fail(f"--file {file}: {exc.strerror}")
     who = by or getpass.getuser()
@@ -855,10 +874,22 @@ def _open_store(config: Path | None, database: str | None) -> EvidenceStore:
     from evidra.evidence_store.store import EvidenceStore
 
     url = database or _load(config).settings.database
+    _check_database(url)
     try:
         return EvidenceStore.open(url)
     except Exception as exc:
         _fail(f"cannot read the evidence store: {exc}", EXIT_INTERNAL)
+
+
+def _check_database(url: str) -> None:
+    """A database setting that cannot be right (a SQLite file in a directory that does
+    not exist) is bad config, exit 2, before anything is done."""
+    from evidra.evidence_store.database import StoreError, check_location, parse_url
+
+    try:
+        check_location(parse_url(url))
+    except StoreError as exc:
+        _fail(f"database: {exc}")
 
 
 def _time(text: str, end_of_day: bool) -> datetime:
@@ -995,6 +1026,7 @@ def daemon(
     from evidra.config.loader import ConfigError
 
     try:
+        _check_database(loaded.settings.database)
         code = run_daemon(loaded, ready_file)
     except ConfigError as exc:  # e.g. the broker's password variable is not set
         _fail(str(exc))
@@ -1019,6 +1051,7 @@ def worker(
     except ModuleNotFoundError as exc:
         _fail(f"the worker needs its extra: pip install 'evidra[celery]' ({exc.name} is missing)")
     try:
+        _check_database(loaded.settings.database)
         code = run_worker(loaded, concurrency)
     except ConfigError as exc:
         _fail(str(exc))

@@ -33,6 +33,7 @@ def evidra(*args: str, cwd: Path, endpoint: str | None = None) -> subprocess.Com
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "evidra.yaml").write_text(REGIONS_CONFIG + "database: sqlite:///evidence/evidra.db\n")
+    (tmp_path / "evidence").mkdir()
     return tmp_path
 
 

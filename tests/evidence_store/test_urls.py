@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evidra.evidence_store.database import StoreError, display_url, parse_url
+from evidra.evidence_store.database import StoreError, StoreLocationError, display_url, parse_url
 from evidra.evidence_store.store import EvidenceStore
 
 SECRET = "s3cretpw"
@@ -67,10 +67,16 @@ def test_a_displayed_url_masks_the_password() -> None:
     assert shown == "postgresql+psycopg://evidra:***@db:5432/evidence?sslmode=require"
 
 
-def test_a_relative_sqlite_path_gets_its_directory_and_wal(
+def test_a_relative_sqlite_path_gets_its_wal_and_a_missing_directory_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # A missing directory would mean a new, empty chain beside the real one (a typo, a
+    # volume not mounted): refused, nothing made (issue 15).
+    with pytest.raises(StoreLocationError, match=r"data/evidence does not exist"):
+        EvidenceStore.open("sqlite:///data/evidence/evidra.db")
+    assert not (tmp_path / "data").exists()
+    (tmp_path / "data" / "evidence").mkdir(parents=True)
     with EvidenceStore.open("sqlite:///data/evidence/evidra.db") as store:
         assert store.runs() == []
     database = tmp_path / "data" / "evidence" / "evidra.db"

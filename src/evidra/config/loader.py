@@ -4,6 +4,7 @@ that names the file and the key (never a traceback)."""
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,18 +112,33 @@ def resolve_path(explicit: str | Path | None) -> Path | None:
     return default if default.is_file() else None
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few KB; this bounds what a mistake can cost
+
+
+def _read_config(path: Path) -> bytes:
+    """The file's bytes, refusing at once what is not a regular file (a FIFO or a device
+    would block or never end) and anything larger than MAX_CONFIG_BYTES."""
+    with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ConfigError(f"{path}: not a regular file")
+        text = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; is it the config file?")
+    return text
+
+
 def load(explicit: str | Path | None = None) -> LoadedConfig:
     path = resolve_path(explicit)
     if path is None:
         return LoadedConfig(Settings(), None, _check_parameters(Path("(defaults)"), {}))
     try:
-        text = path.read_bytes()
+        text = _read_config(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except (IsADirectoryError, PermissionError) as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
     try:
-        document = load_yaml(text)
+        document = load_yaml(text, aliases=False)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

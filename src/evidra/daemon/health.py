@@ -65,11 +65,48 @@ class Health:
                 setattr(state, key, value)
 
 
-def serve(listen: str, health: Health, metrics: DaemonMetrics) -> ThreadingHTTPServer:
-    """Start /healthz and /metrics on `listen` (host:port) in a daemon thread."""
+# An idle or slow client (one that connects and sends nothing, or a byte a minute) is
+# dropped after this long; at most this many are served at once, the rest closed at
+# once: a scraper on a loopback port needs neither more time nor more company.
+CLIENT_TIMEOUT_SECONDS = 10.0
+MAX_CLIENTS = 8
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], clients: int) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(clients)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # full: no thread for this one
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+def serve(
+    listen: str,
+    health: Health,
+    metrics: DaemonMetrics,
+    timeout: float = CLIENT_TIMEOUT_SECONDS,
+    clients: int = MAX_CLIENTS,
+) -> ThreadingHTTPServer:
+    """Start /healthz and /metrics on `listen` (host:port) in a daemon thread; each
+    client has `timeout` seconds per read, and `clients` are served at once at most."""
     host, _, port = listen.rpartition(":")
+    client_timeout = timeout
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = client_timeout  # the socket's timeout, for every read and write
+
         def do_GET(self) -> None:
             if self.path.split("?")[0] == "/healthz":
                 healthy, document = health.report()
@@ -89,7 +126,6 @@ def serve(listen: str, health: Health, metrics: DaemonMetrics) -> ThreadingHTTPS
         def log_message(self, format: str, *args: object) -> None:
             pass  # scrapes every few seconds would drown the run logs
 
-    server = ThreadingHTTPServer((host.strip("[]"), int(port)), Handler)
-    server.daemon_threads = True
+    server = _BoundedServer((host.strip("[]"), int(port)), Handler, clients)
     threading.Thread(target=server.serve_forever, name="evidra-health", daemon=True).start()
     return server

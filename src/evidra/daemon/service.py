@@ -280,8 +280,17 @@ def run_daemon(config: LoadedConfig, ready_file: Path | None = None) -> int:
         log.info("stop requested", extra={"signal": signal.Signals(signum).name})
         daemon.stop_requested.set()
 
+    def hang_up(signum: int, _frame: object) -> None:
+        # SIGHUP's default ends the process without a word (a closed terminal, a
+        # supervisor's reload): the daemon says so and keeps running its schedules.
+        log.warning(
+            "SIGHUP received; still running (the config is read at start: restart to apply changes)",
+            extra={"signal": "SIGHUP"},
+        )
+
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGHUP, hang_up)
     daemon.start()
     host, port = server.server_address[:2]
     log.info("daemon started", extra={"listen": f"{host!s}:{port}"})

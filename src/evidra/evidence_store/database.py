@@ -36,6 +36,22 @@ class StoreError(Exception):
     """The evidence store could not do what was asked. Its message never holds a password."""
 
 
+class StoreLocationError(StoreError):
+    """The configured database cannot be where it says (a SQLite file in a directory that
+    does not exist): a setting to fix, not a failure of the store."""
+
+
+def check_location(url: URL) -> None:
+    """A SQLite file's directory must exist: creating it would start a new, empty chain
+    beside the real one whenever the path is mistyped or a volume is not mounted."""
+    path = sqlite_file(url) if is_sqlite(url) else None
+    if path is not None and not path.parent.is_dir():
+        raise StoreLocationError(
+            f"the database's directory {path.parent} does not exist (database: {path}); "
+            "create it, or correct the setting"
+        )
+
+
 def redact_url_text(message: str, url: URL | None = None) -> str:
     """`message` with any `://user:password@` and `password=` value masked, and the
     literal password of `url` removed wherever it appears."""
@@ -84,9 +100,7 @@ def sqlite_file(url: URL) -> Path | None:
 def create_store_engine(url: URL) -> Engine:
     # hide_parameters: error messages and logs never carry evidence bodies or values.
     if is_sqlite(url):
-        path = sqlite_file(url)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        check_location(url)
         engine = create_engine(url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
         return engine

@@ -142,8 +142,8 @@ class EvidenceStore:
 
     @classmethod
     def open(cls, url: str) -> EvidenceStore:
-        """Connect, creating the SQLite file's directory if needed, and bring the schema
-        up to date. Raises StoreError, whose message never holds the password."""
+        """Connect (a SQLite file's directory must exist: StoreLocationError) and bring the
+        schema up to date. Raises StoreError, whose message never holds the password."""
         parsed = parse_url(url)
         try:
             engine = create_store_engine(parsed)

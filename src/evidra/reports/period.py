@@ -82,6 +82,8 @@ class Period:
             raise PeriodError(f"--period: {text!r} is not START..END, like 2026-01-01..2026-06-30") from None
         if period.end < period.start:
             raise PeriodError(f"--period: {text!r} ends before it starts")
+        if period.end >= date.max:  # the instant after it would be past year 9999
+            raise PeriodError(f"--period: {text!r} ends after the last day a period can have (9999-12-30)")
         return period
 
     @property

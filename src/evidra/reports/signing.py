@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -41,22 +42,37 @@ def init_key(path: Path, force: bool = False) -> str:
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    public_path = Path(f"{path}.pub")
+    for written in (path, public_path):
+        if written.is_symlink():  # writing would overwrite whatever it points at
+            raise SigningError(f"{written} is a symbolic link: remove it, keys are not written through links")
     path.parent.mkdir(parents=True, exist_ok=True)
-    if force:
-        path.unlink(missing_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        raise SigningError(f"cannot write the signing key {path}: {exc.strerror}") from None
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private)
     public = public_pem(key)
-    Path(f"{path}.pub").write_bytes(public)
+    # O_EXCL after unlinking: a file (or link) put there meanwhile is refused, not written
+    # through; the modes are set explicitly, whatever the umask.
+    for written, content, mode in ((path, private, 0o600), (public_path, public, 0o644)):
+        if force or written is public_path:  # a stale public key goes with its lost private key
+            written.unlink(missing_ok=True)
+        try:
+            descriptor = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+        except OSError as exc:
+            raise SigningError(f"cannot write {written}: {exc.strerror}") from None
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            handle.write(content)
     return fingerprint(public)
 
 
 def load_key(path: Path) -> Ed25519PrivateKey:
+    """The private key at `path`, refused when its group or others may read it (someone
+    else could have copied it and sign packages in the organisation's name)."""
     try:
+        mode = os.stat(path).st_mode
+        if mode & 0o077:
+            raise SigningError(
+                f"{path} can be read by group or others (mode {stat.S_IMODE(mode):04o}); "
+                f"run `chmod 600 {path}`, and make a new key if others may have copied it"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise SigningError(
