@@ -80,6 +80,8 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "max_age_days": "int or None: passwords never expire",
         "history_count": "int or None: reuse not prevented",
         "lockout_attempts": "int or None: no lockout",
+        "lockout_minutes": "int or None: how long a locked account stays locked before it unlocks itself",
+        "lockout_until_unlocked": "bool: a locked account stays locked until an administrator unlocks it",
     },
     "identity.signon_policy": {
         "policy": "str: the policy's name",
@@ -241,6 +243,8 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "uniform_access": "bool: access is governed by bucket policy alone, per-object ACLs off",
         "retention_days": "int or None: objects cannot be deleted or replaced for this long",
         "retention_locked": "bool: the retention policy is locked and cannot be shortened or removed",
+        "classification": "str or None: the data classification tag / label (Public, Internal, Confidential)",
+        "lifecycle_expiry": "bool: an enabled lifecycle rule deletes objects automatically when they expire",
     },
     "crypto.key": {
         "managed_by": "str: customer | provider",
@@ -269,6 +273,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "backup_retention_days": "int",
         "auditing_enabled": "bool: database activity is audited (Azure SQL auditing)",
         "tls_required": "bool: unencrypted connections are refused",
+        "classification": "str or None: the data classification tag / label (Public, Internal, Confidential)",
         "region": "str",
     },
     "logging.audit_trail": {
@@ -329,6 +334,10 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "tls_policy": "str or None: the provider's named TLS policy",
         "min_tls_protocol": "str or None: the oldest protocol accepted (SSLv3, TLSv1.0 ...); None: no TLS",
         "plaintext_allowed": "bool: unencrypted HTTP is served (not only redirected to HTTPS)",
+        "cipher_algorithms": (
+            "list[str] or None: the algorithms of the cipher suites offered "
+            "(AES, 3DES, RC4, SHA-1, MD5 ...); None: not known"
+        ),
         "region": "str",
     },
     "certificate": {
@@ -351,6 +360,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
     "backup.plan": {
         "rules": "int: backup rules (schedules) in the plan",
         "min_retention_days": "int or None: the shortest retention of its rules; None: all keep forever",
+        "copies_to_other_region": "bool: a rule copies its backups to a vault in another region or account",
         "region": "str",
     },
     "scm.organization": {
@@ -421,6 +431,49 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "suppression_reason": "str or None: the dismissal reason (tolerable_risk, false_positive ...)",
         "suppression_comment": "str or None: the dismisser's justification",
         "dismissed_by": "str or None",
+    },
+    "backup.snapshot": {
+        "kind": "str: volume_snapshot | database_snapshot | cluster_snapshot | backup_vault",
+        "encrypted": "bool: the backup is encrypted at rest (and so while it is copied)",
+        "kms_key": "str or None",
+        "region": "str",
+    },
+    "monitoring.alerting": {
+        "service": "str: where the alerts are defined (cloudwatch+eventbridge, activity_log_alerts ...)",
+        "alerted_events": (
+            "list[str]: security events an active alert fires on: root_usage, iam_policy_change, "
+            "console_login_without_mfa, audit_config_change, firewall_change, unauthorized_api_calls, "
+            "key_disable_or_deletion"
+        ),
+        "unalerted_security_events": (
+            "list[str]: the security events SEC-POL alerting names (root_usage, iam_policy_change, "
+            "console_login_without_mfa, audit_config_change, firewall_change) with no active alert"
+        ),
+        "key_misuse_alerted": "bool: disabling or scheduling the deletion of a key raises an alert",
+        "region": "str",
+    },
+    "monitoring.data_loss_prevention": {
+        "service": "str: the provider's sensitive-data discovery service (macie ...)",
+        "enabled": "bool: the service is on in this region / scope",
+        "region": "str",
+    },
+    "network.peering": {
+        "status": "str: the provider's state of the connection (active ...)",
+        "environments": "list[str]: the environment tag of each side (production, staging ...; unknown)",
+        "crosses_environments": "bool: it joins networks of different environments, or of unknown ones",
+        "region": "str",
+    },
+    "inventory.scope": {
+        "kind": "str: aws_account | azure_subscription | gcp_project | saas_app",
+        "status": "str: the provider's state (ACTIVE, Enabled ...)",
+        "active": "bool: the account, subscription, project or application is in use",
+        "collected": "bool: evidra reads it (in the configured scopes, or inventoried through the IdP)",
+    },
+    "identity.application": {
+        "status": "str: ACTIVE | INACTIVE",
+        "sign_on_mode": "str: how people sign in to it (SAML_2_0, OPENID_CONNECT, BOOKMARK ...)",
+        "access_policy": "str or None: the authentication policy bound to it",
+        "mfa_required": "bool: every rule of that policy that allows access demands a second factor",
     },
 }
 

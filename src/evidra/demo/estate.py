@@ -49,7 +49,14 @@ def seed_estate(endpoint_url: str, regions: tuple[str, ...] | list[str] = DEFAUL
     certificates = _seed_certificates(clients, primary, secondary)
     endpoints = _seed_endpoints(clients, primary, network["app_vpc"], certificates["rsa-2048"]["arn"])
     stores = _seed_tables_and_file_systems(clients, primary, secondary)
-    plans = _seed_backup_plans(clients, primary, secondary)
+    plans = _seed_backup_plans(clients, primary, secondary, account, keys[secondary]["rotating"])
+    snapshots = _seed_snapshots(clients, primary, secondary, volumes)
+    alerting = _seed_alerting(clients, primary, account)
+    peerings = _seed_peerings(clients, primary, network["app_vpc"]["id"])
+    # Sensitive-data discovery in the primary region only (the emulator starts with it on everywhere).
+    clients("macie2", primary).enable_macie()
+    if secondary != primary:
+        clients("macie2", secondary).disable_macie()
     return {
         "account": account,
         "regions": list(dict.fromkeys([primary, secondary])),
@@ -67,6 +74,10 @@ def seed_estate(endpoint_url: str, regions: tuple[str, ...] | list[str] = DEFAUL
         "endpoints": endpoints,
         "stores": stores,
         "backup_plans": plans,
+        "snapshots": snapshots,
+        "alerting": alerting,
+        "peerings": peerings,
+        "macie": [primary],
         "ebs_encryption_by_default": {primary: True, **({secondary: False} if secondary != primary else {})},
     }
 
@@ -174,6 +185,9 @@ def _seed_buckets(clients: _Clients, primary: str, secondary: str, kms_key: str)
     _block_public_access(s3_secondary, BUCKET_SECURE)
     s3_secondary.put_bucket_policy(Bucket=BUCKET_SECURE, Policy=json.dumps(_tls_only_policy(BUCKET_SECURE)))
     s3_secondary.put_bucket_versioning(Bucket=BUCKET_SECURE, VersioningConfiguration={"Status": "Enabled"})
+    s3_secondary.put_bucket_tagging(
+        Bucket=BUCKET_SECURE, Tagging={"TagSet": [{"Key": "data-classification", "Value": "Confidential"}]}
+    )
 
     # No default encryption (moto's default; AWS would apply SSE-S3 since 2023).
     _create_bucket(s3_primary, BUCKET_PLAIN, primary)
@@ -217,11 +231,48 @@ def _seed_buckets(clients: _Clients, primary: str, secondary: str, kms_key: str)
         Bucket=BUCKET_TRAIL,
         BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": BUCKET_TRAIL, "TargetPrefix": "access/"}},
     )
+    # Audit logs are disposed of after 400 days; the other buckets keep everything forever.
+    s3_primary.put_bucket_lifecycle_configuration(
+        Bucket=BUCKET_TRAIL,
+        LifecycleConfiguration={
+            "Rules": [
+                {"ID": "dispose", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 400}}
+            ]
+        },
+    )
     return {
-        BUCKET_SECURE: {"region": secondary, "encryption": "aws:kms", "public": False, "tls_only": True},
-        BUCKET_PLAIN: {"region": primary, "encryption": None, "public": False, "tls_only": False},
-        BUCKET_PUBLIC: {"region": primary, "encryption": None, "public": True, "tls_only": False},
-        BUCKET_TRAIL: {"region": primary, "encryption": "AES256", "public": False, "tls_only": False},
+        BUCKET_SECURE: {
+            "region": secondary,
+            "encryption": "aws:kms",
+            "public": False,
+            "tls_only": True,
+            "classification": "Confidential",
+            "expiry": False,
+        },
+        BUCKET_PLAIN: {
+            "region": primary,
+            "encryption": None,
+            "public": False,
+            "tls_only": False,
+            "classification": None,
+            "expiry": False,
+        },
+        BUCKET_PUBLIC: {
+            "region": primary,
+            "encryption": None,
+            "public": True,
+            "tls_only": False,
+            "classification": None,
+            "expiry": False,
+        },
+        BUCKET_TRAIL: {
+            "region": primary,
+            "encryption": "AES256",
+            "public": False,
+            "tls_only": False,
+            "classification": None,
+            "expiry": True,
+        },
     }
 
 
@@ -321,6 +372,7 @@ def _seed_rds(clients: _Clients, primary: str, secondary: str, kms_key: str) -> 
         KmsKeyId=kms_key,
         PubliclyAccessible=False,
         BackupRetentionPeriod=7,
+        Tags=[{"Key": "data-classification", "Value": "Confidential"}],
     )
     clients("rds", primary).create_db_instance(
         DBInstanceIdentifier="legacy-reports",
@@ -551,6 +603,8 @@ def _seed_tables_and_file_systems(clients: _Clients, primary: str, secondary: st
     dynamodb.update_continuous_backups(
         TableName="carts", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
     )
+    carts = dynamodb.describe_table(TableName="carts")["Table"]["TableArn"]
+    dynamodb.tag_resource(ResourceArn=carts, Tags=[{"Key": "DataClassification", "Value": "internal"}])
     clients("efs", primary).create_file_system(
         CreationToken="shared", Encrypted=True, Tags=[{"Key": "Name", "Value": "shared"}]
     )
@@ -569,27 +623,160 @@ def _seed_tables_and_file_systems(clients: _Clients, primary: str, secondary: st
     }
 
 
-def _seed_backup_plans(clients: _Clients, primary: str, secondary: str) -> dict[str, Any]:
-    """A daily plan keeping 35 days and monthly archives a year; a weekly one keeping a week."""
+def _seed_backup_plans(
+    clients: _Clients, primary: str, secondary: str, account: str, kms_key: str
+) -> dict[str, Any]:
+    """A daily plan keeping 35 days and monthly archives a year, the monthly ones copied
+    to a vault in the other region; a weekly one keeping a week, in its region only."""
+    for region in dict.fromkeys([primary, secondary]):
+        clients("backup", region).create_backup_vault(BackupVaultName="Default", EncryptionKeyArn=kms_key)
+    copies = f"arn:aws:backup:{secondary}:{account}:backup-vault:Default"
 
-    def rule(name: str, schedule: str, days: int) -> dict[str, Any]:
+    def rule(name: str, schedule: str, days: int, copy_to: str | None = None) -> dict[str, Any]:
+        copy = {"CopyActions": [{"DestinationBackupVaultArn": copy_to}]} if copy_to else {}
         return {
             "RuleName": name,
             "TargetBackupVaultName": "Default",
             "ScheduleExpression": schedule,
             "Lifecycle": {"DeleteAfterDays": days},
+            **copy,
         }
 
     clients("backup", primary).create_backup_plan(
         BackupPlan={
             "BackupPlanName": "production",
-            "Rules": [rule("daily", "cron(0 5 * * ? *)", 35), rule("monthly", "cron(0 5 1 * ? *)", 365)],
+            "Rules": [
+                rule("daily", "cron(0 5 * * ? *)", 35),
+                rule("monthly", "cron(0 5 1 * ? *)", 365, copy_to=copies),
+            ],
         }
     )
     clients("backup", secondary).create_backup_plan(
         BackupPlan={"BackupPlanName": "scratch", "Rules": [rule("weekly", "cron(0 5 ? * 1 *)", 7)]}
     )
     return {
-        "production": {"region": primary, "min_days": 35},
-        "scratch": {"region": secondary, "min_days": 7},
+        "production": {"region": primary, "min_days": 35, "copied_elsewhere": primary != secondary},
+        "scratch": {"region": secondary, "min_days": 7, "copied_elsewhere": False},
     }
+
+
+def _seed_snapshots(
+    clients: _Clients, primary: str, secondary: str, volumes: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Snapshots of the encrypted data volume and of the unencrypted scratch one, and of
+    both databases (the orders one encrypted, the legacy one not)."""
+    clients("ec2", primary).create_snapshot(
+        VolumeId=volumes["app-data"]["id"],
+        TagSpecifications=[
+            {"ResourceType": "snapshot", "Tags": [{"Key": "Name", "Value": "app-data-nightly"}]}
+        ],
+    )
+    clients("ec2", secondary).create_snapshot(
+        VolumeId=volumes["scratch"]["id"],
+        TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "Name", "Value": "scratch-copy"}]}],
+    )
+    clients("rds", secondary).create_db_snapshot(
+        DBInstanceIdentifier="orders", DBSnapshotIdentifier="orders-pre-migration"
+    )
+    clients("rds", primary).create_db_snapshot(
+        DBInstanceIdentifier="legacy-reports", DBSnapshotIdentifier="legacy-reports-final"
+    )
+    return {
+        "app-data-nightly": {"region": primary, "encrypted": True},
+        "scratch-copy": {"region": secondary, "encrypted": False},
+        "orders-pre-migration": {"region": secondary, "encrypted": True},
+        "legacy-reports-final": {"region": primary, "encrypted": False},
+    }
+
+
+# CIS AWS Foundations section 4 metric filter patterns (4.3 root, 4.4 IAM policy, 4.2
+# console sign-in without MFA, 4.5 CloudTrail configuration); 4.10 security groups is
+# left out so the estate fails it.
+_METRIC_FILTERS = {
+    "root-usage": '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+    '&& $.eventType != "AwsServiceEvent" }',
+    "iam-policy-changes": "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = PutUserPolicy) || "
+    "($.eventName = PutRolePolicy) || ($.eventName = AttachRolePolicy) || ($.eventName = CreatePolicy) }",
+    "console-without-mfa": '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
+    "trail-changes": "{ ($.eventName = StopLogging) || ($.eventName = DeleteTrail) || "
+    "($.eventName = UpdateTrail) }",
+}
+
+
+def _seed_alerting(clients: _Clients, primary: str, account: str) -> dict[str, Any]:
+    """The multi-region trail delivers to a log group with CIS metric filters and alarms
+    that notify a topic; an EventBridge rule on KMS key disabling and deletion."""
+    group = "/aws/cloudtrail/org-audit"
+    clients("logs", primary).create_log_group(logGroupName=group)
+    clients("logs", primary).put_retention_policy(logGroupName=group, retentionInDays=400)
+    clients("cloudtrail", primary).update_trail(
+        Name="org-audit",
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{primary}:{account}:log-group:{group}:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{account}:role/cloudtrail-to-logs",
+    )
+    topic = clients("sns", primary).create_topic(Name="security-alerts")["TopicArn"]
+    for name, pattern in _METRIC_FILTERS.items():
+        clients("logs", primary).put_metric_filter(
+            logGroupName=group,
+            filterName=name,
+            filterPattern=pattern,
+            metricTransformations=[
+                {"metricName": name, "metricNamespace": "CISBenchmark", "metricValue": "1"}
+            ],
+        )
+        clients("cloudwatch", primary).put_metric_alarm(
+            AlarmName=name,
+            MetricName=name,
+            Namespace="CISBenchmark",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[topic],
+        )
+    events = clients("events", primary)
+    events.put_rule(
+        Name="kms-key-misuse",
+        EventPattern=json.dumps(
+            {"source": ["aws.kms"], "detail": {"eventName": ["DisableKey", "ScheduleKeyDeletion"]}}
+        ),
+        State="ENABLED",
+    )
+    events.put_targets(Rule="kms-key-misuse", Targets=[{"Id": "security-alerts", "Arn": topic}])
+    return {
+        "alerted": ["audit_config_change", "console_login_without_mfa", "iam_policy_change", "root_usage"],
+        "unalerted": ["firewall_change"],
+        "key_misuse_alerted": True,
+    }
+
+
+def _seed_peerings(clients: _Clients, primary: str, app_vpc: str) -> dict[str, Any]:
+    """The production application VPC peered with a production shared-services VPC, and
+    (against the policy) with a staging VPC."""
+    ec2 = clients("ec2", primary)
+    ec2.create_tags(Resources=[app_vpc], Tags=[{"Key": "environment", "Value": "production"}])
+    made = {}
+    for name, environment, cidr in (
+        ("shared", "production", "10.30.0.0/16"),
+        ("staging", "staging", "10.40.0.0/16"),
+    ):
+        vpc = ec2.create_vpc(
+            CidrBlock=cidr,
+            TagSpecifications=[
+                {
+                    "ResourceType": "vpc",
+                    "Tags": [{"Key": "Name", "Value": name}, {"Key": "Env", "Value": environment}],
+                }
+            ],
+        )["Vpc"]["VpcId"]
+        peering = ec2.create_vpc_peering_connection(
+            VpcId=app_vpc,
+            PeerVpcId=vpc,
+            TagSpecifications=[
+                {"ResourceType": "vpc-peering-connection", "Tags": [{"Key": "Name", "Value": f"app-{name}"}]}
+            ],
+        )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=peering)
+        made[f"app-{name}"] = {"region": primary, "crosses": environment != "production"}
+    return made

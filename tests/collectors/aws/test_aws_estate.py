@@ -169,6 +169,8 @@ EXPECTED_BUCKETS = {
         "region": "eu-west-1",
         "versioning": True,
         "access_logging": False,
+        "classification": "Confidential",
+        "lifecycle_expiry": False,
     },
     BUCKET_PLAIN: {
         "encrypted": False,
@@ -182,6 +184,8 @@ EXPECTED_BUCKETS = {
         "region": "us-east-1",
         "versioning": False,
         "access_logging": False,
+        "classification": None,
+        "lifecycle_expiry": False,
     },
     BUCKET_PUBLIC: {
         "encrypted": False,
@@ -195,6 +199,8 @@ EXPECTED_BUCKETS = {
         "region": "us-east-1",
         "versioning": False,
         "access_logging": False,
+        "classification": None,
+        "lifecycle_expiry": False,
     },
     BUCKET_TRAIL: {
         "encrypted": True,
@@ -208,6 +214,8 @@ EXPECTED_BUCKETS = {
         "region": "us-east-1",
         "versioning": False,
         "access_logging": True,
+        "classification": None,
+        "lifecycle_expiry": True,
     },
 }
 
@@ -273,6 +281,7 @@ def test_databases(collection: Collection, summary: dict[str, Any]) -> None:
         "kms_key": summary["kms_keys"]["eu-west-1"]["rotating"],
         "publicly_accessible": False,
         "backup_retention_days": 7,
+        "classification": "Confidential",
         "region": "eu-west-1",
     }
     assert one(collection, "database.instance", "legacy-reports").attributes == {
@@ -281,6 +290,7 @@ def test_databases(collection: Collection, summary: dict[str, Any]) -> None:
         "kms_key": None,
         "publicly_accessible": True,
         "backup_retention_days": 1,
+        "classification": None,
         "region": "us-east-1",
     }
 
@@ -423,10 +433,14 @@ def test_endpoints_and_their_tls(collection: Collection) -> None:
         "protocol": "HTTPS",
         "tls_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "min_tls_protocol": "TLSv1.2",
+        "cipher_algorithms": ["AES", "CHACHA20", "SHA-256", "SHA-384"],
         "plaintext_allowed": False,
         "region": "us-east-1",
     }
     assert endpoints["shop:8443 (HTTPS)"]["min_tls_protocol"] == "TLSv1.0"
+    # ELBSecurityPolicy-2016-08 still offers the *-SHA suites: HMAC-SHA-1.
+    assert "SHA-1" in endpoints["shop:8443 (HTTPS)"]["cipher_algorithms"]
+    assert endpoints["shop:8080 (HTTP)"]["cipher_algorithms"] is None
     # HTTP that only redirects to HTTPS is not plaintext service; HTTP that forwards is.
     assert (endpoints["shop:80 (HTTP)"]["plaintext_allowed"], endpoints["shop:80 (HTTP)"]["tls_policy"]) == (
         False,
@@ -439,6 +453,7 @@ def test_endpoints_and_their_tls(collection: Collection) -> None:
         "protocol": "HTTPS",
         "tls_policy": "TLSv1",
         "min_tls_protocol": "TLSv1.0",  # the default *.cloudfront.net certificate
+        "cipher_algorithms": ["3DES", "AES", "CHACHA20", "SHA-1", "SHA-256", "SHA-384"],
         "plaintext_allowed": True,
         "region": "global",
     }
@@ -480,9 +495,11 @@ def test_tables_file_systems_and_backup_plans(collection: Collection) -> None:
         "kms_key": None,
         "publicly_accessible": False,
         "backup_retention_days": 35,
+        "classification": "Internal",  # tagged DataClassification=internal
         "region": "us-east-1",
     }
     assert one(collection, "database.instance", "sessions").attributes["backup_retention_days"] == 0
+    assert one(collection, "database.instance", "sessions").attributes["classification"] is None
     assert one(collection, "storage.file_system", "shared").attributes == {
         "encrypted": True,
         "kms_key": one(collection, "storage.file_system", "shared").attributes["kms_key"],
@@ -496,6 +513,78 @@ def test_tables_file_systems_and_backup_plans(collection: Collection) -> None:
     assert one(collection, "backup.plan", "production").attributes == {
         "rules": 2,
         "min_retention_days": 35,
+        "copies_to_other_region": True,
         "region": "us-east-1",
     }
+    assert one(collection, "backup.plan", "scratch").attributes["copies_to_other_region"] is False
     assert one(collection, "backup.plan", "scratch").attributes["min_retention_days"] == 7
+
+
+def test_backups_and_snapshots_and_their_encryption(collection: Collection, summary: dict[str, Any]) -> None:
+    snapshots = of_type(collection, "backup.snapshot")
+    for name, expected in summary["snapshots"].items():
+        assert (snapshots[name].attributes["encrypted"], snapshots[name].attributes["region"]) == (
+            expected["encrypted"],
+            expected["region"],
+        ), name
+    assert snapshots["orders-pre-migration"].attributes["kind"] == "database_snapshot"
+    assert (
+        snapshots["orders-pre-migration"].attributes["kms_key"]
+        == summary["kms_keys"]["eu-west-1"]["rotating"]
+    )
+    assert snapshots["scratch-copy"].attributes == {
+        "kind": "volume_snapshot",
+        "encrypted": False,
+        "kms_key": None,
+        "region": "eu-west-1",
+    }
+    vaults = [
+        o
+        for o in collection.observations
+        if o.type == "backup.snapshot" and o.attributes["kind"] == "backup_vault"
+    ]
+    assert {v.attributes["region"] for v in vaults} == {"us-east-1", "eu-west-1"}
+    assert all(v.attributes["encrypted"] for v in vaults)
+
+
+def test_security_alerting_from_metric_filters_alarms_and_event_rules(
+    collection: Collection, summary: dict[str, Any]
+) -> None:
+    alerting = one(collection, "monitoring.alerting", f"Security alerts ({ACCOUNT})")
+    assert alerting.scope == GLOBAL
+    expected = summary["alerting"]
+    assert alerting.attributes == {
+        "service": "cloudwatch+eventbridge",
+        # The metric filters' events, and the EventBridge rule's KMS events.
+        "alerted_events": sorted([*expected["alerted"], "key_disable_or_deletion"]),
+        "unalerted_security_events": expected["unalerted"],
+        "key_misuse_alerted": True,
+        "region": "us-east-1",
+    }
+    assert {c.operation for c in alerting.calls} == {
+        "DescribeTrails",
+        "DescribeAlarms",
+        "DescribeMetricFilters",
+        "ListRules",
+        "ListTargetsByRule",
+    }
+
+
+def test_macie_per_region(collection: Collection) -> None:
+    macie = of_type(collection, "monitoring.data_loss_prevention")
+    assert macie["Macie (us-east-1)"].attributes["enabled"] is True
+    # Off: moto answers ResourceNotFoundException (AWS: AccessDeniedException "Macie is not enabled").
+    assert macie["Macie (eu-west-1)"].attributes == {
+        "service": "macie",
+        "enabled": False,
+        "region": "eu-west-1",
+    }
+
+
+def test_peerings_and_the_environments_they_join(collection: Collection, summary: dict[str, Any]) -> None:
+    peerings = of_type(collection, "network.peering")
+    assert set(peerings) == set(summary["peerings"])
+    assert peerings["app-shared"].attributes["environments"] == ["production", "production"]
+    assert peerings["app-shared"].attributes["crosses_environments"] is False
+    assert peerings["app-staging"].attributes["environments"] == ["production", "staging"]
+    assert peerings["app-staging"].attributes["crosses_environments"] is True

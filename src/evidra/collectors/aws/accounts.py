@@ -30,9 +30,10 @@ import boto3
 import botocore.session
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 
-from evidra.collectors.aws.registry import AwsCallFailed, invoke
+from evidra.collectors.aws.registry import AwsCallFailed, Context, invoke
 from evidra.collectors.aws.session import AwsSession
 from evidra.config.loader import ConfigError
+from evidra.model import ApiCall, Observation
 
 SESSION_NAME = "evidra"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -81,6 +82,32 @@ def organization_accounts(pages: list[dict[str, Any]]) -> list[str]:
             if state == "ACTIVE":
                 accounts.append(str(account["Id"]))
     return sorted(set(accounts))
+
+
+def inventory(ctx: Context, pages: list[dict[str, Any]], collected: set[str]) -> list[Observation]:
+    """Every account of the organisation (the scope inventory, seed002.scope_inventory):
+    whether it is active and whether evidra reads it."""
+    call = ApiCall("organizations", "ListAccounts", {}, ctx.region)
+    observations = []
+    for page in pages:
+        for account in page.get("Accounts", []):
+            state = str(account.get("State") or account.get("Status"))
+            observations.append(
+                ctx.observe(
+                    "inventory.scope",
+                    str(account.get("Arn") or ctx.arn("organizations", f"account/{account['Id']}")),
+                    name=f"{account.get('Name') or account['Id']} ({account['Id']})",
+                    attributes={
+                        "kind": "aws_account",
+                        "status": state,
+                        "active": state == "ACTIVE",
+                        "collected": str(account["Id"]) in collected,
+                    },
+                    raw={"ListAccounts": {k: v for k, v in account.items() if k != "JoinedTimestamp"}},
+                    calls=[call],
+                )
+            )
+    return observations
 
 
 def external_id(env_name: str | None) -> str | None:

@@ -24,6 +24,7 @@ from evidra.collectors.aws import (  # noqa: F401
     backup,
     cloudfront,
     cloudtrail,
+    cloudwatch,
     config,
     dynamodb,
     ec2,
@@ -33,6 +34,7 @@ from evidra.collectors.aws import (  # noqa: F401
     iam,
     kms,
     logs,
+    macie,
     rds,
     s3,
     securityhub,
@@ -42,6 +44,7 @@ from evidra.collectors.aws.accounts import (
     Target,
     assume,
     external_id,
+    inventory,
     organization_accounts,
     own_or_role,
     targets_from_list,
@@ -235,9 +238,12 @@ class AwsCollector:
             collection.errors.append(ScopeError(PROVIDER, scope, message, "organizations", every_type()))
             collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow(), message))
             return [Target(caller.account)]
-        return [
+        targets = [
             own_or_role(a, caller.account, caller.partition, role_name) for a in organization_accounts(pages)
         ]
+        collection.observations.extend(inventory(ctx, pages, {t.account for t in targets}))
+        collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow()))
+        return targets
 
     def _enter(
         self, plan_: AccountPlan, caller_session: AwsSession, caller: Identity, external: str | None

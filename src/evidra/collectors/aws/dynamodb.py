@@ -6,6 +6,7 @@ from typing import Any
 
 from evidra.collectors.aws import policy_doc
 from evidra.collectors.aws.registry import READERS, REGIONAL, AwsCallFailed, Context
+from evidra.collectors.tags import aws_tags, classification_of
 from evidra.model import ApiCall, Observation
 
 # DynamoDB's point-in-time recovery keeps 35 days of restorable state.
@@ -35,6 +36,7 @@ def _read_table(ctx: Context, name: str, list_call: ApiCall) -> Observation:
     policy, policy_call = ctx.optional(
         "dynamodb", "GetResourcePolicy", absent=("PolicyNotFoundException",), ResourceArn=table["TableArn"]
     )
+    tags, tags_call = ctx.items("dynamodb", "ListTagsOfResource", "Tags", ResourceArn=table["TableArn"])
     sse = table.get("SSEDescription") or {}
     pitr = backups["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription", {})
     pitr_on = pitr.get("PointInTimeRecoveryStatus") == "ENABLED"
@@ -50,14 +52,16 @@ def _read_table(ctx: Context, name: str, list_call: ApiCall) -> Observation:
             # No network endpoint of its own: public only through a resource policy granting anyone.
             "publicly_accessible": policy_doc.grants_public((policy or {}).get("Policy")),
             "backup_retention_days": int(pitr.get("RecoveryPeriodInDays") or PITR_DAYS) if pitr_on else 0,
+            "classification": classification_of(aws_tags(tags)),
             "region": ctx.region,
         },
         raw={
             "DescribeTable": {k: v for k, v in table.items() if k not in _VOLATILE_TABLE},
             "DescribeContinuousBackups": _stable_backups(backups),
             "GetResourcePolicy": policy,
+            "ListTagsOfResource": {"Tags": tags},
         },
-        calls=[list_call, describe, backups_call, policy_call],
+        calls=[list_call, describe, backups_call, policy_call, tags_call],
     )
 
 

@@ -49,3 +49,29 @@ def read_volumes(ctx: Context) -> list[Observation]:
             )
         )
     return observations
+
+
+@READERS.reader("ec2.snapshot", service="ec2", types=("backup.snapshot",), plane=REGIONAL)
+def read_snapshots(ctx: Context) -> list[Observation]:
+    # The account's own snapshots only: public and shared ones are someone else's backups.
+    snapshots, call = ctx.items("ec2", "DescribeSnapshots", "Snapshots", OwnerIds=["self"])
+    observations = []
+    for snapshot in snapshots:
+        encrypted = bool(snapshot.get("Encrypted"))
+        tags = {t.get("Key"): t.get("Value") for t in snapshot.get("Tags", [])}
+        observations.append(
+            ctx.observe(
+                "backup.snapshot",
+                ctx.arn("ec2", f"snapshot/{snapshot['SnapshotId']}", region=ctx.region),
+                name=tags.get("Name") or snapshot["SnapshotId"],
+                attributes={
+                    "kind": "volume_snapshot",
+                    "encrypted": encrypted,
+                    "kms_key": snapshot.get("KmsKeyId") if encrypted else None,
+                    "region": ctx.region,
+                },
+                raw={"DescribeSnapshots": {k: v for k, v in snapshot.items() if k != "Progress"}},
+                calls=[call],
+            )
+        )
+    return observations

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from evidra.collectors.aws.registry import READERS, REGIONAL, Context
+from evidra.collectors.ciphers import suite_algorithms
 from evidra.model import ApiCall, Observation
 
 # Oldest first; how AWS names each protocol in ELB policies and CloudFront settings.
@@ -46,11 +47,18 @@ def read_listeners(ctx: Context) -> list[Observation]:
         tls = protocol in _TLS_LISTENERS
         policy_name = listener.get("SslPolicy") if tls else None
         minimum = None
+        ciphers = None
         if policy_name and policy_call is not None:
             policy = policies.get(policy_name, {})
-            raw["DescribeSSLPolicies"] = {"Name": policy_name, "SslProtocols": policy.get("SslProtocols")}
+            suites = [c["Name"] for c in policy.get("Ciphers", []) if c.get("Name")]
+            raw["DescribeSSLPolicies"] = {
+                "Name": policy_name,
+                "SslProtocols": policy.get("SslProtocols"),
+                "Ciphers": suites,
+            }
             calls.append(policy_call)
             minimum = oldest(_ELB_NAMES.get(p, p) for p in policy.get("SslProtocols", []))
+            ciphers = suite_algorithms(suites) if suites else None
         observations.append(
             ctx.observe(
                 "network.endpoint",
@@ -61,6 +69,7 @@ def read_listeners(ctx: Context) -> list[Observation]:
                     "protocol": protocol,
                     "tls_policy": policy_name,
                     "min_tls_protocol": minimum,
+                    "cipher_algorithms": ciphers,
                     "plaintext_allowed": protocol == "HTTP" and not redirects_to_https(listener),
                     "region": ctx.region,
                 },

@@ -68,6 +68,18 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("efs", "DescribeFileSystems"): "elasticfilesystem:DescribeFileSystems",
     ("backup", "ListBackupPlans"): "backup:ListBackupPlans",
     ("backup", "GetBackupPlan"): "backup:GetBackupPlan",
+    ("backup", "ListBackupVaults"): "backup:ListBackupVaults",
+    ("ec2", "DescribeSnapshots"): "ec2:DescribeSnapshots",
+    ("ec2", "DescribeVpcPeeringConnections"): "ec2:DescribeVpcPeeringConnections",
+    ("rds", "DescribeDBSnapshots"): "rds:DescribeDBSnapshots",
+    ("rds", "DescribeDBClusterSnapshots"): "rds:DescribeDBClusterSnapshots",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("dynamodb", "ListTagsOfResource"): "dynamodb:ListTagsOfResource",
+    ("cloudwatch", "DescribeAlarms"): "cloudwatch:DescribeAlarms",
+    ("logs", "DescribeMetricFilters"): "logs:DescribeMetricFilters",
+    ("events", "ListRules"): "events:ListRules",
+    ("events", "ListTargetsByRule"): "events:ListTargetsByRule",
+    ("macie2", "GetMacieSession"): "macie2:GetMacieSession",
 }
 
 

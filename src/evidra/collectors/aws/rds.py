@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from evidra.collectors.aws.registry import READERS, REGIONAL, Context
+from evidra.collectors.tags import aws_tags, classification_of
 from evidra.model import Observation
 
 # Fields that change every few minutes on an untouched instance: kept, they would
@@ -27,10 +28,49 @@ def read_instances(ctx: Context) -> list[Observation]:
                     "kms_key": db.get("KmsKeyId") if encrypted else None,
                     "publicly_accessible": bool(db.get("PubliclyAccessible")),
                     "backup_retention_days": int(db.get("BackupRetentionPeriod", 0)),
+                    "classification": classification_of(aws_tags(db.get("TagList"))),
                     "region": ctx.region,
                 },
                 raw={"DescribeDBInstances": {k: v for k, v in db.items() if k not in _VOLATILE}},
                 calls=[call],
             )
         )
+    return observations
+
+
+@READERS.reader("rds.snapshot", service="rds", types=("backup.snapshot",), plane=REGIONAL)
+def read_snapshots(ctx: Context) -> list[Observation]:
+    """Manual and automated snapshots of instances and of Aurora clusters."""
+    instances, instance_call = ctx.items("rds", "DescribeDBSnapshots", "DBSnapshots")
+    clusters, cluster_call = ctx.items("rds", "DescribeDBClusterSnapshots", "DBClusterSnapshots")
+    observations = []
+    # An instance snapshot says `Encrypted`, a cluster snapshot `StorageEncrypted`.
+    for kind, snapshots, arn_key, id_key, flag, call in (
+        ("database_snapshot", instances, "DBSnapshotArn", "DBSnapshotIdentifier", "Encrypted", instance_call),
+        (
+            "cluster_snapshot",
+            clusters,
+            "DBClusterSnapshotArn",
+            "DBClusterSnapshotIdentifier",
+            "StorageEncrypted",
+            cluster_call,
+        ),
+    ):
+        for snapshot in snapshots:
+            encrypted = bool(snapshot.get(flag))
+            observations.append(
+                ctx.observe(
+                    "backup.snapshot",
+                    snapshot[arn_key],
+                    name=snapshot[id_key],
+                    attributes={
+                        "kind": kind,
+                        "encrypted": encrypted,
+                        "kms_key": snapshot.get("KmsKeyId") if encrypted else None,
+                        "region": ctx.region,
+                    },
+                    raw={call.operation: {k: v for k, v in snapshot.items() if k != "PercentProgress"}},
+                    calls=[call],
+                )
+            )
     return observations

@@ -14,6 +14,7 @@ from typing import Any
 
 from evidra.collectors.aws import policy_doc
 from evidra.collectors.aws.registry import GLOBAL, READERS, AwsCallFailed, Context
+from evidra.collectors.tags import aws_tags, classification_of
 from evidra.model import ApiCall, Observation
 
 _BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -86,7 +87,8 @@ def _read_bucket(
     policy = get("GetBucketPolicy", absent=("NoSuchBucketPolicy",))
     policy_status = get("GetBucketPolicyStatus", absent=("NoSuchBucketPolicy",)) if policy else None
     acl = get("GetBucketAcl")
-    get("GetBucketTagging", absent=("NoSuchTagSet",))  # kept for people: tags name owners and data classes
+    tagging = get("GetBucketTagging", absent=("NoSuchTagSet",))
+    lifecycle = get("GetBucketLifecycleConfiguration", absent=("NoSuchLifecycleConfiguration",))
     versioning = get("GetBucketVersioning")
     logging_ = get("GetBucketLogging")
 
@@ -117,10 +119,22 @@ def _read_bucket(
             # "Suspended" keeps old versions but makes no new ones: not versioning.
             "versioning": versioning.get("Status") == "Enabled",
             "access_logging": bool(logging_.get("LoggingEnabled")),
+            "classification": classification_of(aws_tags((tagging or {}).get("TagSet"))),
+            "lifecycle_expiry": expires_objects(lifecycle),
         },
         raw=raw,
         calls=calls,
     )
+
+
+def expires_objects(lifecycle: dict[str, Any] | None) -> bool:
+    """An enabled lifecycle rule deletes current objects after a time or on a date
+    (deleting only old versions or delete markers disposes of nothing that is current)."""
+    for rule in (lifecycle or {}).get("Rules", []):
+        expiration = rule.get("Expiration") or {}
+        if rule.get("Status") == "Enabled" and (expiration.get("Days") or expiration.get("Date")):
+            return True
+    return False
 
 
 def _flags(answer: dict[str, Any] | None) -> dict[str, bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evidra.collectors.aws.registry import READERS, REGIONAL, Context
+from evidra.collectors.tags import UNKNOWN_ENVIRONMENT, aws_tags, environment_of
 from evidra.model import Observation
 
 ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
@@ -92,3 +93,62 @@ def internet_ports(permissions: list[dict[str, Any]]) -> list[tuple[str, bool]]:
 def _stable(flow_log: dict[str, Any]) -> dict[str, Any]:
     # Delivery status flips with every delivery hiccup; the evidence is the setting.
     return {k: v for k, v in flow_log.items() if k not in ("DeliverLogsStatus", "DeliverLogsErrorMessage")}
+
+
+@READERS.reader("ec2.vpc_peering", service="ec2", types=("network.peering",), plane=REGIONAL)
+def read_peerings(ctx: Context) -> list[Observation]:
+    """Active VPC peerings requested from this region, with the environment each side's
+    VPC is tagged with (a side in another account or region is `unknown` unless this
+    account can see its VPC)."""
+    peerings, call = ctx.items(
+        "ec2",
+        "DescribeVpcPeeringConnections",
+        "VpcPeeringConnections",
+        Filters=[{"Name": "status-code", "Values": ["active"]}],
+    )
+    peerings = [p for p in peerings if p.get("RequesterVpcInfo", {}).get("Region", ctx.region) == ctx.region]
+    if not peerings:
+        return []
+    calls = [call]
+    environments: dict[str, str] = {}
+    tags_of: dict[str, dict[str, Any]] = {}
+    wanted: dict[str, set[str]] = {}
+    for peering in peerings:
+        for side in (peering.get("RequesterVpcInfo", {}), peering.get("AccepterVpcInfo", {})):
+            if side.get("OwnerId", ctx.account) == ctx.account and side.get("VpcId"):
+                wanted.setdefault(side.get("Region") or ctx.region, set()).add(side["VpcId"])
+    for region, vpc_ids in sorted(wanted.items()):
+        vpcs, vpc_call = ctx.items("ec2", "DescribeVpcs", "Vpcs", region=region, VpcIds=sorted(vpc_ids))
+        calls.append(vpc_call)
+        for vpc in vpcs:
+            tags_of[vpc["VpcId"]] = aws_tags(vpc.get("Tags"))
+            environments[vpc["VpcId"]] = environment_of(tags_of[vpc["VpcId"]])
+    observations = []
+    for peering in peerings:
+        sides = [peering.get("RequesterVpcInfo", {}), peering.get("AccepterVpcInfo", {})]
+        names = [environments.get(str(side.get("VpcId")), UNKNOWN_ENVIRONMENT) for side in sides]
+        tags = aws_tags(peering.get("Tags"))
+        observations.append(
+            ctx.observe(
+                "network.peering",
+                ctx.arn(
+                    "ec2", f"vpc-peering-connection/{peering['VpcPeeringConnectionId']}", region=ctx.region
+                ),
+                name=tags.get("Name") or peering["VpcPeeringConnectionId"],
+                attributes={
+                    "status": peering.get("Status", {}).get("Code"),
+                    "environments": names,
+                    "crosses_environments": UNKNOWN_ENVIRONMENT in names or len(set(names)) > 1,
+                    "region": ctx.region,
+                },
+                raw={
+                    "DescribeVpcPeeringConnections": peering,
+                    # The tags each side's environment was read from.
+                    "DescribeVpcs": {
+                        str(side.get("VpcId")): tags_of.get(str(side.get("VpcId"))) for side in sides
+                    },
+                },
+                calls=calls,
+            )
+        )
+    return observations
