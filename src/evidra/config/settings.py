@@ -67,6 +67,7 @@ OKTA_READ_SCOPES = (
     "okta.policies.read",
     "okta.apiTokens.read",
     "okta.logs.read",
+    "okta.apps.read",
 )
 
 

@@ -22,9 +22,11 @@ nothing of evidra's is touched):
   fails with SignatureDoesNotMatch whatever the policy;
 - it keeps a role's inline policy made by CloudFormation as a dict, and then fails
   (KeyError) evaluating any request of that role;
-- it checks a few S3 reads under another action than AWS's Service Authorization
+- it checks a few reads under another action than AWS's Service Authorization
   Reference names: GetBucketEncryption and the bucket's GetPublicAccessBlock as
-  `s3:ListBucket`, S3 Control's GetPublicAccessBlock as `s3:GetPublicAccessBlock`.
+  `s3:ListBucket`, S3 Control's GetPublicAccessBlock as `s3:GetPublicAccessBlock`,
+  CloudWatch's DescribeAlarms as `monitoring:DescribeAlarms` (the service's signing
+  name, not its IAM prefix `cloudwatch`).
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ _AWS_ACTION_NAMES = (
         re.compile(r"^/v20180820/configuration/publicAccessBlock"),
         "s3:GetAccountPublicAccessBlock",
     ),
+    # CloudWatch signs as `monitoring`; its IAM actions are `cloudwatch:*`.
+    ("monitoring:DescribeAlarms", re.compile(""), "cloudwatch:DescribeAlarms"),
 )
 
 

@@ -119,6 +119,7 @@ def password_policy(
     symbols: int = 1,
     status: str = "ACTIVE",
     lockout: int = 5,
+    auto_unlock: int = 0,
 ) -> dict[str, Any]:
     return {
         "id": pid,
@@ -147,7 +148,11 @@ def password_policy(
                     "minAgeMinutes": 0,
                     "historyCount": history,
                 },
-                "lockout": {"maxAttempts": lockout, "autoUnlockMinutes": 0, "showLockoutFailures": False},
+                "lockout": {
+                    "maxAttempts": lockout,
+                    "autoUnlockMinutes": auto_unlock,
+                    "showLockoutFailures": False,
+                },
             },
             "recovery": {"factors": {"recovery_question": {"status": "ACTIVE"}}},
             "delegation": {"options": {"skipUnlock": False}},
@@ -218,6 +223,30 @@ def access_rule(
                     "constraints": [{"knowledge": {"types": ["password"]}, "possession": possession}],
                 },
             }
+        },
+    }
+
+
+def app(aid: str, name: str, label: str, mode: str, policy: str, status: str = "ACTIVE") -> dict[str, Any]:
+    """An application as GET /api/v1/apps lists it (Identity Engine: bound to `policy`)."""
+    return {
+        "id": aid,
+        "name": name,
+        "label": label,
+        "status": status,
+        "signOnMode": mode,
+        "created": at(400),
+        "lastUpdated": at(30),
+        "features": [],
+        "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": False, "web": False}},
+        "credentials": {
+            "signing": {"kid": f"kid-{aid}"},
+            "userNameTemplate": {"template": "${source.login}"},
+        },
+        "settings": {"app": {}},
+        "_links": {
+            "accessPolicy": {"href": f"{ORG}/api/v1/policies/{policy}"},
+            "self": {"href": f"{ORG}/api/v1/apps/{aid}"},
         },
     }
 
@@ -306,9 +335,28 @@ def demo_org() -> OktaOrg:
     admins_group_role = role("irb3", "ORG_ADMIN", "Organization Administrator", "GROUP")
     policies = [
         password_policy("00padmins01", "Administrators", 1, [ADMINS], min_length=16, max_age=90, history=24),
-        password_policy("00pengineer", "Engineering", 2, [ENGINEERING], min_length=12, max_age=90, history=5),
         password_policy(
-            "00pdefault1", "Default Policy", 3, [EVERYONE], min_length=8, max_age=0, history=4, symbols=0
+            "00pengineer",
+            "Engineering",
+            2,
+            [ENGINEERING],
+            min_length=12,
+            max_age=90,
+            history=5,
+            auto_unlock=60,
+        ),
+        # Ten tries, then locked for ten minutes: both too lenient.
+        password_policy(
+            "00pdefault1",
+            "Default Policy",
+            3,
+            [EVERYONE],
+            min_length=8,
+            max_age=0,
+            history=4,
+            symbols=0,
+            lockout=10,
+            auto_unlock=10,
         ),
         password_policy(
             "00pinactive",
@@ -323,6 +371,7 @@ def demo_org() -> OktaOrg:
         signon_policy("00padminsess", "OKTA_SIGN_ON", "Administrators session", 1, [ADMINS]),
         signon_policy("00pdefsess1", "OKTA_SIGN_ON", "Default Policy", 2, [EVERYONE]),
         signon_policy("rstdashboard", "ACCESS_POLICY", "Okta Dashboard", 1, []),
+        signon_policy("rstmfaapps01", "ACCESS_POLICY", "Business apps: MFA", 2, []),
     ]
     rules = {
         "00padminsess": [
@@ -340,6 +389,15 @@ def demo_org() -> OktaOrg:
             ),
         ],
     }
+    rules["rstmfaapps01"] = [access_rule("rulmfaall01", "Catch-all Rule", 99, mode="2FA")]
+    apps = [
+        app("0oasalesforce", "salesforce", "Salesforce", "SAML_2_0", "rstmfaapps01"),
+        app("0oagithub0001", "githubcloud", "GitHub Enterprise", "SAML_2_0", "rstmfaapps01"),
+        # On the dashboard's policy, where contractors get in with a password alone.
+        app("0oaslack00001", "slack", "Slack", "OPENID_CONNECT", "rstdashboard"),
+        app("0oaoldwiki001", "bookmark", "Old wiki", "BOOKMARK", "rstdashboard", status="INACTIVE"),
+        app("0oadashboard1", "okta_enduser", "Okta Dashboard", "OPENID_CONNECT", "rstdashboard"),
+    ]
     api_tokens = [
         {
             "name": "evidra",
@@ -425,6 +483,7 @@ def demo_org() -> OktaOrg:
         rules=rules,
         api_tokens=api_tokens,
         logs=logs,
+        apps=apps,
     )
 
 

@@ -60,6 +60,7 @@ class OktaOrg:
     rules: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # policy id -> rules
     api_tokens: list[dict[str, Any]] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
+    apps: list[dict[str, Any]] = field(default_factory=list)
 
     def factors_of(self, user_id: str) -> list[dict[str, Any]]:
         if callable(self.factors):
@@ -387,6 +388,10 @@ def route(fake: FakeOkta, path: str, query: dict[str, list[str]]) -> tuple[int, 
             return 200, [p for p in org.policies if p["type"] == kind], None
         case ["policies", policy_id, "rules"]:
             return 200, org.rules[policy_id], None
+        case ["apps"]:
+            # GET /api/v1/apps: 20 a page by default, at most 200 (Apps API reference).
+            page, more = _page(org.apps, query, default_limit=20)
+            return 200, page, more
         case ["api-tokens"]:
             page, more = _page(org.api_tokens, query, default_limit=20)
             return 200, page, more

@@ -26,6 +26,8 @@ OKTA_TYPES = {
     "identity.credential",
     "identity.event",
     "identity.deprovisioning",
+    "identity.application",
+    "inventory.scope",
 }
 WRONG_TOKEN = "00" + "Wrong_Token_But_Okta_Shaped_0123456789abcd"
 

@@ -133,6 +133,8 @@ def test_password_policies(collection: Collection) -> None:
         "max_age_days": 90,
         "history_count": 24,
         "lockout_attempts": 5,
+        "lockout_minutes": None,  # autoUnlockMinutes 0: an administrator unlocks
+        "lockout_until_unlocked": True,
     }
     # Ada (super admin) is in Engineering, whose policy comes before the default one.
     assert policies["Engineering"].attributes["privileged"] is True
@@ -142,6 +144,12 @@ def test_password_policies(collection: Collection) -> None:
     assert default["privileged"] is True  # it governs the read-only administrator
     assert (default["min_length"], default["max_age_days"], default["history_count"]) == (8, None, 4)
     assert (default["require_symbols"], default["character_classes"]) == (False, 3)
+    assert (default["lockout_attempts"], default["lockout_minutes"], default["lockout_until_unlocked"]) == (
+        10,
+        10,
+        False,
+    )
+    assert policies["Engineering"].attributes["lockout_minutes"] == 60
 
 
 def test_signon_policy_rules(collection: Collection) -> None:
@@ -151,6 +159,7 @@ def test_signon_policy_rules(collection: Collection) -> None:
         "Default Policy / Default Rule",
         "Okta Dashboard / Contractors password only",
         "Okta Dashboard / Catch-all Rule",
+        "Business apps: MFA / Catch-all Rule",
     }
     default = rules["Default Policy / Default Rule"].attributes
     assert default == {
@@ -181,6 +190,30 @@ def test_signon_policy_rules(collection: Collection) -> None:
     assert catch_all["max_session_minutes"] == 120  # reauthenticateIn PT2H
     contractors = rules["Okta Dashboard / Contractors password only"].attributes
     assert (contractors["applies_to"], contractors["mfa_required"]) == ("Contractors", False)
+
+
+def test_apps_and_the_policies_bound_to_them(collection: Collection) -> None:
+    apps = by_name(collection, "identity.application")
+    # Okta's own dashboard is the sign-in itself (the global session policy judges it).
+    assert set(apps) == {"Salesforce", "GitHub Enterprise", "Slack", "Old wiki"}
+    assert apps["Salesforce"].attributes == {
+        "status": "ACTIVE",
+        "sign_on_mode": "SAML_2_0",
+        "access_policy": "Business apps: MFA",
+        "mfa_required": True,
+    }
+    # The dashboard's policy lets contractors in with a password alone.
+    assert apps["Slack"].attributes["access_policy"] == "Okta Dashboard"
+    assert apps["Slack"].attributes["mfa_required"] is False
+    assert apps["Old wiki"].attributes["status"] == "INACTIVE"
+    assert "credentials" not in apps["Salesforce"].raw["app"]
+    inventory = by_name(collection, "inventory.scope")
+    assert {n: (o.attributes["kind"], o.attributes["active"]) for n, o in inventory.items()} == {
+        "Salesforce": ("saas_app", True),
+        "GitHub Enterprise": ("saas_app", True),
+        "Slack": ("saas_app", True),
+        "Old wiki": ("saas_app", False),
+    }
 
 
 def test_api_tokens(collection: Collection, okta: FakeOkta) -> None:

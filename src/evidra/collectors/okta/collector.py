@@ -22,7 +22,7 @@ from typing import Any
 from evidra.collectors.base import ProgressCallback, announce
 
 # Importing the reader modules registers them, in this order.
-from evidra.collectors.okta import deprovisioning, policies, system_log, tokens, users  # noqa: F401
+from evidra.collectors.okta import apps, deprovisioning, policies, system_log, tokens, users  # noqa: F401
 from evidra.collectors.okta.api import OktaApi, OktaCallFailed
 from evidra.collectors.okta.context import PROVIDER, READERS, Context
 from evidra.collectors.okta.credentials import org_host, principal, sdk_config

@@ -133,6 +133,9 @@ def password_attributes(policy: dict[str, Any], applies_to: str, privileged: boo
         "max_age_days": age.get("maxAgeDays") or None,
         "history_count": age.get("historyCount") or None,
         "lockout_attempts": lockout.get("maxAttempts") or None,
+        # autoUnlockMinutes 0 (or unset): a locked account waits for an administrator.
+        "lockout_minutes": lockout.get("autoUnlockMinutes") or None,
+        "lockout_until_unlocked": bool(lockout.get("maxAttempts")) and not lockout.get("autoUnlockMinutes"),
     }
 
 
