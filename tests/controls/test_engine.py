@@ -602,6 +602,94 @@ CASES = {
         {**FINDING, "severity": "low", "days_open": 181.0},
         "policy allows 180",
     ),
+    "backup-geo-redundancy": (
+        "backup.plan",
+        {"copies_to_other_region": True, "region": "us-east-1"},
+        {"copies_to_other_region": False, "region": "us-east-1"},
+        "no rule copies backups out of us-east-1",
+    ),
+    "backup-encryption": (
+        "backup.snapshot",
+        {"kind": "volume_snapshot", "encrypted": True, "region": "eu-west-1"},
+        {"kind": "database_snapshot", "encrypted": False, "region": "eu-west-1"},
+        "database_snapshot in eu-west-1 is not encrypted",
+    ),
+    "endpoint-strong-ciphers": (
+        "network.endpoint",
+        {
+            "kind": "load_balancer_listener",
+            "protocol": "HTTPS",
+            "tls_policy": "modern",
+            "cipher_algorithms": ["AES", "SHA-256"],
+        },
+        {
+            "kind": "cdn_distribution",
+            "protocol": "HTTPS",
+            "tls_policy": "TLSv1",
+            "cipher_algorithms": ["3DES", "AES", "SHA-1"],
+        },
+        "TLS policy TLSv1 offers cipher suites using",
+    ),
+    "data-classification-tag": (
+        "storage.bucket",
+        {"classification": "Confidential"},
+        {"classification": "secret-stuff"},
+        "classification secret-stuff is not one of",
+    ),
+    "storage-automated-disposal": (
+        "storage.bucket",
+        {"lifecycle_expiry": True},
+        {"lifecycle_expiry": False},
+        "no lifecycle rule deletes expired objects",
+    ),
+    "security-event-alerting": (
+        "monitoring.alerting",
+        {"unalerted_security_events": [], "alerted_events": ["root_usage"]},
+        {"unalerted_security_events": ["firewall_change"], "alerted_events": []},
+        "no alert on firewall_change",
+    ),
+    "key-misuse-alerting": (
+        "monitoring.alerting",
+        {"key_misuse_alerted": True},
+        {"key_misuse_alerted": False},
+        "no alert on disabling or deleting keys",
+    ),
+    "dlp-enabled": (
+        "monitoring.data_loss_prevention",
+        {"service": "macie", "enabled": True, "region": "us-east-1"},
+        {"service": "macie", "enabled": False, "region": "eu-west-1"},
+        "macie is not enabled in eu-west-1",
+    ),
+    "environment-separation": (
+        "network.peering",
+        {"crosses_environments": False, "environments": ["production", "production"]},
+        {"crosses_environments": True, "environments": ["production", "staging"]},
+        "joins environments production, staging",
+    ),
+    "scope-inventory": (
+        "inventory.scope",
+        {"kind": "aws_account", "active": True, "collected": True},
+        {"kind": "aws_account", "active": True, "collected": False},
+        "aws_account is active but not read by evidra",
+    ),
+    "password-lockout": (
+        "identity.password_policy",
+        {"exists": True, "lockout_attempts": 5},
+        {"exists": True, "lockout_attempts": 10},
+        "locks after 10 failed sign-ins, policy requires at most 5",
+    ),
+    "password-lockout-duration": (
+        "identity.password_policy",
+        {"lockout_attempts": 5, "lockout_until_unlocked": False, "lockout_minutes": 30},
+        {"lockout_attempts": 5, "lockout_until_unlocked": False, "lockout_minutes": 10},
+        "unlocks after 10 minutes, policy requires 30",
+    ),
+    "app-requires-mfa": (
+        "identity.application",
+        {"status": "ACTIVE", "access_policy": "Business apps", "mfa_required": True},
+        {"status": "ACTIVE", "access_policy": "Okta Dashboard", "mfa_required": False},
+        "policy Okta Dashboard lets people in without a second factor",
+    ),
 }
 
 
@@ -761,3 +849,29 @@ def test_an_inapplicable_attribute_is_not_applicable_with_its_reason():
     )
     (plain,) = run("key-rotation", observation("crypto.key", asymmetric | {"inapplicable": {}}))
     assert plain.status is Status.FAIL
+
+
+def test_no_lockout_fails_and_administrator_unlock_meets_any_duration():
+    [none] = run("password-lockout", observation("identity.password_policy", {"exists": True}))
+    assert (none.status, none.reason) == (Status.FAIL, "no lockout after failed sign-ins")
+    admin_unlock = {"lockout_attempts": 5, "lockout_until_unlocked": True, "lockout_minutes": None}
+    assert run("password-lockout-duration", observation("identity.password_policy", admin_unlock)) == []
+
+
+def test_cipher_control_leaves_platform_endpoints_out():
+    storage = {"kind": "storage_account", "protocol": "HTTPS", "cipher_algorithms": None}
+    assert run("endpoint-strong-ciphers", observation("network.endpoint", storage)) == []
+    [unknown] = run(
+        "endpoint-strong-ciphers",
+        observation(
+            "network.endpoint", {**storage, "kind": "load_balancer_listener", "tls_policy": "custom"}
+        ),
+    )
+    assert unknown.status is Status.FAIL  # suites evidra could not see are never compliant
+
+
+def test_app_without_a_bound_policy_fails_and_inactive_apps_are_left_out():
+    [unbound] = run("app-requires-mfa", observation("identity.application", {"status": "ACTIVE"}))
+    assert unbound.reason == "no authentication policy is bound to it"
+    inactive = {"status": "INACTIVE", "access_policy": None, "mfa_required": False}
+    assert run("app-requires-mfa", observation("identity.application", inactive)) == []
