@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from evidra.collectors.okta.context import Context, reader
+from evidra.collectors.okta.context import READERS, Context
 from evidra.collectors.okta.policies import _policies, _rules, signon_attributes
 from evidra.model import Observation
 
@@ -28,7 +28,7 @@ def _policy_id(app: dict[str, Any]) -> str | None:
     return href.rstrip("/").rsplit("/", 1)[-1] or None
 
 
-@reader("okta.apps", types=("identity.application", "inventory.scope"))
+@READERS.reader("okta.apps", types=("identity.application", "inventory.scope"))
 async def read_apps(ctx: Context) -> list[Observation]:
     apps: list[dict[str, Any]] = []
     async for page in ctx.api.pages("listApplications", "/api/v1/apps", {"limit": 200}):
