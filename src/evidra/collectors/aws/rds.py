@@ -70,7 +70,8 @@ def read_snapshots(ctx: Context) -> list[Observation]:
                         "region": ctx.region,
                     },
                     raw={call.operation: {k: v for k, v in snapshot.items() if k != "PercentProgress"}},
-                    calls=[call],
+                    # Both listings: the one that found it, and the one that would have.
+                    calls=[instance_call, cluster_call],
                 )
             )
     return observations
