@@ -72,8 +72,11 @@ def storage_account(
     versioning: bool = True,
     logged_to: str | None = None,
     containers: dict[str, str] | None = None,
+    classification: str | None = None,
+    delete_after_days: int | None = None,
 ) -> list[dict[str, Any]]:
     account_id = rid(subscription_id, group, "Microsoft.Storage", "storageAccounts", name)
+    tags = {"owner": "platform", **({"data-classification": classification} if classification else {})}
     encryption: dict[str, Any] = {
         "services": {
             "blob": {
@@ -104,7 +107,7 @@ def storage_account(
             "location": "westeurope",
             "kind": kind,
             "sku": {"name": "Standard_ZRS", "tier": "Standard"},
-            "tags": {"owner": "platform"},
+            "tags": tags,
             "properties": {
                 "provisioningState": "Succeeded",
                 "creationTime": "2024-03-01T10:00:00.0000000Z",
@@ -160,6 +163,8 @@ def storage_account(
                 },
             }
         )
+    if delete_after_days is not None:
+        resources.append(management_policy(account_id, delete_after_days))
     if logged_to:
         resources.append(
             diagnostic_setting(
@@ -170,6 +175,69 @@ def storage_account(
             )
         )
     return resources
+
+
+def management_policy(account_id: str, delete_after_days: int) -> dict[str, Any]:
+    """The account's lifecycle policy (always named `default`): block blobs deleted
+    `delete_after_days` after their last change (Storage REST spec, ManagementPolicy)."""
+    return {
+        "id": f"{account_id}/managementPolicies/default",
+        "name": "DefaultManagementPolicy",
+        "type": "Microsoft.Storage/storageAccounts/managementPolicies",
+        "properties": {
+            "lastModifiedTime": "2024-06-01T10:00:00.0000000Z",
+            "policy": {
+                "rules": [
+                    {
+                        "enabled": True,
+                        "name": "dispose-expired",
+                        "type": "Lifecycle",
+                        "definition": {
+                            "filters": {"blobTypes": ["blockBlob"]},
+                            "actions": {
+                                "baseBlob": {
+                                    "delete": {"daysAfterModificationGreaterThan": delete_after_days}
+                                }
+                            },
+                        },
+                    }
+                ]
+            },
+        },
+    }
+
+
+def activity_log_alert(
+    subscription_id: str, group: str, name: str, operation: str | None, *, enabled: bool = True
+) -> dict[str, Any]:
+    """An activity log alert (Microsoft.Insights/activityLogAlerts, api 2020-10-01) on one
+    administrative operation (None: every one), notifying the security action group."""
+    conditions: list[dict[str, Any]] = [{"field": "category", "equals": "Administrative"}]
+    if operation:
+        conditions.append({"field": "operationName", "equals": operation})
+    return {
+        "id": rid(subscription_id, group, "Microsoft.Insights", "activityLogAlerts", name),
+        "name": name,
+        "type": "Microsoft.Insights/ActivityLogAlerts",
+        "location": "Global",
+        "tags": {},
+        "properties": {
+            "scopes": [f"/subscriptions/{subscription_id}"],
+            "condition": {"allOf": conditions},
+            "actions": {
+                "actionGroups": [
+                    {
+                        "actionGroupId": rid(
+                            subscription_id, group, "Microsoft.Insights", "actionGroups", "security-team"
+                        ),
+                        "webhookProperties": {},
+                    }
+                ]
+            },
+            "enabled": enabled,
+            "description": f"Alert on {operation or 'every administrative operation'}",
+        },
+    }
 
 
 def diagnostic_setting(scope: str, name: str, workspace: str, categories: list[str]) -> dict[str, Any]:
@@ -198,6 +266,7 @@ def sql_server(
     public: bool,
     audited: bool,
     databases: dict[str, tuple[bool, int]],  # name -> (TDE on, backup retention days)
+    classification: str | None = None,
 ) -> list[dict[str, Any]]:
     server_id = rid(subscription_id, group, "Microsoft.Sql", "servers", name)
     resources: list[dict[str, Any]] = [
@@ -207,7 +276,7 @@ def sql_server(
             "type": "Microsoft.Sql/servers",
             "location": "westeurope",
             "kind": "v12.0",
-            "tags": {},
+            "tags": {"data-classification": classification} if classification else {},
             "properties": {
                 "administratorLogin": "sqladmin",
                 "version": "12.0",
@@ -527,6 +596,8 @@ def arm_resources() -> list[dict[str, Any]]:
             "acmeprodlogs",
             customer_key=True,
             logged_to=workspace_id,
+            classification="Internal",
+            delete_after_days=400,
             containers={"insights-logs": "None", "backups": "None"},
         ),
         *storage_account(
@@ -549,6 +620,7 @@ def arm_resources() -> list[dict[str, Any]]:
             public=False,
             audited=True,
             databases={"orders": (True, 14)},
+            classification="Confidential",
         ),
         *sql_server(
             PRODUCTION,
@@ -569,6 +641,17 @@ def arm_resources() -> list[dict[str, Any]]:
             ["Administrative", "Security", "Policy", "Alert"],
         ),
         workspace(PRODUCTION, prod, "acme-logs", 365),
+        # CIS Azure 5.2: alerts on policy assignments, NSG and security solution changes, and key vaults;
+        # nothing on SQL or Azure firewalls, and the subscription-wide one is switched off.
+        activity_log_alert(
+            PRODUCTION, prod, "policy-assignments", "Microsoft.Authorization/policyAssignments/write"
+        ),
+        activity_log_alert(PRODUCTION, prod, "nsg-changes", "Microsoft.Network/networkSecurityGroups/write"),
+        activity_log_alert(
+            PRODUCTION, prod, "security-solutions", "Microsoft.Security/securitySolutions/write"
+        ),
+        activity_log_alert(PRODUCTION, prod, "key-vault-deletion", "Microsoft.KeyVault/vaults/delete"),
+        activity_log_alert(PRODUCTION, prod, "everything", None, enabled=False),
         nsg(PRODUCTION, prod, "nsg-web", [("AllowHttpsInbound", 100, "Internet", "443")]),
         nsg(
             PRODUCTION,

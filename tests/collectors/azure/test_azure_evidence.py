@@ -34,6 +34,7 @@ def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
         "monitoring.threat_detection": 2,
         "identity.user": 6,
         "identity.signon_policy": 3,
+        "monitoring.alerting": 2,
     }
     scopes = {o.scope for o in collection.observations}
     assert scopes == {f"azure:{PRODUCTION}", f"azure:{DEVELOPMENT}", f"azure:{TENANT_ID}:directory"}
@@ -56,9 +57,38 @@ def test_storage_accounts(azure: FakeAzure):
     assert (public["public"], public["acl_grants_public"], public["tls_only"]) == (True, True, False)
     assert (public["versioning"], public["access_logging"]) == (False, False)
     assert buckets["acmepublicassets"].raw["blobContainers"][0]["publicAccess"] in ("Blob", "None")
+    # Tagged data-classification=Internal, and a lifecycle rule deleting blobs after 400 days.
+    assert (logs["classification"], logs["lifecycle_expiry"]) == ("Internal", True)
+    assert (public["classification"], public["lifecycle_expiry"]) == (None, False)
+    assert buckets["acmeprodlogs"].raw["managementPolicy"]["name"] == "DefaultManagementPolicy"
     endpoints = by_name(collect(azure), "network.endpoint")
     assert endpoints["acmepublicassets (storage account)"].attributes["min_tls_protocol"] == "TLSv1.0"
     assert endpoints["acmepublicassets (storage account)"].attributes["plaintext_allowed"] is True
+
+
+def test_activity_log_alerts(azure: FakeAzure):
+    alerting = {o.scope: o.attributes for o in collect(azure).observations if o.type == "monitoring.alerting"}
+    production = alerting[f"azure:{PRODUCTION}"]
+    # The switched-off alert on every operation counts for nothing.
+    assert production == {
+        "service": "activity_log_alerts",
+        "alerted_events": [
+            "audit_config_change",
+            "firewall_change",
+            "iam_policy_change",
+            "key_disable_or_deletion",
+        ],
+        "unalerted_security_events": [],
+        "key_misuse_alerted": True,
+        "region": "global",
+    }
+    development = alerting[f"azure:{DEVELOPMENT}"]
+    assert development["unalerted_security_events"] == [
+        "iam_policy_change",
+        "firewall_change",
+        "audit_config_change",
+    ]
+    assert development["key_misuse_alerted"] is False
 
 
 def test_sql_databases_and_servers(azure: FakeAzure):
@@ -75,6 +105,7 @@ def test_sql_databases_and_servers(azure: FakeAzure):
         True,
     )
     assert orders["backup_retention_days"] == 14
+    assert (orders["classification"], legacy["classification"]) == ("Confidential", None)  # the server's tag
     assert (legacy["encrypted"], legacy["publicly_accessible"], legacy["auditing_enabled"]) == (
         False,
         True,
@@ -208,6 +239,9 @@ def test_a_file_storage_account_is_read_without_its_missing_blob_service(azure: 
     results = evaluate(select(["bucket-versioning"]), collection, default_parameters(), NOW)
     (verdict,) = [r for r in results if r.resource.id == shares.id]
     assert verdict.status is Status.NOT_APPLICABLE and "no blob service" in verdict.reason
+    results = evaluate(select(["storage-automated-disposal"]), collection, default_parameters(), NOW)
+    (verdict,) = [r for r in results if r.resource.id == shares.id]
+    assert verdict.status is Status.NOT_APPLICABLE
 
 
 def test_the_fake_refuses_blob_reads_on_a_file_storage_account(azure: FakeAzure):

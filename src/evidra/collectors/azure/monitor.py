@@ -77,3 +77,68 @@ def exports_activity(setting: dict[str, Any]) -> bool:
     if any(log.get("categoryGroup") == "allLogs" for log in logs):
         return True
     return {log.get("category") for log in logs} >= REQUIRED_CATEGORIES
+
+
+# Activity log operations (ARM control plane) each security event is raised by. Root
+# use and sign-ins without MFA are Entra ID sign-in events, not activity log ones: an
+# activity log alert cannot express them, so they are not asked of Azure here.
+ALERTED_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "iam_policy_change": (
+        "microsoft.authorization/policyassignments/",
+        "microsoft.authorization/roleassignments/",
+        "microsoft.authorization/roledefinitions/",
+    ),
+    "firewall_change": (
+        "microsoft.network/networksecuritygroups/",
+        "microsoft.network/azurefirewalls/",
+        "microsoft.sql/servers/firewallrules/",
+    ),
+    "audit_config_change": (
+        "microsoft.insights/diagnosticsettings/",
+        "microsoft.security/securitysolutions/",
+        "microsoft.security/policies/",
+    ),
+    "key_disable_or_deletion": ("microsoft.keyvault/vaults/",),
+}
+AZURE_REQUIRED_EVENTS = ("iam_policy_change", "firewall_change", "audit_config_change")
+
+
+def alert_events(alert: dict[str, Any]) -> set[str]:
+    """The security events an enabled activity log alert with an action group fires on."""
+    props = alert.get("properties") or {}
+    if props.get("enabled") is False or not (props.get("actions") or {}).get("actionGroups"):
+        return set()
+    conditions = (props.get("condition") or {}).get("allOf") or []
+    fields = {str(c.get("field", "")).lower(): str(c.get("equals", "")).lower() for c in conditions}
+    if fields.get("category", "administrative") != "administrative":
+        return set()
+    operation = fields.get("operationname")
+    if not operation:  # every administrative operation
+        return set(ALERTED_OPERATIONS)
+    return {event for event, prefixes in ALERTED_OPERATIONS.items() if operation.startswith(prefixes)}
+
+
+@READERS.reader("azure.activity_log_alerts", types=("monitoring.alerting",), plane=ARM)
+def read_activity_log_alerts(arm: Arm) -> list[Observation]:
+    alerts, call = arm.items(
+        "monitor",
+        "activityLogAlerts.listBySubscriptionId",
+        lambda c: c.activity_log_alerts.list_by_subscription_id(),
+    )
+    alerted = set().union(*(alert_events(a) for a in alerts))
+    return [
+        arm.observe(
+            "monitoring.alerting",
+            f"/subscriptions/{arm.subscription_id}/providers/Microsoft.Insights/activityLogAlerts",
+            name=f"Activity log alerts ({arm.subscription_id})",
+            attributes={
+                "service": "activity_log_alerts",
+                "alerted_events": sorted(alerted),
+                "unalerted_security_events": [e for e in AZURE_REQUIRED_EVENTS if e not in alerted],
+                "key_misuse_alerted": "key_disable_or_deletion" in alerted,
+                "region": "global",
+            },
+            raw={"activityLogAlerts": alerts},
+            calls=[call],
+        )
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from evidra.collectors.azure.context import ARM, READERS, Arm, resource_group
 from evidra.collectors.azure.tls import min_tls_protocol
+from evidra.collectors.tags import classification_of
 from evidra.model import ApiCall, Observation
 
 
@@ -114,6 +115,7 @@ def _read_database(
             "publicly_accessible": public,
             "backup_retention_days": days if days is not None else 0,
             "auditing_enabled": audited,
+            "classification": classification_of(database.get("tags") or server.get("tags")),
             "region": database.get("location") or server.get("location"),
         },
         raw={

@@ -16,6 +16,7 @@ from typing import Any
 
 from evidra.collectors.azure.context import ARM, READERS, Arm, resource_group
 from evidra.collectors.azure.tls import min_tls_protocol
+from evidra.collectors.tags import classification_of
 from evidra.model import ApiCall, Observation
 
 PUBLIC_CONTAINER_ACCESS = frozenset({"Blob", "Container"})
@@ -44,7 +45,7 @@ def _read_account(arm: Arm, account: dict[str, Any], list_call: ApiCall) -> list
     account_id, name = account["id"], account["name"]
     group = resource_group(account_id)
     if account.get("kind") == "FileStorage":
-        return _observe(arm, account, list_call, None, [], [], [list_call])
+        return _observe(arm, account, list_call, None, [], [], None, [list_call])
     blob, blob_call = arm.get(
         "storage",
         "blobServices.getServiceProperties",
@@ -65,6 +66,14 @@ def _read_account(arm: Arm, account: dict[str, Any], list_call: ApiCall) -> list
         lambda c: c.diagnostic_settings.list(f"{account_id}/blobServices/default"),
         resourceUri=f"{account_id}/blobServices/default",
     )
+    # The lifecycle policy is always named `default`; none configured answers 404.
+    lifecycle, lifecycle_call = arm.get(
+        "storage",
+        "managementPolicies.get",
+        lambda c: c.management_policies.get(group, name, "default"),
+        resourceGroupName=group,
+        accountName=name,
+    )
     return _observe(
         arm,
         account,
@@ -72,7 +81,8 @@ def _read_account(arm: Arm, account: dict[str, Any], list_call: ApiCall) -> list
         blob,
         containers,
         settings,
-        [list_call, blob_call, containers_call, settings_call],
+        lifecycle,
+        [list_call, blob_call, containers_call, settings_call, lifecycle_call],
     )
 
 
@@ -83,6 +93,7 @@ def _observe(
     blob: dict[str, Any] | None,
     containers: list[dict[str, Any]],
     settings: list[dict[str, Any]],
+    lifecycle: dict[str, Any] | None,
     calls: list[ApiCall],
 ) -> list[Observation]:
     account_id, name = account["id"], account["name"]
@@ -107,6 +118,7 @@ def _observe(
         "blobServiceProperties": blob,
         "blobContainers": [{"name": c["name"], **(c.get("properties") or {})} for c in containers],
         "diagnosticSettings": settings,
+        "managementPolicy": lifecycle,
     }
     bucket = arm.observe(
         "storage.bucket",
@@ -125,8 +137,18 @@ def _observe(
             "versioning": bool(((blob or {}).get("properties") or {}).get("isVersioningEnabled")),
             "access_logging": any(logs_blob_access(s) for s in settings),
             "network_default_action": (props.get("networkAcls") or {}).get("defaultAction"),
+            "classification": classification_of(account.get("tags")),
+            "lifecycle_expiry": deletes_expired_blobs(lifecycle),
             **(
-                {"inapplicable": {"versioning": no_blobs, "access_logging": no_blobs}} if file_storage else {}
+                {
+                    "inapplicable": {
+                        "versioning": no_blobs,
+                        "access_logging": no_blobs,
+                        "lifecycle_expiry": no_blobs,
+                    }
+                }
+                if file_storage
+                else {}
             ),
         },
         raw=raw,
@@ -148,6 +170,17 @@ def _observe(
         calls=[list_call],
     )
     return [bucket, endpoint]
+
+
+def deletes_expired_blobs(policy: dict[str, Any] | None) -> bool:
+    """An enabled lifecycle rule deletes base blobs after some days (a rule deleting only
+    snapshots or old versions disposes of nothing current)."""
+    rules = (((policy or {}).get("properties") or {}).get("policy") or {}).get("rules") or []
+    for rule in rules:
+        delete = (((rule.get("definition") or {}).get("actions") or {}).get("baseBlob") or {}).get("delete")
+        if rule.get("enabled", True) and delete:
+            return True
+    return False
 
 
 def logs_blob_access(setting: dict[str, Any]) -> bool:
