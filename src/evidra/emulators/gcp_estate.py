@@ -207,6 +207,8 @@ def add_bucket(
     retention_locked: bool = False,
     versioning: bool = False,
     log_bucket: str | None = None,
+    labels: dict[str, str] | None = None,
+    delete_after_days: int | None = None,
 ) -> None:
     number = org.projects[project_id]
     data: dict[str, Any] = {
@@ -239,6 +241,12 @@ def add_bucket(
         }
     if log_bucket:
         data["logging"] = {"logBucket": log_bucket, "logObjectPrefix": name}
+    if labels:
+        data["labels"] = labels
+    if delete_after_days is not None:  # Cloud Storage JSON API: lifecycle.rule[].action/condition
+        data["lifecycle"] = {
+            "rule": [{"action": {"type": "Delete"}, "condition": {"age": delete_after_days}}]
+        }
     if not uniform:
         data["acl"] = [
             {"kind": "storage#bucketAccessControl", "entity": f"project-owners-{number}", "role": "OWNER"},
@@ -275,6 +283,7 @@ def add_sql_instance(
     retained_backups: int = 7,
     public_ip: bool = False,
     authorized: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
 ) -> None:
     data: dict[str, Any] = {
         "kind": "sql#instance",
@@ -292,6 +301,7 @@ def add_sql_instance(
             "kind": "sql#settings",
             "tier": "db-custom-2-7680",
             "availabilityType": "REGIONAL",
+            **({"userLabels": labels} if labels else {}),
             "dataDiskType": "PD_SSD",
             "dataDiskSizeGb": "100",
             "ipConfiguration": {
@@ -662,11 +672,15 @@ def demo_org() -> GcpOrg:
     add_bucket(
         org, "acme-prod", "acme-prod-records", kms_key=prod_key, prevention="enforced",
         retention_days=365, retention_locked=True, versioning=True,
+        labels={"data-classification": "confidential"}, delete_after_days=2555,
     )  # fmt: skip
     add_bucket(org, "acme-data", "acme-data-exports", public_members=("allUsers",))
     add_bucket(org, "acme-sandbox", "acme-sandbox-scratch", uniform=False)
 
-    add_sql_instance(org, "acme-prod", "orders-db", kms_key=prod_key, retained_backups=30)
+    add_sql_instance(
+        org, "acme-prod", "orders-db", kms_key=prod_key, retained_backups=30,
+        labels={"data_classification": "confidential"},
+    )  # fmt: skip
     add_sql_instance(
         org, "acme-data", "analytics-db", version="MYSQL_8_0", ssl_mode="ALLOW_UNENCRYPTED_AND_ENCRYPTED",
         backups=False, public_ip=True, authorized=("0.0.0.0/0",),

@@ -115,6 +115,14 @@ def test_every_active_account_is_entered_through_its_role(
     assert {s.scope for s in collection.scopes} == {
         f"aws:{a}:{where}" for a in (MANAGEMENT, payments, analytics) for where in ("global", "us-east-1")
     }
+    # The scope inventory: every account of the organisation, the suspended one not read.
+    inventory = {o.attributes["collected"]: o for o in collection.observations if o.type == "inventory.scope"}
+    listed = [o for o in collection.observations if o.type == "inventory.scope"]
+    assert {o.name.split("(")[-1].rstrip(")") for o in listed} == {MANAGEMENT, *organization.values()}
+    assert all(o.scope == f"aws:{MANAGEMENT}:global" for o in listed)
+    (closed,) = [o for o in listed if organization["closed"] in (o.name or "")]
+    assert (closed.attributes["active"], closed.attributes["collected"]) == (False, False)
+    assert all(o.attributes["collected"] for o in listed if o.attributes["active"])
     # Each account's evidence names the principal it was read as.
     principals = {o.scope.split(":")[1]: o.principal for o in collection.observations}
     assert principals[payments] == f"arn:aws:sts::{payments}:assumed-role/{ROLE}/evidra"

@@ -68,10 +68,13 @@ def test_buckets(demo) -> None:
     assert records["retention_days"] == 365 and records["retention_locked"] and records["versioning"]
     # acme-prod turns on Data Access audit logs for Cloud Storage: access is logged.
     assert records["access_logging"] is True
+    # Labelled data-classification=confidential, deleted by a lifecycle rule after seven years.
+    assert (records["classification"], records["lifecycle_expiry"]) == ("Confidential", True)
     exports = buckets["acme-data-exports"].attributes
     assert exports["public"] and exports["policy_grants_public"]
     assert exports["public_grants"] == ["roles/storage.objectViewer allUsers"]
     assert exports["kms_key"] is None and exports["encrypted"] and exports["access_logging"] is False
+    assert (exports["classification"], exports["lifecycle_expiry"]) == (None, False)
     scratch = buckets["acme-sandbox-scratch"].attributes
     assert not scratch["uniform_access"] and not scratch["public_access_blocked"] and not scratch["public"]
     assert buckets["acme-prod-records"].id == "//storage.googleapis.com/acme-prod-records"
@@ -87,8 +90,10 @@ def test_sql_instances(demo) -> None:
         "publicly_accessible": False,
         "backup_retention_days": 30,
         "tls_required": True,
+        "classification": "Confidential",  # settings.userLabels data_classification
         "region": "europe-west1",
     }
+    assert instances["analytics-db"].attributes["classification"] is None
     analytics = instances["analytics-db"].attributes
     assert analytics["publicly_accessible"] and analytics["backup_retention_days"] == 0
     assert analytics["tls_required"] is False and analytics["kms_key"] is None

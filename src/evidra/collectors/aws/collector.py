@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Importing the service modules registers their readers, in this order.
@@ -241,8 +241,9 @@ class AwsCollector:
         targets = [
             own_or_role(a, caller.account, caller.partition, role_name) for a in organization_accounts(pages)
         ]
-        collection.observations.extend(inventory(ctx, pages, {t.account for t in targets}))
-        collection.scopes.append(ScopeRecord(PROVIDER, scope, started, utcnow()))
+        # The organisation's accounts are the management account's account-wide evidence.
+        account_wide = replace(ctx, scope=f"{PROVIDER}:{caller.account}:global")
+        collection.observations.extend(inventory(account_wide, pages, {t.account for t in targets}))
         return targets
 
     def _enter(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from evidra.collectors.gcp.context import READERS, SQL_INSTANCE, Context, data, stable
+from evidra.collectors.tags import classification_of
 from evidra.model import Observation
 
 ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
@@ -34,6 +35,7 @@ def read_instances(ctx: Context) -> list[Observation]:
                     "publicly_accessible": bool(ip.get("ipv4Enabled")) and bool(ANY_ADDRESS & set(networks)),
                     "backup_retention_days": _backup_days(settings.get("backupConfiguration") or {}),
                     "tls_required": _tls_required(ip),
+                    "classification": classification_of(settings.get("userLabels")),
                     "region": instance.get("region") or asset.get("resource", {}).get("location"),
                 },
                 raw={"asset": _without_certificates(stable(asset))},

@@ -3,7 +3,10 @@ grants to allUsers / allAuthenticatedUsers, retention, versioning, access loggin
 
 from __future__ import annotations
 
+from typing import Any
+
 from evidra.collectors.gcp.context import BUCKET, READERS, Context, data, days, stable
+from evidra.collectors.tags import classification_of
 from evidra.model import Observation
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
@@ -64,9 +67,25 @@ def read_buckets(ctx: Context) -> list[Observation]:
                     "uniform_access": uniform,
                     "retention_days": days(retention.get("retentionPeriod")),
                     "retention_locked": bool(retention.get("isLocked")),
+                    "classification": classification_of(bucket.get("labels")),
+                    "lifecycle_expiry": deletes_objects(bucket),
                 },
                 raw={"asset": stable(asset), "iamPolicy": policy, "auditLogTypes": audit_types},
                 calls=[ctx.call("resources"), ctx.call("bucket_policies"), ctx.call("hierarchy_policies")],
             )
         )
     return observations
+
+
+def deletes_objects(bucket: dict[str, Any]) -> bool:
+    """A lifecycle rule deletes live objects by age or date (a rule on old versions only,
+    `isLive: false` or `numNewerVersions`, disposes of nothing current)."""
+    for rule in (bucket.get("lifecycle") or {}).get("rule") or []:
+        condition = rule.get("condition") or {}
+        if (rule.get("action") or {}).get("type") != "Delete" or condition.get("isLive") is False:
+            continue
+        if "numNewerVersions" in condition or "daysSinceNoncurrentTime" in condition:
+            continue
+        if any(k in condition for k in ("age", "createdBefore", "customTimeBefore", "daysSinceCustomTime")):
+            return True
+    return False
