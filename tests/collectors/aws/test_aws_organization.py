@@ -116,7 +116,6 @@ def test_every_active_account_is_entered_through_its_role(
         f"aws:{a}:{where}" for a in (MANAGEMENT, payments, analytics) for where in ("global", "us-east-1")
     }
     # The scope inventory: every account of the organisation, the suspended one not read.
-    inventory = {o.attributes["collected"]: o for o in collection.observations if o.type == "inventory.scope"}
     listed = [o for o in collection.observations if o.type == "inventory.scope"]
     assert {o.name.split("(")[-1].rstrip(")") for o in listed} == {MANAGEMENT, *organization.values()}
     assert all(o.scope == f"aws:{MANAGEMENT}:global" for o in listed)
