@@ -11,7 +11,7 @@ from evidra.evidence_store.store import EvidenceStore
 from evidra.model import utcnow
 from evidra.reports.coverage import AUTOMATED, coverage
 from evidra.reports.period import Period, analyse
-from tests.cli.test_check_aws import evidra
+from tests.fakes.cli import evidra
 
 CLOUD_REQUIREMENTS = (
     "key.lifecycle_logging",

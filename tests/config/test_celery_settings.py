@@ -9,7 +9,7 @@ import pytest
 
 from evidra.config.loader import ConfigError, load
 from evidra.daemon.celery_app import broker_url
-from tests.config.test_config_errors import evidra
+from tests.fakes.cli import evidra
 
 PASSWORD = "s3cr3t-broker-pw"
 

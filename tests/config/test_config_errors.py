@@ -3,24 +3,10 @@ nothing written. Driven through the real command line in a subprocess."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from evidra.config.loader import load
-
-
-def evidra(*args: str, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDRA_")}
-    env.update(env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "evidra", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
-    )
-
+from tests.fakes.cli import evidra
 
 BAD = {
     "unknown key": ("providers:\n  aws:\n    regoins: [us-east-1]\n", "providers.aws.regoins: unknown key"),

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,6 +26,11 @@ from typing import Any
 import boto3
 import pytest
 
+from evidra.config.loader import LoadedConfig
+from evidra.controls.catalog import select
+from evidra.daemon.celery_app import make_app
+from evidra.daemon.dispatch import run_on_workers
+from evidra.runner import RunOutcome
 from tests.fakes.postgres import POSTGRES_ENV, postgres_schema
 
 ROLE = "EvidraAudit"
@@ -183,3 +189,29 @@ class WorkerProcess:
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self._log.close()
+
+
+class RunInBackground:
+    """The daemon's side of a run, in a thread, so the test can act meanwhile."""
+
+    def __init__(self, config: LoadedConfig) -> None:
+        self.outcome: RunOutcome | None = None
+        self._app = make_app(config.settings.daemon)
+        self._thread = threading.Thread(target=self._run, args=(config,), daemon=True)
+        self._thread.start()
+
+    def _run(self, config: LoadedConfig) -> None:
+        self.outcome = run_on_workers(config, select(None), "aws", self._app, poll=0.2)
+
+    def result(self, timeout: float) -> RunOutcome:
+        self._thread.join(timeout)
+        self._app.close()
+        assert self.outcome is not None, "the run did not finish"
+        return self.outcome
+
+
+def wait_until(predicate: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)

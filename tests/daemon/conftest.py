@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.daemon.celery_support import WorkerProcess, drop_queues, seed_organization
+from tests.daemon.daemon_support import kill_leftovers
 
 
 @pytest.fixture(scope="module")
@@ -26,3 +27,9 @@ def workers() -> Iterator[list[WorkerProcess]]:
     for worker in started:
         worker.stop()
     drop_queues()
+
+
+@pytest.fixture(autouse=True)
+def _no_daemon_outlives_its_test() -> Iterator[None]:
+    yield
+    kill_leftovers()

@@ -4,30 +4,26 @@ at its timeout with an error for that scope), a task delivered twice."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from evidra.collectors.scopes import ScopeTask
-from evidra.config.loader import LoadedConfig, load
-from evidra.controls.catalog import select
+from evidra.config.loader import load
 from evidra.daemon import worker
-from evidra.daemon.celery_app import make_app
-from evidra.daemon.dispatch import run_on_workers
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import Status
-from evidra.runner import RunOutcome, store
+from evidra.runner import store
 from tests.daemon.celery_support import (
     RABBITMQ_PASSWORD,
     RABBITMQ_PASSWORD_ENV,
+    RunInBackground,
     WorkerProcess,
     broker_settings,
+    wait_until,
     write_config,
 )
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
@@ -42,25 +38,6 @@ def proxy(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsFa
         yield started
 
 
-class RunInBackground:
-    """The daemon's side of a run, in a thread, so the test can act meanwhile."""
-
-    def __init__(self, config: LoadedConfig) -> None:
-        self.outcome: RunOutcome | None = None
-        self._app = make_app(config.settings.daemon)
-        self._thread = threading.Thread(target=self._run, args=(config,), daemon=True)
-        self._thread.start()
-
-    def _run(self, config: LoadedConfig) -> None:
-        self.outcome = run_on_workers(config, select(None), "aws", self._app, poll=0.2)
-
-    def result(self, timeout: float) -> RunOutcome:
-        self._thread.join(timeout)
-        self._app.close()
-        assert self.outcome is not None, "the run did not finish"
-        return self.outcome
-
-
 def received(log: str) -> set[str]:
     """The ids of the tasks a worker's log says it received."""
     return {
@@ -68,13 +45,6 @@ def received(log: str) -> set[str]:
         for line in log.splitlines()
         if "evidra.collect_scope[" in line and "] received" in line
     }
-
-
-def wait_until(predicate: Any, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"])

@@ -15,12 +15,13 @@ from evidra.config.loader import LoadedConfig, load
 from evidra.evidence_store.store import EvidenceStore
 from evidra.runner import store
 from tests.daemon.celery_support import (
+    RunInBackground,
     WorkerProcess,
     broker_settings,
     drop_queues,
+    wait_until,
     write_config,
 )
-from tests.daemon.test_celery_faults import RunInBackground, wait_until
 from tests.fakes.postgres import POSTGRES_ENV, postgres_schema
 from tests.fakes.tcp_gate import TcpGate
 

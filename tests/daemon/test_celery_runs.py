@@ -24,7 +24,7 @@ from tests.daemon.celery_support import (
     database_url,
     write_config,
 )
-from tests.daemon.test_daemon import DaemonProcess
+from tests.daemon.daemon_support import DaemonProcess
 
 
 def dispatch(config: LoadedConfig) -> RunOutcome:

@@ -9,8 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 
 from evidra.daemon.health import Health, ProviderHealth
 from evidra.evidence_store.store import EvidenceStore
+from tests.daemon.daemon_support import DaemonProcess
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
 
 
@@ -30,81 +29,6 @@ def write_config(folder: Path, schedule: str, **daemon: object) -> Path:
         f"daemon:\n  listen: 127.0.0.1:0\n  schedules: {{aws: '{schedule}'}}\n{extra}"
     )
     return config
-
-
-_started: list[subprocess.Popen] = []
-
-
-@pytest.fixture(autouse=True)
-def _no_daemon_outlives_its_test():
-    yield
-    while _started:
-        process = _started.pop()
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
-
-
-class DaemonProcess:
-    def __init__(self, folder: Path, endpoint: str) -> None:
-        self.folder = folder
-        self.ready = folder / "ready"
-        self.ready.unlink(missing_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDRA_")}
-        env["AWS_ENDPOINT_URL"] = endpoint
-        self.log = open(folder / "daemon.log", "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "evidra",
-                "daemon",
-                "--config",
-                str(folder / "evidra.yaml"),
-                "--ready-file",
-                str(self.ready),
-            ],
-            cwd=folder,
-            env=env,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        _started.append(self.process)
-        self.address = self._wait_ready()
-
-    def _wait_ready(self) -> str:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.ready.exists() and self.ready.read_text().strip():
-                return self.ready.read_text().strip()
-            assert self.process.poll() is None, (self.folder / "daemon.log").read_text()
-            time.sleep(0.1)
-        raise AssertionError("daemon did not start")
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(f"http://{self.address}{path}", timeout=10) as answer:
-                return answer.status, answer.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-
-    def health(self) -> tuple[int, dict]:
-        status, body = self.get("/healthz")
-        return status, json.loads(body)
-
-    def wait_for(self, predicate, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"timed out; log:\n{(self.folder / 'daemon.log').read_text()[-3000:]}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=60)
-        self.log.close()
-        return code
 
 
 def healthcheck(port: str) -> subprocess.CompletedProcess:

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, inspect, select, table, text
+from sqlalchemy import Engine, text
 
 from evidra.evidence_store.store import EvidenceStore, RunRecord, StoreError
 from evidra.model import ResourceRef, Result, Status
+from tests.fakes.tables import table_counts
 
 # Every stage `record_run` reports to its write hook, in order.
 STAGES = ["locked", "snapshots", "run", "observation", "scope", "scope_error", "result", "checked"]
@@ -17,12 +18,6 @@ STAGES = ["locked", "snapshots", "run", "observation", "scope", "scope_error", "
 
 class InjectedFailure(RuntimeError):
     pass
-
-
-def table_counts(raw: Engine) -> dict[str, int]:
-    names = [name for name in inspect(raw).get_table_names() if name.startswith("evidra_")]
-    with raw.connect() as connection:
-        return {name: connection.scalar(select(func.count()).select_from(table(name))) or 0 for name in names}
 
 
 def assert_nothing_of(run: RunRecord, store: EvidenceStore, raw: Engine, before: dict[str, int]) -> None:

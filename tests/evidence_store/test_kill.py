@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from evidra.evidence_store.store import EvidenceStore, RunRecord
-from tests.evidence_store.test_atomicity import table_counts
+from tests.fakes.tables import table_counts
 
 # A collect-like writer: a large synthetic run through the store's API. Once its
 # observations are written (uncommitted), it says so through a file and waits to die.

@@ -21,8 +21,8 @@ from evidra.collectors.aws.collector import AwsCollector
 from evidra.config.loader import ConfigError
 from evidra.config.settings import AwsSettings
 from evidra.model import Collection
-from tests.cli.test_check_aws import evidra
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
+from tests.fakes.cli import evidra
 
 MANAGEMENT = "123456789012"
 ROLE = "EvidraAudit"

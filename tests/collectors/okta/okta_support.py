@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from evidra.collectors.okta.collector import OktaCollector
@@ -24,3 +28,19 @@ def collect(fake: FakeOkta, **overrides: Any) -> Collection:
 
 def by_name(collection: Collection, type_name: str) -> dict[str, Observation]:
     return {str(o.name): o for o in collection.observations if o.type == type_name}
+
+
+def evidra(*args: str, cwd: Path, fake: FakeOkta, token: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDRA_", "OKTA_"))}
+    env |= {"SSL_CERT_FILE": str(fake.cert_file), TOKEN_ENV: token, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "evidra", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def write_config(folder: Path, fake: FakeOkta, extra: str = "") -> None:
+    (folder / "evidra.yaml").write_text(
+        "database: sqlite:///evidence.db\n"
+        f"providers:\n  okta:\n    org_url: {fake.url}\n"
+        f"    token_env: {TOKEN_ENV}\n    max_attempts: 2\n{extra}"
+    )

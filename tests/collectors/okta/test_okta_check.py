@@ -9,7 +9,7 @@ from pathlib import Path
 
 from evidra.emulators.okta_estate import API_TOKEN, terminations_csv
 from evidra.emulators.okta_server import FakeOkta
-from tests.collectors.okta.test_okta_credentials import evidra, write_config
+from tests.collectors.okta.okta_support import evidra, write_config
 
 
 def verdicts(document: dict) -> dict[tuple[str, str], str]:

@@ -4,9 +4,6 @@ rejects it; an OAuth 2.0 service app signs in with its private key."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from evidra.collectors.okta.collector import OktaCollector
 from evidra.emulators.okta_estate import API_TOKEN, demo_org
 from evidra.emulators.okta_server import FakeOkta
 from evidra.resource_types import RESOURCE_TYPES
-from tests.collectors.okta.okta_support import TOKEN_ENV, by_name, collect, settings
+from tests.collectors.okta.okta_support import TOKEN_ENV, by_name, collect, evidra, settings, write_config
 
 OKTA_TYPES = {
     "identity.user",
@@ -30,22 +27,6 @@ OKTA_TYPES = {
     "inventory.scope",
 }
 WRONG_TOKEN = "00" + "Wrong_Token_But_Okta_Shaped_0123456789abcd"
-
-
-def evidra(*args: str, cwd: Path, fake: FakeOkta, token: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDRA_", "OKTA_"))}
-    env |= {"SSL_CERT_FILE": str(fake.cert_file), TOKEN_ENV: token, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "evidra", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
-    )
-
-
-def write_config(folder: Path, fake: FakeOkta, extra: str = "") -> None:
-    (folder / "evidra.yaml").write_text(
-        "database: sqlite:///evidence.db\n"
-        f"providers:\n  okta:\n    org_url: {fake.url}\n"
-        f"    token_env: {TOKEN_ENV}\n    max_attempts: 2\n{extra}"
-    )
 
 
 def test_the_fake_refuses_a_wrong_token(okta: FakeOkta, monkeypatch: pytest.MonkeyPatch) -> None:
