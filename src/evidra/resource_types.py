@@ -32,7 +32,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         ),
         "last_login": "timestamp or None",
         "created": "timestamp",
-        "privileged": "bool or None when unknown",
+        "privileged": "bool or None: None when unknown",
         "disabled": "bool",
         "status": "str: the provider's own account status (Okta: ACTIVE, SUSPENDED, DEPROVISIONED ...)",
         "last_activity": "timestamp: the last sign-in, or the account's activation when it never signed in",
@@ -136,7 +136,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "employment_type": "str: employee | contractor | vendor",
         "department": "str",
         "manager_email": "str or None",
-        "start_date": "date (YYYY-MM-DD) or None",
+        "start_date": "date or None: YYYY-MM-DD",
         "end_date": "date or None: still employed",
         "active": "bool: employed on the day of the run",
         "background_check_at": "date or None",
@@ -322,10 +322,6 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "network": "str or None: the network it belongs to (VPC id ...)",
         "open_to_internet": "bool: some rule admits traffic from any address (0.0.0.0/0 or ::/0)",
         "internet_ports": "list[str]: what any address may reach: all, icmp, ports or ranges (22, 8000-8100)",
-        "admin_ports_open_to_internet": (
-            "bool: remote administration (22, 3389), database ports (1433, 3306, 5432, 6379, 27017) "
-            "or every port are open to any address"
-        ),
         "region": "str",
     },
     "network.endpoint": {

@@ -4,11 +4,8 @@ subprocess, the real boto3 client, moto's server over HTTP."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,18 +13,9 @@ import pytest
 from evidra.demo.estate import POLICY_TOKEN, TAG_SECRET
 from evidra.evidence_store.store import EvidenceStore
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
+from tests.fakes.cli import evidra
 
 REGIONS_CONFIG = "providers:\n  aws:\n    regions: [us-east-1, eu-west-1]\n    max_attempts: 2\n"
-
-
-def evidra(*args: str, cwd: Path, endpoint: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDRA_")}
-    if endpoint:
-        env["AWS_ENDPOINT_URL"] = endpoint
-    env["COLUMNS"] = "200"
-    return subprocess.run(
-        [sys.executable, "-m", "evidra", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
-    )
 
 
 @pytest.fixture
@@ -116,6 +104,8 @@ def test_table_groups_by_control_failures_first(shared_estate, moto_endpoint, wo
     out = result.stdout
     assert "console password enabled, no MFA device" in out
     assert out.index("identity-user-mfa") > out.index("bucket-encryption")  # grouped, by id
+    assert re.search(r"identity-user-mfa\s+high\s", out)  # the control's severity
+    assert "to fix: Enrol the person in MFA" in out  # and what to do, under failures
     section = out[out.index("identity-user-mfa") :]
     rows = re.findall(r"^│ (fail|pass|error) ", section, flags=re.MULTILINE)
     assert rows[0] == "fail" and "pass" in rows

@@ -114,7 +114,7 @@ def test_issue_requirement_ids_are_evidenced():
                 "requirements": ["enc.at_rest"],
                 "resource_types": ["storage.bucket"],
                 "check": [],
-                "severity": "high",
+                "colour": "high",
             },
             "unknown keys",
         ),

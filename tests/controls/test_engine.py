@@ -415,8 +415,8 @@ CASES = {
     ),
     "firewall-admin-ports-closed": (
         "network.firewall_rule",
-        {"open_to_internet": True, "internet_ports": ["443"], "admin_ports_open_to_internet": False},
-        {"open_to_internet": True, "internet_ports": ["22", "443"], "admin_ports_open_to_internet": True},
+        {"open_to_internet": True, "internet_ports": ["443", "icmp", "8000-8100"]},
+        {"open_to_internet": True, "internet_ports": ["22", "443"]},
         "open to the Internet on 22, 443",
     ),
     "log-retention": (

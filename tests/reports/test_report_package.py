@@ -139,6 +139,9 @@ def test_the_exception_window_is_in_the_package(package: Path) -> None:
     assert (by_id[LEGACY]["excepted_by"], by_id[LEGACY]["exception_expires"]) == ("CISO", "2026-12-31")
     assert document["control"]["ran"] == DAYS and document["gaps"][0]["run"] == 4
     assert "acme-logs" in html and "remediated" in html
+    # The control's severity and what to do about a failure, in the report and its JSON.
+    assert "<b>Severity:</b> high. <b>Remediation:</b> Turn on default encryption" in html
+    assert document["control"]["severity"] == "high"
 
 
 def test_every_cited_snapshot_is_in_evidence_by_its_hash(package: Path) -> None:

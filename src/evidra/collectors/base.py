@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Protocol
 
 from evidra.model import ApiCall, Collection, Observation
 from evidra.redact import redact
+from evidra.resource_models import validate
 
 ProgressCallback = Callable[[str], None]
 
@@ -52,8 +53,11 @@ def observation(
     raw: dict[str, Any],
     calls: list[ApiCall],
 ) -> Observation:
-    """The one way a collector makes an observation: its raw answers are redacted here,
-    whichever provider they came from, before anything can keep or print them."""
+    """The one way a collector makes an observation: its attributes are checked against
+    their type's declaration (a wrong type fails the reader, never a control silently),
+    and its raw answers are redacted here, whichever provider they came from, before
+    anything can keep or print them."""
+    validate(type_, attributes)
     return Observation(
         provider=provider,
         scope=scope,

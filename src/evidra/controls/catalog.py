@@ -32,7 +32,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from evidra.controls.conditions import Clause, ConditionError, placeholders
+from evidra.controls.conditions import Condition, ConditionError, parse_condition, placeholders
 from evidra.controls.requirements import requirements
 from evidra.resource_types import RESOURCE_TYPES
 from evidra.yamlio import load_yaml
@@ -48,7 +48,10 @@ _FIELDS = {
     "check",
     "pass",
     "frequency",
+    "severity",
+    "remediation",
 }
+SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,12 @@ class Control:
     requirements: tuple[str, ...]
     tsc: tuple[str, ...]
     resource_types: tuple[str, ...]
-    where: tuple[Clause, ...]
-    check: tuple[Clause, ...]
+    where: tuple[Condition, ...]
+    check: tuple[Condition, ...]
     pass_reason: str
     frequency: str
+    severity: str = "medium"  # how bad a failure is: low | medium | high | critical
+    remediation: str = ""  # what to do about a failure, for the engineer reading it
 
     @property
     def requirement(self) -> str:
@@ -98,17 +103,22 @@ def parse_control(spec: dict[str, Any], source: str) -> Control:
         if type_name not in RESOURCE_TYPES:
             raise CatalogError(f"{source}: unknown resource type {type_name!r}")
     try:
-        where = tuple(Clause.parse(c, f"{source} where") for c in spec.get("where", []))
-        check = tuple(Clause.parse(c, f"{source} check") for c in spec["check"])
+        where = tuple(parse_condition(c, f"{source} where") for c in spec.get("where", []))
+        check = tuple(parse_condition(c, f"{source} check") for c in spec["check"])
     except ConditionError as exc:
         raise CatalogError(str(exc)) from None
     attributes = set().union(*(RESOURCE_TYPES[t] for t in types))
-    for clause in where + check:
-        if clause.attr not in attributes:
-            raise CatalogError(f"{source}: {clause.attr!r} is not an attribute of {', '.join(types)}")
-        for field in placeholders(clause.fail or ""):
-            if field != "limit" and field not in attributes:
-                raise CatalogError(f"{source}: reason uses unknown attribute {field!r}")
+    for condition in where + check:
+        for attr in condition.attrs():
+            if attr not in attributes:
+                raise CatalogError(f"{source}: {attr!r} is not an attribute of {', '.join(types)}")
+        for reason in condition.reasons():
+            for field in placeholders(reason):
+                if field != "limit" and field not in attributes:
+                    raise CatalogError(f"{source}: reason uses unknown attribute {field!r}")
+    severity = str(spec.get("severity", "medium"))
+    if severity not in SEVERITIES:
+        raise CatalogError(f"{source}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
     control = Control(
         id=spec["id"],
         title=spec["title"],
@@ -120,6 +130,8 @@ def parse_control(spec: dict[str, Any], source: str) -> Control:
         check=check,
         pass_reason=spec.get("pass", "compliant"),
         frequency=spec.get("frequency", "daily"),
+        severity=severity,
+        remediation=" ".join(str(spec.get("remediation", "")).split()),
     )
     params = {f"{r.id}.{n}" for r in known_requirements.values() for n in r.parameters}
     for name in control.parameters():

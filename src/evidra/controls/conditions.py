@@ -11,6 +11,16 @@ attribute shares no item with the given list). A value written "${name}"
 is the policy parameter of that name. A missing attribute (None) fails every test
 except `is_set: false`: what evidra could not see is never counted as compliant.
 
+`attr` may be a path into a nested attribute (`encryption.kms_key`). `no_port_in` is
+for port lists (`internet_ports`: ports, ranges `8000-8100`, `all`): none of the given
+ports is reachable.
+
+Groups combine clauses: `{any: [...]}` holds when one of its items holds, `{all: [...]}`
+when every one does, `{not: item}` when its item does not (and fails when an attribute
+it reads is missing: what evidra could not see is never compliant). The rare check the
+language cannot express is a registered Python function, named with `{call: name}`
+(see `evidra.controls.checks`).
+
 `fail` is the reason a person reads; it may use the resource's attributes and
 `{limit}` (the clause's resolved value) as placeholders; None prints as "not set".
 """
@@ -19,7 +29,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +58,22 @@ def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any, datetime],
     return run
 
 
+def _port_range(label: Any) -> tuple[int, int] | None:
+    low, _, high = str(label).partition("-")
+    if not low.isdigit() or not (high or low).isdigit():
+        return None  # icmp, esp ...: a protocol without ports
+    return int(low), int(high or low)
+
+
+def _no_port_in(actual: Any, ports: Any, _now: datetime) -> bool:
+    if not isinstance(actual, list):
+        return False
+    if "all" in actual:
+        return not ports
+    ranges = [r for r in (_port_range(label) for label in actual) if r is not None]
+    return not any(low <= int(port) <= high for low, high in ranges for port in ports)
+
+
 TESTS: dict[str, Callable[[Any, Any, datetime], bool]] = {
     "equals": lambda actual, limit, _now: actual is not None and actual == limit,
     "not_equals": lambda actual, limit, _now: actual is not None and actual != limit,
@@ -59,12 +85,24 @@ TESTS: dict[str, Callable[[Any, Any, datetime], bool]] = {
     "within_days": lambda actual, limit, now: (age := _age_days(actual, now)) is not None and age <= limit,
     # For list attributes (mfa_methods): no item of the attribute is in the list.
     "contains_none": lambda actual, limit, _now: isinstance(actual, list) and not set(actual) & set(limit),
+    # For port lists (internet_ports): no given port is inside a listed port or range.
+    "no_port_in": _no_port_in,
 }
-_LIST_TESTS = {"in", "not_in", "contains_none"}
+_LIST_TESTS = {"in", "not_in", "contains_none", "no_port_in"}
 
 
 class ConditionError(ValueError):
     """A clause that cannot be understood: a catalog or config mistake."""
+
+
+def value_at(attributes: Mapping[str, Any], path: str) -> Any:
+    """The attribute at `path` (`a.b.c` walks nested mappings); None when absent."""
+    value: Any = attributes
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
 
 
 @dataclass(frozen=True)
@@ -95,6 +133,13 @@ class Clause:
         name = parameter_name(self.value)
         return [name] if name else []
 
+    def attrs(self) -> list[str]:
+        """The top-level attributes it reads."""
+        return [self.attr.split(".", 1)[0]]
+
+    def reasons(self) -> list[str]:
+        return [self.fail] if self.fail else []
+
     def resolve(self, parameters: Mapping[str, Any]) -> Any:
         name = parameter_name(self.value)
         return parameters[name] if name else self.value
@@ -104,11 +149,122 @@ class Clause:
         if limit is None and self.test not in ("equals", "not_equals", "is_set"):
             # The policy sets no number for this parameter: nothing to compare against.
             raise ConditionError(f"parameter {self.value} has no value; set it under `parameters:`")
-        return TESTS[self.test](attributes.get(self.attr), limit, now)
+        return TESTS[self.test](value_at(attributes, self.attr), limit, now)
 
-    def reason(self, attributes: Mapping[str, Any], parameters: Mapping[str, Any]) -> str:
+    def reason(
+        self, attributes: Mapping[str, Any], parameters: Mapping[str, Any], now: datetime | None = None
+    ) -> str:
         template = self.fail or f"{self.attr} {self.test.replace('_', ' ')} {{limit}} does not hold"
         return render(template, attributes, {"limit": self.resolve(parameters)})
+
+
+@dataclass(frozen=True)
+class Group:
+    """`any:` (one item holds), `all:` (every item holds) or `not:` (its one item does not)."""
+
+    kind: str
+    items: tuple[Condition, ...]
+    fail: str | None = None
+
+    def parameters(self) -> list[str]:
+        return [name for item in self.items for name in item.parameters()]
+
+    def attrs(self) -> list[str]:
+        return [name for item in self.items for name in item.attrs()]
+
+    def reasons(self) -> list[str]:
+        return ([self.fail] if self.fail else []) + [r for item in self.items for r in item.reasons()]
+
+    def holds(self, attributes: Mapping[str, Any], parameters: Mapping[str, Any], now: datetime) -> bool:
+        if self.kind == "any":
+            return any(item.holds(attributes, parameters, now) for item in self.items)
+        if self.kind == "all":
+            return all(item.holds(attributes, parameters, now) for item in self.items)
+        if any(attributes.get(name) is None for name in self.attrs()):
+            return False  # not seeing something never proves its absence
+        return not self.items[0].holds(attributes, parameters, now)
+
+    def reason(
+        self, attributes: Mapping[str, Any], parameters: Mapping[str, Any], now: datetime | None = None
+    ) -> str:
+        if self.fail:
+            return render(self.fail, attributes)
+        now = now or datetime.now(UTC)
+        if self.kind == "all":
+            failing = next(i for i in self.items if not i.holds(attributes, parameters, now))
+            return failing.reason(attributes, parameters, now)
+        if self.kind == "any":
+            return "none of these holds: " + "; ".join(
+                i.reason(attributes, parameters, now) for i in self.items
+            )
+        missing = [name for name in self.attrs() if attributes.get(name) is None]
+        if missing:
+            return f"{', '.join(missing)} not set"
+        return f"excluded: {describe(self.items[0])}"
+
+
+@dataclass(frozen=True)
+class Call:
+    """A registered Python check (`evidra.controls.checks`), for what the language cannot say."""
+
+    name: str
+    fail: str | None = None
+
+    def _check(self) -> Any:
+        from evidra.controls.checks import registered
+
+        return registered(self.name)
+
+    def parameters(self) -> list[str]:
+        return list(self._check().parameters)
+
+    def attrs(self) -> list[str]:
+        return list(self._check().reads)
+
+    def reasons(self) -> list[str]:
+        return [self.fail] if self.fail else []
+
+    def holds(self, attributes: Mapping[str, Any], parameters: Mapping[str, Any], now: datetime) -> bool:
+        return self._check().function(attributes, parameters, now) is None
+
+    def reason(
+        self, attributes: Mapping[str, Any], parameters: Mapping[str, Any], now: datetime | None = None
+    ) -> str:
+        if self.fail:
+            return render(self.fail, attributes)
+        found = self._check().function(attributes, parameters, now or datetime.now(UTC))
+        return str(found or f"{self.name} does not hold")
+
+
+Condition = Clause | Group | Call
+
+
+def parse_condition(spec: Any, where: str) -> Condition:
+    """One item of `where` or `check`: a clause, a group, or a registered check."""
+    if isinstance(spec, Mapping):
+        kinds = [k for k in ("any", "all", "not", "call") if k in spec]
+        if len(kinds) > 1 or (kinds and set(spec) - {kinds[0], "fail"}):
+            raise ConditionError(f"{where}: a group is one of any/all/not/call, with an optional `fail`")
+        if kinds:
+            kind, body, fail = kinds[0], spec[kinds[0]], spec.get("fail")
+            if kind == "call":
+                from evidra.controls.checks import registered
+
+                registered(str(body))  # refuses unknown names
+                return Call(str(body), fail)
+            items: Sequence[Any] = [body] if kind == "not" else body
+            if kind != "not" and (not isinstance(body, list) or not body):
+                raise ConditionError(f"{where}: `{kind}` needs a list of clauses")
+            return Group(kind, tuple(parse_condition(item, f"{where} {kind}") for item in items), fail)
+    return Clause.parse(spec, where)
+
+
+def describe(condition: Condition) -> str:
+    if isinstance(condition, Clause):
+        return f"{condition.attr} {condition.test.replace('_', ' ')} {_show(condition.value)}"
+    if isinstance(condition, Call):
+        return condition.name
+    return f"{condition.kind}({'; '.join(describe(i) for i in condition.items)})"
 
 
 def parameter_name(value: Any) -> str | None:

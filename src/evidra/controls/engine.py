@@ -58,18 +58,19 @@ def judge(
     unreadable = attributes.get("unreadable") or {}
     inapplicable = attributes.get("inapplicable") or {}
     try:
-        known = [c for c in control.where if c.attr not in unreadable and c.attr not in inapplicable]
-        if not all(clause.holds(attributes, parameters, now) for clause in known):
+        known = [c for c in control.where if not set(c.attrs()) & (set(unreadable) | set(inapplicable))]
+        if not all(condition.holds(attributes, parameters, now) for condition in known):
             return None
-        for clause in control.where + control.check:
-            if clause.attr in unreadable:
-                return Status.ERROR, f"{clause.attr} could not be read: {unreadable[clause.attr]}"
-        for clause in control.where + control.check:
-            if clause.attr in inapplicable:
-                return Status.NOT_APPLICABLE, str(inapplicable[clause.attr])
-        for clause in control.check:
-            if not clause.holds(attributes, parameters, now):
-                return Status.FAIL, clause.reason(attributes, parameters)
+        read = [attr for condition in control.where + control.check for attr in condition.attrs()]
+        for attr in read:
+            if attr in unreadable:
+                return Status.ERROR, f"{attr} could not be read: {unreadable[attr]}"
+        for attr in read:
+            if attr in inapplicable:
+                return Status.NOT_APPLICABLE, str(inapplicable[attr])
+        for condition in control.check:
+            if not condition.holds(attributes, parameters, now):
+                return Status.FAIL, condition.reason(attributes, parameters, now)
     except ConditionError as exc:
         return Status.ERROR, str(exc)
     return Status.PASS, render(control.pass_reason, attributes)

@@ -43,6 +43,10 @@ class Requirement:
 # under `parameters:` like any other.
 EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
     "ac.least_privilege": {"max_inactive_days": Parameter(90, "days", template_default=True)},
+    # "no admin or database ports open to the internet": the ports are the policy's (SSH,
+    # RDP and the databases AC-POL-001's segmentation names), one list every collector's
+    # firewall rules are judged against, which an organisation can extend.
+    "ac.network_segmentation": {"admin_ports": Parameter([22, 3389, 1433, 3306, 5432, 6379, 27017], "ports")},
     # "kept for an appropriate period": a year covers a SOC 2 Type II period and the
     # usual lookback of an investigation.
     "log.centralised_retention": {"retention_days": Parameter(365, "days", template_default=True)},

@@ -16,13 +16,14 @@ def _cell(text: str) -> str:
 
 def controls_table(controls: Iterable[Control]) -> str:
     lines = [
-        "| control | what it checks | requirements | SOC 2 | resource types |",
-        "|---|---|---|---|---|",
+        "| control | what it checks | severity | requirements | SOC 2 | resource types |",
+        "|---|---|---|---|---|---|",
     ]
     for control in controls:
         lines.append(
-            f"| `{control.id}` | {_cell(control.title)} | {', '.join(control.requirements)} "
-            f"| {', '.join(control.tsc)} | {', '.join(control.resource_types)} |"
+            f"| `{control.id}` | {_cell(control.title)} | {control.severity} "
+            f"| {', '.join(control.requirements)} | {', '.join(control.tsc)} "
+            f"| {', '.join(control.resource_types)} |"
         )
     return "\n".join(lines)
 

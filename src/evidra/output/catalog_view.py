@@ -17,6 +17,8 @@ def _control_dict(control: Control) -> dict[str, Any]:
     return {
         "id": control.id,
         "title": control.title,
+        "severity": control.severity,
+        "remediation": control.remediation,
         "description": control.description,
         "requirements": list(control.requirements),
         "tsc": list(control.tsc),

@@ -27,6 +27,9 @@ STYLE = {
 def _control_table(control: Control, results: list[Result]) -> Panel:
     counts = Counter(r.status for r in results)
     table = Table(show_header=True, header_style="bold", expand=True, box=None, pad_edge=False)
+    if counts[Status.FAIL] and control.remediation:
+        table.caption = f"to fix: {control.remediation}"
+        table.caption_justify = "left"
     table.add_column("status", no_wrap=True, width=8)
     table.add_column("resource", overflow="fold", ratio=3)
     table.add_column("reason", overflow="fold", ratio=2)
@@ -39,6 +42,7 @@ def _control_table(control: Control, results: list[Result]) -> Panel:
     summary = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
     title = Text.assemble(
         (control.id, "bold"),
+        (f"  {control.severity}", "bold red" if control.severity in ("high", "critical") else "dim"),
         f"  {control.title}  ",
         (f"[{control.requirement}; {', '.join(control.tsc)}]", "dim"),
     )

@@ -309,6 +309,8 @@ def _control(item: ControlPeriod, report: PeriodReport, sample: Sample | None) -
         [
             f'<section class="control" id="{key}"><h2>{key}: {escape(control.title)}</h2>',
             f"<p>{escape(control.description)}</p>",
+            f"<p><b>Severity:</b> {escape(control.severity)}. <b>Remediation:</b> "
+            f"{escape(control.remediation or 'none given')}</p>",
             f"<p><b>Evidences</b></p><ul>{requirements}</ul>",
             f"<p><b>Parameters in force</b></p><ul>{parameters}</ul>",
             f"<p><b>SOC 2:</b> {escape(', '.join(control.tsc))}. <b>Resource types:</b> "

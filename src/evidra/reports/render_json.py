@@ -27,6 +27,8 @@ def control_summary(item: ControlPeriod, report: PeriodReport) -> dict[str, Any]
         "id": control.id,
         "title": control.title,
         "description": control.description,
+        "severity": control.severity,
+        "remediation": control.remediation,
         "requirements": [
             {
                 "id": requirement.id,

@@ -24,6 +24,7 @@ from evidra.demo.estate import (
 from evidra.model import Collection
 from evidra.resource_types import RESOURCE_TYPES
 from tests.collectors.aws.aws_support import TEST_REGIONS, of_type, one, run_collector
+from tests.fakes.verdicts import admin_ports_open
 
 ACCOUNT = "123456789012"
 GLOBAL = f"aws:{ACCOUNT}:global"
@@ -403,11 +404,11 @@ def test_security_groups_open_to_the_internet(collection: Collection, summary: d
         "network": summary["network"]["app_vpc"]["id"],
         "open_to_internet": True,
         "internet_ports": ["443"],
-        "admin_ports_open_to_internet": False,
         "region": "us-east-1",
     }
+    assert admin_ports_open(web) is False
     bastion = groups["bastion"].attributes
-    assert (bastion["internet_ports"], bastion["admin_ports_open_to_internet"]) == (["22"], True)
+    assert (bastion["internet_ports"], admin_ports_open(groups["bastion"])) == (["22"], True)
     assert bastion["region"] == "eu-west-1"
     # The default groups admit only their own members.
     assert groups["default"].attributes["open_to_internet"] is False

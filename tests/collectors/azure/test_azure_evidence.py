@@ -15,6 +15,7 @@ from evidra.emulators.azure_server import FakeAzure
 from evidra.model import Status
 from evidra.resource_types import RESOURCE_TYPES
 from tests.collectors.azure.azure_support import by_name, collect
+from tests.fakes.verdicts import admin_ports_open
 
 NOW = datetime.now(UTC)
 
@@ -129,10 +130,10 @@ def test_disks_keys_and_network(azure: FakeAzure):
     assert keys["acme-kv-prod/data-key"].attributes["expires"].endswith("Z")
     rules = by_name(collection, "network.firewall_rule")
     assert rules["nsg-web"].attributes["internet_ports"] == ["443"]
-    assert rules["nsg-web"].attributes["admin_ports_open_to_internet"] is False
+    assert admin_ports_open(rules["nsg-web"]) is False
     assert rules["nsg-admin"].attributes["internet_ports"] == ["22", "3389"]
     assert rules["nsg-dev"].attributes["internet_ports"] == ["all"]
-    assert rules["nsg-dev"].attributes["admin_ports_open_to_internet"] is True
+    assert admin_ports_open(rules["nsg-dev"]) is True
 
 
 def test_logging_defender_and_app_service(azure: FakeAzure):

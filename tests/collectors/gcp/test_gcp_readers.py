@@ -11,6 +11,7 @@ from evidra.emulators.gcp_estate import ORG
 from evidra.emulators.gcp_server import GOOGLE_TOKEN_URI, FakeGcp
 from evidra.resource_types import RESOURCE_TYPES
 from tests.collectors.gcp.gcp_support import by_name, collect
+from tests.fakes.verdicts import admin_ports_open
 
 PROD_KEY = "projects/acme-prod/locations/europe/keyRings/storage/cryptoKeys/prod-data"
 
@@ -109,11 +110,12 @@ def test_disks_and_firewall_rules(demo) -> None:
         "region": "europe-west1-b",
     }
     assert disks["scratch-disk"].attributes["kms_key"] is None
-    rules = {name: o.attributes for name, o in by_name(demo, "network.firewall_rule").items()}
+    firewall = by_name(demo, "network.firewall_rule")
+    rules = {name: o.attributes for name, o in firewall.items()}
     assert rules["default-allow-ssh"]["internet_ports"] == ["22"]
-    assert rules["default-allow-ssh"]["admin_ports_open_to_internet"] is True
+    assert admin_ports_open(firewall["default-allow-ssh"]) is True
     assert rules["allow-https"]["internet_ports"] == ["443"]
-    assert rules["allow-https"]["admin_ports_open_to_internet"] is False
+    assert admin_ports_open(firewall["allow-https"]) is False
     assert rules["allow-internal"]["open_to_internet"] is False  # 10.128.0.0/9 only
     assert rules["default-allow-rdp"]["open_to_internet"] is False  # disabled
 

@@ -9,8 +9,6 @@ from evidra.collectors.tags import UNKNOWN_ENVIRONMENT, aws_tags, environment_of
 from evidra.model import Observation
 
 ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
-# Remote administration, and the databases AC-POL-001's segmentation names.
-ADMIN_PORTS = frozenset({22, 3389, 1433, 3306, 5432, 6379, 27017})
 
 
 @READERS.reader("ec2.vpc", service="ec2", types=("network.virtual_network",), plane=REGIONAL)
@@ -56,8 +54,7 @@ def read_security_groups(ctx: Context) -> list[Observation]:
                 attributes={
                     "network": group.get("VpcId"),
                     "open_to_internet": bool(ports),
-                    "internet_ports": [label for label, _ in ports],
-                    "admin_ports_open_to_internet": any(admin for _, admin in ports),
+                    "internet_ports": ports,
                     "region": ctx.region,
                 },
                 raw={"DescribeSecurityGroups": group},
@@ -67,10 +64,10 @@ def read_security_groups(ctx: Context) -> list[Observation]:
     return observations
 
 
-def internet_ports(permissions: list[dict[str, Any]]) -> list[tuple[str, bool]]:
-    """(what any address may reach, whether it includes an administration or database
-    port) for each inbound rule open to 0.0.0.0/0 or ::/0, in rule order."""
-    found: dict[str, bool] = {}
+def internet_ports(permissions: list[dict[str, Any]]) -> list[str]:
+    """What any address may reach (ports, ranges, `all`, `icmp`) through the inbound rules
+    open to 0.0.0.0/0 or ::/0, in rule order; the control judges which ports matter."""
+    found: dict[str, None] = {}  # insertion-ordered, no duplicates
     for rule in permissions:
         sources = {r.get("CidrIp") for r in rule.get("IpRanges", [])}
         sources |= {r.get("CidrIpv6") for r in rule.get("Ipv6Ranges", [])}
@@ -79,15 +76,15 @@ def internet_ports(permissions: list[dict[str, Any]]) -> list[tuple[str, bool]]:
         protocol = str(rule.get("IpProtocol", "-1"))
         low, high = rule.get("FromPort"), rule.get("ToPort")
         if protocol in ("-1", "all"):
-            found["all"] = True
+            found["all"] = None
         elif protocol in ("icmp", "icmpv6", "1", "58"):
-            found.setdefault("icmp", False)
+            found.setdefault("icmp", None)
         elif low is None or high is None or (low in (-1, 0) and high in (-1, 65535)):
-            found["all"] = True
+            found["all"] = None
         else:
             label = str(low) if low == high else f"{low}-{high}"
-            found[label] = any(low <= port <= high for port in ADMIN_PORTS)
-    return list(found.items())
+            found[label] = None
+    return list(found)
 
 
 def _stable(flow_log: dict[str, Any]) -> dict[str, Any]:

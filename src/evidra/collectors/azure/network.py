@@ -16,8 +16,6 @@ from evidra.collectors.azure.context import ARM, READERS, Arm
 from evidra.model import Observation
 
 ANY_SOURCE = frozenset({"*", "internet", "any", "0.0.0.0/0", "::/0", "0.0.0.0"})  # noqa: S104 - sources
-# Remote administration, and the databases AC-POL-001's segmentation names (as for AWS).
-ADMIN_PORTS = frozenset({22, 3389, 1433, 3306, 5432, 6379, 27017})
 
 
 @READERS.reader("azure.network", types=("network.firewall_rule",), plane=ARM)
@@ -40,8 +38,7 @@ def read_security_groups(arm: Arm) -> list[Observation]:
                 attributes={
                     "network": ", ".join(networks) or None,
                     "open_to_internet": bool(ports),
-                    "internet_ports": [label for label, _ in ports],
-                    "admin_ports_open_to_internet": any(admin for _, admin in ports),
+                    "internet_ports": ports,
                     "region": group.get("location"),
                 },
                 raw={"networkSecurityGroup": group},
@@ -51,10 +48,10 @@ def read_security_groups(arm: Arm) -> list[Observation]:
     return observations
 
 
-def internet_ports(rules: list[dict[str, Any]]) -> list[tuple[str, bool]]:
-    """(what any address may reach, whether it includes an administration or database
-    port) for each inbound Allow rule from the Internet, in priority order."""
-    found: dict[str, bool] = {}
+def internet_ports(rules: list[dict[str, Any]]) -> list[str]:
+    """What any address may reach (ports, ranges, `all`, `icmp`) through the inbound Allow
+    rules from the Internet, in priority order; the control judges which ports matter."""
+    found: dict[str, None] = {}  # insertion-ordered, no duplicates
     ordered = sorted(rules, key=lambda r: (r.get("properties") or {}).get("priority", 65500))
     for rule in ordered:
         props = rule.get("properties") or {}
@@ -64,14 +61,12 @@ def internet_ports(rules: list[dict[str, Any]]) -> list[tuple[str, bool]]:
         if not any(str(s).lower() in ANY_SOURCE for s in sources if s):
             continue
         if str(props.get("protocol", "*")).lower() == "icmp":
-            found.setdefault("icmp", False)
+            found.setdefault("icmp", None)
             continue
         ranges = [props.get("destinationPortRange"), *(props.get("destinationPortRanges") or [])]
         for port_range in (str(r) for r in ranges if r):
             if port_range in ("*", "0-65535"):
-                found["all"] = True
+                found["all"] = None
                 continue
-            low, _, high = port_range.partition("-")
-            first, last = int(low), int(high or low)
-            found[port_range] = any(first <= port <= last for port in ADMIN_PORTS)
-    return list(found.items())
+            found[port_range] = None
+    return list(found)

@@ -9,9 +9,6 @@ from evidra.collectors.gcp.context import DISK, FIREWALL, READERS, Context, data
 from evidra.model import Observation
 
 ANY_ADDRESS = frozenset({"0.0.0.0/0", "::/0"})
-# Remote administration, and the database ports AC-POL-001's segmentation names: the
-# same set the AWS collector judges security groups by.
-ADMIN_PORTS = frozenset({22, 3389, 1433, 3306, 5432, 6379, 27017})
 
 
 @READERS.reader("gcp.compute.disk", needs=("resources",), types=("compute.volume",))
@@ -52,8 +49,7 @@ def read_firewalls(ctx: Context) -> list[Observation]:
                 attributes={
                     "network": _last(rule.get("network")),
                     "open_to_internet": bool(ports),
-                    "internet_ports": [label for label, _ in ports],
-                    "admin_ports_open_to_internet": any(admin for _, admin in ports),
+                    "internet_ports": ports,
                     "region": "global",
                 },
                 raw={"asset": stable(asset)},
@@ -63,29 +59,27 @@ def read_firewalls(ctx: Context) -> list[Observation]:
     return observations
 
 
-def internet_ports(rule: dict[str, Any]) -> list[tuple[str, bool]]:
-    """(what any address may reach, whether it includes an administration or database
-    port) for an enabled ingress rule that allows traffic from 0.0.0.0/0 or ::/0."""
+def internet_ports(rule: dict[str, Any]) -> list[str]:
+    """What any address may reach (ports, ranges, `all`, `icmp` ...) through an enabled
+    ingress rule allowing 0.0.0.0/0 or ::/0; the control judges which ports matter."""
     if rule.get("disabled") or rule.get("direction", "INGRESS") != "INGRESS":
         return []
     if not ANY_ADDRESS & set(rule.get("sourceRanges", [])):
         return []
-    found: dict[str, bool] = {}
+    found: dict[str, None] = {}  # insertion-ordered, no duplicates
     for allowed in rule.get("allowed", []):
         protocol = str(allowed.get("IPProtocol", "all")).lower()
         ports = allowed.get("ports") or []
         if protocol == "all" or (protocol in ("tcp", "udp", "sctp", "6", "17") and not ports):
-            found["all"] = True
+            found["all"] = None
         elif protocol in ("icmp", "ipv6-icmp", "1", "58"):
-            found.setdefault("icmp", False)
+            found.setdefault("icmp", None)
         elif ports:
             for port in ports:
-                low, _, high = str(port).partition("-")
-                first, last = int(low), int(high or low)
-                found[str(port)] = any(first <= admin <= last for admin in ADMIN_PORTS)
+                found[str(port)] = None
         else:
-            found.setdefault(protocol, False)  # esp, ah ...: no ports to administer through
-    return list(found.items())
+            found.setdefault(protocol, None)  # esp, ah ...: no ports to administer through
+    return list(found)
 
 
 def _last(url: Any) -> str | None:
