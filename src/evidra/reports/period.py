@@ -42,7 +42,7 @@ from itertools import groupby
 from typing import Any
 
 from evidra.controls.catalog import Control
-from evidra.controls.conditions import ConditionError, _show
+from evidra.controls.conditions import Clause, ConditionError, _show, value_at
 from evidra.controls.requirements import Requirement, requirements
 from evidra.evidence_store.store import EvidenceStore, StoredRun
 from evidra.model import Status
@@ -629,9 +629,9 @@ def out_of_scope_reason(
         except ConditionError as exc:
             return str(exc)
         if not holds:
-            if clause.fail:
-                return clause.reason(attributes, parameters)
-            value = attributes.get(clause.attr)
+            if clause.fail or not isinstance(clause, Clause):
+                return clause.reason(attributes, parameters, now)
+            value = value_at(attributes, clause.attr)
             limit = clause.resolve(parameters)
             return (
                 f"{clause.attr} is {_show(value)}; the control covers {clause.attr} "
