@@ -17,6 +17,17 @@ from pathlib import Path
 STARTED: list[subprocess.Popen] = []
 
 
+def write_config(folder: Path, schedule: str, **daemon: object) -> Path:
+    extra = "".join(f"  {key}: {value}\n" for key, value in daemon.items())
+    config = folder / "evidra.yaml"
+    config.write_text(
+        f"database: sqlite:///{folder}/evidence.db\n"
+        "providers:\n  aws:\n    regions: [us-east-1]\n    max_attempts: 2\n"
+        f"daemon:\n  listen: 127.0.0.1:0\n  schedules: {{aws: '{schedule}'}}\n{extra}"
+    )
+    return config
+
+
 class DaemonProcess:
     def __init__(self, folder: Path, endpoint: str) -> None:
         self.folder = folder

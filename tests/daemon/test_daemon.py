@@ -16,19 +16,8 @@ import pytest
 
 from evidra.daemon.health import Health, ProviderHealth
 from evidra.evidence_store.store import EvidenceStore
-from tests.daemon.daemon_support import DaemonProcess
+from tests.daemon.daemon_support import DaemonProcess, write_config
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
-
-
-def write_config(folder: Path, schedule: str, **daemon: object) -> Path:
-    extra = "".join(f"  {key}: {value}\n" for key, value in daemon.items())
-    config = folder / "evidra.yaml"
-    config.write_text(
-        f"database: sqlite:///{folder}/evidence.db\n"
-        "providers:\n  aws:\n    regions: [us-east-1]\n    max_attempts: 2\n"
-        f"daemon:\n  listen: 127.0.0.1:0\n  schedules: {{aws: '{schedule}'}}\n{extra}"
-    )
-    return config
 
 
 def healthcheck(port: str) -> subprocess.CompletedProcess:

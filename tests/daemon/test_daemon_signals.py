@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.daemon.test_daemon import DaemonProcess, write_config
+from tests.daemon.daemon_support import DaemonProcess, write_config
 
 
 def test_sighup_is_logged_and_the_daemon_keeps_running(
