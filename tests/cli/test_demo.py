@@ -6,6 +6,7 @@ from pathlib import Path
 
 from evidra.controls.catalog import select
 from evidra.demo.run import DEMO_PROVIDERS
+from evidra.emulators.github_estate import API_TOKEN as GITHUB_TOKEN
 from evidra.emulators.okta_estate import API_TOKEN
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import utcnow
@@ -60,7 +61,12 @@ def test_demo_collects_every_demo_provider_and_seals_the_run(tmp_path: Path) -> 
     assert "contract ended" in result.stdout
     # The Okta organisation's leavers are judged from the demo's terminations file.
     assert "still has access" in result.stdout
+    # The GitHub organisation's merged changes are judged one by one.
+    assert "merged by admin-dave at" in result.stdout
+    assert any(o["type"] == "change.merge" for o in observations)
     # The fake's API token went through the real SDK and never reached the evidence.
     for stored in tmp_path.glob("demo.db*"):  # the database and any WAL beside it
-        assert API_TOKEN not in stored.read_bytes().decode("latin-1")
+        for token in (API_TOKEN, GITHUB_TOKEN):
+            assert token not in stored.read_bytes().decode("latin-1")
     assert API_TOKEN not in result.stdout + result.stderr
+    assert GITHUB_TOKEN not in result.stdout + result.stderr

@@ -28,6 +28,7 @@ DEMO_PROVIDERS: dict[str, str] = {
     "azure": "evidra.demo.azure",
     "gcp": "evidra.demo.gcp",
     "google_workspace": "evidra.demo.google_workspace",
+    "github": "evidra.demo.github",
 }
 
 
