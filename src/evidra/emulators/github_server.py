@@ -522,3 +522,30 @@ def _found(item: Any) -> Any:
     if item is None:
         raise KeyError("not found")
     return item
+
+
+def main() -> None:
+    """Serve a synthetic organisation in a process of its own (benchmarks measure the
+    collector, not the fake); print its URL, certificate file and token as one JSON line."""
+    import argparse
+
+    from evidra.emulators.github_estate import synthetic_org
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repos", type=int, default=200)
+    parser.add_argument("--merged", type=int, default=20_000)
+    parser.add_argument("--days", type=int, default=365)
+    args = parser.parse_args()
+    token = "ghp_" + secrets.token_urlsafe(27)
+    org = synthetic_org(args.repos, args.merged, args.days)
+    with FakeGitHub(org, token, rate_limit=10_000_000) as fake:
+        print(json.dumps({"url": fake.url, "cert_file": str(fake.cert_file), "token": token}), flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
