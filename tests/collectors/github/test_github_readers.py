@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from evidra.collectors.github.collector import GitHubCollector
 from evidra.emulators.github_server import FakeGitHub
 from evidra.model import Collection
@@ -114,3 +116,17 @@ def test_only_named_repositories(github: FakeGitHub, tmp_path: Path) -> None:
     assert {a["repository"] for a in by_id(collection, "change.merge").values()} == {
         "https://github.com/acme/website"
     }
+
+
+def test_an_unchanged_list_of_many_pages_is_read_whole_from_304s(
+    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evidra.collectors.github.api as api
+
+    monkeypatch.setattr(api, "PAGE_SIZE", 1)  # every list a page per item
+    first = GitHubCollector(settings(github, tmp_path)).collect()
+    github.reset_counts()
+    second = GitHubCollector(settings(github, tmp_path)).collect()
+    assert second.errors == []
+    assert github.count(r"/orgs/acme/repos$") == 3 and github.not_modified > 20
+    assert {(o.type, o.id) for o in second.observations} == {(o.type, o.id) for o in first.observations}

@@ -186,10 +186,14 @@ class GitHubApi:
 
     def _answer(self, operation: str, target: str, response: Any, kept: tuple[str, bytes] | None) -> Answer:
         content: bytes = response.content
+        headers: Mapping[str, str] = response.headers
         if response.status_code == 304 and kept is not None:
-            content = kept[1]
+            # The page's Link is kept with it: a 304 need not repeat it.
+            link, _, content = kept[1].partition(b"\n")
+            headers = {**dict(response.headers), "link": link.decode()}
         elif response.status_code == 200 and response.headers.get("etag"):
-            self._etags.put(target, response.headers["etag"], content)
+            link = str(response.headers.get("link") or "")
+            self._etags.put(target, response.headers["etag"], link.encode() + b"\n" + content)
         if len(content) > MAX_BODY_BYTES:
             raise GitHubCallFailed(
                 operation, f"answer larger than {MAX_BODY_BYTES} bytes", response.status_code
@@ -198,7 +202,7 @@ class GitHubApi:
             body = json.loads(content) if content else None
         except ValueError:
             raise GitHubCallFailed(operation, f"HTTP {response.status_code}, malformed JSON body") from None
-        return Answer(response.status_code, body, response.headers)
+        return Answer(response.status_code, body, headers)
 
     def _retry_or_fail(
         self, operation: str, attempt: int, problem: str, status: int | None, wait: float | None
