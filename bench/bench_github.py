@@ -136,12 +136,10 @@ def main() -> None:
     for name, figures in (("full", full), ("unchanged daily", unchanged), ("a day of merges", day)):
         merged = max(int(figures["merged"]), 1)
         print(f"{name}: {json.dumps(figures)}")
-        print(
-            f"  requests per merged PR {figures['requests'] / merged:.2f}, units per merged PR {figures['units'] / merged:.2f}"
-        )
-    print(
-        f"unchanged daily run: {unchanged['units']} units = {100 * unchanged['units'] / full['units']:.2f}% of the full read"
-    )
+        per_request, per_unit = figures["requests"] / merged, figures["units"] / merged
+        print(f"  requests per merged PR {per_request:.2f}, units per merged PR {per_unit:.2f}")
+    share = 100 * unchanged["units"] / full["units"]
+    print(f"unchanged daily run: {unchanged['units']} units = {share:.2f}% of the full read")
     print(f"database after three runs: {db_bytes / 2**20:.1f} MiB")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import ssl
+from typing import Any
 
 
 def tls_context() -> ssl.SSLContext:
@@ -17,7 +18,19 @@ def tls_context() -> ssl.SSLContext:
     return context
 
 
-def ca_bundle() -> str | bool:
-    """For clients that take a file rather than a context (requests): the bundle or the
-    certificate file named in the environment, else True (the system's trust)."""
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or True
+def requests_session() -> Any:
+    """A `requests` session verifying with `tls_context()`: requests alone trusts one
+    file (REQUESTS_CA_BUNDLE or certifi's), not the system's trust with SSL_CERT_FILE."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    context = tls_context()
+
+    class ContextAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["ssl_context"] = context
+            super().init_poolmanager(*args, **kwargs)
+
+    session = requests.Session()
+    session.mount("https://", ContextAdapter())
+    return session

@@ -108,6 +108,7 @@ def test_owner_only_facts_are_unknown_to_other_credentials(github: FakeGitHub, t
     assert collection.errors == []
     (org,) = by_id(collection, "scm.organization").values()
     assert org["two_factor_required"] is None and org["members_without_2fa"] is None
+    assert set(org["unreadable"]) == {"two_factor_required", "members_without_2fa"}  # error, not fail
 
 
 def test_only_named_repositories(github: FakeGitHub, tmp_path: Path) -> None:

@@ -189,8 +189,8 @@ class GitHubApi:
         headers: Mapping[str, str] = response.headers
         if response.status_code == 304 and kept is not None:
             # The page's Link is kept with it: a 304 need not repeat it.
-            link, _, content = kept[1].partition(b"\n")
-            headers = {**dict(response.headers), "link": link.decode()}
+            kept_link, _, content = kept[1].partition(b"\n")
+            headers = {**dict(response.headers), "link": kept_link.decode()}
         elif response.status_code == 200 and response.headers.get("etag"):
             link = str(response.headers.get("link") or "")
             self._etags.put(target, response.headers["etag"], link.encode() + b"\n" + content)

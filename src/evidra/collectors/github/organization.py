@@ -48,6 +48,7 @@ def read_organization(ctx: Context) -> list[Observation]:
                 "outside_collaborators": len(outside),
                 "actions_allowed": actions_allowed(actions if isinstance(actions, dict) else None),
                 "workflow_token_read_only": read_only(workflow if isinstance(workflow, dict) else None),
+                **owner_only(two_factor, without_2fa),
             },
             raw={
                 "organization": {k: answer[k] for k in _ORG_KEPT if k in answer},
@@ -66,6 +67,16 @@ def read_organization(ctx: Context) -> list[Observation]:
             ],
         )
     ]
+
+
+def owner_only(two_factor: Any, without_2fa: list[str] | None) -> dict[str, Any]:
+    why = "GitHub shows it to organisation owners only"
+    hidden = {
+        name: why
+        for name, value in (("two_factor_required", two_factor), ("members_without_2fa", without_2fa))
+        if not isinstance(value, bool | list)
+    }
+    return {"unreadable": hidden} if hidden else {}
 
 
 def _members_without_2fa(ctx: Context) -> list[str] | None:

@@ -163,6 +163,7 @@ def repository_observation(ctx: Context, found: RepoSettings) -> Observation:
             "outside_collaborators": sorted(
                 f"{c.get('login')}:{role(c)}" for c in found.collaborators if c.get("login")
             ),
+            **unreadable(analysis),
         },
         raw={
             "repository": repo,
@@ -198,6 +199,13 @@ def role(collaborator: dict[str, Any]) -> str:
         if granted.get(name):
             return {"push": "write", "pull": "read"}.get(name, name)
     return "unknown"
+
+
+def unreadable(analysis: Any) -> dict[str, Any]:
+    if isinstance(analysis, dict):
+        return {}
+    why = "GitHub shows security_and_analysis to the repository's administrators only"
+    return {"unreadable": {"secret_scanning": why, "push_protection": why}}
 
 
 def _status(analysis: Any, key: str) -> bool | None:

@@ -52,9 +52,10 @@ class ApiStats:
 
 
 class GitLabApi:
-    def __init__(self, gitlab: Any, etags: EtagCache, *, url: str) -> None:
+    def __init__(self, gitlab: Any, etags: EtagCache, *, url: str, max_attempts: int) -> None:
         """`gitlab`: a `gitlab.Gitlab` client."""
         self._gl = gitlab
+        self._max_attempts = max_attempts
         self._etags = etags
         self._base = urlsplit(url)
         self.stats = ApiStats()
@@ -69,7 +70,9 @@ class GitLabApi:
     ) -> Answer:
         return self._get(operation, _with_query(path, params), absent_ok=absent_ok)
 
-    def pages(self, operation: str, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
+    def pages(
+        self, operation: str, path: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[list[Any]]:
         target: str | None = _with_query(path, {"per_page": PAGE_SIZE, **(params or {})})
         while target is not None:
             answer = self._get(operation, target)
@@ -86,18 +89,20 @@ class GitLabApi:
         headers = {"If-None-Match": kept[0]} if kept else {}
         status = None
         try:
-            response = self._gl.http_request("get", target, extra_headers=headers)
+            response = self._gl.http_request(
+                "get", target, extra_headers=headers, max_retries=self._max_attempts - 1, obey_rate_limit=True
+            )
             status, content = response.status_code, response.content
             links = response.links
             if status == 200 and response.headers.get("ETag"):
                 # The next page's link is kept with the page: a 304 answers neither.
-                following = str((links.get("next") or {}).get("url") or "")
-                self._etags.put(target, response.headers["ETag"], following.encode() + b"\n" + content)
-        except gitlab.exceptions.GitlabHttpError as exc:
+                link = str((links.get("next") or {}).get("url") or "")
+                self._etags.put(target, response.headers["ETag"], link.encode() + b"\n" + content)
+        except (gitlab.exceptions.GitlabHttpError, gitlab.exceptions.GitlabAuthenticationError) as exc:
             status = exc.response_code
             if status == 304 and kept is not None:
-                following, _, content = kept[1].partition(b"\n")
-                links = {"next": {"url": following.decode()}} if following else {}
+                kept_link, _, content = kept[1].partition(b"\n")
+                links = {"next": {"url": kept_link.decode()}} if kept_link else {}
             elif status == 404 and absent_ok:
                 self._account(operation, status)
                 return Answer(404, None)

@@ -1,0 +1,83 @@
+"""Vulnerabilities (vuln.finding), where the tier provides them (GitLab Ultimate:
+`GET /projects/:id/vulnerabilities`). A project whose tier does not answers 403 or 404:
+it has no findings to read, which is said in the finding population's absence, not as an
+error. Times: `created_at` (detected), `resolved_at`, `dismissed_at`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from evidra.collectors.gitlab.api import GitLabCallFailed
+from evidra.collectors.gitlab.context import READERS, Context
+from evidra.collectors.gitlab.projects import project_path, projects
+from evidra.model import Observation, iso
+
+SEVERITIES = frozenset({"critical", "high", "medium", "low"})
+_NOT_IN_TIER = frozenset({403, 404})
+
+
+@READERS.reader("gitlab.vulnerabilities", types=("vuln.finding",))
+def read_vulnerabilities(ctx: Context) -> list[Observation]:
+    per_project = ctx.each(lambda p: _project_findings(ctx, p), projects(ctx))
+    return [o for found in per_project for o in found]
+
+
+def _project_findings(ctx: Context, project: dict[str, Any]) -> list[Observation]:
+    try:
+        pages = list(ctx.api.pages("listProjectVulnerabilities", project_path(project, "vulnerabilities")))
+    except GitLabCallFailed as failure:
+        if failure.status in _NOT_IN_TIER:
+            return []
+        raise
+    call = ctx.api.call("listProjectVulnerabilities", project=project.get("path_with_namespace"))
+    return [
+        finding(ctx, project, v, call)
+        for page in pages
+        for v in page
+        if isinstance(v, dict) and str(v.get("severity")).lower() in SEVERITIES
+    ]
+
+
+def finding(ctx: Context, project: dict[str, Any], vuln: dict[str, Any], call: Any) -> Observation:
+    state = {"resolved": "fixed", "dismissed": "dismissed"}.get(str(vuln.get("state")), "open")
+    created = _time(vuln.get("created_at"))
+    fixed = _time(vuln.get("resolved_at")) if state == "fixed" else None
+    dismissed = _time(vuln.get("dismissed_at")) if state == "dismissed" else None
+    closed = fixed or dismissed
+    end = closed or ctx.observed_at
+    web = f"{project['web_url']}/-/security/vulnerabilities/{vuln.get('id')}"
+    return ctx.observe(
+        "vuln.finding",
+        web,
+        name=str(vuln.get("title"))[:200],
+        attributes={
+            "source": f"gitlab:{vuln.get('report_type') or 'scanner'}",
+            "resource": str(project["web_url"]),
+            "title": str(vuln.get("title"))[:500],
+            "severity": str(vuln.get("severity")).lower(),
+            "state": state,
+            "first_observed": iso(created),
+            "last_observed": iso(closed or ctx.observed_at),
+            "fixed_at": iso(fixed),
+            "closed_at": iso(closed),
+            "days_open": round((end - created).total_seconds() / 86400, 2) if created else None,
+            "suppressed": state == "dismissed",
+            "suppression_reason": vuln.get("dismissal_reason"),
+            "suppression_comment": vuln.get("state_comment") or None,
+            "dismissed_by": (vuln.get("dismissed_by") or {}).get("username"),
+        },
+        raw={
+            "vulnerability": {k: v for k, v in vuln.items() if k not in ("project", "author", "dismissed_by")}
+        },
+        calls=[call],
+    )
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
