@@ -30,6 +30,10 @@ PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
 USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 IDENTITY_ADMINS_GROUP = "9c8b7a6d-2222-4000-8000-00000000000a"  # role-assignable, holds User Administrator
 NOW = datetime.now(UTC).replace(microsecond=0)
+_VNETS = "providers/Microsoft.Network/virtualNetworks"
+VNET_PROD = f"/subscriptions/{PRODUCTION}/resourceGroups/rg-prod/{_VNETS}/vnet-prod"
+VNET_SHARED = f"/subscriptions/{PRODUCTION}/resourceGroups/rg-prod/{_VNETS}/vnet-shared"
+VNET_DEV = f"/subscriptions/{DEVELOPMENT}/resourceGroups/rg-dev/{_VNETS}/vnet-dev"
 
 
 def at(days_ago: float) -> str:
@@ -203,6 +207,45 @@ def management_policy(account_id: str, delete_after_days: int) -> dict[str, Any]
                     }
                 ]
             },
+        },
+    }
+
+
+def virtual_network(
+    subscription_id: str, group: str, name: str, environment: str, cidr: str, peers: list[str]
+) -> dict[str, Any]:
+    """A virtual network (Network REST spec, VirtualNetwork) tagged with its environment,
+    connected by peering to the networks whose ids are in `peers`."""
+    network_id = rid(subscription_id, group, "Microsoft.Network", "virtualNetworks", name)
+    return {
+        "id": network_id,
+        "name": name,
+        "type": "Microsoft.Network/virtualNetworks",
+        "location": "westeurope",
+        "tags": {"environment": environment},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "addressSpace": {"addressPrefixes": [cidr]},
+            "subnets": [],
+            "virtualNetworkPeerings": [
+                {
+                    "id": f"{network_id}/virtualNetworkPeerings/to-{peer.rsplit('/', 1)[-1]}",
+                    "name": f"to-{peer.rsplit('/', 1)[-1]}",
+                    "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+                    "properties": {
+                        "provisioningState": "Succeeded",
+                        "peeringState": "Connected",
+                        "peeringSyncLevel": "FullyInSync",
+                        "remoteVirtualNetwork": {"id": peer},
+                        "allowVirtualNetworkAccess": True,
+                        "allowForwardedTraffic": False,
+                        "allowGatewayTransit": False,
+                        "useRemoteGateways": False,
+                    },
+                }
+                for peer in peers
+            ],
+            "enableDdosProtection": False,
         },
     }
 
@@ -641,6 +684,10 @@ def arm_resources() -> list[dict[str, Any]]:
             ["Administrative", "Security", "Policy", "Alert"],
         ),
         workspace(PRODUCTION, prod, "acme-logs", 365),
+        # Production peers with its shared-services network (fine) and with development (not).
+        virtual_network(PRODUCTION, prod, "vnet-prod", "production", "10.1.0.0/16", [VNET_SHARED, VNET_DEV]),
+        virtual_network(PRODUCTION, prod, "vnet-shared", "production", "10.2.0.0/16", []),
+        virtual_network(DEVELOPMENT, "rg-dev", "vnet-dev", "development", "10.9.0.0/16", [VNET_PROD]),
         # CIS Azure 5.2: alerts on policy assignments, NSG and security solution changes, and key vaults;
         # nothing on SQL or Azure firewalls, and the subscription-wide one is switched off.
         activity_log_alert(

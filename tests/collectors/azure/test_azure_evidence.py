@@ -36,6 +36,7 @@ def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
         "identity.user": 6,
         "identity.signon_policy": 3,
         "monitoring.alerting": 2,
+        "network.peering": 3,
     }
     scopes = {o.scope for o in collection.observations}
     assert scopes == {f"azure:{PRODUCTION}", f"azure:{DEVELOPMENT}", f"azure:{TENANT_ID}:directory"}
@@ -90,6 +91,15 @@ def test_activity_log_alerts(azure: FakeAzure):
         "audit_config_change",
     ]
     assert development["key_misuse_alerted"] is False
+
+
+def test_vnet_peerings_and_the_environments_they_join(azure: FakeAzure):
+    peerings = by_name(collect(azure), "network.peering")
+    assert peerings["vnet-prod/to-vnet-shared"].attributes["environments"] == ["production", "production"]
+    assert peerings["vnet-prod/to-vnet-shared"].attributes["crosses_environments"] is False
+    # The development network is in another subscription: not visible from production's listing.
+    assert peerings["vnet-prod/to-vnet-dev"].attributes["environments"] == ["production", "unknown"]
+    assert peerings["vnet-dev/to-vnet-prod"].attributes["crosses_environments"] is True
 
 
 def test_sql_databases_and_servers(azure: FakeAzure):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from evidra.collectors.azure.context import ARM, READERS, Arm
+from evidra.collectors.tags import UNKNOWN_ENVIRONMENT, environment_of
 from evidra.model import Observation
 
 ANY_SOURCE = frozenset({"*", "internet", "any", "0.0.0.0/0", "::/0", "0.0.0.0"})  # noqa: S104 - sources
@@ -70,3 +71,41 @@ def internet_ports(rules: list[dict[str, Any]]) -> list[str]:
                 continue
             found[port_range] = None
     return list(found)
+
+
+@READERS.reader("azure.vnet_peering", types=("network.peering",), plane=ARM)
+def read_peerings(arm: Arm) -> list[Observation]:
+    """Connected virtual network peerings, each side's environment from its VNet's tags
+    (a remote VNet outside this subscription's listing is `unknown`)."""
+    networks, call = arm.items("network", "virtualNetworks.listAll", lambda c: c.virtual_networks.list_all())
+    tags = {str(n["id"]).lower(): n.get("tags") or {} for n in networks}
+    observations = []
+    for network in networks:
+        for peering in (network.get("properties") or {}).get("virtualNetworkPeerings") or []:
+            props = peering.get("properties") or {}
+            if props.get("peeringState") != "Connected":
+                continue
+            remote = str((props.get("remoteVirtualNetwork") or {}).get("id", "")).lower()
+            names = [environment_of(network.get("tags")), environment_of(tags.get(remote))]
+            if remote not in tags:
+                names[1] = UNKNOWN_ENVIRONMENT
+            observations.append(
+                arm.observe(
+                    "network.peering",
+                    peering["id"],
+                    name=f"{network['name']}/{peering['name']}",
+                    attributes={
+                        "status": props.get("peeringState"),
+                        "environments": names,
+                        "crosses_environments": UNKNOWN_ENVIRONMENT in names or len(set(names)) > 1,
+                        "region": network.get("location"),
+                    },
+                    raw={
+                        "virtualNetwork": {k: v for k, v in network.items() if k != "properties"},
+                        "peering": peering,
+                        "remoteVirtualNetworkTags": tags.get(remote),
+                    },
+                    calls=[call],
+                )
+            )
+    return observations
