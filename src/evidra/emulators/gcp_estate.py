@@ -580,6 +580,75 @@ def add_log_sink(
     )
 
 
+# CIS GCP 2.4-2.7 log-based metric filters (Cloud Logging query language).
+_METHOD = "protoPayload.methodName"
+CIS_METRIC_FILTERS = {
+    "project-ownership-changes": '(protoPayload.serviceName="cloudresourcemanager.googleapis.com") AND '
+    "(ProjectOwnership OR projectOwnerInvitee) OR (protoPayload.serviceData.policyDelta.bindingDeltas.action="
+    '"REMOVE" AND protoPayload.serviceData.policyDelta.bindingDeltas.role="roles/owner")',
+    "audit-config-changes": f'{_METHOD}="SetIamPolicy" AND '
+    "protoPayload.serviceData.policyDelta.auditConfigDeltas:*",
+    "custom-role-changes": f'resource.type="iam_role" AND ({_METHOD}="google.iam.admin.v1.CreateRole" OR '
+    f'{_METHOD}="google.iam.admin.v1.DeleteRole" OR {_METHOD}="google.iam.admin.v1.UpdateRole")',
+    "firewall-changes": f'resource.type="gce_firewall_rule" AND ({_METHOD}:"compute.firewalls.patch" OR '
+    f'{_METHOD}:"compute.firewalls.insert" OR {_METHOD}:"compute.firewalls.delete")',
+}
+
+
+_GLOBAL = 'resource.type="global"'
+
+
+def add_log_metric(org: GcpOrg, project_id: str, name: str, log_filter: str) -> None:
+    """A log-based counter metric (Logging v2 LogMetric)."""
+    node = f"projects/{org.projects[project_id]}"
+    org.add(
+        project_id,
+        "logging.googleapis.com/LogMetric",
+        f"//logging.googleapis.com/{node}/metrics/{name}",
+        {
+            "name": name,
+            "filter": log_filter,
+            "metricDescriptor": {"metricKind": "DELTA", "valueType": "INT64", "unit": "1"},
+            "createTime": "2024-01-10T10:00:00Z",
+            "updateTime": "2024-01-10T10:00:00Z",
+        },
+    )
+
+
+def add_alert_policy(
+    org: GcpOrg, project_id: str, name: str, metric: str, *, enabled: bool = True, notify: bool = True
+) -> None:
+    """An alerting policy (Monitoring v3 AlertPolicy) on a log-based metric: any count fires."""
+    node = f"projects/{org.projects[project_id]}"
+    policy_id = _number(project_id, name, digits=19)
+    channel = f"{node}/notificationChannels/{_number(project_id, 'security-email', digits=19)}"
+    org.add(
+        project_id,
+        "monitoring.googleapis.com/AlertPolicy",
+        f"//monitoring.googleapis.com/{node}/alertPolicies/{policy_id}",
+        {
+            "name": f"{node}/alertPolicies/{policy_id}",
+            "displayName": name,
+            "combiner": "OR",
+            "enabled": enabled,
+            "notificationChannels": [channel] if notify else [],
+            "conditions": [
+                {
+                    "name": f"{node}/alertPolicies/{policy_id}/conditions/1",
+                    "displayName": f"{metric} count",
+                    "conditionThreshold": {
+                        "filter": f'metric.type="logging.googleapis.com/user/{metric}" AND {_GLOBAL}',
+                        "comparison": "COMPARISON_GT",
+                        "thresholdValue": 0,
+                        "duration": "0s",
+                        "aggregations": [{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_COUNT"}],
+                    },
+                }
+            ],
+        },
+    )
+
+
 def add_project_logging(org: GcpOrg, project_id: str) -> None:
     """What every project has: the _Required and _Default sinks and buckets."""
     buckets = f"logging.googleapis.com/projects/{project_id}/locations/global/buckets"
@@ -717,6 +786,18 @@ def demo_org() -> GcpOrg:
 
     add_scc_services(org, f"organizations/{ORG}", "ENABLED", "ENABLED")
     add_scc_services(org, "acme-sandbox", "DISABLED", "DISABLED")
+
+    # acme-prod alerts on every CIS metric; acme-data has the metrics, but its firewall
+    # alert is switched off and its audit-config one notifies nobody; acme-sandbox has none.
+    for project in ("acme-prod", "acme-data"):
+        for metric, log_filter in CIS_METRIC_FILTERS.items():
+            add_log_metric(org, project, metric, log_filter)
+        add_log_metric(org, project, "key-destruction", 'protoPayload.methodName="DestroyCryptoKeyVersion"')
+    for metric in (*CIS_METRIC_FILTERS, "key-destruction"):
+        add_alert_policy(org, "acme-prod", f"alert {metric}", metric)
+    add_alert_policy(org, "acme-data", "alert project-ownership-changes", "project-ownership-changes")
+    add_alert_policy(org, "acme-data", "alert firewall-changes", "firewall-changes", enabled=False)
+    add_alert_policy(org, "acme-data", "alert audit-config-changes", "audit-config-changes", notify=False)
     return org
 
 

@@ -36,6 +36,7 @@ def test_every_attribute_is_a_normalized_one(demo) -> None:
         "logging.audit_trail",
         "logging.log_group",
         "monitoring.threat_detection",
+        "monitoring.alerting",
     }
     for observation in demo.observations:
         assert set(observation.attributes) <= set(RESOURCE_TYPES[observation.type]), observation.id
@@ -201,3 +202,30 @@ def test_evidence_is_stable_from_run_to_run(gcp: FakeGcp, tmp_path: Path, demo) 
     assert {o.id: o.evidence_hash for o in again.observations} == {
         o.id: o.evidence_hash for o in demo.observations
     }
+
+
+def test_security_alerting_from_log_metrics_and_alert_policies(demo) -> None:
+    alerting = {name: o.attributes for name, o in by_name(demo, "monitoring.alerting").items()}
+    assert alerting["Security alerts (acme-prod)"] == {
+        "service": "cloud-monitoring",
+        "alerted_events": [
+            "audit_config_change",
+            "firewall_change",
+            "iam_policy_change",
+            "key_disable_or_deletion",
+        ],
+        "unalerted_security_events": [],
+        "key_misuse_alerted": True,
+        "region": "global",
+    }
+    # acme-data: the firewall alert is switched off, the audit-config one notifies nobody.
+    data = alerting["Security alerts (acme-data)"]
+    assert (data["alerted_events"], data["unalerted_security_events"]) == (
+        ["iam_policy_change"],
+        ["audit_config_change", "firewall_change"],
+    )
+    assert alerting["Security alerts (acme-sandbox)"]["unalerted_security_events"] == [
+        "iam_policy_change",
+        "audit_config_change",
+        "firewall_change",
+    ]

@@ -20,7 +20,7 @@ from google.cloud import asset_v1
 from evidra.collectors.base import ProgressCallback, announce
 
 # Importing the reader modules registers them, in this order.
-from evidra.collectors.gcp import audit_logs, compute, iam, kms, scc, sql, storage  # noqa: F401
+from evidra.collectors.gcp import audit_logs, compute, iam, kms, monitoring, scc, sql, storage  # noqa: F401
 from evidra.collectors.gcp.api import AssetApi, AssetCallFailed
 from evidra.collectors.gcp.context import LISTINGS, PROVIDER, READERS, Answer, Context, Listing
 from evidra.collectors.gcp.credentials import CredentialError, load

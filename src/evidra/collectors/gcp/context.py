@@ -31,6 +31,8 @@ SERVICE_ACCOUNT = "iam.googleapis.com/ServiceAccount"
 SERVICE_ACCOUNT_KEY = "iam.googleapis.com/ServiceAccountKey"
 LOG_SINK = "logging.googleapis.com/LogSink"
 LOG_BUCKET = "logging.googleapis.com/LogBucket"
+LOG_METRIC = "logging.googleapis.com/LogMetric"
+ALERT_POLICY = "monitoring.googleapis.com/AlertPolicy"
 SCC_SERVICE = "securitycentermanagement.googleapis.com/SecurityCenterService"
 ORGANIZATION = "cloudresourcemanager.googleapis.com/Organization"
 FOLDER = "cloudresourcemanager.googleapis.com/Folder"
@@ -65,6 +67,8 @@ LISTINGS: dict[str, Listing] = {
                 SERVICE_ACCOUNT_KEY,
                 LOG_SINK,
                 LOG_BUCKET,
+                LOG_METRIC,
+                ALERT_POLICY,
                 SCC_SERVICE,
             ),
         ),
