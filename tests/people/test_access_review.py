@@ -5,8 +5,11 @@ checked by later runs."""
 from __future__ import annotations
 
 import csv
+import io
+import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -129,6 +132,63 @@ def test_review_exported_decided_recorded_and_its_revocations_checked(config, wo
     assert cadence.status is Status.PASS and "ciso@acme.example" in cadence.reason
     privileged = results_of(second, "access-review-privileged")["access_review:cadence/privileged"]
     assert privileged.status is Status.PASS
+
+    # A third run keeps the removal time the second one saw first.
+    third = one_run(config, [github_user("bobgh")])
+    executed_at = [
+        o.attributes["executed_at"]
+        for run in (second, third)
+        for o in run.collection.observations
+        if o.type == "access_review.revocation" and o.attributes["account"] == "ghost"
+    ]
+    assert len(executed_at) == 2 and executed_at[0] == executed_at[1] is not None
+
+    # The auditor's package: the period's joiners, movers, leavers and reviews with follow-up.
+    files = package_files(database, tmp_path)
+    leavers = {
+        (r["email"], r["provider"]): r for r in csv.DictReader(io.StringIO(files["people/leavers.csv"]))
+    }
+    carol = leavers[("carol.leaver@acme.example", "google_workspace")]
+    assert carol["status"] == "late" and float(carol["hours_late"]) > 0 and carol["deadline_hours"] == "24"
+    assert leavers[("dave.contractor@acme.example", "google_workspace")]["status"] == "not removed"
+    joiners = {j["email"]: j for j in csv.DictReader(io.StringIO(files["people/joiners.csv"]))}
+    assert set(joiners) == {"erin.newhire@acme.example", "dave.contractor@acme.example"}  # started this year
+    erin = joiners["erin.newhire@acme.example"]
+    assert erin["security_training"] == "missing" and erin["background_check_before_access"] == "False"
+    assert erin["accounts"] == "google_workspace:erin.newhire@acme.example"
+    decisions = list(csv.DictReader(io.StringIO(files["people/access_review_decisions.csv"])))
+    follow = {d["account"]: d for d in decisions if d["decision"] == "revoke"}
+    assert follow["ghost"]["follow_up"] == "executed" and follow["ghost"]["reviewer"] == "ciso@acme.example"
+    assert follow["dave.contractor@acme.example"]["follow_up"] == "pending"
+    (review,) = csv.DictReader(io.StringIO(files["people/access_reviews.csv"]))
+    assert review["revoke"] == "2" and review["keep"] == "5"
+    assert json.loads(files["people/summary.json"])["revocations_executed"] == 1
+
+
+def package_files(database: str, tmp_path: Path) -> dict[str, str]:
+    from datetime import date
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from evidra.controls.catalog import select
+    from evidra.evidence_store.store import EvidenceStore
+    from evidra.model import utcnow
+    from evidra.reports.package import build
+    from evidra.reports.period import Period
+
+    today = utcnow().date()
+    target = tmp_path / "package.zip"
+    with EvidenceStore.open(database) as store:
+        build(
+            store,
+            Period(date(today.year, 1, 1), today),
+            select(None),
+            Ed25519PrivateKey.generate(),
+            target,
+            now=utcnow(),
+        )
+    with zipfile.ZipFile(target) as archive:
+        return {n: archive.read(n).decode() for n in archive.namelist() if n.startswith("people/")}
 
 
 def test_csv_review_and_a_missing_decision(config, workspace, tmp_path):

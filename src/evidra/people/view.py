@@ -25,11 +25,15 @@ def people_view(config: Any, collection: Collection, now: datetime) -> Collectio
     if config.settings.people is not None:
         collection = augment(collection, config.settings.people, config.parameters, now, stored.history)
     if stored.reviews or config.settings.people is not None:
-        from evidra.people.review_checks import review_observations
+        from evidra.model import ScopeRecord
+        from evidra.people.review_checks import PROVIDER as REVIEWS
+        from evidra.people.review_checks import SCOPE, review_observations
 
         collection.observations.extend(
             review_observations(collection, stored.reviews, stored.revocations, config.parameters, now)
         )
+        # The checks' scope was "read" in this run: point-in-time answers and history find them.
+        collection.scopes.append(ScopeRecord(REVIEWS, SCOPE, now, now))
     return collection
 
 

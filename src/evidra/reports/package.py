@@ -10,6 +10,8 @@
     evidence/<sha256>.json       the snapshot each result cites (name = SHA-256 of the file)
     provenance/<sha256>.json     who read that snapshot (principal), with which API calls, and when
     manual/<sha256>[.ext]        manual evidence files; manual.csv lists them, in or outside the period
+    people/*.csv, people/summary.json  joiners, movers, leavers with their accounts and removal
+                                 delays, access reviews with decisions and follow-up (reports/people.py)
     inputs/<sha256>.txt          files that drove verdicts (terminations file ...), as in force
     runs/chain.json              the period's runs with their seals, to recompute the chain
     runs/proofs.json             inclusion proofs: each result row and evidence file in its run's root
@@ -52,6 +54,7 @@ from evidra.evidence_store.integrity import SEALED_FIELDS
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import iso
 from evidra.reports import (
+    people,
     proofs,
     render_csv,
     render_html,
@@ -223,6 +226,7 @@ def _write(
                 written.add(path)
                 sink.add(path, store.manual_file(evidence["file"]))
     sink.add("manual.csv", render_csv.to_csv(tables.MANUAL_COLUMNS, tables.manual_rows(rows)))
+    people.write(sink, store, report, _parameters(report))
     _write_runs(sink, report)
     sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
     sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))
@@ -330,6 +334,14 @@ def write_evidence(sink: Sink, store: EvidenceStore, report: PeriodReport, keys:
                 b'{"schema":"%s","evidence":%s,"read":%s,"reads":[%s]}\n'
                 % (PROVENANCE_SCHEMA.encode(), _json(key), latest, b",".join(entries)),
             )
+
+
+def _parameters(report: PeriodReport) -> dict[str, Any]:
+    """The policy parameters in force at the period's last run (the defaults without one)."""
+    from evidra.controls.requirements import default_parameters
+
+    recorded = report.run_parameters.get(report.runs[-1].seq, {}) if report.runs else {}
+    return {**default_parameters(), **(recorded.get("parameters") or {})}
 
 
 def _json(value: Any) -> bytes:
