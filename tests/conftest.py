@@ -124,3 +124,51 @@ def shared_estate(emulator: Emulator) -> dict[str, Any]:
     """The demo estate, read-only: tests using it must not change the account.
     (Module-scoped fixtures call `emulator.shared_estate()` themselves.)"""
     return emulator.shared_estate()
+
+
+# The fast lane (`pytest -m "not slow"`, CONTRIBUTING.md): a test is slow when it starts
+# servers (fixtures below), runs the command line in a process, or lives in a folder
+# whose tests all do (every provider's folder under tests/collectors/ drives its emulator);
+# a module or test can also say so itself (`pytest.mark.slow`).
+SLOW_FIXTURES = frozenset(
+    {
+        "emulator",
+        "moto_endpoint",
+        "moto_reset",
+        "estate",
+        "shared_estate",
+        "okta",
+        "azure",
+        "gcp",
+        "github",
+        "workspace",
+        "organization",
+        "workers",
+        "history",
+        "tsa",
+    }
+)
+SLOW_FOLDERS = ("cli", "daemon", "reports", "plugins", "trust")
+# Store tests that kill processes, race writers or write many partitions.
+SLOW_MODULES = frozenset(
+    {"test_kill", "test_concurrency", "test_partitions", "test_retention", "test_migrations"}
+)
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    from tests.fakes.cli import evidra
+
+    path = item.path.relative_to(item.config.rootpath / "tests")
+    return bool(
+        SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+        or path.parts[0] in SLOW_FOLDERS
+        or (path.parts[0] == "collectors" and len(path.parts) > 2)
+        or item.path.stem in SLOW_MODULES
+        or getattr(getattr(item, "module", None), "evidra", None) is evidra
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("slow") is None and _is_slow(item):
+            item.add_marker(pytest.mark.slow)
