@@ -9,6 +9,7 @@ same estate; call it once per fresh (or reset) server.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 DEFAULT_REGIONS = ("us-east-1", "eu-west-1")
@@ -422,8 +423,47 @@ def _seed_monitoring(clients: _Clients, primary: str) -> dict[str, Any]:
     )
     config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": BUCKET_TRAIL})
     config.start_configuration_recorder(ConfigurationRecorderName="default")
-    clients("securityhub", primary).enable_security_hub()
+    hub = clients("securityhub", primary)
+    hub.enable_security_hub()
+    account = clients("sts", primary).get_caller_identity()["Account"]
+    hub.batch_import_findings(Findings=_vulnerability_findings(account, primary))
     return {"guardduty": [primary], "config": [primary], "securityhub": [primary]}
+
+
+def _vulnerability_findings(account: str, region: str) -> list[dict[str, Any]]:
+    """Two of Inspector's CVE findings as Security Hub holds them (ASFF): a critical one
+    fixed within its deadline (archived), and a high one open past its deadline."""
+    now = datetime.now(UTC)
+
+    def at(days: int) -> str:
+        return (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    def finding(cve: str, severity: str, first: int, updated: int, record: str) -> dict[str, Any]:
+        return {
+            "SchemaVersion": "2018-10-08",
+            "Id": f"arn:aws:inspector2:{region}:{account}:finding/{cve.lower()}",
+            "ProductArn": f"arn:aws:securityhub:{region}::product/aws/inspector",
+            "ProductName": "Inspector",
+            "GeneratorId": "AWSInspector",
+            "AwsAccountId": account,
+            "Region": region,
+            "Types": ["Software and Configuration Checks/Vulnerabilities/CVE"],
+            "CreatedAt": at(first),
+            "FirstObservedAt": at(first),
+            "LastObservedAt": at(updated),
+            "UpdatedAt": at(updated),
+            "Severity": {"Label": severity},
+            "Title": f"{cve} - openssl",
+            "Description": "A package with a known vulnerability",
+            "Resources": [{"Type": "AwsEc2Instance", "Id": f"arn:aws:ec2:{region}:{account}:instance/i-web"}],
+            "RecordState": record,
+            "Workflow": {"Status": "NEW"},
+        }
+
+    return [
+        finding("CVE-2026-0001", "CRITICAL", 9, 4, "ARCHIVED"),
+        finding("CVE-2026-0002", "HIGH", 45, 0, "ACTIVE"),
+    ]
 
 
 def _seed_network(clients: _Clients, primary: str, secondary: str) -> dict[str, Any]:

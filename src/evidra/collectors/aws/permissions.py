@@ -51,6 +51,7 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("config", "DescribeConfigurationRecorders"): "config:DescribeConfigurationRecorders",
     ("config", "DescribeConfigurationRecorderStatus"): "config:DescribeConfigurationRecorderStatus",
     ("securityhub", "DescribeHub"): "securityhub:DescribeHub",
+    ("securityhub", "GetFindings"): "securityhub:GetFindings",
     ("ec2", "DescribeVpcs"): "ec2:DescribeVpcs",
     ("ec2", "DescribeFlowLogs"): "ec2:DescribeFlowLogs",
     ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
