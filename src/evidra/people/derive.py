@@ -40,7 +40,7 @@ LEAVER_HORIZON_DAYS = 400  # leavers judged this long after leaving (a Type II p
 _DERIVE = ApiCall("evidra", "people.match", {})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Account:
     provider: str
     scope: str
@@ -53,14 +53,8 @@ class Account:
     last_activity: str | None
     created: str | None
     kind: str | None
-
-    @property
-    def ref(self) -> str:
-        return f"{self.provider}|{self.scope}|{self.id}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.provider}:{self.name}"
+    ref: str  # `provider|scope|id`: how history and reviews name the account
+    label: str  # `provider:name`: how people read it
 
     @property
     def access(self) -> str:
@@ -128,11 +122,12 @@ def _account(observation: Observation) -> Account | None:
     attributes = observation.attributes
     if attributes.get("kind") == "root":
         return None  # the account's owner identity, judged by the root controls
+    name = str(attributes.get("name") or observation.name or observation.id)
     return Account(
         provider=observation.provider,
         scope=observation.scope,
         id=observation.id,
-        name=str(attributes.get("name") or observation.name or observation.id),
+        name=name,
         email=account_email(attributes),
         disabled=bool(attributes.get("disabled")),
         privileged=attributes.get("privileged"),
@@ -140,6 +135,8 @@ def _account(observation: Observation) -> Account | None:
         last_activity=attributes.get("last_activity"),
         created=attributes.get("created"),
         kind=attributes.get("kind"),
+        ref=f"{observation.provider}|{observation.scope}|{observation.id}",
+        label=f"{observation.provider}:{name}",
     )
 
 
