@@ -91,7 +91,66 @@ REPO = {
 }
 FINDING = {"severity": "high", "state": "fixed", "days_open": 3.0, "suppressed": False}
 
+MAC = {
+    "owner": "alice@acme.example",
+    "platform": "macOS",
+    "kind": "workstation",
+    "managed": True,
+    "encrypted": True,
+    "os_version": "15.1",
+    "os_major": 15,
+    "last_check_in": RECENT,
+    "screen_lock_minutes": 10,
+    "passcode_required": True,
+    "malware_protection": True,
+    "lost_mode": False,
+}
+PHONE = {
+    **MAC,
+    "platform": "iOS",
+    "kind": "mobile",
+    "os_version": "18.1",
+    "os_major": 18,
+    "screen_lock_minutes": 5,
+}
 CASES = {
+    "device-disk-encryption": ("endpoint.device", MAC, {**MAC, "encrypted": False}, "not encrypted"),
+    "device-screen-lock": (
+        "endpoint.device",
+        MAC,
+        {**MAC, "screen_lock_minutes": 30},
+        "locks after 30 idle minutes, more than 15",
+    ),
+    "mobile-device-screen-lock": (
+        "endpoint.device",
+        PHONE,
+        {**PHONE, "passcode_required": False},
+        "no passcode",
+    ),
+    "device-os-current-macos": (
+        "endpoint.device",
+        MAC,
+        {**MAC, "os_version": "13.6.9", "os_major": 13},
+        "runs macOS 13.6.9, older than major version 14",
+    ),
+    "device-os-current-ios": (
+        "endpoint.device",
+        PHONE,
+        {**PHONE, "os_version": "16.7", "os_major": 16},
+        "older than major version 17",
+    ),
+    "device-managed": (
+        "endpoint.device",
+        MAC,
+        {**MAC, "last_check_in": "2026-08-01T00:00:00Z"},
+        "more than 30 days ago",
+    ),
+    "device-malware-protection": (
+        "endpoint.device",
+        MAC,
+        {**MAC, "malware_protection": None},
+        "no malware protection",
+    ),
     "identity-user-mfa": (
         "identity.user",
         HUMAN,
