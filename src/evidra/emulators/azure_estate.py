@@ -250,6 +250,37 @@ def virtual_network(
     }
 
 
+def recovery_vault(
+    subscription_id: str, group: str, name: str, redundancy: str, key_uri: str | None = None
+) -> dict[str, Any]:
+    """A Recovery Services vault (RecoveryServices REST spec, Vault): its storage
+    redundancy and, with `key_uri`, a customer-managed key."""
+    properties: dict[str, Any] = {
+        "provisioningState": "Succeeded",
+        "redundancySettings": {
+            "standardTierStorageRedundancy": redundancy,
+            "crossRegionRestore": "Enabled" if redundancy == "GeoRedundant" else "Disabled",
+        },
+        "publicNetworkAccess": "Disabled",
+        "securitySettings": {"softDeleteSettings": {"softDeleteState": "Enabled"}},
+    }
+    if key_uri:
+        properties["encryption"] = {
+            "keyVaultProperties": {"keyUri": key_uri},
+            "kekIdentity": {"useSystemAssignedIdentity": True},
+            "infrastructureEncryption": "Enabled",
+        }
+    return {
+        "id": rid(subscription_id, group, "Microsoft.RecoveryServices", "vaults", name),
+        "name": name,
+        "type": "Microsoft.RecoveryServices/vaults",
+        "location": "westeurope",
+        "tags": {},
+        "sku": {"name": "RS0", "tier": "Standard"},
+        "properties": properties,
+    }
+
+
 def activity_log_alert(
     subscription_id: str, group: str, name: str, operation: str | None, *, enabled: bool = True
 ) -> dict[str, Any]:
@@ -687,6 +718,15 @@ def arm_resources() -> list[dict[str, Any]]:
         # Production peers with its shared-services network (fine) and with development (not).
         virtual_network(PRODUCTION, prod, "vnet-prod", "production", "10.1.0.0/16", [VNET_SHARED, VNET_DEV]),
         virtual_network(PRODUCTION, prod, "vnet-shared", "production", "10.2.0.0/16", []),
+        # Production's backups go to the paired region too, under a customer key; development's stay local.
+        recovery_vault(
+            PRODUCTION,
+            prod,
+            "rsv-prod",
+            "GeoRedundant",
+            "https://acme-kv-prod.vault.azure.net/keys/backup-key",
+        ),
+        recovery_vault(DEVELOPMENT, "rg-dev", "rsv-dev", "LocallyRedundant"),
         virtual_network(DEVELOPMENT, "rg-dev", "vnet-dev", "development", "10.9.0.0/16", [VNET_PROD]),
         # CIS Azure 5.2: alerts on policy assignments, NSG and security solution changes, and key vaults;
         # nothing on SQL or Azure firewalls, and the subscription-wide one is switched off.

@@ -37,6 +37,8 @@ def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
         "identity.signon_policy": 3,
         "monitoring.alerting": 2,
         "network.peering": 3,
+        "backup.plan": 2,
+        "backup.snapshot": 2,
     }
     scopes = {o.scope for o in collection.observations}
     assert scopes == {f"azure:{PRODUCTION}", f"azure:{DEVELOPMENT}", f"azure:{TENANT_ID}:directory"}
@@ -100,6 +102,19 @@ def test_vnet_peerings_and_the_environments_they_join(azure: FakeAzure):
     # The development network is in another subscription: not visible from production's listing.
     assert peerings["vnet-prod/to-vnet-dev"].attributes["environments"] == ["production", "unknown"]
     assert peerings["vnet-dev/to-vnet-prod"].attributes["crosses_environments"] is True
+
+
+def test_recovery_services_vaults(azure: FakeAzure):
+    collection = collect(azure)
+    plans = by_name(collection, "backup.plan")
+    assert plans["rsv-prod"].attributes == {"copies_to_other_region": True, "region": "westeurope"}
+    assert plans["rsv-dev"].attributes["copies_to_other_region"] is False  # LocallyRedundant
+    stores = by_name(collection, "backup.snapshot")
+    assert stores["rsv-prod"].attributes["kms_key"] == "https://acme-kv-prod.vault.azure.net/keys/backup-key"
+    assert (stores["rsv-dev"].attributes["encrypted"], stores["rsv-dev"].attributes["kms_key"]) == (
+        True,
+        None,
+    )
 
 
 def test_sql_databases_and_servers(azure: FakeAzure):

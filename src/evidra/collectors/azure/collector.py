@@ -33,6 +33,7 @@ from evidra.collectors.azure import (  # noqa: F401
     loganalytics,
     monitor,
     network,
+    recoveryservices,
     sql,
     storage,
 )

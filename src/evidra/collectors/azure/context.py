@@ -41,6 +41,11 @@ SERVICES: dict[str, tuple[str, str, str]] = {
     "network": ("azure.mgmt.network", "NetworkManagementClient", "Microsoft.Network"),
     "security": ("azure.mgmt.security", "SecurityCenter", "Microsoft.Security"),
     "web": ("azure.mgmt.web", "WebSiteManagementClient", "Microsoft.Web"),
+    "recoveryservices": (
+        "azure.mgmt.recoveryservices",
+        "RecoveryServicesClient",
+        "Microsoft.RecoveryServices",
+    ),
 }
 
 
