@@ -250,6 +250,55 @@ def virtual_network(
     }
 
 
+def application_gateway(
+    subscription_id: str, group: str, name: str, ssl_policy: dict[str, Any], *, http_redirects: bool
+) -> dict[str, Any]:
+    """An Application Gateway (Network REST spec, ApplicationGateway) with an HTTPS listener
+    and an HTTP one that redirects to it, or forwards plainly."""
+    gateway_id = rid(subscription_id, group, "Microsoft.Network", "applicationGateways", name)
+    https, http = f"{gateway_id}/httpListeners/https", f"{gateway_id}/httpListeners/http"
+    rules = [
+        {
+            "id": f"{gateway_id}/requestRoutingRules/web",
+            "name": "web",
+            "properties": {"ruleType": "Basic", "priority": 100, "httpListener": {"id": https}},
+        },
+        {
+            "id": f"{gateway_id}/requestRoutingRules/plain",
+            "name": "plain",
+            "properties": {
+                "ruleType": "Basic",
+                "priority": 200,
+                "httpListener": {"id": http},
+                **(
+                    {"redirectConfiguration": {"id": f"{gateway_id}/redirectConfigurations/to-https"}}
+                    if http_redirects
+                    else {"backendAddressPool": {"id": f"{gateway_id}/backendAddressPools/web"}}
+                ),
+            },
+        },
+    ]
+    return {
+        "id": gateway_id,
+        "name": name,
+        "type": "Microsoft.Network/applicationGateways",
+        "location": "westeurope",
+        "etag": 'W/"00000000-0000-0000-0000-000000000001"',
+        "tags": {},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "operationalState": "Running",
+            "sku": {"name": "WAF_v2", "tier": "WAF_v2", "capacity": 2},
+            "sslPolicy": ssl_policy,
+            "httpListeners": [
+                {"id": https, "name": "https", "properties": {"protocol": "Https", "hostNames": []}},
+                {"id": http, "name": "http", "properties": {"protocol": "Http", "hostNames": []}},
+            ],
+            "requestRoutingRules": rules,
+        },
+    }
+
+
 def recovery_vault(
     subscription_id: str, group: str, name: str, redundancy: str, key_uri: str | None = None
 ) -> dict[str, Any]:
@@ -727,6 +776,20 @@ def arm_resources() -> list[dict[str, Any]]:
             "https://acme-kv-prod.vault.azure.net/keys/backup-key",
         ),
         recovery_vault(DEVELOPMENT, "rg-dev", "rsv-dev", "LocallyRedundant"),
+        application_gateway(
+            PRODUCTION,
+            prod,
+            "agw-shop",
+            {"policyType": "Predefined", "policyName": "AppGwSslPolicy20220101S"},
+            http_redirects=True,
+        ),
+        application_gateway(
+            PRODUCTION,
+            prod,
+            "agw-legacy",
+            {"policyType": "Predefined", "policyName": "AppGwSslPolicy20150501"},
+            http_redirects=False,
+        ),
         virtual_network(DEVELOPMENT, "rg-dev", "vnet-dev", "development", "10.9.0.0/16", [VNET_PROD]),
         # CIS Azure 5.2: alerts on policy assignments, NSG and security solution changes, and key vaults;
         # nothing on SQL or Azure firewalls, and the subscription-wide one is switched off.

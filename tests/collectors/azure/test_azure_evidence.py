@@ -25,7 +25,7 @@ def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
     assert collection.errors == []
     assert Counter(o.type for o in collection.observations) == {
         "storage.bucket": 4,
-        "network.endpoint": 4 + 2 + 2,  # storage accounts, SQL servers, App Service sites
+        "network.endpoint": 4 + 2 + 2 + 2,  # storage accounts, SQL servers, App Service sites, gateways
         "database.instance": 2,  # master is left out
         "compute.volume": 2,
         "crypto.key": 2,
@@ -102,6 +102,23 @@ def test_vnet_peerings_and_the_environments_they_join(azure: FakeAzure):
     # The development network is in another subscription: not visible from production's listing.
     assert peerings["vnet-prod/to-vnet-dev"].attributes["environments"] == ["production", "unknown"]
     assert peerings["vnet-dev/to-vnet-prod"].attributes["crosses_environments"] is True
+
+
+def test_application_gateways_and_their_tls_policies(azure: FakeAzure):
+    endpoints = by_name(collect(azure), "network.endpoint")
+    shop = endpoints["agw-shop (application gateway)"].attributes
+    assert shop == {
+        "kind": "application_gateway",
+        "protocol": "HTTPS",
+        "tls_policy": "AppGwSslPolicy20220101S",
+        "min_tls_protocol": "TLSv1.2",
+        "cipher_algorithms": ["AES", "SHA-256", "SHA-384"],
+        "plaintext_allowed": False,  # its HTTP listener only redirects
+        "region": "westeurope",
+    }
+    legacy = endpoints["agw-legacy (application gateway)"].attributes
+    assert (legacy["min_tls_protocol"], legacy["plaintext_allowed"]) == ("TLSv1.0", True)
+    assert {"3DES", "SHA-1"} <= set(legacy["cipher_algorithms"])
 
 
 def test_recovery_services_vaults(azure: FakeAzure):

@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from evidra.collectors.azure.context import ARM, READERS, Arm
+from evidra.collectors.azure.tls import min_tls_protocol
+from evidra.collectors.ciphers import suite_algorithms
 from evidra.collectors.tags import UNKNOWN_ENVIRONMENT, environment_of
 from evidra.model import Observation
 
@@ -108,4 +110,74 @@ def read_peerings(arm: Arm) -> list[Observation]:
                     calls=[call],
                 )
             )
+    return observations
+
+
+# Application Gateway's predefined TLS policies ("Application Gateway TLS policy overview"):
+# the oldest protocol each accepts, and the prohibited algorithms among its suites. Before
+# 2022 every predefined policy offers *_CBC_SHA suites (HMAC-SHA-1), and 20150501 also
+# TLS_RSA_WITH_3DES_EDE_CBC_SHA; the 2022 policies offer GCM and SHA-256/384 suites only.
+_APPGW_PREDEFINED: dict[str, tuple[str, list[str]]] = {
+    "AppGwSslPolicy20150501": ("TLSv1.0", ["3DES", "AES", "SHA-1", "SHA-256", "SHA-384"]),
+    "AppGwSslPolicy20170401": ("TLSv1.1", ["AES", "SHA-1", "SHA-256", "SHA-384"]),
+    "AppGwSslPolicy20170401S": ("TLSv1.2", ["AES", "SHA-1", "SHA-256", "SHA-384"]),
+    "AppGwSslPolicy20220101": ("TLSv1.2", ["AES", "SHA-256", "SHA-384"]),
+    "AppGwSslPolicy20220101S": ("TLSv1.2", ["AES", "SHA-256", "SHA-384"]),
+}
+
+
+def gateway_tls(policy: dict[str, Any] | None) -> tuple[str | None, str | None, list[str] | None]:
+    """(policy name, oldest protocol, cipher algorithms) of a gateway's sslPolicy. Without
+    one, the default depends on the API version the gateway was made with: unknown."""
+    if not policy:
+        return None, None, None
+    name = policy.get("policyName")
+    if policy.get("policyType") == "Predefined" and name in _APPGW_PREDEFINED:
+        oldest, found = _APPGW_PREDEFINED[str(name)]
+        return str(name), oldest, found
+    suites = [str(s) for s in policy.get("cipherSuites") or []]
+    minimum = min_tls_protocol(str(policy.get("minProtocolVersion") or "").upper().replace("TLSV", "TLS"))
+    return str(policy.get("policyType") or "Custom"), minimum, suite_algorithms(suites) if suites else None
+
+
+@READERS.reader("azure.application_gateways", types=("network.endpoint",), plane=ARM)
+def read_application_gateways(arm: Arm) -> list[Observation]:
+    gateways, call = arm.items(
+        "network", "applicationGateways.listAll", lambda c: c.application_gateways.list_all()
+    )
+    observations = []
+    for gateway in gateways:
+        props = gateway.get("properties") or {}
+        listeners = props.get("httpListeners") or []
+        protocols = {str((item.get("properties") or {}).get("protocol", "")).lower() for item in listeners}
+        redirected = {
+            str(((rule.get("properties") or {}).get("httpListener") or {}).get("id", "")).lower()
+            for rule in props.get("requestRoutingRules") or []
+            if (rule.get("properties") or {}).get("redirectConfiguration")
+        }
+        plaintext = any(
+            str((item.get("properties") or {}).get("protocol", "")).lower() == "http"
+            and str(item.get("id", "")).lower() not in redirected
+            for item in listeners
+        )
+        name, minimum, algorithms = gateway_tls(props.get("sslPolicy"))
+        https = "https" in protocols
+        observations.append(
+            arm.observe(
+                "network.endpoint",
+                gateway["id"],
+                name=f"{gateway['name']} (application gateway)",
+                attributes={
+                    "kind": "application_gateway",
+                    "protocol": "HTTPS" if https else "HTTP",
+                    "tls_policy": name,
+                    "min_tls_protocol": minimum if https else None,
+                    "cipher_algorithms": algorithms if https else None,
+                    "plaintext_allowed": plaintext,
+                    "region": gateway.get("location"),
+                },
+                raw={"applicationGateway": {k: v for k, v in gateway.items() if k != "etag"}},
+                calls=[call],
+            )
+        )
     return observations
