@@ -40,7 +40,9 @@ BOB = f"arn:aws:iam::{ACCOUNT}:user/bob"
 @pytest.fixture(params=ENGINES)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        # A directory that does not exist yet: opening the store must create it.
+        # A database file that does not exist yet, in a directory that does (a missing
+        # directory is refused: tests/cli/test_hostile_operator.py).
+        (tmp_path / "evidence").mkdir()
         yield f"sqlite:///{tmp_path}/evidence/evidra.db"
         return
     with postgres_schema() as url:
