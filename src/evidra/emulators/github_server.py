@@ -134,6 +134,7 @@ class FakeGitHub:
         *,
         app: App | None = None,
         rate_limit: int = 5000,
+        prefix: str = "",
         window_seconds: float = 3600.0,
     ) -> None:
         self.org = org
@@ -141,6 +142,7 @@ class FakeGitHub:
         self.app = app
         self.rate_limit = rate_limit
         self.window_seconds = window_seconds
+        self.prefix = prefix  # GitHub Enterprise Server serves the API under /api/v3
         self.installation_tokens: dict[str, dict[str, str]] = {}  # token -> permissions
         self.faults = Faults()
         self.requests: list[tuple[str, str, str, int]] = []  # (method, path, query, status)
@@ -239,11 +241,12 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def _record(self, method: str, status: int) -> None:
             parts = urlsplit(self.path)
             with fake._lock:
-                fake.requests.append((method, parts.path, parts.query, status))
+                fake.requests.append((method, parts.path.removeprefix(fake.prefix), parts.query, status))
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            match = re.match(r"^/app/installations/(\d+)/access_tokens$", urlsplit(self.path).path)
+            path = urlsplit(self.path).path.removeprefix(fake.prefix)
+            match = re.match(r"^/app/installations/(\d+)/access_tokens$", path)
             answer = (
                 fake.issue_installation_token(self.headers.get("Authorization", ""), int(match.group(1)))
                 if match
@@ -258,7 +261,11 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            path, query = parts.path, parse_qs(parts.query)
+            if not parts.path.startswith(fake.prefix):
+                self._record("GET", 404)
+                self._json(404, _error("Not Found"))
+                return
+            path, query = parts.path.removeprefix(fake.prefix), parse_qs(parts.query)
             credential = fake.credential(self.headers.get("Authorization", ""))
             if credential is None:
                 self._record("GET", 401)
@@ -319,7 +326,7 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if status == 200:
                 headers["ETag"] = etag
             if total is not None:
-                link = _link(fake.url, path, query, total)
+                link = _link(fake.url + fake.prefix, path, query, total)
                 if link:
                     headers["Link"] = link
             if fault is not None and fault.kind == "malformed":

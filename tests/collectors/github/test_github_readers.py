@@ -131,3 +131,20 @@ def test_an_unchanged_list_of_many_pages_is_read_whole_from_304s(
     assert second.errors == []
     assert github.count(r"/orgs/acme/repos$") == 3 and github.not_modified > 20
     assert {(o.type, o.id) for o in second.observations} == {(o.type, o.id) for o in first.observations}
+
+
+def test_github_enterprise_server_under_its_api_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """GHES serves the API under https://HOST/api/v3: requests and next-page links keep the path."""
+    import evidra.collectors.github.api as api
+    from evidra.emulators.github_estate import API_TOKEN, demo_org
+
+    monkeypatch.setattr(api, "PAGE_SIZE", 1)
+    with FakeGitHub(demo_org(), API_TOKEN, prefix="/api/v3") as fake:
+        monkeypatch.setenv("SSL_CERT_FILE", str(fake.cert_file))
+        monkeypatch.setenv("EVIDRA_TEST_GITHUB_TOKEN", API_TOKEN)
+        collector = GitHubCollector(settings(fake, tmp_path, api_url=f"{fake.url}/api/v3"))
+        collection = collector.collect()
+    assert collection.errors == []
+    assert collector.scope == f"github:{fake.url.removeprefix('https://')}/acme"
+    assert len(by_id(collection, "change.merge")) == 6
+    assert fake.count(r"^/orgs/acme/repos$") == 3  # three pages, followed under /api/v3
