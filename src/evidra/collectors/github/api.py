@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -292,12 +291,5 @@ def _message(response: Any) -> str:
 def _number(value: Any) -> float | None:
     try:
         return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def server_time(value: Any) -> float | None:
-    try:
-        return parsedate_to_datetime(value).timestamp() if isinstance(value, str) else None
     except (TypeError, ValueError):
         return None

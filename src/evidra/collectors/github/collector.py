@@ -110,7 +110,7 @@ class GitHubCollector:
         try:
             with github:
                 try:
-                    api.get("getOrg", f"/orgs/{quote(self.settings.organization)}")
+                    org = api.get("getOrg", f"/orgs/{quote(self.settings.organization)}").body
                 except GitHubCallFailed as failure:
                     self._fail_all(collection, started, str(failure))
                     return collection
@@ -125,6 +125,7 @@ class GitHubCollector:
                     started,
                     self.changes_since(started),
                 )
+                ctx.shared("organization", lambda: org)  # read once: it proved the credential
                 announce(progress, len(READERS.all()))
                 for reader in READERS.all():
                     outcome = run_unit(

@@ -25,7 +25,7 @@ _NOT_VISIBLE = frozenset({403, 404, 422})
 @READERS.reader("github.organization", types=("scm.organization",))
 def read_organization(ctx: Context) -> list[Observation]:
     api, org = ctx.api, quote(ctx.org)
-    answer = api.get("getOrg", f"/orgs/{org}").body or {}
+    answer = ctx.shared("organization", lambda: api.get("getOrg", f"/orgs/{org}").body) or {}
     without_2fa = _members_without_2fa(ctx)
     outside = [
         c
