@@ -13,22 +13,33 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from evidra.evidence_store.integrity import chain_digest, leaf, root_from_path
+from evidra.files import open_regular
 from evidra.reports import signing
 from evidra.reports.package import CHAIN, MANIFEST, PUBLIC_KEY, SIGNATURE, SUMS, TIMESTAMPS, TSA_CA
 from evidra.reports.proofs import PROOFS, result_key, row_key
 
 _SUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 _UNLISTED = {SUMS, SIGNATURE}
+# A package is read as hostile input: entries are hashed as streams, and none may
+# decompress past this (a 4 MB zip can hold a 4 GiB entry of zeros) ...
+MAX_ENTRY_BYTES = 2 << 30
+# ... and the files read whole to be parsed (sums, manifest, chain, proofs, pages) are
+# small in any real package.
+MAX_READ_BYTES = 256 << 20
+_CHUNK = 1 << 20
 
 
 class PackageError(Exception):
@@ -53,9 +64,34 @@ class PackageReport:
         return not self.problems
 
 
+class EntryTooLarge(PackageError):
+    """An entry that decompresses past the limit: named, never read whole."""
+
+
 class _Files(Protocol):
     def names(self) -> list[str]: ...
-    def read(self, name: str) -> bytes: ...
+    def stream(self, name: str) -> IO[bytes]: ...
+
+
+def _read(files: _Files, name: str, limit: int = MAX_READ_BYTES) -> bytes:
+    """A whole entry, at most `limit` bytes of it (EntryTooLarge past that)."""
+    with files.stream(name) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise EntryTooLarge(f"{name} is larger than {limit >> 20} MiB")
+    return data
+
+
+def _sha256(files: _Files, name: str, limit: int) -> str:
+    """The entry's SHA-256, read in chunks (memory stays flat whatever its size)."""
+    digest, size = hashlib.sha256(), 0
+    with files.stream(name) as stream:
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise EntryTooLarge(f"{name} decompresses to more than {limit >> 20} MiB")
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class _Zip:
@@ -65,8 +101,8 @@ class _Zip:
     def names(self) -> list[str]:
         return [info.filename for info in self._archive.infolist() if not info.is_dir()]
 
-    def read(self, name: str) -> bytes:
-        return self._archive.read(name)
+    def stream(self, name: str) -> IO[bytes]:
+        return self._archive.open(name)
 
 
 class _Folder:
@@ -74,12 +110,16 @@ class _Folder:
         self._root = root
 
     def names(self) -> list[str]:
+        # Regular files only: a link could point anywhere, a FIFO would block the read
+        # (either is then reported missing or added).
         return sorted(
-            path.relative_to(self._root).as_posix() for path in self._root.rglob("*") if path.is_file()
+            path.relative_to(self._root).as_posix()
+            for path in self._root.rglob("*")
+            if not path.is_symlink() and path.is_file()
         )
 
-    def read(self, name: str) -> bytes:
-        return (self._root / name).read_bytes()
+    def stream(self, name: str) -> IO[bytes]:
+        return os.fdopen(open_regular(self._root / name), "rb")
 
 
 @contextmanager
@@ -87,6 +127,14 @@ def _open(path: Path) -> Iterator[_Files]:
     if path.is_dir():
         yield _Folder(path)
         return
+    try:
+        kind = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise PackageError(f"{path}: no such file or folder") from None
+    except OSError as exc:
+        raise PackageError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(kind):  # a FIFO would block, /dev/zero never end
+        raise PackageError(f"{path}: not a zip file or folder (not a regular file)")
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -105,14 +153,17 @@ def verify_package(
     tsa_roots: bytes | None = None,
     max_skew_minutes: int = 10,
     require_timestamps: bool = False,
+    max_entry_bytes: int = MAX_ENTRY_BYTES,
 ) -> PackageReport:
     """`trusted_key` / `fingerprint`: the signer's, obtained out of band; `tsa_roots`:
     PEM roots of the TSAs the auditor trusts. The package's own values are only
     compared with them, never trusted in their place."""
     report = PackageReport()
     with _open(path) as files:
-        present = set(files.names())
-        listed = _check_sums(files, present, report)
+        names = files.names()
+        present = set(names)
+        _check_duplicates(names, report)
+        listed = _check_sums(files, present, report, max_entry_bytes)
         for name in sorted(present - set(listed) - _UNLISTED):
             report.problems.append(f"added: {name} (not listed in {SUMS})")
         _check_signature(files, present, trusted_key, fingerprint, report)
@@ -122,12 +173,20 @@ def verify_package(
     return report
 
 
-def _check_sums(files: _Files, present: set[str], report: PackageReport) -> dict[str, str]:
+def _check_duplicates(names: list[str], report: PackageReport) -> None:
+    """A name twice in a zip (or twice but for case, which collide when unpacked on
+    many systems): a reader may be shown either copy, whichever one was hashed."""
+    seen = Counter(name.casefold() for name in names)
+    for name in sorted({n for n in names if seen[n.casefold()] > 1}):
+        report.problems.append(f"duplicate: {name} (the package holds more than one entry of that name)")
+
+
+def _check_sums(files: _Files, present: set[str], report: PackageReport, limit: int) -> dict[str, str]:
     if SUMS not in present:
         report.problems.append(f"missing: {SUMS}")
         return {}
     listed: dict[str, str] = {}
-    for number, line in enumerate(files.read(SUMS).decode("utf-8", "replace").splitlines(), start=1):
+    for number, line in enumerate(_read(files, SUMS).decode("utf-8", "replace").splitlines(), start=1):
         match = _SUM_LINE.match(line)
         if not match:
             report.problems.append(f"altered: {SUMS} (line {number} is not '<sha256>  <file>')")
@@ -138,7 +197,12 @@ def _check_sums(files: _Files, present: set[str], report: PackageReport) -> dict
             report.problems.append(f"missing: {name}")
             continue
         report.files_checked += 1
-        if hashlib.sha256(files.read(name)).hexdigest() != expected:
+        try:
+            actual = _sha256(files, name, limit)
+        except EntryTooLarge as exc:
+            report.problems.append(f"altered: {exc}")
+            continue
+        if actual != expected:
             report.problems.append(f"altered: {name} (its SHA-256 is not the one in {SUMS})")
     return listed
 
@@ -155,7 +219,7 @@ def _check_signature(
             report.problems.append(f"missing: {name} (an unsigned package is not intact)")
     if SIGNATURE not in present or SUMS not in present or PUBLIC_KEY not in present:
         return
-    packaged = files.read(PUBLIC_KEY)
+    packaged = _read(files, PUBLIC_KEY)
     own = signing.fingerprint(packaged)
     report.fingerprint = own
     if trusted_key is not None:
@@ -173,7 +237,7 @@ def _check_signature(
             )
     _check_written_fingerprint(files, present, own, report)
     key = trusted_key if trusted_key is not None else packaged
-    why = signing.verify(key, files.read(SIGNATURE), files.read(SUMS))
+    why = signing.verify(key, _read(files, SIGNATURE), _read(files, SUMS))
     if why:
         report.problems.append(f"signature: {SIGNATURE} does not verify {SUMS} ({why})")
 
@@ -182,14 +246,14 @@ def _check_written_fingerprint(files: _Files, present: set[str], own: str, repor
     """The key must be the one manifest.json and index.html name (a swapped key is not)."""
     if MANIFEST in present:
         try:
-            written = json.loads(files.read(MANIFEST))["signature"]["fingerprint"]
+            written = json.loads(_read(files, MANIFEST))["signature"]["fingerprint"]
         except (ValueError, KeyError, TypeError):
             written = None
         if written != own:
             report.problems.append(
                 f"signature: {MANIFEST} names the key {written}, the package carries {own}"
             )
-    if "index.html" in present and own not in files.read("index.html").decode("utf-8", "replace"):
+    if "index.html" in present and own not in _read(files, "index.html").decode("utf-8", "replace"):
         report.problems.append(f"signature: index.html does not show the signing key's fingerprint {own}")
 
 
@@ -198,7 +262,7 @@ def _check_chain(files: _Files, present: set[str], report: PackageReport) -> lis
     if CHAIN not in present:
         return []  # reported as missing by the sums check
     try:
-        runs: list[dict[str, Any]] = json.loads(files.read(CHAIN))["runs"]
+        runs: list[dict[str, Any]] = json.loads(_read(files, CHAIN))["runs"]
         previous: dict[str, Any] | None = None
         for run in runs:
             report.runs_checked += 1
@@ -217,7 +281,7 @@ def _check_chain(files: _Files, present: set[str], report: PackageReport) -> lis
                     report.problems.append(f"{where}: its link to the previous run is broken")
             previous = run
         if MANIFEST in present:
-            last = (json.loads(files.read(MANIFEST)).get("runs") or {}).get("last")
+            last = (json.loads(_read(files, MANIFEST)).get("runs") or {}).get("last")
             if last and (previous is None or last.get("digest") != previous["digest"]):
                 report.problems.append(f"chain: the last run in {CHAIN} is not the one {MANIFEST} names")
     except (ValueError, KeyError, TypeError) as exc:
@@ -248,7 +312,7 @@ def _check_timestamps(
             report.problems.append(f"timestamps: missing: {TIMESTAMPS} (--require-timestamps)")
         return
     try:
-        listed = {entry["seq"]: entry for entry in json.loads(files.read(TIMESTAMPS))["runs"]}
+        listed = {entry["seq"]: entry for entry in json.loads(_read(files, TIMESTAMPS))["runs"]}
         seals = [RunSeal(run["id"], run["seq"], run["digest"], _time(run["finished_at"])) for run in runs]
     except (ValueError, KeyError, TypeError) as exc:
         report.problems.append(f"altered: {TIMESTAMPS} cannot be read ({type(exc).__name__}: {exc})")
@@ -260,9 +324,9 @@ def _check_timestamps(
             if name not in present:
                 report.problems.append(f"timestamps: run {run['id']} (seq {run['seq']}): missing: {name}")
                 continue
-            tokens[run["id"]] = files.read(name)
+            tokens[run["id"]] = _read(files, name)
     if tsa_roots is None and TSA_CA in present:
-        tsa_roots, report.tsa_roots = files.read(TSA_CA), f"the package's own {TSA_CA} (pass --tsa-ca)"
+        tsa_roots, report.tsa_roots = _read(files, TSA_CA), f"the package's own {TSA_CA} (pass --tsa-ca)"
     elif tsa_roots is not None:
         report.tsa_roots = "the roots given with --tsa-ca"
     if tokens and tsa_roots is None:
@@ -296,7 +360,7 @@ def _check_proofs(
     shown: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     run_records: dict[int, dict[str, Any]] = {}
     try:
-        for proof in json.loads(files.read(PROOFS))["proofs"]:
+        for proof in json.loads(_read(files, PROOFS))["proofs"]:
             seq, record = proof["seq"], proof["record"]
             report.proofs_checked += 1
             fields = {name: value for name, value in record.items() if name != "kind"}
@@ -339,12 +403,12 @@ def _check_rows(
     shown: dict[str, list[tuple[int, dict[str, Any]]]],
     report: PackageReport,
 ) -> None:
-    controls = json.loads(files.read(MANIFEST)).get("controls", []) if MANIFEST in present else []
+    controls = json.loads(_read(files, MANIFEST)).get("controls", []) if MANIFEST in present else []
     for control in controls:
         name = f"controls/{control}.csv"
         if name not in present:
             continue  # reported by the sums check
-        text = files.read(name).decode("utf-8", "replace")
+        text = _read(files, name).decode("utf-8", "replace")
         for number, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=1):
             where = f"{name}#{number}"
             proven = {
@@ -366,7 +430,7 @@ def _check_rows(
                 report.rows_proven += 1
     for name in sorted(present):
         if name.startswith("evidence/"):
-            digest = "sha256:" + hashlib.sha256(files.read(name)).hexdigest()
+            digest = "sha256:" + _sha256(files, name, MAX_ENTRY_BYTES)
             if PurePosixPath(name).stem != digest.removeprefix("sha256:"):
                 report.problems.append(f"altered: {name} (its content is not the snapshot its name says)")
             elif not any(
