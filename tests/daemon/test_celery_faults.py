@@ -119,6 +119,13 @@ def test_a_scope_that_never_reports_is_an_error_once_the_run_times_out(
         assert evidence.staged_keys(outcome.id) == set()
 
 
+def worker_plan(config: LoadedConfig) -> list[ScopeTask]:
+    from evidra.collectors import base, scopes
+    from evidra.runner import settings_for
+
+    return scopes.plan(base.load("aws")(settings_for(config, "aws"))).tasks
+
+
 def test_a_task_delivered_twice_collects_and_reports_once(
     organization: dict[str, str], proxy: AwsFaultProxy, tmp_path: Path
 ) -> None:
@@ -128,9 +135,7 @@ def test_a_task_delivered_twice_collects_and_reports_once(
     config = load(write_config(tmp_path, database, {"broker": "redis://127.0.0.1:6379/0"}))
     run_id = str(uuid.uuid4())
     account = organization["analytics"]
-    task = ScopeTask(
-        f"aws:{account}", {"account": account, "role_arn": f"arn:aws:iam::{account}:role/EvidraAudit"}
-    )
+    [task] = [t for t in worker_plan(config) if t.key == f"aws:{account}"]  # what the daemon sends
 
     assert worker.report(config, run_id, "aws", task) is True
     calls = len(proxy.seen)

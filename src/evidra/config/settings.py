@@ -511,6 +511,18 @@ class PeopleSettings(Strict):
         return self
 
 
+class MessageSigning(Strict):
+    """Celery's message signing (the `auth` serializer): every task is signed with this
+    node's key, and a task is accepted only with a valid signature by a certificate in
+    `cert_store`. Files, not secrets inline."""
+
+    key_file: str = Field(description="this node's private key (PEM)")
+    certificate_file: str = Field(description="its X.509 certificate (PEM)")
+    cert_store: str = Field(
+        description="the certificates trusted to sign tasks: a file or a glob, e.g. certs/*.pem"
+    )
+
+
 class DaemonSettings(Strict):
     listen: str = "127.0.0.1:9108"
     schedules: dict[str, str] = Field(
@@ -528,6 +540,9 @@ class DaemonSettings(Strict):
         default=None, description="the environment variable holding the broker's password"
     )
     queue: str = Field(default="evidra", pattern=r"^[A-Za-z0-9_.:-]+$")
+    signing: MessageSigning | None = Field(
+        default=None, description="sign and verify every task (the broker is a trust boundary)"
+    )
     run_timeout_seconds: int = Field(
         default=4 * 3600,
         ge=1,

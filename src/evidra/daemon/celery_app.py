@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from evidra.config.loader import ConfigError
-from evidra.config.settings import DaemonSettings
+from evidra.config.settings import DaemonSettings, MessageSigning
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -49,8 +49,8 @@ def make_app(settings: DaemonSettings) -> Celery:
         task_reject_on_worker_lost=True,  # a pool process killed mid-task: requeue, not fail
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
-        task_serializer="json",
-        accept_content=["json"],
+        task_serializer="auth" if settings.signing else "json",
+        accept_content=["auth"] if settings.signing else ["json"],
         broker_connection_retry_on_startup=True,
         # Lost the broker mid-task: the task goes back to the queue, so stop working on it.
         worker_cancel_long_running_tasks_on_connection_loss=True,
@@ -63,4 +63,22 @@ def make_app(settings: DaemonSettings) -> Celery:
             "unacked_restore_throttle": 1,
         },
     )
+    if settings.signing is not None:
+        _sign_messages(app, settings.signing)
     return app
+
+
+def _sign_messages(app: Celery, signing: MessageSigning) -> None:
+    """Celery's `auth` serializer: tasks are signed with this node's key and verified
+    against the trusted certificates; an unsigned or wrongly signed task is refused
+    before it runs. (It registers the serializer process-wide, as Celery does.)"""
+    for key in ("key_file", "certificate_file"):
+        if not os.path.isfile(getattr(signing, key)):
+            raise ConfigError(f"daemon.signing.{key}: {getattr(signing, key)} is not a readable file")
+    app.conf.update(
+        security_key=signing.key_file,
+        security_certificate=signing.certificate_file,
+        security_cert_store=signing.cert_store,
+        security_digest="sha256",
+    )
+    app.setup_security(allowed_serializers=["json"], serializer="json")  # auth wraps json

@@ -9,8 +9,10 @@ database from its own config, as the daemon does; nothing secret is in a task.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections import OrderedDict
 from typing import Any
 
 from evidra.collection_codec import encode
@@ -22,7 +24,7 @@ from evidra.evidence_store.database import display_url, parse_url
 from evidra.evidence_store.store import EvidenceStore, StoreError
 from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
-from evidra.runner import resume_from_store, settings_for
+from evidra.runner import providers_to_run, resume_from_store, settings_for
 
 log = logging.getLogger("evidra.worker")
 
@@ -32,9 +34,52 @@ STORE_RETRY_MAX_DELAY = 60  # seconds between attempts to stage while the databa
 _config: LoadedConfig | None = None
 
 
+# Each run's plan as this worker makes it, for the last few runs (planning reads the
+# provider, e.g. AWS's account list: once per run and worker process, not per task).
+_PLANS_KEPT = 16
+_plans: OrderedDict[tuple[str, str], frozenset[str]] = OrderedDict()
+
+
+def _task_fingerprint(task: ScopeTask) -> str:
+    return json.dumps([task.key, task.spec, sorted(task.types)], sort_keys=True, default=str)
+
+
+def planned(config: LoadedConfig, run_id: str, provider: str, task: ScopeTask) -> bool:
+    """Whether this worker's own configuration plans `task` (its scope, what to read
+    there, e.g. the role ARN, and its types) for `provider`. The broker is a trust
+    boundary: a message naming another account, role or provider is not obeyed."""
+    if provider not in providers_to_run(config, []):
+        return False
+    if (run_id, provider) not in _plans:
+        collector = base.load(provider)(settings_for(config, provider))
+        _plans[(run_id, provider)] = frozenset(_task_fingerprint(t) for t in scopes.plan(collector).tasks)
+        while len(_plans) > _PLANS_KEPT:
+            _plans.popitem(last=False)
+    return _task_fingerprint(task) in _plans[(run_id, provider)]
+
+
 def report(config: LoadedConfig, run_id: str, provider: str, task: ScopeTask) -> bool:
-    """Collect one scope and stage it; False when it had been reported already."""
+    """Collect one scope and stage it; False when it had been reported already, or when
+    this worker's configuration does not plan it (the task is logged and dropped)."""
     url = config.settings.database
+    try:
+        accepted = planned(config, run_id, provider, task)
+    except Exception as exc:  # planning failed (the provider unreachable): nothing to compare
+        log.warning(
+            "task dropped: this worker could not plan the provider",
+            extra={
+                "run_id": run_id,
+                "provider": provider,
+                "error": redact_text(f"{type(exc).__name__}: {exc}"),
+            },
+        )
+        return False
+    if not accepted:
+        log.warning(
+            "task dropped: its scope is not one this worker's configuration plans",
+            extra={"run_id": run_id, "provider": provider, "scope": task.key},
+        )
+        return False
     with EvidenceStore.open(url) as evidence:
         if task.key in evidence.staged_keys(run_id):
             log.info("scope already reported", extra={"run_id": run_id, "scope": task.key})
