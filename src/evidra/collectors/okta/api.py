@@ -165,7 +165,11 @@ def next_link(headers: Mapping[str, Any]) -> str | None:
 
 
 def _body_next(body: dict[str, Any]) -> str | None:
-    href = ((body.get("_links") or {}).get("next") or {}).get("href")
+    """`_links.next.href` of a paged body; None when any of it is missing or not the
+    documented shape (a malformed page ends the listing, it does not crash it)."""
+    links = body.get("_links")
+    following = links.get("next") if isinstance(links, dict) else None
+    href = following.get("href") if isinstance(following, dict) else None
     return _path_and_query(href) if isinstance(href, str) and href else None
 
 
