@@ -93,17 +93,20 @@ def test_a_scope_that_never_reports_is_an_error_once_the_run_times_out(
     organization: dict[str, str], proxy: AwsFaultProxy, workers: list[WorkerProcess], tmp_path: Path
 ) -> None:
     database = f"sqlite:///{tmp_path}/evidence.db"
-    config = load(write_config(tmp_path, database, broker_settings("redis"), run_timeout_seconds=8))
+    config = load(write_config(tmp_path, database, broker_settings("redis"), run_timeout_seconds=20))
     stuck = organization["payments"]
     # Entering that account hangs far past the run's timeout.
     proxy.add("sts", None, "delay", delay=40, body_contains=stuck)
     process = WorkerProcess(tmp_path, tmp_path / "evidra.yaml", "worker", concurrency=3)
     workers.append(process)
 
-    outcome = RunInBackground(config).result(timeout=60)
+    # Each worker process plans the run once before its first task (forged tasks are
+    # dropped): the timeout leaves room for that, far below the stuck account's delay.
+    outcome = RunInBackground(config).result(timeout=90)
     process.kill()
     store(outcome, database)
 
+    assert len(outcome.errors) == 1, [e.message for e in outcome.errors]
     [error] = outcome.errors
     assert error.scope == f"aws:{stuck}" and "timed out" in error.message
     readable = {o.scope.split(":")[1] for o in outcome.collection.observations}
