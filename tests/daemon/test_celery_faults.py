@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from evidra.collectors.scopes import ScopeTask
-from evidra.config.loader import load
+from evidra.config.loader import LoadedConfig, load
 from evidra.daemon import worker
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import Status
