@@ -318,6 +318,11 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "flow_logs_enabled": "bool: traffic through it is logged (an active flow log)",
         "region": "str",
     },
+    "messaging.topic": {
+        "encrypted": "bool: messages are encrypted at rest",
+        "kms_key": "str or None: the key used (a customer-managed or the provider's managed key)",
+        "region": "str",
+    },
     "network.firewall_rule": {
         "network": "str or None: the network it belongs to (VPC id ...)",
         "open_to_internet": "bool: some rule admits traffic from any address (0.0.0.0/0 or ::/0)",

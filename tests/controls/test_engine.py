@@ -472,6 +472,12 @@ CASES = {
         {"flow_logs_enabled": False},
         "no active flow log",
     ),
+    "topic-encryption": (
+        "messaging.topic",
+        {"encrypted": True, "kms_key": "alias/aws/sns"},
+        {"encrypted": False, "kms_key": None},
+        "messages are stored unencrypted",
+    ),
     "firewall-admin-ports-closed": (
         "network.firewall_rule",
         {"open_to_internet": True, "internet_ports": ["443", "icmp", "8000-8100"]},

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
 
 from evidra.canonical import canonical_bytes
@@ -24,7 +25,7 @@ from evidra.demo.estate import (
 from evidra.model import Collection
 from evidra.resource_types import RESOURCE_TYPES
 from tests.collectors.aws.aws_support import TEST_REGIONS, of_type, one, run_collector
-from tests.fakes.verdicts import admin_ports_open
+from tests.fakes.verdicts import admin_ports_open, fails
 
 ACCOUNT = "123456789012"
 GLOBAL = f"aws:{ACCOUNT}:global"
@@ -589,3 +590,19 @@ def test_peerings_and_the_environments_they_join(collection: Collection, summary
     assert peerings["app-shared"].attributes["crosses_environments"] is False
     assert peerings["app-staging"].attributes["environments"] == ["production", "staging"]
     assert peerings["app-staging"].attributes["crosses_environments"] is True
+
+
+def test_sns_topics_and_their_encryption(moto_reset: str) -> None:
+    sns = boto3.client("sns", region_name="eu-west-1")
+    sns.create_topic(Name="alerts")
+    sns.create_topic(Name="payments", Attributes={"KmsMasterKeyId": "alias/aws/sns"})
+
+    collection = run_collector(["eu-west-1"])
+
+    assert collection.errors == []
+    topics = of_type(collection, "messaging.topic")
+    assert topics["alerts"].attributes == {"encrypted": False, "kms_key": None, "region": "eu-west-1"}
+    assert topics["payments"].attributes["kms_key"] == "alias/aws/sns"
+    assert {c.operation for c in topics["payments"].calls} == {"ListTopics", "GetTopicAttributes"}
+    assert fails("topic-encryption", topics["alerts"])
+    assert not fails("topic-encryption", topics["payments"])

@@ -38,6 +38,7 @@ from evidra.collectors.aws import (  # noqa: F401
     rds,
     s3,
     securityhub,
+    sns,
     vpc,
 )
 from evidra.collectors.aws.accounts import (

@@ -56,6 +56,8 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("ec2", "DescribeFlowLogs"): "ec2:DescribeFlowLogs",
     ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
     ("logs", "DescribeLogGroups"): "logs:DescribeLogGroups",
+    ("sns", "ListTopics"): "sns:ListTopics",
+    ("sns", "GetTopicAttributes"): "sns:GetTopicAttributes",
     ("elbv2", "DescribeLoadBalancers"): "elasticloadbalancing:DescribeLoadBalancers",
     ("elbv2", "DescribeListeners"): "elasticloadbalancing:DescribeListeners",
     ("elbv2", "DescribeSSLPolicies"): "elasticloadbalancing:DescribeSSLPolicies",
