@@ -124,6 +124,25 @@ def _describe(reader: Reader[Any], exc: BaseException) -> str:
     return f"{reader.name}: {exc}"
 
 
+def _problem(
+    provider: str,
+    reader: Reader[Any],
+    scope: str,
+    exc: Exception,
+    expected: tuple[type[BaseException], ...],
+    describe: Callable[[BaseException], str] | None,
+) -> str:
+    """Why a read raised, in words (called inside the `except`, so a bug is logged with
+    its traceback)."""
+    if isinstance(exc, MalformedAnswer):
+        return _describe(reader, exc)
+    if isinstance(exc, expected):
+        return describe(exc) if describe else _describe(reader, exc)
+    # A bug of ours: it must not cost the other units.
+    log.exception("%s reader %s failed on %s", provider, reader.name, scope)
+    return f"{reader.label} internal error: {type(exc).__name__}: {exc}"
+
+
 def run_unit(
     provider: str,
     reader: Reader[Context],
@@ -148,13 +167,8 @@ def run_unit(
     if failure is None:
         try:
             observations = reader.read(context)
-        except MalformedAnswer as exc:
-            problems.append(_describe(reader, exc))
-        except expected as exc:
-            problems.append(describe(exc) if describe else _describe(reader, exc))
-        except Exception as exc:  # a bug of ours must not cost the other units
-            log.exception("%s reader %s failed on %s", provider, reader.name, scope)
-            problems.append(f"{reader.label} internal error: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            problems.append(_problem(provider, reader, scope, exc, expected, describe))
     failed = bool(problems)
     if stepped_over is not None:
         problems.extend(stepped_over())
@@ -178,11 +192,6 @@ async def run_unit_async(
     try:
         pending: Awaitable[Observations] = reader.read(context)
         observations = await pending
-    except MalformedAnswer as exc:
-        problems.append(_describe(reader, exc))
-    except expected as exc:
-        problems.append(describe(exc) if describe else _describe(reader, exc))
-    except Exception as exc:  # a bug of ours must not cost the other units
-        log.exception("%s reader %s failed on %s", provider, reader.name, scope)
-        problems.append(f"{reader.label} internal error: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        problems.append(_problem(provider, reader, scope, exc, expected, describe))
     return _outcome(provider, reader, scope, started, observations, problems, bool(problems), progress)
