@@ -11,7 +11,7 @@ from evidra.emulators.github_estate import add_merge
 from evidra.emulators.github_server import FakeGitHub
 from evidra.evidence_store.store import EvidenceStore
 from evidra.reports.period import Period, analyse
-from tests.collectors.github.test_github_runs import stored_run
+from tests.collectors.github.github_support import stored_run
 
 
 def test_the_period_population_is_every_merged_change(github: FakeGitHub, tmp_path: Path) -> None:

@@ -22,24 +22,7 @@ from evidra.emulators.github_server import App, FakeGitHub
 from evidra.evidence_store.store import EvidenceStore
 from evidra.runner import run, store
 from tests.collectors.github.conftest import settings
-
-
-def stored_run(
-    fake: FakeGitHub, tmp_path: Path, *, failing: bool = False, **overrides: object
-) -> tuple[str, list[str]]:
-    """One `evidra collect`-like run (collect, judge, store) through the runner."""
-    database = f"sqlite:///{tmp_path / 'evidence.db'}"
-    config = LoadedConfig(
-        Settings(
-            database=database, providers=Providers(github=settings(fake, tmp_path / "cache", **overrides))
-        ),
-        None,
-        default_parameters(),
-    )
-    outcome = run(config, select(None), ["github"])
-    assert bool(outcome.collection.errors) == failing, outcome.collection.errors
-    store(outcome, database)
-    return database, [o.id for o in outcome.collection.observations if o.type == "change.merge"]
+from tests.collectors.github.github_support import stored_run
 
 
 def test_later_runs_read_only_new_merges_and_cost_almost_no_rate_limit(
