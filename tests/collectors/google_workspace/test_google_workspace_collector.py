@@ -82,3 +82,41 @@ def test_a_key_without_subject_is_a_credentials_error(workspace, settings):
     collection = GoogleWorkspaceCollector(settings.model_copy(update={"subject": None})).collect()
     (error,) = collection.errors
     assert "set subject" in error.message and set(error.types) == {"identity.user", "identity.event"}
+
+
+def test_evidra_check_google_workspace(workspace, settings, tmp_path):
+    import subprocess
+    import sys
+
+    config = tmp_path / "evidra.yaml"
+    config.write_text(
+        "providers:\n  google_workspace:\n"
+        f"    subject: {settings.subject}\n    credentials_file: {settings.credentials_file}\n"
+        f"    api_endpoint: {workspace.url}\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evidra",
+            "check",
+            "google_workspace",
+            "--format",
+            "json",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr  # Alice has no 2-Step Verification
+    document = json.loads(result.stdout)
+    failing = {
+        r["resource"]["id"]
+        for r in document["results"]
+        if r["control"] == "identity-user-mfa" and r["status"] == "fail"
+    }
+    assert len(failing) == 1 and document["errors"] == []
+    assert {r["resource"]["scope"] for r in document["results"]} == {"google_workspace:my_customer"}
