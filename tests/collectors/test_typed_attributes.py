@@ -66,4 +66,5 @@ def test_every_collectors_emulator_output_validates(tmp_path: Path) -> None:
     assert outcome.collection.errors == []  # a type mismatch would be an error here
     for found in outcome.collection.observations:
         validate(found.type, found.attributes)
-    assert {o.provider for o in outcome.collection.observations} == set(DEMO_PROVIDERS)
+    # Every demo provider read something (and the roster's derived evidence beside them).
+    assert set(DEMO_PROVIDERS) <= {o.provider for o in outcome.collection.observations}
