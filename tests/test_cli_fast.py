@@ -4,6 +4,7 @@ layer: that is what keeps them fast (measured by import, not by a timer)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -44,6 +45,8 @@ def test_controls_list_loads_nothing_heavy_and_shows_requirements():
     by_id = {c["id"]: c for c in document["controls"]}
     assert by_id["identity-user-mfa"]["requirements"] == ["mfa.all_workforce"]
     assert "CC6.2" in by_id["identity-user-mfa"]["tsc"]
+    assert by_id["identity-user-mfa"]["severity"] == "high"
+    assert by_id["identity-user-mfa"]["remediation"].startswith("Enrol the person in MFA")
 
 
 def test_controls_list_table_names_controls_and_criteria():
@@ -56,5 +59,6 @@ def test_controls_list_table_names_controls_and_criteria():
     )
     assert result.returncode == 0, result.stderr
     assert "password-min-length" in result.stdout
+    assert re.search(r"root-mfa\s.*\scritical\s", result.stdout)  # the severity column
     assert "pwd.min_length.min_length_standard" in result.stdout
     assert "CC6.1" in result.stdout

@@ -45,6 +45,7 @@ def render_controls(
     table = Table(title=f"{len(controls)} controls", title_justify="left")
     table.add_column("control", no_wrap=True, style="bold")
     table.add_column("what it checks")
+    table.add_column("severity")
     table.add_column("requirements")
     table.add_column("SOC 2")
     table.add_column("resource types")
@@ -52,6 +53,7 @@ def render_controls(
         table.add_row(
             control.id,
             control.title,
+            control.severity,
             "\n".join(control.requirements),
             ", ".join(control.tsc),
             "\n".join(control.resource_types),
