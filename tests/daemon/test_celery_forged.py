@@ -56,7 +56,13 @@ def test_a_worker_drops_tasks_its_configuration_does_not_plan(
     assert len(proxy.seen) == calls, "no AWS call, no role assumed, for a forged task"
     with EvidenceStore.open(database) as evidence:
         assert evidence.staged_keys(run_id) == set(), "nothing forged was staged"
-    assert worker.report(config, run_id, "aws", real) is True, "the planned task is collected"
+
+    # A report staged first under another task id does not pre-empt the real task's.
+    with EvidenceStore.open(database) as evidence:
+        assert evidence.stage_scope(run_id, real.key, "ok", b"forged", task_id="forged-task")
+    assert worker.report(config, run_id, "aws", real, task_id="real-task") is True, "collected and staged"
+    with EvidenceStore.open(database) as evidence:
+        assert evidence.staged_scopes(run_id, {real.key: "real-task"})[real.key].payload != b"forged"
 
 
 def _certificate(folder: Path, name: str) -> tuple[Path, Path]:

@@ -45,7 +45,7 @@ def test_the_comparison_sees_a_difference(raw: Engine) -> None:
 def test_the_schema_is_at_the_newest_revision(raw: Engine) -> None:
     with raw.connect() as connection:
         current = MigrationContext.configure(connection, opts=context_options()).get_current_revision()
-    assert current == head_revision() == "0007"
+    assert current == head_revision() == "0008"
     tables = set(inspect(raw).get_table_names())
     assert tables == set(Base.metadata.tables) | {VERSION_TABLE}
     assert all(name.startswith("evidra_") for name in tables)
@@ -139,6 +139,6 @@ def test_a_foundation_database_is_converted_with_its_seals_intact(store_url: str
         stats = store.stats()
         # 3 resources, the bucket changed on day 2 and back: 3 + 2 observation spans.
         assert (stats["resources"], stats["observation_spans"], stats["observations"]) == (4, 5, 12)
-        assert [e["detail"] for e in store.events()][-1] == {"from": "0001", "to": "0007"}
+        assert [e["detail"] for e in store.events()][-1] == {"from": "0001", "to": "0008"}
         store.record_run(build_run(4))
         assert store.verify().ok

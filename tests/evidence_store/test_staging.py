@@ -44,3 +44,16 @@ def test_a_run_and_stale_reports_are_discarded(store: EvidenceStore) -> None:
     assert store.staged_keys(waiting) == {"aws:111111111111"}, "another run's recent report stays"
     assert store.discard_staged(str(uuid.uuid4()), reported_before=utcnow() + timedelta(seconds=1)) == 1
     assert store.staged_keys(waiting) == set(), "a stale report goes with any run's discard"
+
+
+def test_a_report_by_another_task_cannot_take_the_real_ones_place(store: EvidenceStore) -> None:
+    """Staging was first-report-wins by (run, scope): a forged task's report, staged first,
+    shut out the real one. Reports are now bound to the task the daemon sent."""
+    run_id, key = str(uuid.uuid4()), "aws:111111111111"
+    assert store.stage_scope(run_id, key, "ok", b"forged", task_id="forged-task") is True
+    sent = {key: "real-task"}
+    assert store.staged_keys(run_id, sent) == set(), "the daemon still waits for its own task"
+    assert store.stage_scope(run_id, key, "ok", b"real", task_id="real-task") is True
+    assert store.stage_scope(run_id, key, "ok", b"again", task_id="real-task") is False  # redelivered
+    assert store.staged_keys(run_id, sent) == {key}
+    assert store.staged_scopes(run_id, sent)[key].payload == b"real"

@@ -53,9 +53,13 @@ def run_on_workers(
     deadline = started + timeout
 
     planned = scopes.plan(base.load(provider)(settings_for(config, provider)))
+    # Each scope's report must come from the task sent for it: another task's report for
+    # the same run and scope (a forged message) is staged apart and never read.
+    sent = {task.key: str(uuid.uuid4()) for task in planned.tasks}
     for task in planned.tasks:
         app.send_task(
             TASK,
+            task_id=sent[task.key],
             kwargs={
                 "run_id": run_id,
                 "provider": provider,
@@ -68,7 +72,7 @@ def run_on_workers(
         )
     log.info("scope tasks sent", extra={"provider": provider, "run_id": run_id, "tasks": len(planned.tasks)})
 
-    reports = _reports(config, run_id, {t.key for t in planned.tasks}, deadline, poll, stop)
+    reports = _reports(config, run_id, sent, deadline, poll, stop)
     collection = Collection()
     collection.extend(planned.collection)
     for task in planned.tasks:
@@ -106,7 +110,7 @@ def run_on_workers(
 def _reports(
     config: LoadedConfig,
     run_id: str,
-    expected: set[str],
+    expected: dict[str, str],
     deadline: datetime,
     poll: float,
     stop: threading.Event | None,
@@ -120,8 +124,8 @@ def _reports(
         while True:
             try:
                 evidence = evidence or EvidenceStore.open(config.settings.database)
-                if expected <= evidence.staged_keys(run_id) or utcnow() >= deadline:
-                    reports = evidence.staged_scopes(run_id)
+                if set(expected) <= evidence.staged_keys(run_id, expected) or utcnow() >= deadline:
+                    reports = evidence.staged_scopes(run_id, expected)
                     evidence.discard_staged(run_id, reported_before=stale)
                     return reports
             except Exception as exc:

@@ -58,7 +58,7 @@ def planned(config: LoadedConfig, run_id: str, provider: str, task: ScopeTask) -
     return _task_fingerprint(task) in _plans[(run_id, provider)]
 
 
-def report(config: LoadedConfig, run_id: str, provider: str, task: ScopeTask) -> bool:
+def report(config: LoadedConfig, run_id: str, provider: str, task: ScopeTask, task_id: str = "") -> bool:
     """Collect one scope and stage it; False when it had been reported already, or when
     this worker's configuration does not plan it (the task is logged and dropped)."""
     url = config.settings.database
@@ -81,14 +81,14 @@ def report(config: LoadedConfig, run_id: str, provider: str, task: ScopeTask) ->
         )
         return False
     with EvidenceStore.open(url) as evidence:
-        if task.key in evidence.staged_keys(run_id):
+        if task.key in evidence.staged_keys(run_id, {task.key: task_id}):
             log.info("scope already reported", extra={"run_id": run_id, "scope": task.key})
             return False
     started = utcnow()
     collection = collect(config, provider, task)
     with EvidenceStore.open(url) as evidence:
         fresh = evidence.stage_scope(
-            run_id, task.key, "error" if collection.errors else "ok", encode(collection)
+            run_id, task.key, "error" if collection.errors else "ok", encode(collection), task_id
         )
     log.info(
         "scope reported" if fresh else "scope already reported",
@@ -125,15 +125,18 @@ def _register(app: Any) -> None:
     # run's deadline, which the task carries as its expiry; anything else is staged as
     # an error by `collect`.
     @app.task(
+        bind=True,  # its id: the report is staged under the task the daemon sent
         name=TASK,
         autoretry_for=(StoreError,),
         retry_backoff=True,
         retry_backoff_max=STORE_RETRY_MAX_DELAY,
         max_retries=None,
     )
-    def collect_scope(run_id: str, provider: str, key: str, spec: dict[str, Any], types: list[str]) -> None:
+    def collect_scope(
+        self: Any, run_id: str, provider: str, key: str, spec: dict[str, Any], types: list[str]
+    ) -> None:
         assert _config is not None, "the worker's config is set before tasks run"
-        report(_config, run_id, provider, ScopeTask(key, spec, tuple(types)))
+        report(_config, run_id, provider, ScopeTask(key, spec, tuple(types)), str(self.request.id))
 
 
 def run_worker(config: LoadedConfig, concurrency: int | None = None) -> int:

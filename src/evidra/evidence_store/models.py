@@ -265,6 +265,9 @@ class PendingScopeRow(Base):
 
     run_id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), primary_key=True)
     scope_key: Mapped[str] = mapped_column(String, primary_key=True)
+    # The task the daemon sent for it (migration 0008): another task's report for the
+    # same scope (a forged message) is kept apart and never read.
+    task_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="", server_default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     payload: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -9,6 +9,7 @@ them by `record_run`, like any other run, and they are deleted afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,33 +28,45 @@ class StagedScope:
     reported_at: datetime
 
 
-def stage(connection: Connection, run_id: str, key: str, status: str, payload: bytes) -> bool:
-    """Keep one scope's report; False when that scope of that run had reported already."""
+def stage(
+    connection: Connection, run_id: str, key: str, status: str, payload: bytes, task_id: str = ""
+) -> bool:
+    """Keep one scope's report; False when that task had reported that scope of that
+    run already. Reports by different tasks are kept apart (see `read`)."""
     values = {
         "run_id": run_id,
         "scope_key": key,
+        "task_id": task_id,
         "status": status,
         "payload": payload,
         "reported_at": utcnow(),
     }
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(PendingScopeRow).values(values)
-    statement = statement.on_conflict_do_nothing(index_elements=["run_id", "scope_key"])
+    statement = statement.on_conflict_do_nothing(index_elements=["run_id", "scope_key", "task_id"])
     # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
     return connection.execute(statement.returning(PendingScopeRow.scope_key)).first() is not None
 
 
-def keys(connection: Connection, run_id: str) -> set[str]:
-    query = select(PendingScopeRow.scope_key).where(PendingScopeRow.run_id == run_id)
-    return set(connection.scalars(query))
+def keys(connection: Connection, run_id: str, tasks: Mapping[str, str] | None = None) -> set[str]:
+    """The scopes reported for the run; with `tasks` (scope -> the task sent for it),
+    only those reported by that task."""
+    query = select(PendingScopeRow.scope_key, PendingScopeRow.task_id).where(PendingScopeRow.run_id == run_id)
+    return {key for key, task in connection.execute(query) if tasks is None or tasks.get(key) == task}
 
 
-def read(connection: Connection, run_id: str) -> dict[str, StagedScope]:
-    query = select(PendingScopeRow).where(PendingScopeRow.run_id == run_id)
-    return {
-        row.scope_key: StagedScope(row.scope_key, row.status, row.payload, row.reported_at)
-        for row in connection.execute(query)
-    }
+def read(
+    connection: Connection, run_id: str, tasks: Mapping[str, str] | None = None
+) -> dict[str, StagedScope]:
+    """The run's reports by scope; with `tasks`, only each scope's own task's report."""
+    query = (
+        select(PendingScopeRow).where(PendingScopeRow.run_id == run_id).order_by(PendingScopeRow.reported_at)
+    )
+    found: dict[str, StagedScope] = {}
+    for row in connection.execute(query):
+        if (tasks is None or tasks.get(row.scope_key) == row.task_id) and row.scope_key not in found:
+            found[row.scope_key] = StagedScope(row.scope_key, row.status, row.payload, row.reported_at)
+    return found
 
 
 def discard(connection: Connection, run_id: str, reported_before: datetime | None = None) -> int:

@@ -553,24 +553,24 @@ class EvidenceStore:
 
     # -- scale-out staging ---------------------------------------------------------
 
-    def stage_scope(self, run_id: str, key: str, status: str, payload: bytes) -> bool:
+    def stage_scope(self, run_id: str, key: str, status: str, payload: bytes, task_id: str = "") -> bool:
         """Keep one scope's report for a run not sealed yet (see `staging`); False when
-        that scope had reported already (a task delivered twice): the first one stands."""
+        that task had reported that scope already (delivered twice): the first one stands."""
         try:
             with self._writer.begin() as connection:
-                return staging.stage(connection, run_id, key, status, payload)
+                return staging.stage(connection, run_id, key, status, payload, task_id)
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"scope {key} of run {run_id} was not staged: {redact_url_text(_short(exc), self._url)}"
             ) from exc
 
-    def staged_keys(self, run_id: str) -> set[str]:
+    def staged_keys(self, run_id: str, tasks: Mapping[str, str] | None = None) -> set[str]:
         with self._engine.connect() as connection:
-            return staging.keys(connection, run_id)
+            return staging.keys(connection, run_id, tasks)
 
-    def staged_scopes(self, run_id: str) -> dict[str, StagedScope]:
+    def staged_scopes(self, run_id: str, tasks: Mapping[str, str] | None = None) -> dict[str, StagedScope]:
         with self._engine.connect() as connection:
-            return staging.read(connection, run_id)
+            return staging.read(connection, run_id, tasks)
 
     def discard_staged(self, run_id: str, reported_before: datetime | None = None) -> int:
         """Delete a run's staged scopes (once it is sealed), and any reported before
