@@ -70,26 +70,34 @@ def test_throttling_is_retried_then_reported_for_that_region_only(
 
 
 @pytest.mark.parametrize(
-    ("service", "region", "lost_type", "code"),
+    ("service", "region", "lost_types", "code"),
     [
-        # Query-protocol XML that does not parse: botocore raises.
-        ("rds", "us-east-1", "database.instance", "ResponseParserError"),
+        # Query-protocol XML that does not parse: botocore raises. RDS has two readers
+        # (instances, and snapshots): each is its own scope error.
+        ("rds", "us-east-1", ("backup.snapshot", "database.instance"), "ResponseParserError"),
         # JSON that does not parse: botocore answers {"message": body}; the shape check catches it.
-        ("kms", "eu-west-1", "crypto.key", "MalformedResponse"),
+        ("kms", "eu-west-1", ("crypto.key",), "MalformedResponse"),
     ],
 )
 def test_a_malformed_answer_is_a_scope_error(
-    proxy: AwsFaultProxy, baseline: Collection, service: str, region: str, lost_type: str, code: str
+    proxy: AwsFaultProxy,
+    baseline: Collection,
+    service: str,
+    region: str,
+    lost_types: tuple[str, ...],
+    code: str,
 ) -> None:
     proxy.add(service, region, "malformed")
 
     collection = run_collector(TEST_REGIONS, max_attempts=2)
 
-    error = only_error(collection)
-    assert (error.scope, error.service, error.types) == (f"aws:{ACCOUNT}:{region}", service, (lost_type,))
-    assert f"failed in {region}: {code}" in error.message
+    scope = f"aws:{ACCOUNT}:{region}"
+    assert sorted((e.scope, e.service, e.types) for e in collection.errors) == [
+        (scope, service, (t,)) for t in lost_types
+    ]
+    assert all(f"failed in {region}: {code}" in e.message for e in collection.errors)
     # Only what that service holds (DynamoDB tables are database instances too).
-    lost = {k for k in keys(baseline) if k[1] == error.scope and k[2] == lost_type and f":{service}:" in k[3]}
+    lost = {k for k in keys(baseline) if k[1] == scope and k[2] in lost_types and f":{service}:" in k[3]}
     assert keys(collection) == keys(baseline) - lost
 
 
@@ -98,13 +106,28 @@ def test_server_errors_fail_each_manager_of_the_service(proxy: AwsFaultProxy, ba
 
     collection = run_collector(TEST_REGIONS, max_attempts=2)
 
-    ec2_types = {("account",), ("compute.volume",), ("network.virtual_network",), ("network.firewall_rule",)}
-    assert fault.hits == 2 * len(ec2_types)  # four managers read EC2 there, each tried twice
+    ec2_types = {
+        ("account",),
+        ("compute.volume",),
+        ("backup.snapshot",),
+        ("network.virtual_network",),
+        ("network.firewall_rule",),
+        ("network.peering",),
+    }
+    assert fault.hits == 2 * len(ec2_types)  # six readers read EC2 there, each tried twice
     assert {(e.scope, e.types) for e in collection.errors} == {
         (f"aws:{ACCOUNT}:eu-west-1", t) for t in ec2_types
     }
     assert all("InternalError" in e.message for e in collection.errors)
-    lost = {k for k in keys(baseline) if k[1] == f"aws:{ACCOUNT}:eu-west-1" and (k[2],) in ec2_types}
+    # Only what EC2 holds: RDS and Backup's snapshots and vaults are backup.snapshot too.
+    lost = {
+        k
+        for k in keys(baseline)
+        if k[1] == f"aws:{ACCOUNT}:eu-west-1"
+        and (k[2],) in ec2_types
+        and ":rds:" not in k[3]
+        and ":backup:" not in k[3]
+    }
     assert keys(collection) == keys(baseline) - lost
 
 
@@ -116,10 +139,18 @@ def test_a_slow_service_times_out_without_holding_up_the_rest(
     # Generous enough for every other call while the emulator is busy with the rest.
     collection = run_collector(TEST_REGIONS, max_attempts=1, read_timeout=2.0)
 
-    error = only_error(collection)
-    assert error.scope == f"aws:{ACCOUNT}:eu-west-1"
-    assert "rds DescribeDBInstances failed in eu-west-1: ReadTimeoutError" in error.message
-    assert len(keys(collection)) == len(keys(baseline)) - 1  # only the eu-west-1 database is missing
+    # RDS's two readers there (instances, snapshots) each time out; nothing else does.
+    assert {(e.scope, e.types) for e in collection.errors} == {
+        (f"aws:{ACCOUNT}:eu-west-1", ("database.instance",)),
+        (f"aws:{ACCOUNT}:eu-west-1", ("backup.snapshot",)),
+    }
+    assert any(
+        "rds DescribeDBInstances failed in eu-west-1: ReadTimeoutError" in e.message
+        for e in collection.errors
+    )
+    lost = {k for k in keys(baseline) if k[1] == f"aws:{ACCOUNT}:eu-west-1" and ":rds:" in k[3]}
+    assert len(lost) == 3  # the eu-west-1 database and its two snapshots
+    assert keys(collection) == keys(baseline) - lost
 
 
 def test_one_unreadable_bucket_does_not_hide_the_others(proxy: AwsFaultProxy, baseline: Collection) -> None:

@@ -21,6 +21,10 @@ def _not_enabled(failure: AwsCallFailed) -> bool:
 
 @READERS.reader("macie.session", service="macie2", types=("monitoring.data_loss_prevention",), plane=REGIONAL)
 def read_macie(ctx: Context) -> list[Observation]:
+    # Macie is not offered in every region (botocore's endpoint data says where it is; its
+    # endpoint elsewhere does not resolve): nothing there can be monitored, nor judged.
+    if ctx.region not in ctx.session.boto.get_available_regions("macie2", partition_name=ctx.partition):
+        return []
     try:
         session, call = ctx.call("macie2", "GetMacieSession", expect="status")
     except AwsCallFailed as failure:
