@@ -288,6 +288,7 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "covers_children": "bool: records the projects / accounts below the one it is set on",
         "audit_log_types": "list[str]: data access log types on (GCP: ADMIN_READ, DATA_READ, DATA_WRITE)",
         "data_access_logging": "bool: reads and writes of data are logged, not only administration",
+        "management_events": "bool: administrative (management) events are recorded, reads and writes",
     },
     "logging.log_group": {
         "retention_days": "int or None: days events are kept; None: kept forever",

@@ -18,6 +18,10 @@ def start_moto() -> tuple[Any, str]:
     """
     from moto.server import ThreadedMotoServer
 
+    from evidra.emulators import moto_fidelity
+
+    moto_fidelity.apply()  # answer as AWS does where moto is kinder
+
     # One log line per request drowns the demo's own output.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # The server runs in this process and reads these when it builds a backend (its

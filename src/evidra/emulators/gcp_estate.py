@@ -432,8 +432,28 @@ def add_crypto_key(
     location: str = "europe",
     rotation_days: int | None = 90,
     state: str = "ENABLED",
+    purpose: str = "ENCRYPT_DECRYPT",
 ) -> None:
+    """`purpose` ASYMMETRIC_SIGN: a signing key, as Cloud Asset shows one (CryptoKey in
+    the Cloud KMS v1 reference): no primary version and no rotation period, since
+    Cloud KMS rotates only symmetric encryption keys automatically."""
     name = kms_key_name(project_id, ring, key, location)
+    if purpose != "ENCRYPT_DECRYPT":
+        algorithm = "EC_SIGN_P256_SHA256"
+        org.add(
+            project_id,
+            "cloudkms.googleapis.com/CryptoKey",
+            f"//cloudkms.googleapis.com/{name}",
+            {
+                "name": name,
+                "purpose": purpose,
+                "createTime": "2024-01-15T00:00:00.000000Z",
+                "versionTemplate": {"protectionLevel": "SOFTWARE", "algorithm": algorithm},
+                "destroyScheduledDuration": "2592000s",
+            },
+            location=location,
+        )
+        return
     data: dict[str, Any] = {
         "name": name,
         "primary": {
@@ -737,6 +757,9 @@ def demo_org() -> GcpOrg:
     add_crypto_key(org, "acme-prod", "storage", "prod-data", rotation_days=90)
     add_crypto_key(org, "acme-prod", "storage", "prod-logs", rotation_days=400)
     add_crypto_key(org, "acme-data", "exports", "exports-key", rotation_days=None)
+    add_crypto_key(
+        org, "acme-prod", "signing", "release-signing", rotation_days=None, purpose="ASYMMETRIC_SIGN"
+    )
 
     add_bucket(
         org, "acme-prod", "acme-prod-records", kms_key=prod_key, prevention="enforced",

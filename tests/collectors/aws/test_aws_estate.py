@@ -310,6 +310,7 @@ def test_trails_each_once_in_their_home_region(collection: Collection, summary: 
         "encrypted_with_customer_key": False,
         "kms_key": None,
         "home_region": "us-east-1",
+        "management_events": True,  # no selectors set: AWS's default records them all
     }
     assert trails["payments-app"].attributes == {
         "logging": False,
@@ -318,6 +319,7 @@ def test_trails_each_once_in_their_home_region(collection: Collection, summary: 
         "encrypted_with_customer_key": True,
         "kms_key": summary["kms_keys"]["eu-west-1"]["rotating"],
         "home_region": "eu-west-1",
+        "management_events": True,
     }
 
 

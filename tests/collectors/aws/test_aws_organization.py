@@ -252,3 +252,53 @@ def test_check_over_an_organization_exits_3_naming_the_unreachable_account(
     assert {r["resource"]["scope"] for r in mfa if r["status"] == "error"} == {f"aws:{payments}"}
     judged = {r["resource"]["scope"].split(":")[1] for r in document["results"] if r["status"] != "error"}
     assert judged == {MANAGEMENT, analytics}
+
+
+def test_a_members_view_of_the_organisation_trail_does_not_cost_its_own_trails(
+    organization: dict[str, str],
+) -> None:
+    from evidra.controls.catalog import select
+    from evidra.controls.engine import evaluate
+    from evidra.controls.requirements import default_parameters
+    from evidra.model import Status, utcnow
+
+    boto3.client("s3").create_bucket(Bucket="org-trail-logs")
+    cloudtrail = boto3.client("cloudtrail", region_name="us-east-1")
+    cloudtrail.create_trail(
+        Name="organization-trail",
+        S3BucketName="org-trail-logs",
+        IsMultiRegionTrail=True,
+        IsOrganizationTrail=True,
+    )
+    cloudtrail.start_logging(Name="organization-trail")
+    payments = organization["payments"]
+    member = member_client(payments, "cloudtrail")
+    # As AWS does: the member sees the organisation's trail and is refused its status.
+    org_trail = f"arn:aws:cloudtrail:us-east-1:{MANAGEMENT}:trail/organization-trail"
+    assert org_trail in [t["TrailARN"] for t in member.describe_trails(includeShadowTrails=True)["trailList"]]
+    with pytest.raises(member.exceptions.TrailNotFoundException):
+        member.get_trail_status(Name=org_trail)
+    member_client(payments, "s3").create_bucket(Bucket="own-trail-logs")
+    try:
+        settings = AwsSettings(regions=["us-east-1"], accounts=[payments], role_name=ROLE)
+        collection = collect(settings)
+        assert collection.errors == []
+        (account,) = [o for o in collection.observations if o.type == "account" and o.name == payments]
+        assert account.attributes["audit_trail_multi_region"] is None
+        assert (
+            f"belongs to account {MANAGEMENT}" in account.attributes["unreadable"]["audit_trail_multi_region"]
+        )
+        results = evaluate(select(["audit-trail-all-regions"]), collection, default_parameters(), utcnow())
+        assert [r.status for r in results] == [Status.ERROR]
+
+        # With a trail of its own, the member's coverage is proven whatever the organisation trail says.
+        member.create_trail(Name="own-trail", S3BucketName="own-trail-logs", IsMultiRegionTrail=True)
+        member.start_logging(Name="own-trail")
+        collection = collect(settings)
+        assert collection.errors == []
+        (account,) = [o for o in collection.observations if o.type == "account" and o.name == payments]
+        assert account.attributes["audit_trail_multi_region"] is True
+        assert "unreadable" not in account.attributes
+    finally:
+        member.delete_trail(Name="own-trail")
+        cloudtrail.delete_trail(Name="organization-trail")

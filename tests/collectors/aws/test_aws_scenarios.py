@@ -149,6 +149,62 @@ def test_trail_coverage_is_account_wide_and_needs_logging(estate: dict[str, Any]
     assert one(collection, "logging.audit_trail", "org-audit").attributes["logging"] is False
 
 
+def test_a_multi_region_trail_without_management_events_is_no_coverage(estate: dict[str, Any]) -> None:
+    cloudtrail = boto3.client("cloudtrail", region_name="us-east-1")
+    # As AWS does, the emulator answers a trail made without selectors with the default
+    # one: all management events, reads and writes.
+    assert cloudtrail.get_event_selectors(TrailName="org-audit")["EventSelectors"][0][
+        "IncludeManagementEvents"
+    ]
+    data_only = {"ReadWriteType": "All", "IncludeManagementEvents": False, "DataResources": [
+        {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}  # fmt: skip
+    cloudtrail.put_event_selectors(TrailName="org-audit", EventSelectors=[data_only])
+    collection = run_collector(["us-east-1"])
+    assert one(collection, "account", ACCOUNT).attributes["audit_trail_multi_region"] is False
+    assert one(collection, "logging.audit_trail", "org-audit").attributes["management_events"] is False
+
+    writes_only = {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True, "DataResources": []}
+    cloudtrail.put_event_selectors(TrailName="org-audit", EventSelectors=[writes_only])
+    assert (
+        one(run_collector(["us-east-1"]), "account", ACCOUNT).attributes["audit_trail_multi_region"] is False
+    )
+
+    management = [
+        {"Name": "all management", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+    ]
+    cloudtrail.put_event_selectors(TrailName="org-audit", AdvancedEventSelectors=management)
+    assert (
+        one(run_collector(["us-east-1"]), "account", ACCOUNT).attributes["audit_trail_multi_region"] is True
+    )
+
+
+def test_a_service_linked_config_recorder_is_not_the_customers_recording(moto_reset: str) -> None:
+    config = boto3.client("config", region_name="us-east-1")
+    # Another AWS service's recorder (it has a servicePrincipal): recording, every type.
+    config.put_service_linked_configuration_recorder(ServicePrincipal="securityhub.amazonaws.com")
+    (linked,) = config.describe_configuration_recorders()["ConfigurationRecorders"]
+    assert linked["servicePrincipal"] == "securityhub.amazonaws.com"
+    recorder = one(
+        run_collector(["us-east-1"]), "monitoring.config_recorder", "AWS Config recorder (us-east-1)"
+    )
+    assert recorder.attributes["recording"] is False
+    assert recorder.attributes["all_resources"] is False
+
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "config-bucket"})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    recorder = one(
+        run_collector(["us-east-1"]), "monitoring.config_recorder", "AWS Config recorder (us-east-1)"
+    )
+    assert recorder.attributes["recording"] is True
+
+
 def test_configured_regions_limit_the_scopes(moto_reset: str) -> None:
     lines: list[str] = []
     collection = AwsCollector(AwsSettings(regions=["eu-west-1"])).collect(progress=lines.append)

@@ -16,8 +16,8 @@ def test_every_page_is_read(gcp: FakeGcp, tmp_path: Path) -> None:
     paged = collect(gcp, tmp_path / "key.json", page_size=2)
     assert paged.errors == []
     assert sorted(o.id for o in paged.observations) == sorted(o.id for o in whole.observations)
-    # Two a page: 57 resources and 6 hierarchy policies listed, 3 projects and 3 bucket policies found.
-    assert len([a for a in gcp.org.assets if not a["assetType"].startswith("cloudresourcemanager")]) == 57
+    # Two a page: 58 resources and 6 hierarchy policies listed, 3 projects and 3 bucket policies found.
+    assert len([a for a in gcp.org.assets if not a["assetType"].startswith("cloudresourcemanager")]) == 58
     assert gcp.calls() == {"ListAssets": 29 + 3, "SearchAllResources": 2, "SearchAllIamPolicies": 2}
     tokens = [q.get("pageToken") for m, _, q in gcp.requests if m == "SearchAllResources"]
     assert tokens[0] is None and tokens[1] is not None

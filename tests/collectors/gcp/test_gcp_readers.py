@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from evidra.controls.catalog import select
+from evidra.controls.engine import evaluate
+from evidra.controls.requirements import default_parameters
 from evidra.emulators.gcp_estate import ORG
 from evidra.emulators.gcp_server import GOOGLE_TOKEN_URI, FakeGcp
+from evidra.model import Status, utcnow
 from evidra.resource_types import RESOURCE_TYPES
 from tests.collectors.gcp.gcp_support import by_name, collect
 from tests.fakes.verdicts import admin_ports_open
@@ -128,6 +132,20 @@ def test_crypto_keys(demo) -> None:
     assert keys["prod-logs"]["rotation_period_days"] == 400
     assert keys["exports-key"]["rotation_enabled"] is False and keys["exports-key"]["next_rotation"] is None
     assert all(k["managed_by"] == "customer" and k["enabled"] for k in keys.values())
+    # A signing key cannot rotate automatically: not applicable, not failed.
+    signing = keys["release-signing"]
+    assert "inapplicable" not in keys["exports-key"]
+    assert "ASYMMETRIC_SIGN key cannot rotate automatically" in signing["inapplicable"]["rotation_enabled"]
+    (result,) = evaluate(
+        select(["key-rotation"]), _only(demo, "release-signing"), default_parameters(), utcnow()
+    )
+    assert result.status is Status.NOT_APPLICABLE
+
+
+def _only(collection, name: str):
+    from evidra.model import Collection
+
+    return Collection(observations=[o for o in collection.observations if o.name == name])
 
 
 def test_service_account_keys(demo) -> None:

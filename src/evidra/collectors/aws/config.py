@@ -16,7 +16,13 @@ def read_config_recorders(ctx: Context) -> list[Observation]:
         "config", "DescribeConfigurationRecorderStatus", expect="ConfigurationRecordersStatus"
     )
     recording = {s["name"] for s in statuses["ConfigurationRecordersStatus"] if s.get("recording")}
-    active = [r for r in recorders["ConfigurationRecorders"] if r.get("name") in recording]
+    # A service-linked recorder (with a servicePrincipal) records for another AWS service,
+    # not for the customer: only the customer's own recorder is evidence of recording.
+    active = [
+        r
+        for r in recorders["ConfigurationRecorders"]
+        if r.get("name") in recording and not r.get("servicePrincipal")
+    ]
     groups = [r.get("recordingGroup", {}) for r in active]
     return [
         ctx.observe(

@@ -1,4 +1,9 @@
-"""KMS: every enabled key in the region, with its rotation setting."""
+"""KMS: every enabled key in the region, with its rotation setting.
+
+Only symmetric encryption keys whose material KMS generated rotate automatically
+(KMS API reference, GetKeyRotationStatus): for an asymmetric or HMAC key, imported key
+material or a custom key store, rotation is `inapplicable`, with the reason, and the
+status is not asked (AWS would answer UnsupportedOperationException)."""
 
 from __future__ import annotations
 
@@ -37,6 +42,9 @@ def _read_key(ctx: Context, key: dict[str, Any], list_call: ApiCall) -> Observat
     calls = [list_call, describe_call]
     raw: dict[str, Any] = {"ListKeys": key, "DescribeKey": described}
     customer = meta.get("KeyManager") == "CUSTOMER"
+    why_not = cannot_rotate(meta)
+    if why_not is not None:
+        return _observe(ctx, meta, customer, False, None, raw, calls, {"rotation_enabled": why_not})
     try:
         # Asymmetric, HMAC and imported-material keys cannot rotate automatically.
         status, status_call = ctx.optional(
@@ -55,6 +63,34 @@ def _read_key(ctx: Context, key: dict[str, Any], list_call: ApiCall) -> Observat
             raise
         # AWS-managed keys rotate every year and some accounts may not ask about them.
         enabled, period = True, DEFAULT_ROTATION_DAYS
+    return _observe(ctx, meta, customer, enabled, period, raw, calls, {})
+
+
+def cannot_rotate(meta: dict[str, Any]) -> str | None:
+    """Why a key cannot rotate automatically (from DescribeKey), or None when it can."""
+    spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    origin = meta.get("Origin") or "AWS_KMS"
+    if meta.get("CustomKeyStoreId") or origin in ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"):
+        return f"a key in a custom key store (origin {origin}) cannot rotate automatically"
+    if origin == "EXTERNAL":
+        return "a key with imported key material cannot rotate automatically (rotate it by hand)"
+    if spec.startswith("HMAC_"):
+        return f"an HMAC key ({spec}) cannot rotate automatically"
+    if spec != "SYMMETRIC_DEFAULT":
+        return f"an asymmetric key ({spec}) cannot rotate automatically"
+    return None
+
+
+def _observe(
+    ctx: Context,
+    meta: dict[str, Any],
+    customer: bool,
+    enabled: bool,
+    period: int | None,
+    raw: dict[str, Any],
+    calls: list[ApiCall],
+    inapplicable: dict[str, str],
+) -> Observation:
     return ctx.observe(
         "crypto.key",
         meta["Arn"],
@@ -66,6 +102,7 @@ def _read_key(ctx: Context, key: dict[str, Any], list_call: ApiCall) -> Observat
             "rotation_period_days": period,
             "key_spec": meta.get("KeySpec") or meta.get("CustomerMasterKeySpec"),
             "region": ctx.region,
+            **({"inapplicable": inapplicable} if inapplicable else {}),
         },
         raw=raw,
         calls=calls,

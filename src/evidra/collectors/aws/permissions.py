@@ -44,6 +44,7 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("rds", "DescribeDBInstances"): "rds:DescribeDBInstances",
     ("cloudtrail", "DescribeTrails"): "cloudtrail:DescribeTrails",
     ("cloudtrail", "GetTrailStatus"): "cloudtrail:GetTrailStatus",
+    ("cloudtrail", "GetEventSelectors"): "cloudtrail:GetEventSelectors",
     ("s3", "GetBucketVersioning"): "s3:GetBucketVersioning",
     ("s3", "GetBucketLogging"): "s3:GetBucketLogging",
     ("guardduty", "ListDetectors"): "guardduty:ListDetectors",
@@ -139,7 +140,9 @@ def organization_policy_document() -> dict[str, Any]:
                 "Sid": "EvidraEnterMemberAccounts",
                 "Effect": "Allow",
                 "Action": [ORGANIZATION_ACTIONS[("sts", "AssumeRole")]],
-                "Resource": f"arn:aws:iam::*:role/{EXAMPLE_ROLE_NAME}",
+                # Any partition (aws, aws-us-gov, aws-cn): IAM allows a wildcard in
+                # every ARN segment but the service.
+                "Resource": f"arn:*:iam::*:role/{EXAMPLE_ROLE_NAME}",
             },
         ],
     }

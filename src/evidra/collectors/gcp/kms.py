@@ -17,6 +17,10 @@ def read_keys(ctx: Context) -> list[Observation]:
         # Symmetric keys have a primary version; asymmetric and MAC keys do not (and
         # cannot rotate automatically): they are enabled while any version is.
         enabled = primary.get("state") == "ENABLED" if primary else key.get("purpose") != "ENCRYPT_DECRYPT"
+        purpose = key.get("purpose") or "ENCRYPT_DECRYPT"
+        fixed = (
+            f"a {purpose} key cannot rotate automatically (Cloud KMS rotates only symmetric encryption keys)"
+        )
         observations.append(
             ctx.observe(
                 "crypto.key",
@@ -30,6 +34,7 @@ def read_keys(ctx: Context) -> list[Observation]:
                     "next_rotation": key.get("nextRotationTime"),
                     "key_spec": template.get("algorithm") or primary.get("algorithm"),
                     "region": asset.get("resource", {}).get("location") or _location(key.get("name")),
+                    **({"inapplicable": {"rotation_enabled": fixed}} if purpose != "ENCRYPT_DECRYPT" else {}),
                 },
                 raw={"asset": stable(asset)},
                 calls=[ctx.call("resources")],
