@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -39,6 +40,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
 
+_IDENTITY_ENGINE_POLICIES = frozenset({"ACCESS_POLICY", "PROFILE_ENROLLMENT"})
 _STATUS_TERM = re.compile(r'status eq "([A-Z_]+)"')
 _EVENT_TERM = re.compile(r'eventType eq "([a-z_.]+)"')
 
@@ -61,6 +63,8 @@ class OktaOrg:
     api_tokens: list[dict[str, Any]] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
     apps: list[dict[str, Any]] = field(default_factory=list)
+    # "identity" (Okta Identity Engine) or "classic" (Classic Engine, no authentication policies)
+    engine: str = "identity"
 
     def factors_of(self, user_id: str) -> list[dict[str, Any]]:
         if callable(self.factors):
@@ -326,6 +330,10 @@ def _logs(fake: FakeOkta, query: dict[str, list[str]]) -> tuple[list[Any], dict[
     types = set(_EVENT_TERM.findall((query.get("filter") or [""])[0]))
     since = (query.get("since") or [""])[0]
     until = (query.get("until") or [""])[0]
+    # Okta returns nothing older than 90 days, whatever `since` asks (System Log API
+    # reference, data retention; okta-developer-docs: "the last 90 days").
+    retained = (datetime.now(UTC) - timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    since = max(since.replace("Z", ".000Z") if since else "", retained).replace(".000Z", "Z")
     events = [
         e
         for e in fake.org.logs
@@ -385,6 +393,14 @@ def route(fake: FakeOkta, path: str, query: dict[str, list[str]]) -> tuple[int, 
             kind = (query.get("type") or [""])[0]
             if not kind:
                 return 400, _error("E0000001", "Api validation failed: type"), None
+            if org.engine == "classic" and kind in _IDENTITY_ENGINE_POLICIES:
+                # What a Classic Engine org answers (okta/terraform-provider-okta issue 1202
+                # and PR 1445: ACCESS_POLICY and PROFILE_ENROLLMENT are Identity Engine's).
+                return (
+                    400,
+                    _error("E0000002", "The request was not valid: Invalid policy type specified."),
+                    None,
+                )
             return 200, [p for p in org.policies if p["type"] == kind], None
         case ["policies", policy_id, "rules"]:
             return 200, org.rules[policy_id], None

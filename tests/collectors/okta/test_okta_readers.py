@@ -283,3 +283,71 @@ def test_the_scope_is_the_org_hosts_name_without_port_or_case() -> None:
     variants = ["https://acme.okta.com", "https://ACME.okta.com:443", "https://acme.okta.com:8443/"]
     names = {org_host(OktaSettings(org_url=url, token_env="T")) for url in variants}
     assert names == {"acme.okta.com"}
+
+
+def _collect_changed(monkeypatch: pytest.MonkeyPatch, change) -> Collection:
+    from evidra.emulators.okta_estate import API_TOKEN, demo_org
+    from tests.collectors.okta.okta_support import TOKEN_ENV
+
+    org = demo_org()
+    change(org)
+    with FakeOkta(org, API_TOKEN) as fake:
+        monkeypatch.setenv("SSL_CERT_FILE", str(fake.cert_file))
+        monkeypatch.setenv(TOKEN_ENV, API_TOKEN)
+        return collect(fake)
+
+
+def test_a_classic_engine_org_keeps_its_sign_on_rules_and_names_its_engine(monkeypatch) -> None:
+    def classic(org) -> None:
+        org.engine = "classic"  # the fake then answers ACCESS_POLICY 400 E0000002, as Okta does
+
+    collection = _collect_changed(monkeypatch, classic)
+    assert collection.errors == []
+    rules = by_name(collection, "identity.signon_policy")
+    assert set(rules) == {"Administrators session / Administrators MFA", "Default Policy / Default Rule"}
+    assert {r.raw["engine"] for r in rules.values()} == {"classic"}
+
+
+def test_an_auth_method_chain_and_reauthenticating_every_time(monkeypatch) -> None:
+    chain = {
+        "type": "AUTH_METHOD_CHAIN",
+        "chains": [
+            {
+                "authenticationMethods": [{"key": "okta_password", "method": "password"}],
+                "next": [{"authenticationMethods": [{"key": "okta_verify", "method": "push"}]}],
+                "reauthenticateIn": "PT0S",
+            }
+        ],
+    }
+
+    def chained(org) -> None:
+        # Okta's AuthenticationMethodChain: no factorMode; password, then Okta Verify push.
+        rule = org.rules["rstdashboard"][1]
+        rule["actions"]["appSignOn"]["verificationMethod"] = chain
+
+    rule = by_name(_collect_changed(monkeypatch, chained), "identity.signon_policy")[
+        "Okta Dashboard / Catch-all Rule"
+    ]
+    assert rule.attributes["mfa_required"] is True
+    assert rule.attributes["allowed_factor_types"] == ["push"]
+    assert rule.attributes["max_session_minutes"] == 0  # PT0S: every time, not "no limit"
+
+    def one_step(org) -> None:
+        chained(org)
+        org.rules["rstdashboard"][1]["actions"]["appSignOn"]["verificationMethod"]["chains"][0]["next"] = []
+
+    rule = by_name(_collect_changed(monkeypatch, one_step), "identity.signon_policy")[
+        "Okta Dashboard / Catch-all Rule"
+    ]
+    assert rule.attributes["mfa_required"] is False
+
+
+def test_log_days_beyond_okta_retention_are_capped_with_a_warning(okta: FakeOkta, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="evidra.collectors.okta.system_log"):
+        collection = collect(okta, log_days=180)
+    assert collection.errors == []
+    assert "Okta keeps the System Log 90 days" in caplog.text
+    events = by_name(collection, "identity.event")
+    assert events and {c.parameters["days"] for o in events.values() for c in o.calls} == {90}

@@ -36,10 +36,13 @@ _CURSOR_PARAMETERS = frozenset({"after"})  # change every run: not provenance
 class OktaCallFailed(Exception):
     """An Okta API operation failed after retries."""
 
-    def __init__(self, operation: str, reason: str, status: int | None = None) -> None:
+    def __init__(
+        self, operation: str, reason: str, status: int | None = None, code: str | None = None
+    ) -> None:
         super().__init__(redact_text(f"okta {operation} failed: {reason}"))
         self.operation = operation
         self.status = status
+        self.code = code  # Okta's errorCode (E0000002 ...), when it sent one
 
 
 @dataclass
@@ -110,7 +113,8 @@ class OktaApi:
             retryable = answer.status is None or answer.status == 429 or answer.status >= 500
             if not retryable or attempt == self._max_attempts:
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
-                raise OktaCallFailed(operation, answer.problem + tries, answer.status)
+                code = answer.body.get("errorCode") if isinstance(answer.body, dict) else None
+                raise OktaCallFailed(operation, answer.problem + tries, answer.status, code)
             self.stats.retries += 1
             delay = seconds_until_reset(answer.headers) if answer.status == 429 else None
             if delay is None:

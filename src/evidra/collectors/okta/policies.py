@@ -11,7 +11,14 @@ rules govern nobody and are not observed.
 Sign-on policies are the global session policy (OKTA_SIGN_ON: who may start a
 session, with which factors, for how long) and the authentication policies
 (ACCESS_POLICY: per application, Okta Identity Engine). One observation per active
-rule, so a finding names the rule an administrator has to change.
+rule, so a finding names the rule an administrator has to change. A Classic Engine org
+has no authentication policies: Okta answers the ACCESS_POLICY listing 400 E0000002
+("Invalid policy type specified"), read as none, and every sign-on observation records
+the engine (`engine` in its raw answer).
+
+An authentication rule demands a second factor when its verification method says 2FA
+(`factorMode`, type ASSURANCE) or, for an AUTH_METHOD_CHAIN, when every chain takes at
+least two steps. `reauthenticateIn: PT0S` means "every time" (0 minutes), not "no limit".
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from evidra.collectors.okta.admins import admin_groups, admins, group, group_roles
+from evidra.collectors.okta.api import OktaCallFailed
 from evidra.collectors.okta.context import READERS, Context
 from evidra.collectors.okta.times import parse_duration
 from evidra.model import ApiCall, Observation
@@ -142,8 +150,17 @@ def password_attributes(policy: dict[str, Any], applies_to: str, privileged: boo
 @READERS.reader("okta.signon_policies", types=("identity.signon_policy",))
 async def read_signon_policies(ctx: Context) -> list[Observation]:
     observations: list[Observation] = []
-    for policy_type, kind in _SIGNON_KINDS.items():
-        policies, list_call = await _policies(ctx, policy_type)
+    engine = "identity"
+    listed: dict[str, tuple[list[dict[str, Any]], ApiCall]] = {}
+    for policy_type in _SIGNON_KINDS:
+        try:
+            listed[policy_type] = await _policies(ctx, policy_type)
+        except OktaCallFailed as failure:
+            if policy_type != "ACCESS_POLICY" or (failure.status, failure.code) != (400, "E0000002"):
+                raise
+            engine = "classic"  # no authentication policies on the Classic Engine
+    for policy_type, (policies, list_call) in listed.items():
+        kind = _SIGNON_KINDS[policy_type]
         rule_lists = await asyncio.gather(*(_rules(ctx, str(p["id"])) for p in policies))
         for policy, rules in zip(policies, rule_lists, strict=True):
             for rule in rules:
@@ -158,6 +175,7 @@ async def read_signon_policies(ctx: Context) -> list[Observation]:
                         raw={
                             "policy": {k: v for k, v in policy.items() if k != "_links"},
                             "rule": {k: v for k, v in rule.items() if k != "_links"},
+                            "engine": engine,
                         },
                         calls=[
                             list_call,
@@ -192,11 +210,19 @@ def signon_attributes(
         app_signon = actions.get("appSignOn") or {}
         verification = app_signon.get("verificationMethod") or {}
         access = app_signon.get("access")
-        mfa_required = verification.get("factorMode") == "2FA"
-        allowed = allowed_factor_types(verification.get("constraints"))
         idle = None
-        reauthenticate = parse_duration(verification.get("reauthenticateIn"))
-        lifetime = int(reauthenticate.total_seconds() // 60) if reauthenticate else None
+        if verification.get("type") == "AUTH_METHOD_CHAIN":
+            chains = [c for c in verification.get("chains") or [] if isinstance(c, dict)]
+            mfa_required = bool(chains) and min(_steps(c) for c in chains) >= 2
+            allowed = sorted({m for c in chains for m in _chain_methods(c)}) or None
+            waits = [parse_duration(c.get("reauthenticateIn")) for c in chains]
+            reauthenticate = max((w for w in waits if w is not None), default=None)
+        else:
+            mfa_required = verification.get("factorMode") == "2FA"
+            allowed = allowed_factor_types(verification.get("constraints"))
+            reauthenticate = parse_duration(verification.get("reauthenticateIn"))
+        # PT0S: re-authenticate every time (0 minutes); absent: no limit.
+        lifetime = int(reauthenticate.total_seconds() // 60) if reauthenticate is not None else None
     return {
         "policy": policy.get("name"),
         "rule": rule.get("name"),
@@ -210,6 +236,25 @@ def signon_attributes(
         "max_idle_minutes": int(idle) if isinstance(idle, int | float) else None,
         "max_session_minutes": lifetime,
     }
+
+
+def _steps(chain: dict[str, Any]) -> int:
+    """The fewest steps a user takes through an authentication method chain (Okta's
+    AuthenticationMethodChain: this step's methods, then one of the `next` chains)."""
+    following = [c for c in chain.get("next") or [] if isinstance(c, dict)]
+    return 1 + (min(_steps(c) for c in following) if following else 0)
+
+
+def _chain_methods(chain: dict[str, Any]) -> set[str]:
+    found = {
+        mapped
+        for method in chain.get("authenticationMethods") or []
+        if (mapped := _AUTHENTICATOR_METHODS.get(str((method or {}).get("method", "")).lower()))
+    }
+    for following in chain.get("next") or []:
+        if isinstance(following, dict):
+            found |= _chain_methods(following)
+    return found
 
 
 def allowed_factor_types(constraints: Any) -> list[str] | None:

@@ -7,11 +7,13 @@ log window moves. The deprovisioning reader reads the same events (read once).
 
 The query is bounded (`since` = log_days ago, `until` = the collection's start):
 without `until`, Okta's System Log always offers a next page (it is built for
-polling).
+polling). Okta keeps the System Log 90 days and silently returns nothing older, so a
+longer `log_days` is capped at 90 with a warning, and the provenance says 90.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,6 +31,8 @@ ACTIONS = {
 }
 REMOVALS = frozenset({"deactivated", "suspended", "deleted"})
 LOG_PAGE = 1000  # the System Log's largest page
+RETENTION_DAYS = 90  # Okta's System Log retention (System Log API reference, data retention)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,16 @@ async def events(ctx: Context) -> Events:
 
 
 async def _read(ctx: Context) -> Events:
+    days = min(ctx.settings.log_days, RETENTION_DAYS)
+    if days < ctx.settings.log_days:
+        log.warning(
+            "okta log_days is %d, but Okta keeps the System Log %d days: reading the last %d days",
+            ctx.settings.log_days,
+            RETENTION_DAYS,
+            days,
+        )
     params = {
-        "since": iso(ctx.observed_at - timedelta(days=ctx.settings.log_days)),
+        "since": iso(ctx.observed_at - timedelta(days=days)),
         "until": iso(ctx.observed_at),
         "filter": " or ".join(f'eventType eq "{name}"' for name in ACTIONS),
         "limit": LOG_PAGE,
@@ -53,7 +65,7 @@ async def _read(ctx: Context) -> Events:
     async for page in ctx.api.pages("listLogEvents", "/api/v1/logs", params):
         found.extend(e for e in page if isinstance(e, dict) and e.get("eventType") in ACTIONS)
     # The call's provenance names the window's length, not its moving dates.
-    call = ctx.api.call("listLogEvents", filter=params["filter"], days=ctx.settings.log_days)
+    call = ctx.api.call("listLogEvents", filter=params["filter"], days=days)
     return Events(found, call)
 
 
