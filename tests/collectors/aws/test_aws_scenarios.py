@@ -6,12 +6,17 @@ import json
 from typing import Any
 
 import boto3
+import pytest
 
 from evidra.collectors.aws import permissions
 from evidra.collectors.aws.collector import AwsCollector
 from evidra.collectors.aws.registry import READERS
 from evidra.collectors.aws.session import AwsSession
 from evidra.config.settings import AwsSettings
+from evidra.controls.catalog import select
+from evidra.controls.engine import evaluate
+from evidra.controls.requirements import default_parameters
+from evidra.model import Status, utcnow
 from tests.collectors.aws.aws_support import of_type, one, run_collector
 
 ACCOUNT = "123456789012"
@@ -203,6 +208,25 @@ def test_a_service_linked_config_recorder_is_not_the_customers_recording(moto_re
         run_collector(["us-east-1"]), "monitoring.config_recorder", "AWS Config recorder (us-east-1)"
     )
     assert recorder.attributes["recording"] is True
+
+
+def test_keys_that_cannot_rotate_are_not_applicable_with_the_reason(moto_reset: str) -> None:
+    kms = boto3.client("kms", region_name="us-east-1")
+    signing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    # As AWS does, the emulator refuses to say whether a signing key rotates.
+    with pytest.raises(kms.exceptions.UnsupportedOperationException):
+        kms.get_key_rotation_status(KeyId=signing)
+    collection = run_collector(["us-east-1"])
+    assert collection.errors == []
+    keys = of_type(collection, "crypto.key")
+    assert keys[signing].attributes["inapplicable"] == {
+        "rotation_enabled": "an asymmetric key (ECC_NIST_P256) cannot rotate automatically"
+    }
+    assert "inapplicable" not in keys[symmetric].attributes
+    results = evaluate(select(["key-rotation"]), collection, default_parameters(), utcnow())
+    verdicts = {r.resource.id.rsplit("/", 1)[-1]: r.status for r in results}
+    assert verdicts == {signing: Status.NOT_APPLICABLE, symmetric: Status.FAIL}
 
 
 def test_configured_regions_limit_the_scopes(moto_reset: str) -> None:
