@@ -183,7 +183,7 @@ def _run(
     return outcome
 
 
-def _print(outcome: RunOutcome, fmt: Format) -> None:
+def _print(outcome: RunOutcome, fmt: Format, show_all: bool = False) -> None:
     if fmt is Format.json:
         from evidra.output.check_json import render
 
@@ -191,7 +191,13 @@ def _print(outcome: RunOutcome, fmt: Format) -> None:
     else:
         from evidra.output.table import render as render_table
 
-        render_table(outcome, out)
+        render_table(outcome, out, show_all)
+
+
+AllOption = Annotated[
+    bool,
+    typer.Option("--all", help="the table lists every result, passes included, not only the first failures"),
+]
 
 
 @app.command()
@@ -200,10 +206,11 @@ def check(
     control: ControlOption = None,
     fmt: FormatOption = Format.table,
     config: ConfigOption = None,
+    show_all: AllOption = False,
 ) -> None:
     """Collect, evaluate and print a verdict per resource per control. Stores nothing."""
     outcome = _run(config, providers, control, fmt, persist=False)
-    _print(outcome, fmt)
+    _print(outcome, fmt, show_all)
     raise typer.Exit(outcome.exit_code())
 
 
@@ -213,10 +220,11 @@ def collect(
     control: ControlOption = None,
     fmt: FormatOption = Format.table,
     config: ConfigOption = None,
+    show_all: AllOption = False,
 ) -> None:
     """Like check, and keep the run as sealed evidence in the database."""
     outcome = _run(config, providers, control, fmt, persist=True)
-    _print(outcome, fmt)
+    _print(outcome, fmt, show_all)
     raise typer.Exit(outcome.exit_code())
 
 

@@ -96,6 +96,49 @@ def regional_types() -> tuple[str, ...]:
     return READERS.types(REGIONAL)
 
 
+# What boto3's default credential chain tries, in order (boto3 guide, "Credentials").
+CREDENTIAL_CHAIN = (
+    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE's profile in ~/.aws/credentials and "
+    "~/.aws/config (keys, SSO, assume-role, credential_process), web identity "
+    "(AWS_WEB_IDENTITY_TOKEN_FILE), container credentials, EC2 instance metadata"
+)
+_NO_CREDENTIALS = frozenset({"NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"})
+_EXPIRED = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "TokenRetrievalError",
+        "SSOTokenLoadError",
+        "UnauthorizedSSOTokenError",
+    }
+)
+_REFUSED = frozenset(
+    {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "AccessDenied"}
+)
+
+
+def signin_problem(failure: AwsCallFailed) -> str:
+    """One message for a caller AWS does not know: what went wrong, the chain tried, the fix."""
+    chain = f"tried boto3's credential chain: {CREDENTIAL_CHAIN}"
+    if failure.code in _NO_CREDENTIALS:
+        return (
+            f"no AWS credentials found ({failure.code}); {chain}. Fix: run `aws configure` or "
+            "`aws sso login --profile NAME` and set AWS_PROFILE=NAME, or export AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY"
+        )
+    if failure.code in _EXPIRED or "expired" in str(failure).lower():
+        return (
+            f"the AWS credentials have expired ({failure.code}); {chain}. Fix: renew the session "
+            "(`aws sso login --profile NAME`, or new temporary keys) and run again"
+        )
+    if failure.code in _REFUSED:
+        return (
+            f"AWS refused the credentials ({failure.code}: the key is unknown, disabled or mistyped); "
+            f"{chain}. Fix: check which identity `aws sts get-caller-identity` uses and its keys"
+        )
+    return f"cannot identify the AWS caller: {failure}"
+
+
 class AwsCollector:
     provider = PROVIDER
 
@@ -210,7 +253,7 @@ class AwsCollector:
         try:
             answer = invoke(session, "sts", "GetCallerIdentity", session.home_region, expect="Arn")
         except AwsCallFailed as failure:
-            message = redact_text(str(failure))
+            message = redact_text(signin_problem(failure))
             collection.errors.append(ScopeError(PROVIDER, PROVIDER, message, "sts", every_type()))
             collection.scopes.append(ScopeRecord(PROVIDER, PROVIDER, started, utcnow(), message))
             return None

@@ -71,7 +71,7 @@ class OktaCollector:
             try:
                 who = await self._principal(api)
             except OktaCallFailed as failure:
-                self._fail_all(collection, started, str(failure))
+                self._fail_all(collection, started, signin_problem(self.settings, failure))
                 return collection
             ctx = Context(api, self.settings, org_host(self.settings), self.scope, who, started)
             announce(progress, len(READERS.all()))
@@ -102,6 +102,26 @@ class OktaCollector:
         message = redact_text(message)
         collection.errors.append(ScopeError(PROVIDER, self.scope, message, "okta", READERS.types()))
         collection.scopes.append(ScopeRecord(PROVIDER, self.scope, started, utcnow(), message))
+
+
+def signin_problem(settings: Any, failure: OktaCallFailed) -> str:
+    """The first call failed: when Okta refused the credential, say which one was tried and
+    how to fix it; anything else as it is."""
+    if failure.status not in (401, 403):
+        return str(failure)
+    tried = principal(settings).description
+    if settings.client_id:
+        fix = (
+            "check the service app's client id and public key in Okta, and that it was granted "
+            f"the read scopes evidra asks for ({', '.join(settings.scopes)})"
+        )
+    else:
+        fix = (
+            "create an API token as a read-only administrator (Security > API > Tokens) and put it in "
+            f"{'$' + settings.token_env if settings.token_env else settings.token_file}; a token unused "
+            "for 30 days expires"
+        )
+    return f"Okta refused the credential ({failure}); tried: {tried}. Fix: {fix}"
 
 
 def tls_context() -> ssl.SSLContext:
