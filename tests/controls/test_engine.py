@@ -238,6 +238,12 @@ CASES = {
         "encryption by default is off in eu-west-1",
     ),
     "database-encryption": ("database.instance", {"encrypted": True}, {"encrypted": False}, "not encrypted"),
+    "database-tls-required": (
+        "database.instance",
+        {"tls_required": True},
+        {"tls_required": False},
+        "accepts unencrypted connections",
+    ),
     "database-not-public": (
         "database.instance",
         {"publicly_accessible": False},

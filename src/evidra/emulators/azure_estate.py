@@ -463,6 +463,53 @@ def sql_server(
     return resources
 
 
+def flexible_server(
+    subscription_id: str, group: str, provider: str, name: str, *, version: str, tls_required: bool
+) -> list[dict[str, Any]]:
+    """A PostgreSQL or MySQL flexible server and its `require_secure_transport` parameter,
+    as the Microsoft.DBforPostgreSQL / Microsoft.DBforMySQL REST specifications give them
+    (the parameter is `on` by default; `source` says whether someone changed it)."""
+    server_id = rid(subscription_id, group, provider, "flexibleServers", name)
+    value = "on" if tls_required else "off"
+    return [
+        {
+            "id": server_id,
+            "name": name,
+            "type": f"{provider}/flexibleServers",
+            "location": "westeurope",
+            "sku": {"name": "Standard_D2ds_v4", "tier": "GeneralPurpose"},
+            "tags": {},
+            "properties": {
+                "version": version,
+                "state": "Ready",
+                "fullyQualifiedDomainName": f"{name}.{provider.split('.')[-1].lower()}.database.azure.com",
+                "storage": {"storageSizeGB": 128},
+                "backup": {"backupRetentionDays": 7, "geoRedundantBackup": "Disabled"},
+                "network": {"publicNetworkAccess": "Disabled"},
+                "dataEncryption": {"type": "SystemManaged"},
+                "highAvailability": {"mode": "Disabled"},
+            },
+        },
+        {
+            "id": f"{server_id}/configurations/require_secure_transport",
+            "name": "require_secure_transport",
+            "type": f"{provider}/flexibleServers/configurations",
+            "properties": {
+                "value": value,
+                "defaultValue": "on",
+                "dataType": "Boolean" if "PostgreSQL" in provider else "Enumeration",
+                "allowedValues": "on,off",
+                "source": "system-default" if tls_required else "user-override",
+                "isReadOnly": False,
+                "description": (
+                    "Whether client connections to the server are required to use some form of secure "
+                    "transport."
+                ),
+            },
+        },
+    ]
+
+
 def disk(
     subscription_id: str, group: str, name: str, *, attached: bool, customer_key: bool
 ) -> dict[str, Any]:
@@ -753,6 +800,17 @@ def arm_resources() -> list[dict[str, Any]]:
             public=True,
             audited=False,
             databases={"legacy": (False, 7)},
+        ),
+        *flexible_server(
+            PRODUCTION, prod, "Microsoft.DBforPostgreSQL", "acme-pg-prod", version="16", tls_required=True
+        ),
+        *flexible_server(
+            DEVELOPMENT,
+            "rg-dev",
+            "Microsoft.DBforMySQL",
+            "acme-mysql-dev",
+            version="8.0.21",
+            tls_required=False,
         ),
         disk(PRODUCTION, prod, "vm-web-01_OsDisk", attached=True, customer_key=False),
         disk(PRODUCTION, prod, "data-archive", attached=False, customer_key=True),

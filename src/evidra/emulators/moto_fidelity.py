@@ -22,6 +22,13 @@ applied to the moto server evidra's tests and demo run; nothing of evidra's is t
   such operation: it is added here, the recorder recording from the start; its
   recording group is the linked service's choice, modelled as every supported type
   (the case where mistaking it for the customer's own recording changes the verdict).
+- **Parameter groups answer their engine defaults.** AWS's DescribeDBParameters lists
+  every parameter of a group, those left at the engine's default included (`Source:
+  engine-default`); moto lists only the ones a user set, and nothing for a default group.
+  The parameters that decide whether a database refuses unencrypted connections are
+  given their engine defaults here (RDS user guide: `rds.force_ssl` is 1 by default
+  from PostgreSQL 15, 0 before and on SQL Server; MySQL and MariaDB's
+  `require_secure_transport` is OFF by default).
 - **Default event selectors.** A trail made without event selectors logs all read and
   write management events (CloudTrail API reference, EventSelector), so AWS answers
   `GetEventSelectors` with that selector; moto answers an empty list.
@@ -79,6 +86,7 @@ def apply() -> None:
 
     _keys_that_cannot_rotate()
     _service_linked_recorders()
+    _parameter_defaults()
     models.CloudTrailBackend.describe_trails = describe_trails  # type: ignore[method-assign]
     models.CloudTrailBackend.get_trail_status = get_trail_status  # type: ignore[method-assign]
     models.CloudTrailBackend.get_event_selectors = get_event_selectors  # type: ignore[method-assign]
@@ -162,3 +170,41 @@ def _service_linked_recorders() -> None:
     ConfigResponse.put_service_linked_configuration_recorder = (  # type: ignore[attr-defined]
         put_service_linked_configuration_recorder
     )
+
+
+def tls_parameter_default(family: str) -> tuple[str, str] | None:
+    """(parameter, engine default) deciding whether unencrypted connections are refused."""
+    family = family.lower()
+    if family.startswith(("postgres", "aurora-postgresql")):
+        digits = "".join(c for c in family.split("postgres")[-1].split("sql")[-1] if c.isdigit() or c == ".")
+        major = int(digits.split(".")[0]) if digits.split(".")[0] else 0
+        return "rds.force_ssl", "1" if major >= 15 else "0"
+    if family.startswith(("mysql", "mariadb", "aurora-mysql")):
+        return "require_secure_transport", "0"
+    if family.startswith("sqlserver"):
+        return "rds.force_ssl", "0"
+    return None
+
+
+def _parameter_defaults() -> None:
+    from moto.rds.models import RDSBackend
+
+    describe = RDSBackend.describe_db_parameter_groups
+
+    def describe_db_parameter_groups(self: Any, kwargs: dict[str, Any]) -> Any:
+        groups = describe(self, kwargs)
+        for group in groups:
+            default = tls_parameter_default(group.family or "")
+            if default is not None and default[0] not in group.parameters:
+                name, value = default
+                group.parameters[name] = {
+                    "ParameterName": name,
+                    "ParameterValue": value,
+                    "Source": "engine-default",
+                    "ApplyType": "dynamic",
+                    "DataType": "boolean",
+                    "IsModifiable": True,
+                }
+        return groups
+
+    RDSBackend.describe_db_parameter_groups = describe_db_parameter_groups  # type: ignore[method-assign,assignment]

@@ -284,6 +284,7 @@ def test_databases(collection: Collection, summary: dict[str, Any]) -> None:
         "publicly_accessible": False,
         "backup_retention_days": 7,
         "classification": "Confidential",
+        "tls_required": False,  # PostgreSQL 13's default group: rds.force_ssl 0
         "region": "eu-west-1",
     }
     assert one(collection, "database.instance", "legacy-reports").attributes == {
@@ -293,6 +294,7 @@ def test_databases(collection: Collection, summary: dict[str, Any]) -> None:
         "publicly_accessible": True,
         "backup_retention_days": 1,
         "classification": None,
+        "tls_required": False,  # MySQL's default: require_secure_transport OFF
         "region": "us-east-1",
     }
 

@@ -229,6 +229,38 @@ def test_keys_that_cannot_rotate_are_not_applicable_with_the_reason(moto_reset: 
     assert verdicts == {signing: Status.NOT_APPLICABLE, symmetric: Status.FAIL}
 
 
+def test_databases_refuse_plaintext_only_when_their_parameter_group_says_so(moto_reset: str) -> None:
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.create_db_parameter_group(
+        DBParameterGroupName="strict-pg13", DBParameterGroupFamily="postgres13", Description="TLS only"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="strict-pg13",
+        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}],
+    )
+    common = {"DBInstanceClass": "db.t3.micro", "AllocatedStorage": 20, "MasterUsername": "admin_user"}
+    common["MasterUserPassword"] = "not-a-real-password-1"
+    rds.create_db_instance(
+        DBInstanceIdentifier="strict", Engine="postgres", DBParameterGroupName="strict-pg13", **common
+    )
+    rds.create_db_instance(DBInstanceIdentifier="pg16", Engine="postgres", EngineVersion="16.3", **common)
+    rds.create_db_instance(DBInstanceIdentifier="mysql", Engine="mysql", **common)
+    # As AWS does, a default group answers its engine defaults.
+    defaults = rds.describe_db_parameters(DBParameterGroupName="default.postgres16")["Parameters"]
+    assert {"ParameterName": "rds.force_ssl", "ParameterValue": "1"}.items() <= defaults[0].items()
+
+    collection = run_collector(["us-east-1"])
+    assert collection.errors == []
+    databases = of_type(collection, "database.instance")
+    assert {n: o.attributes["tls_required"] for n, o in databases.items()} == {
+        "strict": True,  # rds.force_ssl = 1 in its own group
+        "pg16": True,  # PostgreSQL 15 and later force TLS by default
+        "mysql": False,  # require_secure_transport is OFF by default
+    }
+    results = evaluate(select(["database-tls-required"]), collection, default_parameters(), utcnow())
+    assert sorted(r.status.value for r in results) == ["fail", "pass", "pass"]
+
+
 def test_configured_regions_limit_the_scopes(moto_reset: str) -> None:
     lines: list[str] = []
     collection = AwsCollector(AwsSettings(regions=["eu-west-1"])).collect(progress=lines.append)

@@ -26,7 +26,7 @@ def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
     assert Counter(o.type for o in collection.observations) == {
         "storage.bucket": 4,
         "network.endpoint": 4 + 2 + 2 + 2,  # storage accounts, SQL servers, App Service sites, gateways
-        "database.instance": 2,  # master is left out
+        "database.instance": 2 + 2,  # master is left out; two flexible servers
         "compute.volume": 2,
         "crypto.key": 2,
         "logging.audit_trail": 2,
@@ -137,7 +137,12 @@ def test_recovery_services_vaults(azure: FakeAzure):
 def test_sql_databases_and_servers(azure: FakeAzure):
     collection = collect(azure)
     databases = by_name(collection, "database.instance")
-    assert set(databases) == {"acme-sql-prod/orders", "acme-sql-legacy/legacy"}
+    assert set(databases) == {
+        "acme-sql-prod/orders",
+        "acme-sql-legacy/legacy",
+        "acme-pg-prod",
+        "acme-mysql-dev",
+    }
     orders, legacy = (
         databases["acme-sql-prod/orders"].attributes,
         databases["acme-sql-legacy/legacy"].attributes,
@@ -341,3 +346,10 @@ def test_an_all_users_policy_narrowed_by_conditions_does_not_prove_mfa(monkeypat
     )
     assert rule.attributes["mfa_required"] is False
     assert words in rule.attributes["policy"]
+
+
+def test_flexible_servers_refuse_plaintext_unless_turned_off(azure: FakeAzure):
+    databases = by_name(collect(azure), "database.instance")
+    assert databases["acme-pg-prod"].attributes["tls_required"] is True
+    assert databases["acme-mysql-dev"].attributes["tls_required"] is False  # require_secure_transport off
+    assert databases["acme-sql-prod/orders"].attributes["tls_required"] is True  # Azure SQL: always

@@ -28,7 +28,7 @@ def test_throttled_calls_wait_for_retry_after_then_succeed(azure: FakeAzure):
     assert collection.errors == []
     assert azure.throttled == 3
     assert azure.count("arm", SQL_SERVERS) == 2 + 2  # two subscriptions, one throttled twice... then read
-    assert len(by_name(collection, "database.instance")) == 2
+    assert len(by_name(collection, "database.instance")) == 2 + 2  # with the flexible servers
     assert len(by_name(collection, "identity.user")) == 6
 
 
@@ -37,7 +37,7 @@ def test_a_failing_answer_is_retried_then_recovers(azure: FakeAzure, kind):
     azure.add_fault(SQL_SERVERS, kind, times=1)
     collection = collect(azure)
     assert collection.errors == []
-    assert len(by_name(collection, "database.instance")) == 2
+    assert len(by_name(collection, "database.instance")) == 2 + 2  # with the flexible servers
 
 
 @pytest.mark.parametrize(("kind", "words"), [("error", "500"), ("malformed", "malformed JSON")])

@@ -29,6 +29,7 @@ from evidra.collectors.azure import (  # noqa: F401
     defender,
     directory,
     intune,
+    flexible_servers,
     keyvault,
     loganalytics,
     monitor,

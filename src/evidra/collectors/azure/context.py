@@ -46,6 +46,12 @@ SERVICES: dict[str, tuple[str, str, str]] = {
         "RecoveryServicesClient",
         "Microsoft.RecoveryServices",
     ),
+    "postgresql": (
+        "azure.mgmt.rdbms.postgresql_flexibleservers",
+        "PostgreSQLManagementClient",
+        "Microsoft.DBforPostgreSQL",
+    ),
+    "mysql": ("azure.mgmt.rdbms.mysql_flexibleservers", "MySQLManagementClient", "Microsoft.DBforMySQL"),
 }
 
 

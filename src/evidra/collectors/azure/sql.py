@@ -116,6 +116,9 @@ def _read_database(
             "backup_retention_days": days if days is not None else 0,
             "auditing_enabled": audited,
             "classification": classification_of(database.get("tags") or server.get("tags")),
+            # Azure SQL Database refuses unencrypted connections, always (its minimum TLS
+            # version is judged on the server's endpoint).
+            "tls_required": True,
             "region": database.get("location") or server.get("location"),
         },
         raw={
