@@ -76,6 +76,21 @@ class GcpOrg:
             policy,
         )
 
+    def set_org_policy(self, node: str, constraint: str, *, enforced: bool) -> None:
+        """A boolean organisation policy on `organizations/N`, `folders/N` or `projects/N`,
+        as Cloud Asset's ORG_POLICY content shows it (the v1 orgpolicy Policy:
+        `constraint`, `booleanPolicy.enforced`, `etag`, `updateTime`)."""
+        asset = next(a for a in self.assets if a["name"] == f"{CRM}/{node}")
+        asset.setdefault("orgPolicy", []).append(
+            {
+                "version": 1,
+                "constraint": f"constraints/{constraint}",
+                "booleanPolicy": {"enforced": enforced},
+                "etag": "BwYqY3o4dUE=",
+                "updateTime": _UPDATED,
+            }
+        )
+
     def add_folder(
         self, number: str, display_name: str, parent: str, policy: dict[str, Any] | None = None
     ) -> None:
@@ -768,6 +783,8 @@ def demo_org() -> GcpOrg:
     )  # fmt: skip
     add_bucket(org, "acme-data", "acme-data-exports", public_members=("allUsers",))
     add_bucket(org, "acme-sandbox", "acme-sandbox-scratch", uniform=False)
+    # The sandbox folder enforces public access prevention on every bucket below it.
+    org.set_org_policy("folders/300000000002", "storage.publicAccessPrevention", enforced=True)
 
     add_sql_instance(
         org, "acme-prod", "orders-db", kms_key=prod_key, retained_backups=30,

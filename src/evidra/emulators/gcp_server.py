@@ -60,7 +60,15 @@ from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - an endpoint
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-CONTENT_TYPES = {"1": "RESOURCE", "2": "IAM_POLICY", "RESOURCE": "RESOURCE", "IAM_POLICY": "IAM_POLICY"}
+# ContentType in the Cloud Asset v1 API: RESOURCE 1, IAM_POLICY 2, ORG_POLICY 4.
+CONTENT_TYPES = {
+    "1": "RESOURCE",
+    "2": "IAM_POLICY",
+    "4": "ORG_POLICY",
+    "RESOURCE": "RESOURCE",
+    "IAM_POLICY": "IAM_POLICY",
+    "ORG_POLICY": "ORG_POLICY",
+}
 _ROUTES = (
     ("ListAssets", re.compile(r"^/v1/(?P<scope>(?:organizations|folders|projects)/[^/:]+)/assets$")),
     (
@@ -77,6 +85,7 @@ MAX_PAGE = {"ListAssets": 1000, "SearchAllResources": 500, "SearchAllIamPolicies
 PERMISSIONS = {
     ("ListAssets", "RESOURCE"): "cloudasset.assets.listResource",
     ("ListAssets", "IAM_POLICY"): "cloudasset.assets.listIamPolicy",
+    ("ListAssets", "ORG_POLICY"): "cloudasset.assets.listOrgPolicy",
     ("SearchAllResources", ""): "cloudasset.assets.searchAllResources",
     ("SearchAllIamPolicies", ""): "cloudasset.assets.searchAllIamPolicies",
 }
@@ -341,7 +350,10 @@ def _matching(org: GcpOrg, method: str, node: str, types_json: str, query_json: 
     in_scope = [a for a in org.assets if node in a["ancestors"] and _type_matches(a["assetType"], types)]
     if method == "ListAssets":
         content = CONTENT_TYPES.get((query.get("contentType") or [""])[0], "")
-        return [_asset_view(a, content) for a in in_scope if content != "IAM_POLICY" or "iamPolicy" in a]
+        # IAM_POLICY and ORG_POLICY list only the assets that have one (a node with no
+        # organisation policy set is left out, as Cloud Asset does).
+        wanted = {"IAM_POLICY": "iamPolicy", "ORG_POLICY": "orgPolicy"}.get(content)
+        return [_asset_view(a, content) for a in in_scope if wanted is None or a.get(wanted)]
     if method == "SearchAllResources":
         return [r for r in map(_resource_result, in_scope) if _query_matches(r, query)]
     return [p for p in map(_policy_result, in_scope) if p is not None and _query_matches(p, query)]
@@ -357,6 +369,8 @@ def _asset_view(asset: dict[str, Any], content: str) -> dict[str, Any]:
         view["resource"] = asset["resource"]
     elif content == "IAM_POLICY":
         view["iamPolicy"] = asset["iamPolicy"]
+    elif content == "ORG_POLICY":
+        view["orgPolicy"] = asset["orgPolicy"]
     return view
 
 

@@ -48,7 +48,8 @@ def test_check_gcp_judges_the_organisation(gcp: FakeGcp, tmp_path: Path) -> None
     expected = {
         ("bucket-not-public", "//storage.googleapis.com/acme-data-exports"): "fail",
         ("bucket-not-public", "//storage.googleapis.com/acme-prod-records"): "pass",
-        ("bucket-public-access-block", "//storage.googleapis.com/acme-sandbox-scratch"): "fail",
+        # its folder enforces the storage.publicAccessPrevention organisation policy
+        ("bucket-public-access-block", "//storage.googleapis.com/acme-sandbox-scratch"): "pass",
         ("bucket-access-logging", "//storage.googleapis.com/acme-prod-records"): "pass",
         (
             "database-not-public",

@@ -82,7 +82,7 @@ def test_buckets(demo) -> None:
     assert exports["kms_key"] is None and exports["encrypted"] and exports["access_logging"] is False
     assert (exports["classification"], exports["lifecycle_expiry"]) == (None, False)
     scratch = buckets["acme-sandbox-scratch"].attributes
-    assert not scratch["uniform_access"] and not scratch["public_access_blocked"] and not scratch["public"]
+    assert not scratch["uniform_access"] and scratch["public_access_blocked"] and not scratch["public"]
     assert buckets["acme-prod-records"].id == "//storage.googleapis.com/acme-prod-records"
 
 
@@ -247,3 +247,22 @@ def test_security_alerting_from_log_metrics_and_alert_policies(demo) -> None:
         "audit_config_change",
         "firewall_change",
     ]
+
+
+def test_an_enforced_public_access_prevention_policy_blocks_inheriting_buckets(demo) -> None:
+    # acme-sandbox-scratch leaves prevention `inherited`; its folder enforces the constraint.
+    buckets = {name: o.attributes for name, o in by_name(demo, "storage.bucket").items()}
+    assert buckets["acme-sandbox-scratch"]["public_access_blocked"] is True
+    assert buckets["acme-data-exports"]["public_access_blocked"] is False  # no policy above it
+    assert "unreadable" not in buckets["acme-data-exports"]
+
+
+def test_a_project_scope_names_the_inherited_settings_it_cannot_read(gcp: FakeGcp, tmp_path: Path) -> None:
+    # Read as one project, the organisation's and folder's policies are above the scope.
+    collection = collect(gcp, tmp_path / "key.json", organization=None, projects=["acme-sandbox"])
+    assert collection.errors == []
+    scratch = by_name(collection, "storage.bucket")["acme-sandbox-scratch"].attributes
+    assert "folders/300000000002" in scratch["unreadable"]["public_access_blocked"]
+    assert "providers.gcp.organization" in scratch["unreadable"]["access_logging"]
+    results = evaluate(select(["bucket-public-access-block"]), collection, default_parameters(), utcnow())
+    assert {r.status for r in results} == {Status.ERROR}

@@ -38,6 +38,16 @@ def read_sinks(ctx: Context) -> list[Observation]:
         ancestors = asset.get("ancestors", [])
         owner = ancestors[0] if ancestors else asset["name"]  # the project, folder or organisation
         audit_types = ctx.audit_log_types(ancestors, "allServices")
+        above = ctx.unread_ancestors(ancestors)
+        unreadable = {}
+        if above and not set(audit_types) >= DATA_ACCESS:
+            # Data Access logging set on the organisation or a folder above the scope applies
+            # here too, but is not listed under the scope.
+            why = (
+                f"Data Access audit logging set on {', '.join(above)}, above this scope, is not read: "
+                "configure the organization scope (providers.gcp.organization) to read it"
+            )
+            unreadable = {"audit_log_types": why, "data_access_logging": why}
         observations.append(
             ctx.observe(
                 "logging.audit_trail",
@@ -55,6 +65,7 @@ def read_sinks(ctx: Context) -> list[Observation]:
                     or bool(ancestors and ancestors[0].startswith("projects/")),
                     "audit_log_types": audit_types,
                     "data_access_logging": set(audit_types) >= DATA_ACCESS,
+                    **({"unreadable": unreadable} if unreadable else {}),
                 },
                 raw={"asset": stable(asset), "destination": kept_in["raw"], "auditLogTypes": audit_types},
                 calls=[ctx.call("resources"), ctx.call("hierarchy_policies"), ctx.call("projects")],

@@ -74,6 +74,8 @@ LISTINGS: dict[str, Listing] = {
         ),
         # Bindings and audit logging configuration of the organisation, folders, projects.
         Listing("hierarchy_policies", "ListAssets", "IAM_POLICY", tuple(HIERARCHY)),
+        # Organisation policies (constraints) set on the organisation, folders, projects.
+        Listing("org_policies", "ListAssets", "ORG_POLICY", tuple(HIERARCHY)),
         # Who may read buckets: grants to allUsers / allAuthenticatedUsers.
         Listing("bucket_policies", "SearchAllIamPolicies", None, (BUCKET,)),
         # The projects in scope with their ids, folders and state.
@@ -132,6 +134,32 @@ class Context(ScopeObserver):
             if number and project_id:
                 found[number] = str(project_id)
         return found
+
+    @cached_property
+    def org_policies(self) -> dict[str, list[dict[str, Any]]]:
+        """Organisation policies set on the organisation, folders and projects, by node."""
+        return {
+            node_of(asset["name"]): list(asset.get("orgPolicy") or [])
+            for asset in self.items("org_policies")
+            if str(asset.get("name", "")).startswith(CRM)
+        }
+
+    def enforced(self, constraint: str, ancestors: list[str]) -> bool:
+        """Whether a boolean constraint is enforced at a resource: the nearest node (the
+        ancestors run from the resource's project up) that sets it decides; `restoreDefault`
+        or no setting at all is the default, not enforced."""
+        for node in ancestors:
+            for policy in self.org_policies.get(node, []):
+                if policy.get("constraint") == f"constraints/{constraint}":
+                    if policy.get("restoreDefault") is not None:
+                        return False
+                    return bool((policy.get("booleanPolicy") or {}).get("enforced"))
+        return False
+
+    def unread_ancestors(self, ancestors: list[str]) -> list[str]:
+        """The resource's ancestors above this scope, whose policies (audit logging,
+        organisation policies) a listing under the scope does not return."""
+        return [node for node in ancestors if node not in self.policies]
 
     def audit_log_types(self, ancestors: list[str], service: str) -> list[str]:
         """Cloud Audit Logs types on for `service` (or allServices) at a resource: its own

@@ -1,5 +1,12 @@
 """Cloud Storage buckets: encryption key, uniform access, public access prevention,
-grants to allUsers / allAuthenticatedUsers, retention, versioning, access logging."""
+grants to allUsers / allAuthenticatedUsers, retention, versioning, access logging.
+
+Public access prevention `inherited` (or the older `unspecified`) takes the
+`storage.publicAccessPrevention` organisation policy in force at the bucket: enforced
+there, the bucket is blocked. Inherited settings (that constraint, Data Access audit
+logging) set above a folder or project scope are not listed under it: when they could
+decide the answer, the attribute is `unreadable`, naming the ancestors to read (an
+organisation scope reads them)."""
 
 from __future__ import annotations
 
@@ -12,11 +19,12 @@ from evidra.model import Observation
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 # A bucket's reads and writes are logged by its usage logs or by Data Access audit logs.
 DATA_ACCESS = frozenset({"DATA_READ", "DATA_WRITE"})
+READ_ABOVE = "configure the organization scope (providers.gcp.organization) to read it"
 
 
 @READERS.reader(
     "gcp.storage",
-    needs=("resources", "bucket_policies", "hierarchy_policies"),
+    needs=("resources", "bucket_policies", "hierarchy_policies", "org_policies"),
     types=("storage.bucket",),
 )
 def read_buckets(ctx: Context) -> list[Observation]:
@@ -27,7 +35,17 @@ def read_buckets(ctx: Context) -> list[Observation]:
         policy = policies.get(asset["name"], {})
         iam = bucket.get("iamConfiguration") or {}
         uniform = bool((iam.get("uniformBucketLevelAccess") or {}).get("enabled"))
-        blocked = iam.get("publicAccessPrevention") == "enforced"
+        ancestors = asset.get("ancestors", [])
+        above = ctx.unread_ancestors(ancestors)
+        prevention = iam.get("publicAccessPrevention") or "inherited"
+        inherited = prevention in ("inherited", "unspecified")
+        blocked = prevention == "enforced" or (
+            inherited and ctx.enforced("storage.publicAccessPrevention", ancestors)
+        )
+        unreadable: dict[str, str] = {}
+        if inherited and not blocked and above:
+            why = f"public access prevention is inherited from {', '.join(above)}; {READ_ABOVE}"
+            unreadable |= {"public_access_blocked": why, "public": why}
         public_grants = sorted(
             f"{binding.get('role')} {member}"
             for binding in policy.get("bindings", [])
@@ -41,7 +59,13 @@ def read_buckets(ctx: Context) -> list[Observation]:
         )
         kms_key = (bucket.get("encryption") or {}).get("defaultKmsKeyName")
         retention = bucket.get("retentionPolicy") or {}
-        audit_types = ctx.audit_log_types(asset.get("ancestors", []), "storage.googleapis.com")
+        audit_types = ctx.audit_log_types(ancestors, "storage.googleapis.com")
+        usage_logs = bool((bucket.get("logging") or {}).get("logBucket"))
+        if not usage_logs and not set(audit_types) >= DATA_ACCESS and above:
+            why = (
+                f"Data Access audit logging on {', '.join(above)} (above the scope) is not read; {READ_ABOVE}"
+            )
+            unreadable["access_logging"] = why
         observations.append(
             ctx.observe(
                 "storage.bucket",
@@ -62,16 +86,21 @@ def read_buckets(ctx: Context) -> list[Observation]:
                         bucket.get("location", asset.get("resource", {}).get("location", ""))
                     ).lower(),
                     "versioning": bool((bucket.get("versioning") or {}).get("enabled")),
-                    "access_logging": bool((bucket.get("logging") or {}).get("logBucket"))
-                    or set(audit_types) >= DATA_ACCESS,
+                    "access_logging": usage_logs or set(audit_types) >= DATA_ACCESS,
                     "uniform_access": uniform,
                     "retention_days": days(retention.get("retentionPeriod")),
                     "retention_locked": bool(retention.get("isLocked")),
                     "classification": classification_of(bucket.get("labels")),
                     "lifecycle_expiry": deletes_objects(bucket),
+                    **({"unreadable": unreadable} if unreadable else {}),
                 },
                 raw={"asset": stable(asset), "iamPolicy": policy, "auditLogTypes": audit_types},
-                calls=[ctx.call("resources"), ctx.call("bucket_policies"), ctx.call("hierarchy_policies")],
+                calls=[
+                    ctx.call("resources"),
+                    ctx.call("bucket_policies"),
+                    ctx.call("hierarchy_policies"),
+                    ctx.call("org_policies"),
+                ],
             )
         )
     return observations
