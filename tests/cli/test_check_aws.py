@@ -97,9 +97,8 @@ def test_control_filter_and_exit_code_zero(shared_estate, moto_endpoint, workdir
 
 
 def test_table_groups_by_control_failures_first(shared_estate, moto_endpoint, workdir):
-    result = evidra(
-        "check", "aws", "--control", "identity-user-mfa", "--control", "bucket-encryption", cwd=workdir
-    )
+    args = ("check", "aws", "--control", "identity-user-mfa", "--control", "bucket-encryption")
+    result = evidra(*args, "--all", cwd=workdir)
     assert result.returncode == 1
     out = result.stdout
     assert "console password enabled, no MFA device" in out
@@ -107,9 +106,13 @@ def test_table_groups_by_control_failures_first(shared_estate, moto_endpoint, wo
     assert re.search(r"identity-user-mfa\s+high\s", out)  # the control's severity
     assert "to fix: Enrol the person in MFA" in out  # and what to do, under failures
     section = out[out.index("identity-user-mfa") :]
-    rows = re.findall(r"^│ (fail|pass|error) ", section, flags=re.MULTILINE)
+    rows = re.findall(r"^  (fail|pass|error) ", section, flags=re.MULTILINE)  # the control's resources
     assert rows[0] == "fail" and "pass" in rows
     assert rows == sorted(rows, key=["fail", "error", "pass"].index), "failures first within a control"
+    # Without --all, passes are counted, not listed.
+    brief = evidra(*args, cwd=workdir).stdout
+    assert "console password enabled, no MFA device" in brief
+    assert not re.findall(r"^  pass ", brief, flags=re.MULTILINE)
 
 
 def test_collect_stores_a_sealed_run_without_secrets(shared_estate, moto_endpoint, workdir):

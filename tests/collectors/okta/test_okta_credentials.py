@@ -33,7 +33,11 @@ def test_the_fake_refuses_a_wrong_token(okta: FakeOkta, monkeypatch: pytest.Monk
     monkeypatch.setenv(TOKEN_ENV, WRONG_TOKEN)
     collection = collect(okta)
     [error] = collection.errors
-    assert error.message == "okta getCurrentUser failed: HTTP 401 E0000011: Invalid token provided"
+    # One message naming the credential tried and the fix (issue 16, first contact).
+    assert error.message.startswith(
+        "Okta refused the credential (okta getCurrentUser failed: HTTP 401 E0000011: "
+        f"Invalid token provided); tried: okta API token from ${TOKEN_ENV}. Fix: create an API token"
+    )
     assert set(error.types) == OKTA_TYPES <= set(RESOURCE_TYPES)
     assert collection.observations == []
     # The SDK sent the token as Okta expects it; the fake compared it and said no.
