@@ -11,14 +11,14 @@ from tests.collectors.gcp.gcp_support import by_name, collect
 
 def test_every_page_is_read(gcp: FakeGcp, tmp_path: Path) -> None:
     whole = collect(gcp, tmp_path / "key.json")
-    assert gcp.calls() == {"ListAssets": 2, "SearchAllResources": 1, "SearchAllIamPolicies": 1}
+    assert gcp.calls() == {"ListAssets": 3, "SearchAllResources": 1, "SearchAllIamPolicies": 1}
     gcp.requests.clear()
     paged = collect(gcp, tmp_path / "key.json", page_size=2)
     assert paged.errors == []
     assert sorted(o.id for o in paged.observations) == sorted(o.id for o in whole.observations)
-    # Two a page: 58 resources and 6 hierarchy policies listed, 3 projects and 3 bucket policies found.
+    # Two a page: 58 resources, 6 hierarchy and 1 organisation policies; 3 projects, 3 bucket policies.
     assert len([a for a in gcp.org.assets if not a["assetType"].startswith("cloudresourcemanager")]) == 58
-    assert gcp.calls() == {"ListAssets": 29 + 3, "SearchAllResources": 2, "SearchAllIamPolicies": 2}
+    assert gcp.calls() == {"ListAssets": 29 + 3 + 1, "SearchAllResources": 2, "SearchAllIamPolicies": 2}
     tokens = [q.get("pageToken") for m, _, q in gcp.requests if m == "SearchAllResources"]
     assert tokens[0] is None and tokens[1] is not None
 
@@ -38,7 +38,7 @@ def test_throttling_and_server_errors_are_retried(gcp: FakeGcp, tmp_path: Path) 
     collection = collect(gcp, tmp_path / "key.json")
     assert collection.errors == []
     assert len(by_name(collection, "storage.bucket")) == 3
-    assert gcp.calls() == {"ListAssets": 4, "SearchAllResources": 2, "SearchAllIamPolicies": 2}
+    assert gcp.calls() == {"ListAssets": 5, "SearchAllResources": 2, "SearchAllIamPolicies": 2}
 
 
 def test_a_listing_that_keeps_failing_is_an_error_for_its_readers_only(gcp: FakeGcp, tmp_path: Path) -> None:
@@ -84,4 +84,4 @@ def test_one_unreadable_scope_leaves_the_others(gcp: FakeGcp, tmp_path: Path) ->
         "acme-sandbox-scratch": "gcp:folders/300000000002",
     }
     # 403 is not retried.
-    assert sum(1 for _, path, _ in gcp.requests if "not-in-this-org" in path) == 4  # one per listing
+    assert sum(1 for _, path, _ in gcp.requests if "not-in-this-org" in path) == 5  # one per listing
