@@ -129,6 +129,9 @@ class FakeGcp:
         self.grants: list[dict[str, Any]] = []  # verified JWT bearer grant claims
         self.self_signed: list[dict[str, Any]] = []  # verified self-signed JWT claims
         self.refused = 0  # requests answered 401
+        # A project number whose Cloud Asset API is not enabled: set, every call is refused
+        # as Google refuses a caller whose quota project has not enabled the API.
+        self.api_disabled_in: str | None = None
         self.public_keys: dict[str, bytes] = {}  # service account email -> public key PEM
         self._tokens: set[str] = set()
         self._lock = threading.Lock()
@@ -274,6 +277,9 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
             if fault is not None:
                 self._fault(fault)
                 return
+            if fake.api_disabled_in is not None:
+                self._service_disabled(fake.api_disabled_in)
+                return
             node = fake.org.node(match["scope"])
             if node is None:
                 self._error(
@@ -304,6 +310,23 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
             else:  # malformed
                 body = b'{"assets": [{"name": "//storage.googleapis.com/cut'
                 self._send(200, body)
+
+        def _service_disabled(self, project: str) -> None:
+            # Google's answer (google.rpc.ErrorInfo reason SERVICE_DISABLED), as reported
+            # by Cloud Asset users: 403 PERMISSION_DENIED naming the project and the fix.
+            message = (
+                f"Cloud Asset API has not been used in project {project} before or it is disabled. "
+                "Enable it by visiting https://console.developers.google.com/apis/api/"
+                f"cloudasset.googleapis.com/overview?project={project} then retry."
+            )
+            detail = {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "SERVICE_DISABLED",
+                "domain": "googleapis.com",
+                "metadata": {"service": "cloudasset.googleapis.com", "consumer": f"projects/{project}"},
+            }
+            body = {"code": 403, "message": message, "status": "PERMISSION_DENIED", "details": [detail]}
+            self._json(403, {"error": body})
 
         def _error(self, code: int, status: str, message: str) -> None:
             self._json(code, {"error": {"code": code, "message": message, "status": status}})

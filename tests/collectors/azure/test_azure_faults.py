@@ -7,6 +7,7 @@ import pytest
 
 from evidra.collectors.azure.collector import AzureCollector
 from evidra.emulators.azure_estate import (
+    CLIENT_ID,
     CLIENT_SECRET,
     DEVELOPMENT,
     PRODUCTION,
@@ -115,6 +116,9 @@ def test_a_wrong_secret_is_an_error_that_does_not_repeat_it(azure: FakeAzure, mo
     assert any(
         "Invalid client secret" in e.message or "AADSTS7000215" in e.message for e in collection.errors
     )
+    # One message naming the credential tried and the fix (issue 16, first contact).
+    assert {e.message for e in collection.errors} == {collection.errors[0].message}
+    assert f"tried azure app {CLIENT_ID} (secret from ${SECRET_ENV}). Fix:" in collection.errors[0].message
 
 
 def test_a_missing_secret_variable_is_named(azure: FakeAzure, monkeypatch):

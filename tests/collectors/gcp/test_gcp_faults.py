@@ -85,3 +85,15 @@ def test_one_unreadable_scope_leaves_the_others(gcp: FakeGcp, tmp_path: Path) ->
     }
     # 403 is not retried.
     assert sum(1 for _, path, _ in gcp.requests if "not-in-this-org" in path) == 5  # one per listing
+
+
+def test_a_quota_project_without_the_cloud_asset_api_is_one_message_with_the_fix(
+    gcp: FakeGcp, tmp_path: Path
+) -> None:
+    gcp.api_disabled_in = "100000000009"  # Google then refuses every call: SERVICE_DISABLED
+    collection = collect(gcp, tmp_path / "key.json")
+    assert collection.observations == []
+    messages = {e.message for e in collection.errors}
+    assert len(messages) == 1
+    (message,) = messages
+    assert "gcloud services enable cloudasset.googleapis.com --project=100000000009" in message

@@ -51,7 +51,7 @@ from evidra.collectors.azure.context import (
     Observer,
     failure,
 )
-from evidra.collectors.azure.credentials import credential, principal
+from evidra.collectors.azure.credentials import credential, principal, signin_advice
 from evidra.collectors.azure.graph import Graph
 from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
 from evidra.collectors.base import ProgressCallback, announce
@@ -158,7 +158,7 @@ class AzureCollector:
             try:  # a rejected credential fails here once, not in every unit
                 token_credential.get_token(self.where.resource_manager_scope)
             except Exception as exc:
-                message = f"azure credentials: {failure('token', exc)}"
+                message = f"azure credentials: {failure('token', exc)}; {signin_advice(self.settings)}"
                 self._fail(collection, tenant_scope, message, _every_type(self.settings.intune), started)
                 yield None
                 return

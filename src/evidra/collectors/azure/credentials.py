@@ -29,6 +29,28 @@ def principal(settings: AzureSettings) -> str:
     return f"azure app {settings.client_id} ({source})"
 
 
+def signin_advice(settings: AzureSettings) -> str:
+    """For a refused or unavailable credential: what was tried, and the fix."""
+    tenant = settings.tenant_id or "TENANT"
+    if not settings.client_id:
+        return (
+            "tried azure-identity's default chain: AZURE_TENANT_ID/AZURE_CLIENT_ID with "
+            "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, workload identity, managed identity, "
+            f"the Azure CLI. Fix: `az login --tenant {tenant}`, or configure client_id with a secret "
+            "or certificate"
+        )
+    if settings.certificate_file:
+        return (
+            f"tried {principal(settings)}. Fix: upload that certificate's public key to the app "
+            "registration (Certificates & secrets), and check tenant_id and client_id"
+        )
+    where = f"${settings.client_secret_env}" if settings.client_secret_env else settings.client_secret_file
+    return (
+        f"tried {principal(settings)}. Fix: make a new client secret for the app registration "
+        f"(Certificates & secrets; secrets expire) and put it in {where}; check tenant_id and client_id"
+    )
+
+
 def credential(settings: AzureSettings, where: Endpoints) -> Any:
     """A token credential for every client of the collection (tokens are cached per scope)."""
     from azure.identity import CertificateCredential, ClientSecretCredential, DefaultAzureCredential

@@ -188,4 +188,13 @@ def _describe(exc: Any) -> str:
     head = " ".join(
         str(part) for part in (f"HTTP {exc.code}" if getattr(exc, "code", None) else None, status) if part
     )
+    details = error.get("details") if isinstance(error, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and detail.get("reason") == "SERVICE_DISABLED":
+            consumer = str((detail.get("metadata") or {}).get("consumer", "")).removeprefix("projects/")
+            message = (
+                f"the Cloud Asset API is not enabled in project {consumer or '(the quota project)'}, "
+                "which the credentials bill their calls to. Fix: `gcloud services enable "
+                f"cloudasset.googleapis.com --project={consumer or 'PROJECT'}` (or set another quota project)"
+            )
     return f"{head}: {message}" if head else str(message)
