@@ -326,6 +326,11 @@ def _users(fake: FakeOkta, query: dict[str, list[str]]) -> tuple[list[Any], dict
     return page, ({"after": _cursor(position)} if position < len(users) else None)
 
 
+def _without_access_policy(app: dict[str, Any]) -> dict[str, Any]:
+    links = {k: v for k, v in (app.get("_links") or {}).items() if k != "accessPolicy"}
+    return {**app, "_links": links}
+
+
 def _logs(fake: FakeOkta, query: dict[str, list[str]]) -> tuple[list[Any], dict[str, str] | None]:
     types = set(_EVENT_TERM.findall((query.get("filter") or [""])[0]))
     since = (query.get("since") or [""])[0]
@@ -406,7 +411,11 @@ def route(fake: FakeOkta, path: str, query: dict[str, list[str]]) -> tuple[int, 
             return 200, org.rules[policy_id], None
         case ["apps"]:
             # GET /api/v1/apps: 20 a page by default, at most 200 (Apps API reference).
-            page, more = _page(org.apps, query, default_limit=20)
+            apps = org.apps
+            if org.engine == "classic":
+                # A Classic Engine app has no authentication policy to link to.
+                apps = [_without_access_policy(a) for a in apps]
+            page, more = _page(apps, query, default_limit=20)
             return 200, page, more
         case ["api-tokens"]:
             page, more = _page(org.api_tokens, query, default_limit=20)
