@@ -261,6 +261,37 @@ def test_databases_refuse_plaintext_only_when_their_parameter_group_says_so(moto
     assert sorted(r.status.value for r in results) == ["fail", "pass", "pass"]
 
 
+def test_an_aurora_instance_is_judged_by_its_clusters_parameter_group(moto_reset: str) -> None:
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName="aurora-tls",
+        DBParameterGroupFamily="aurora-postgresql15",
+        Description="TLS only",
+    )
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName="aurora-tls",
+        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}],
+    )
+    rds.create_db_cluster(
+        DBClusterIdentifier="orders-cluster",
+        Engine="aurora-postgresql",
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password-1",
+        DBClusterParameterGroupName="aurora-tls",
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="orders-1",
+        DBInstanceClass="db.r6g.large",
+        Engine="aurora-postgresql",
+        DBClusterIdentifier="orders-cluster",
+    )
+    collection = run_collector(["us-east-1"])
+    assert collection.errors == []
+    orders = of_type(collection, "database.instance")["orders-1"]
+    assert orders.attributes["tls_required"] is True
+    assert orders.raw["DescribeDBClusterParameters"]["group"] == "aurora-tls"
+
+
 def test_configured_regions_limit_the_scopes(moto_reset: str) -> None:
     lines: list[str] = []
     collection = AwsCollector(AwsSettings(regions=["eu-west-1"])).collect(progress=lines.append)
