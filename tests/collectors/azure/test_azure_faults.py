@@ -43,14 +43,20 @@ def test_a_failing_answer_is_retried_then_recovers(azure: FakeAzure, kind):
 
 @pytest.mark.parametrize(("kind", "words"), [("error", "500"), ("malformed", "malformed JSON")])
 def test_a_persistent_failure_is_an_error_for_that_scope_and_reader_only(azure: FakeAzure, kind, words):
-    azure.add_fault(rf"^/subscriptions/{DEVELOPMENT}/providers/Microsoft\.Network/", kind)
+    # Only the security groups fail (peerings and gateways are read under Microsoft.Network too).
+    azure.add_fault(
+        rf"^/subscriptions/{DEVELOPMENT}/providers/Microsoft\.Network/networkSecurityGroups", kind
+    )
     collection = collect(azure)
     [error] = collection.errors
     assert error.scope == f"azure:{DEVELOPMENT}"
     assert error.types == ("network.firewall_rule",)
     assert "networkSecurityGroups.listAll" in error.message and words in error.message
     assert (
-        azure.count("arm", rf"^/subscriptions/{DEVELOPMENT}/providers/Microsoft\.Network/") == 3
+        azure.count(
+            "arm", rf"^/subscriptions/{DEVELOPMENT}/providers/Microsoft\.Network/networkSecurityGroups"
+        )
+        == 3
     )  # max_attempts
     rules = by_name(collection, "network.firewall_rule")
     assert set(rules) == {"nsg-web", "nsg-admin"}  # production's are still read
