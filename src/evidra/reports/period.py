@@ -302,7 +302,7 @@ def analyse(
         policy={key: value for key, value in (policy or {}).items() if value is not None},
     )
     if not runs:
-        context = _Context(report, {}, lambda key: {})
+        context = _Context(report, {}, lambda key: {}, lambda keys: None)
         report.controls = [_control(context, control, [], []) for control in controls]
         return report
     first, last = runs[0].seq, runs[-1].seq
@@ -321,13 +321,21 @@ def analyse(
     report.reads = reads
     cache: dict[str, dict[str, Any]] = {}
 
+    def prefetch(keys: Iterable[str]) -> None:
+        """Read the attributes of many snapshots, 2,000 at a time (one query each)."""
+        import json
+
+        missing = sorted(set(keys) - set(cache))
+        for start in range(0, len(missing), 2000):
+            for key, body in store.snapshot_bodies(missing[start : start + 2000]).items():
+                cache[key] = json.loads(body).get("attributes") or {}
+
     def attributes(key: str) -> dict[str, Any]:
         if key not in cache:
-            found = store.snapshot(key)
-            cache[key] = found.get("attributes") or {}
-        return cache[key]
+            prefetch([key])
+        return cache.get(key, {})
 
-    context = _Context(report, observed, attributes)
+    context = _Context(report, observed, attributes, prefetch)
     earlier = {
         control.id: _earlier_failures(store, control, by_control.get(control.id, []), first)
         for control in controls
@@ -373,7 +381,8 @@ def _earlier_failures(
 class _Context:
     report: PeriodReport
     observed: Mapping[str, list[dict[str, Any]]]  # type -> observation spans
-    attributes: Callable[[str], dict[str, Any]]
+    attributes: Callable[[str], dict[str, Any]]  # a snapshot's attributes
+    prefetch: Callable[[Iterable[str]], None]  # read many snapshots' attributes at once
 
 
 def _span(row: Mapping[str, Any], first: int, last: int) -> ResultSpan:
@@ -520,6 +529,7 @@ def _event_times(
         if key not in latest or row["last_seq"] >= latest[key]["last_seq"]:
             latest[key] = row
     out: dict[Key, tuple[datetime | None, datetime | None, bool, datetime | None]] = {}
+    context.prefetch(row["snapshot_hash"] for row in latest.values())
     for key, row in latest.items():
         spec = EVENT_TYPES[row["type"]]
         attributes = context.attributes(row["snapshot_hash"])
@@ -568,24 +578,24 @@ def _population(
         seen[(row["provider"], row["scope"], row["type"], row["resource_id"])].append(row)
     parameters = report.run_parameters.get(seqs[-1], {}).get("parameters", {}) if seqs else {}
     population: list[dict[str, Any]] = []
+    unexplained: list[tuple[dict[str, Any], str]] = []  # (entry, snapshot) out of scope somewhere
     for key in sorted(set(seen) | set(judged)):
         when = event_times.get(key)
         if when is not None and not when[2]:
             continue
-        rows = [row for row in seen.get(key, []) if _count(index, *_cut(row, seqs))]
+        cuts = [(row, _cut(row, seqs)) for row in seen.get(key, [])]
+        counted = [(row, cut, _count(index, *cut)) for row, cut in cuts]
+        rows = [(row, cut, runs) for row, cut, runs in counted if runs]
         spans = judged.get(key, [])
         if not rows and not spans:
             continue
-        observed_runs = sum(_count(index, *_cut(row, seqs)) for row in rows)
+        observed_runs = sum(runs for _, _, runs in rows)
         judged_runs = sum(_count(index, span.first_seq, span.last_seq) for span in spans)
-        first_seq = min([_cut(row, seqs)[0] for row in rows] + [span.first_seq for span in spans])
-        last_seq = max([_cut(row, seqs)[1] for row in rows] + [span.last_seq for span in spans])
-        latest_row = max(rows, key=lambda row: row["last_seq"]) if rows else None
+        first_seq = min([cut[0] for _, cut, _ in rows] + [span.first_seq for span in spans])
+        last_seq = max([cut[1] for _, cut, _ in rows] + [span.last_seq for span in spans])
+        latest_row = max((row for row, _, _ in rows), key=lambda row: row["last_seq"]) if rows else None
         latest = max(spans, key=lambda span: span.last_seq) if spans else None
         in_scope = "no" if not spans else ("partly" if judged_runs < observed_runs else "yes")
-        reason = ""
-        if in_scope != "yes" and latest_row is not None:
-            reason = out_of_scope_reason(control, context.attributes(latest_row["snapshot_hash"]), parameters)
         entry: dict[str, Any] = {
             "provider": key[0],
             "scope": key[1],
@@ -593,7 +603,7 @@ def _population(
             "id": key[3],
             "name": latest_row["name"] if latest_row else None,
             "in_scope": in_scope,
-            "out_of_scope_reason": reason,
+            "out_of_scope_reason": "",
             "first_seen": report.observed_at(first_seq, key[1]),
             "last_seen": report.observed_at(last_seq, key[1]),
             "runs_seen": observed_runs or judged_runs,
@@ -603,6 +613,11 @@ def _population(
             "closed_at": when[1] if when else None,
         }
         population.append(entry)
+        if in_scope != "yes" and latest_row is not None:
+            unexplained.append((entry, latest_row["snapshot_hash"]))
+    context.prefetch(snapshot for _, snapshot in unexplained)
+    for entry, snapshot in unexplained:
+        entry["out_of_scope_reason"] = out_of_scope_reason(control, context.attributes(snapshot), parameters)
     return population
 
 
