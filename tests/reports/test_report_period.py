@@ -13,7 +13,7 @@ from evidra.controls.engine import evaluate
 from evidra.controls.requirements import default_parameters, requirements
 from evidra.evidence_store.store import EvidenceStore
 from evidra.reports.coverage import AUTOMATED, BOTH, MANUAL, NOT_COVERED, coverage, criteria
-from evidra.reports.period import Period, PeriodError, analyse, excepted_by
+from evidra.reports.period import Period, PeriodError, analyse, excepted_by, out_of_scope_reason
 from evidra.reports.sampling import Sample
 from tests.reports.conftest import BOB, DAY0, DAYS, EXCEPTION, HISTORY_CONTROLS, LEGACY, LOGS, history_run
 
@@ -234,3 +234,18 @@ def test_samples_are_reproducible_and_within_the_runs() -> None:
     assert first != Sample(size=25, seed=2027).runs("bucket-encryption", runs)
     assert first != sample.runs("identity-user-mfa", runs)  # each control its own draw
     assert Sample(size=10, seed=1).runs("x", [3, 4]) == [3, 4]
+
+
+def test_out_of_scope_reasons_are_in_words() -> None:
+    (mfa,) = select(["identity-user-mfa"])
+    (ec,) = select(["certificate-ec-key-strength"])
+    parameters = default_parameters()
+
+    assert out_of_scope_reason(mfa, {"kind": "service"}, parameters) == "service identity"
+    human = {"kind": "human", "console_access": False}
+    assert out_of_scope_reason(mfa, human, parameters) == "no console password"
+    # a clause without words of its own is put in words from the clause
+    assert (
+        out_of_scope_reason(ec, {"key_family": "RSA"}, parameters)
+        == "key_family is RSA; the control covers key_family equals EC"
+    )

@@ -635,23 +635,24 @@ def _count(index: dict[int, int], first_seq: int, last_seq: int) -> int:
 def out_of_scope_reason(
     control: Control, attributes: Mapping[str, Any], parameters: Mapping[str, Any]
 ) -> str:
-    """In words, why the control's `where` leaves a resource out: the first clause that
-    does not hold (its `fail` text when the catalog gives one)."""
+    """In words, why the control's `where` leaves a resource out: the first condition
+    that does not hold (its `fail` text when the catalog gives one)."""
     now = datetime.now(UTC)
-    for clause in control.where:
+    for condition in control.where:
         try:
-            holds = clause.holds(attributes, parameters, now)
+            holds = condition.holds(attributes, parameters, now)
         except ConditionError as exc:
             return str(exc)
-        if not holds:
-            if clause.fail or not isinstance(clause, Clause):
-                return clause.reason(attributes, parameters, now)
-            value = value_at(attributes, clause.attr)
-            limit = clause.resolve(parameters)
-            return (
-                f"{clause.attr} is {_show(value)}; the control covers {clause.attr} "
-                f"{clause.test.replace('_', ' ')} {_show(limit)}"
-            )
+        if holds:
+            continue
+        if condition.fail or not isinstance(condition, Clause):
+            return condition.reason(attributes, parameters, now)
+        value = value_at(attributes, condition.attr)
+        limit = condition.resolve(parameters)
+        return (
+            f"{condition.attr} is {_show(value)}; the control covers {condition.attr} "
+            f"{condition.test.replace('_', ' ')} {_show(limit)}"
+        )
     return "judged in other runs only"
 
 
