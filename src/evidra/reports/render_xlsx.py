@@ -157,7 +157,7 @@ def render(
         section(sheet, "Gaps (collection failed)", tables.GAP_COLUMNS, tables.gap_rows(item))
         section(sheet, "Results", tables.RESULT_COLUMNS, results[item.control.id])
         population = book.create_sheet(_sheet_name(f"{item.control.id[:20]} population", names))
-        columns = tables.POPULATION_COLUMNS
+        columns: tuple[str, ...] = tables.POPULATION_COLUMNS
         if not item.is_event:  # a state has no event time: two empty columns fewer to write
             columns = tuple(name for name in columns if name not in ("event_at", "closed_at"))
         table(population, columns, tables.population_rows(item))
