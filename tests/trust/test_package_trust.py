@@ -138,9 +138,9 @@ def test_the_readme_recipes_check_the_proofs_and_a_token_without_evidra(
     assert f"--fingerprint {fingerprint}" in readme
 
     # The recipe fails on an altered proof: it is not an assert that always holds.
-    proofs = json.loads((folder / "runs/proofs.json").read_text())
+    proofs = json.loads((folder / "runs/proofs/1.json").read_text())
     proofs["proofs"][0]["record"]["seq"] = 99
-    (folder / "runs/proofs.json").write_text(json.dumps(proofs))
+    (folder / "runs/proofs/1.json").write_text(json.dumps(proofs))
     assert subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True).returncode != 0
 
 

@@ -14,7 +14,7 @@
                                  delays, access reviews with decisions and follow-up (reports/people.py)
     inputs/<sha256>.txt          files that drove verdicts (terminations file ...), as in force
     runs/chain.json              the period's runs with their seals, to recompute the chain
-    runs/proofs.json             inclusion proofs: each result row and evidence file in its run's root
+    runs/proofs/<seq>.json       inclusion proofs: each result row and evidence file in its run's root
     runs/timestamps.json         each run's RFC 3161 token (runs/timestamps/<seq>.tsr), its time
     runs/tsa-ca.pem              the TSA root(s) the tokens chain to (also get them out of band)
     runs/runs.csv                each run: version, configuration file and inputs in force
@@ -231,12 +231,7 @@ def _write(
     sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
     sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))
     sink.add(CHAIN, render_json.dumps(_chain(report)))
-    sink.add(
-        proofs.PROOFS,
-        render_json.dumps(
-            proofs.build(store, [run.seq for run in report.runs], results, tables.evidence_path)
-        ),
-    )
+    proofs.write(sink, store, [run.seq for run in report.runs], results, tables.evidence_path)
     stamped = _timestamps(sink, store, report, trust)
     sink.add("oscal/assessment-results.json", render_json.dumps(render_oscal.render(report)))
     sink.add("workbook.xlsx", render_xlsx.render(report, rows, results))
@@ -297,7 +292,7 @@ def provenance_path(key: str) -> str:
 
 def write_evidence(sink: Sink, store: EvidenceStore, report: PeriodReport, keys: list[str]) -> None:
     """evidence/<hex>.json: the snapshot a result cites, byte for byte as sealed (its
-    SHA-256 is <hex>, which runs/proofs.json ties to a run's root); beside it
+    SHA-256 is <hex>, which runs/proofs/ ties to a run's root); beside it
     provenance/<hex>.json: who read it (principal), with which API calls, and when the
     resource's scope was read (observed_at), for every read of it in the period. Built
     as text around the stored bytes, so that a year's evidence is not parsed again."""
@@ -571,13 +566,13 @@ How to verify this package without evidra
    only that later time: a run written after the fact (backfilled) looks like this.
 
 5. Each result row (controls/<id>.csv) and each evidence file is in its run's sealed
-   Merkle root: runs/proofs.json holds the record as sealed and the path to the root
-   of the run it names. Recompute every path (Python 3, standard library):
+   Merkle root: runs/proofs/<seq>.json holds the records as sealed and the path to
+   the root of the run. Recompute every path (Python 3, standard library):
 
-       import hashlib, json
+       import glob, hashlib, json
        h = lambda data: hashlib.sha256(data).digest()
        roots = {{run["seq"]: run["merkle_root"] for run in json.load(open("runs/chain.json"))["runs"]}}
-       for proof in json.load(open("runs/proofs.json"))["proofs"]:
+       for proof in (p for f in glob.glob("runs/proofs/*.json") for p in json.load(open(f))["proofs"]):
            text = json.dumps(proof["record"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
            node = h(text.encode())
            for step in proof["path"]:
@@ -697,7 +692,7 @@ def build_sample(
             cited = sorted({row["evidence"] for row in rows if row.get("evidence")})
             write_evidence(sink, store, report, cited)
             sink.add("selection.csv", render_csv.to_csv(SELECTION_COLUMNS, rows))
-            # The found items as result rows, one run each, proven in runs/proofs.json.
+            # The found items as result rows, one run each, proven in runs/proofs/.
             results: dict[str, list[dict[str, Any]]] = {control.id: [] for control in controls}
             for row in rows:
                 if row["found"] == "yes":
@@ -712,12 +707,7 @@ def build_sample(
                     )
             for control_id, table in results.items():
                 sink.add(f"controls/{control_id}.csv", render_csv.to_csv(tables.RESULT_COLUMNS, table))
-            sink.add(
-                proofs.PROOFS,
-                render_json.dumps(
-                    proofs.build(store, [run.seq for run in report.runs], results, tables.evidence_path)
-                ),
-            )
+            proofs.write(sink, store, [run.seq for run in report.runs], results, tables.evidence_path)
             document = {
                 "schema": "evidra.package.sample/v1",
                 **method,
@@ -776,7 +766,7 @@ selection.csv lists every selected item (control, resource, day) with the result
 the resource had in the last run that started that day, when its scope was read
 (observed_at), and the evidence file: evidence/<hex>.json holds the resource as read,
 provenance/<hex>.json who read it with which API calls. controls/<id>.csv repeats the
-found items as result rows, which runs/proofs.json proves in their runs' sealed roots.
+found items as result rows, which runs/proofs/ proves in their runs' sealed roots.
 An item whose day has no run, or whose run has no result for it, is a row marked
 "gap", never left out.
 

@@ -5,10 +5,13 @@ the record's sealed form (its leaf document) to the run's Merkle root in
 runs/chain.json, whose digests are signed and, with trusted timestamps, dated by a
 TSA: a row edited and re-signed with the company's key no longer has a proof.
 
-    runs/proofs.json  {"schema": "evidra.package.proofs/v1",
-                       "proofs": [{"seq": 3, "record": {"kind": "result", ...},
-                                   "path": ["l:<hex>", "r:<hex>", ...],
-                                   "shown_in": ["controls/mfa.csv#2", ...]}, ...]}
+    runs/proofs/<seq>.json  {"schema": "evidra.package.proofs/v1", "seq": 3,
+                             "proofs": [{"seq": 3, "record": {"kind": "result", ...},
+                                         "path": ["l:<hex>", "r:<hex>", ...],
+                                         "shown_in": ["controls/mfa.csv#2", ...]}, ...]}
+
+One file per run, so that no file grows with the period (a year of 10,000 resources
+holds about 140,000 proofs) and each is read and checked on its own.
 
 `shown_in` names each CSV data row (1 = the first after the header) or evidence file
 the record stands behind; `verify PACKAGE` checks that every row is covered, that its
@@ -27,7 +30,7 @@ from evidra.evidence_store.integrity import inclusion_path, leaf_document, merkl
 from evidra.evidence_store.store import EvidenceStore
 
 SCHEMA = "evidra.package.proofs/v1"
-PROOFS = "runs/proofs.json"
+PROOFS = "runs/proofs/"  # one <seq>.json per run
 CHAIN = "runs/chain.json"
 # The CSV columns of a result row and the sealed field each one shows.
 ROW_FIELDS = {
@@ -117,3 +120,21 @@ def build(
     if missing:  # the store changed under the report, or a row was made up: never ship it unproven
         raise ValueError(f"{len(missing)} row(s) have no sealed record to prove them, first {missing[0]}")
     return {"schema": SCHEMA, "proofs": proofs}
+
+
+def write(
+    sink: Any,
+    store: EvidenceStore,
+    run_seqs: list[int],
+    rows: Mapping[str, list[dict[str, Any]]],
+    evidence_path: Callable[[str], str],
+) -> int:
+    """`build`, written as one file per run into the package's `sink`; returns the count."""
+    from evidra.reports import render_json
+
+    by_run: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for proof in build(store, run_seqs, rows, evidence_path)["proofs"]:
+        by_run[proof["seq"]].append(proof)
+    for seq, proofs in sorted(by_run.items()):
+        sink.add(f"{PROOFS}{seq}.json", render_json.dumps({"schema": SCHEMA, "seq": seq, "proofs": proofs}))
+    return sum(len(proofs) for proofs in by_run.values())

@@ -4,7 +4,7 @@ or key is a failure), the key's fingerprint against manifest.json, index.html an
 one the auditor obtained out of band (`--fingerprint` / `--public-key`), the run chain
 in runs/chain.json recomputed, each run's RFC 3161 token against the TSA roots the
 auditor trusts (`--tsa-ca`; else the packaged copy, and the report says so), and every
-inclusion proof in runs/proofs.json against its run's root, with every result row and
+inclusion proof in runs/proofs/ against its run's root, with every result row and
 evidence file covered. Every problem is named; none stops the others from being checked."""
 
 from __future__ import annotations
@@ -353,14 +353,31 @@ def _check_proofs(
 ) -> None:
     """Every proof reaches its run's root; every run's metadata, result row and evidence
     file is covered by one, and shows what that proof's record sealed."""
-    if PROOFS not in present:
+    proof_files = sorted(name for name in present if name.startswith(PROOFS) and name.endswith(".json"))
+    if not proof_files:
         report.problems.append(f"missing: {PROOFS} (nothing ties the rows to the sealed runs)")
         return
     roots = {run["seq"]: run["merkle_root"] for run in runs}
     shown: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     run_records: dict[int, dict[str, Any]] = {}
+    for name in proof_files:
+        if not _check_proof_file(files, name, roots, shown, run_records, report):
+            return
+    _check_run_records(runs, run_records, report)
+    _check_rows(files, present, shown, report)
+
+
+def _check_proof_file(
+    files: _Files,
+    name: str,
+    roots: dict[int, str],
+    shown: dict[str, list[tuple[int, dict[str, Any]]]],
+    run_records: dict[int, dict[str, Any]],
+    report: PackageReport,
+) -> bool:
+    """One run's proofs; False when the file cannot be read as such."""
     try:
-        for proof in json.loads(_read(files, PROOFS))["proofs"]:
+        for proof in json.loads(_read(files, name))["proofs"]:
             seq, record = proof["seq"], proof["record"]
             report.proofs_checked += 1
             fields = {name: value for name, value in record.items() if name != "kind"}
@@ -375,10 +392,9 @@ def _check_proofs(
             for place in proof["shown_in"]:
                 shown.setdefault(place, []).append((seq, record))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        report.problems.append(f"altered: {PROOFS} cannot be read ({type(exc).__name__}: {exc})")
-        return
-    _check_run_records(runs, run_records, report)
-    _check_rows(files, present, shown, report)
+        report.problems.append(f"altered: {name} cannot be read ({type(exc).__name__}: {exc})")
+        return False
+    return True
 
 
 def _check_run_records(
