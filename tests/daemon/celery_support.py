@@ -26,6 +26,7 @@ from typing import Any
 import boto3
 import pytest
 
+from evidra.collectors.scopes import ScopeTask
 from evidra.config.loader import LoadedConfig
 from evidra.controls.catalog import select
 from evidra.daemon.celery_app import make_app
@@ -215,3 +216,10 @@ def wait_until(predicate: Any, timeout: float = 60) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.05)
+
+
+def worker_plan(config: LoadedConfig) -> list[ScopeTask]:
+    from evidra.collectors import base, scopes
+    from evidra.runner import settings_for
+
+    return scopes.plan(base.load("aws")(settings_for(config, "aws"))).tasks

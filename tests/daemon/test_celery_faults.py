@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evidra.collectors.scopes import ScopeTask
-from evidra.config.loader import LoadedConfig, load
+from evidra.config.loader import load
 from evidra.daemon import worker
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import Status
@@ -24,6 +23,7 @@ from tests.daemon.celery_support import (
     WorkerProcess,
     broker_settings,
     wait_until,
+    worker_plan,
     write_config,
 )
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
@@ -120,13 +120,6 @@ def test_a_scope_that_never_reports_is_an_error_once_the_run_times_out(
         [sealed] = evidence.runs()
         assert sealed.error_count == 1
         assert evidence.staged_keys(outcome.id) == set()
-
-
-def worker_plan(config: LoadedConfig) -> list[ScopeTask]:
-    from evidra.collectors import base, scopes
-    from evidra.runner import settings_for
-
-    return scopes.plan(base.load("aws")(settings_for(config, "aws"))).tasks
 
 
 def test_a_task_delivered_twice_collects_and_reports_once(

@@ -23,8 +23,7 @@ from evidra.daemon import worker
 from evidra.daemon.celery_app import TASK, make_app
 from evidra.daemon.dispatch import run_on_workers
 from evidra.evidence_store.store import EvidenceStore
-from tests.daemon.celery_support import WorkerProcess, broker_settings, wait_until, write_config
-from tests.daemon.test_celery_faults import worker_plan
+from tests.daemon.celery_support import WorkerProcess, broker_settings, wait_until, worker_plan, write_config
 from tests.fakes.aws_fault_proxy import AwsFaultProxy
 
 

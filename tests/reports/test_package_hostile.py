@@ -14,13 +14,25 @@ import pytest
 from typer.testing import CliRunner
 
 from evidra.cli import app
+from evidra.evidence_store.store import EvidenceStore
 from evidra.reports.verify_package import PackageError, verify_package
-from tests.reports.test_report_package import package, store_url  # noqa: F401 - fixtures
+from tests.reports.package_support import build_package
 
 ZEROS = bytes(1 << 20)
 
 
-def test_a_second_entry_of_the_same_name_is_a_problem(package: Path, tmp_path: Path) -> None:  # noqa: F811
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    """SQLite only: what is tested here is the package."""
+    return f"sqlite:///{tmp_path}/evidra.db"
+
+
+@pytest.fixture
+def package(history: EvidenceStore, signing_key: Path, tmp_path: Path) -> Path:
+    return build_package(history, signing_key, tmp_path)
+
+
+def test_a_second_entry_of_the_same_name_is_a_problem(package: Path, tmp_path: Path) -> None:
     assert verify_package(package).ok
     forged = tmp_path / "forged.zip"
     with zipfile.ZipFile(package) as original, zipfile.ZipFile(forged, "w") as out, warnings.catch_warnings():
@@ -34,7 +46,7 @@ def test_a_second_entry_of_the_same_name_is_a_problem(package: Path, tmp_path: P
 
 
 def test_an_entry_that_decompresses_past_the_limit_is_named_and_never_held_whole(
-    package: Path,  # noqa: F811
+    package: Path,
     tmp_path: Path,
 ) -> None:
     bomb = tmp_path / "bomb.zip"

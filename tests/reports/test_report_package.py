@@ -16,7 +16,6 @@ import stat
 import subprocess
 import sys
 import zipfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from evidra.controls.catalog import select
 from evidra.evidence_store.store import EvidenceStore
 from evidra.reports import signing
-from evidra.reports.package import build
-from evidra.reports.period import Period
 from evidra.reports.sampling import Sample
 from evidra.reports.verify_package import verify_package
 from tests.reports.conftest import DAYS, HISTORY_CONTROLS, LEGACY, LOGS, history_run
-
-NOW = datetime(2026, 7, 1, tzinfo=UTC)
-H1 = Period.parse("2026-01-01..2026-06-30")
+from tests.reports.package_support import build_package
 
 
 @pytest.fixture
@@ -44,12 +39,7 @@ def store_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def package(history: EvidenceStore, signing_key: Path, tmp_path: Path) -> Path:
-    history.add_manual_evidence(
-        "vuln.pentest_annual", "pentest.pdf", b"%PDF-1.7 pentest", added_by="alice", period=(H1.start, H1.end)
-    )
-    target = tmp_path / "acme-2026H1.zip"
-    build(history, H1, select(None), signing.load_key(signing_key), target, now=NOW)
-    return target
+    return build_package(history, signing_key, tmp_path)
 
 
 def _unpack(package: Path, into: Path) -> Path:
