@@ -12,6 +12,8 @@
     manual/<sha256>[.ext]        manual evidence files; manual.csv lists them, in or outside the period
     people/*.csv, people/summary.json  joiners, movers, leavers with their accounts and removal
                                  delays, access reviews with decisions and follow-up (reports/people.py)
+    vulnerabilities/findings.csv, summary.csv  every finding of the period with its dates and
+                                 deadline; per severity: fixed in time, late, open past deadline
     inputs/<sha256>.txt          files that drove verdicts (terminations file ...), as in force
     runs/chain.json              the period's runs with their seals, to recompute the chain
     runs/proofs/<seq>.json       inclusion proofs: each result row and evidence file in its run's root
@@ -63,6 +65,7 @@ from evidra.reports import (
     render_xlsx,
     signing,
     tables,
+    vulnerabilities,
 )
 from evidra.reports.coverage import CoverageRow, coverage, criteria
 from evidra.reports.period import Period, PeriodReport, analyse
@@ -227,6 +230,7 @@ def _write(
                 sink.add(path, store.manual_file(evidence["file"]))
     sink.add("manual.csv", render_csv.to_csv(tables.MANUAL_COLUMNS, tables.manual_rows(rows)))
     people.write(sink, store, report, _parameters(report))
+    sections = [vulnerabilities.write(sink, store, report, _parameters(report))]
     _write_runs(sink, report)
     sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
     sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))
@@ -235,7 +239,7 @@ def _write(
     stamped = _timestamps(sink, store, report, trust)
     sink.add("oscal/assessment-results.json", render_json.dumps(render_oscal.render(report)))
     sink.add("workbook.xlsx", render_xlsx.render(report, rows, results))
-    sink.add("index.html", render_html.render(report, rows, sample, fingerprint))
+    sink.add("index.html", render_html.render(report, rows, sample, fingerprint, sections))
     sink.add("README.txt", _readme(report, fingerprint, stamped).encode())
     sink.add(PUBLIC_KEY, public)
     manifest = _manifest(report, sample, fingerprint, sink.files, len(cited))

@@ -50,7 +50,9 @@ def render(
     coverage: list[CoverageRow],
     sample: Sample | None,
     fingerprint: str,
+    sections: Sequence[str] = (),
 ) -> bytes:
+    """`sections`: further HTML sections (already escaped), placed before the coverage."""
     banner = (
         '<p class="banner">Period in progress: the period ends after the newest stored run; '
         "this is the evidence so far, not the period's final evidence.</p>"
@@ -72,6 +74,7 @@ def render(
         _controls_index(report),
     ]
     parts.extend(_control(item, report, sample) for item in report.controls)
+    parts.extend(sections)
     parts += [_coverage(coverage), _scopes(report), "</body></html>"]
     return "\n".join(parts).encode()
 
