@@ -170,6 +170,11 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "access_at_move": "list[str]: `access` as it was when the latest move was seen",
         "mover_access": "str or None: changed | pending (within the grace period) | unchanged",
         "account_refs": "list[str]: `provider|scope|id` of the accounts matched",
+        "workstation_accounts": (
+            "list[str]: active accounts on workstation providers (people.workstation_providers)"
+        ),
+        "managed_devices": "list[str]: managed computers (`provider:name`) whose MDM owner is the person",
+        "has_managed_device": "bool or None: at least one; None when no device management was read",
     },
     "people.account": {
         "provider": "str: the identity provider or cloud holding the account",

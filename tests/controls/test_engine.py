@@ -343,6 +343,25 @@ CASES = {
         },
         "dan on okta still active 50.0 hours later",
     ),
+    "device-coverage-roster": (
+        "people.person",
+        {
+            "email": "a@acme.com",
+            "active": True,
+            "workstation_accounts": ["okta:a@acme.com"],
+            "managed_devices": ["jamf:A's MacBook"],
+            "has_managed_device": True,
+        },
+        {
+            "email": "a@acme.com",
+            "name": "Ada",
+            "active": True,
+            "workstation_accounts": ["okta:a@acme.com"],
+            "managed_devices": [],
+            "has_managed_device": False,
+        },
+        "a@acme.com (Ada) signs in as okta:a@acme.com and has no managed computer",
+    ),
     "background-check-before-access": (
         "people.person",
         {

@@ -13,7 +13,7 @@ from evidra.collectors.base import observation
 from evidra.config.loader import LoadedConfig
 from evidra.controls.catalog import select
 from evidra.controls.engine import evaluate
-from evidra.model import Collection, Observation, ScopeRecord, utcnow
+from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.people.view import people_view
 from evidra.runner import RunOutcome, collect_provider, store
 
@@ -63,12 +63,18 @@ def github_user(login: str, *, disabled: bool = False) -> Observation:
     )
 
 
-def one_run(config: LoadedConfig, extra: list[Observation], now: datetime | None = None) -> RunOutcome:
+def one_run(
+    config: LoadedConfig,
+    extra: list[Observation],
+    now: datetime | None = None,
+    errors: list[ScopeError] | None = None,
+) -> RunOutcome:
     started = utcnow()
     collection = Collection()
     for provider in ("google_workspace", "people"):
         collection.extend(collect_provider(config, provider, None))
     collection.observations.extend(extra)
+    collection.errors.extend(errors or [])
     collection.scopes.append(ScopeRecord("github", "github:acme", started, utcnow()))
     finished = now or utcnow()
     collection = people_view(config, collection, finished)

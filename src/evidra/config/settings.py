@@ -503,6 +503,11 @@ class PeopleSettings(Strict):
         default_factory=lambda: ["github", "gitlab"],
         description="providers whose accounts are source-control access (train.secure_coding)",
     )
+    workstation_providers: list[str] = Field(
+        default_factory=lambda: ["okta", "azure", "google_workspace"],
+        description="providers whose accounts mean the person works on a company workstation "
+        "(endpoint.mdm_enrolment: they need a managed device)",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> PeopleSettings:

@@ -77,6 +77,8 @@ class _Inputs:
     # (provider, target login or email) -> [(time, action)]: an event speaks for its provider's account only
     removals: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     roster_read: bool = False
+    devices: list[Observation] = field(default_factory=list)  # endpoint.device, any MDM
+    devices_unread: list[str] = field(default_factory=list)  # MDM scopes that failed this run
 
 
 def augment(
@@ -101,6 +103,8 @@ def augment(
             account = _account(observation)
             if account is not None:
                 inputs.accounts.append(account)
+        elif observation.type == "endpoint.device":
+            inputs.devices.append(observation)
         elif observation.type == "identity.event":
             action = observation.attributes.get("action")
             target = str(observation.attributes.get("target") or "").lower()
@@ -112,6 +116,7 @@ def augment(
         collection.errors.append(ScopeError(PROVIDER, SCOPE, message, "people.match", DERIVED_TYPES))
         return collection
     unread = _unread_identity_scopes(collection)
+    inputs.devices_unread = sorted(e.scope for e in collection.errors if "endpoint.device" in (e.types or ()))
     read_providers = {s.provider for s in collection.scopes}
     view = _PeopleView(settings, parameters, now, history or PeopleHistory(), unread, read_providers)
     collection.observations.extend(view.derive(inputs))
@@ -176,9 +181,15 @@ class _PeopleView:
             observations.append(
                 self._account_observation(account, found, person, status.get(found.owner or "", "unknown"))
             )
+        devices: dict[str, list[str]] = defaultdict(list)
+        for device in inputs.devices:
+            found = matcher.match(device.provider, str(device.attributes.get("owner") or ""), None)
+            if found.owner and _counts_as_workstation(device.attributes):
+                devices[found.owner].append(f"{device.provider}:{device.name or device.id}")
+        device_view = (devices, inputs.devices_unread, bool(inputs.devices or inputs.devices_unread))
         for email, person in people.items():
             accounts = sorted(owned.get(email, []), key=lambda a: a.ref)
-            enriched = self._person(person, accounts)
+            enriched = self._person(person, accounts, device_view)
             observations.append(enriched)
             observations.extend(self._leaver(enriched, accounts, inputs.removals))
         return observations
@@ -225,7 +236,9 @@ class _PeopleView:
 
     # -- people: access, checks, training, moves --
 
-    def _person(self, person: Observation, accounts: list[Account]) -> Observation:
+    def _person(
+        self, person: Observation, accounts: list[Account], device_view: tuple[Any, list[str], bool]
+    ) -> Observation:
         attributes = dict(person.attributes)
         email = str(attributes["email"])
         previous = self.history.persons.get(email, {})
@@ -277,6 +290,7 @@ class _PeopleView:
             "secure_coding_training": coding[0],
             "secure_coding_training_detail": coding[1],
             **self._move(attributes, previous, access),
+            **self._devices(email, active, previous, device_view),
         }
         return Observation(
             provider=PROVIDER,
@@ -290,6 +304,32 @@ class _PeopleView:
             principal="evidra",
             observed_at=self.now,
         )
+
+    def _devices(
+        self,
+        email: str,
+        active: list[Account],
+        previous: dict[str, Any],
+        device_view: tuple[dict[str, list[str]], list[str], bool],
+    ) -> dict[str, Any]:
+        """endpoint.mdm_enrolment against the roster: a person with an active account on a
+        workstation provider needs a managed computer whose MDM owner matches them (by
+        email or alias). A run that read no device management keeps the previous run's
+        devices (a daemon reads one provider at a time); without any, it is unreadable."""
+        devices, failed, read = device_view
+        workstation = sorted(a.label for a in active if a.provider in self.settings.workstation_providers)
+        mine = sorted(devices.get(email, []))
+        out: dict[str, Any] = {"workstation_accounts": workstation, "managed_devices": mine}
+        if not read and "managed_devices" in previous:
+            mine = out["managed_devices"] = list(previous["managed_devices"])
+        elif not read:
+            out["unreadable"] = {"has_managed_device": "no device management (Jamf, Intune) was read"}
+            return out
+        if not mine and failed:
+            out["unreadable"] = {"has_managed_device": f"device management not readable: {', '.join(failed)}"}
+            return out
+        out["has_managed_device"] = bool(mine)
+        return out
 
     def _move(
         self, attributes: dict[str, Any], previous: dict[str, Any], access: list[str]
@@ -431,6 +471,11 @@ def training_status(
     if deadline is not None and recent_joiner and first > deadline:
         return "late", f"first training {first}, due by {deadline} (started {start})"
     return "current", f"last training {last}"
+
+
+def _counts_as_workstation(device: Mapping[str, Any]) -> bool:
+    """A managed computer: a phone or tablet does not stand for the workstation."""
+    return device.get("managed") is True and device.get("kind") != "mobile"
 
 
 def _employment_status(attributes: Mapping[str, Any], today: date) -> str:
