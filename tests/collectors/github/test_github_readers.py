@@ -131,6 +131,10 @@ def test_an_unchanged_list_of_many_pages_is_read_whole_from_304s(
     assert second.errors == []
     assert github.count(r"/orgs/acme/repos$") == 3 and github.not_modified > 20
     assert {(o.type, o.id) for o in second.observations} == {(o.type, o.id) for o in first.observations}
+    # ... and every answer read from a 304 says what the first run's 200 said.
+    assert {o.id: o.attributes for o in second.observations if o.type != "vuln.finding"} == {
+        o.id: o.attributes for o in first.observations if o.type != "vuln.finding"
+    }
 
 
 def test_github_enterprise_server_under_its_api_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -91,6 +91,10 @@ def test_controls_judge_gitlab_through_the_same_types(gitlab: FakeGitLab, tmp_pa
     later = run(config, select(None), ["gitlab"])
     assert [o.id for o in later.collection.observations if o.type == "change.merge"] == [mr + "3"]
     assert gitlab.not_modified > 0
+    # What was read from 304s says what the first run's answers said.
+    before = {o.id: o.attributes for o in outcome.collection.observations if o.type == "scm.repository"}
+    after = {o.id: o.attributes for o in later.collection.observations if o.type == "scm.repository"}
+    assert after == before
 
 
 def test_throttling_and_server_errors_are_retried(gitlab: FakeGitLab, tmp_path: Path) -> None:

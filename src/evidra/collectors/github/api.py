@@ -201,7 +201,8 @@ class GitHubApi:
             body = json.loads(content) if content else None
         except ValueError:
             raise GitHubCallFailed(operation, f"HTTP {response.status_code}, malformed JSON body") from None
-        return Answer(response.status_code, body, headers)
+        # A 304 answers what the kept 200 said: readers see the answer, not how it came.
+        return Answer(200 if response.status_code == 304 else response.status_code, body, headers)
 
     def _retry_or_fail(
         self, operation: str, attempt: int, problem: str, status: int | None, wait: float | None

@@ -119,7 +119,8 @@ class GitLabApi:
             body = json.loads(content) if content else None
         except ValueError:
             raise GitLabCallFailed(operation, f"HTTP {status}, malformed JSON body", status) from None
-        return Answer(int(status or 0), body, links)
+        # A 304 answers what the kept 200 said: readers see the answer, not how it came.
+        return Answer(200 if status == 304 else int(status or 0), body, links)
 
     def _account(self, operation: str, status: int | None) -> None:
         with self._lock:
