@@ -16,13 +16,12 @@ import base64
 import json
 import re
 import threading
-import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
+from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps, answer_fault, send
 
 _ROUTE = re.compile(r"^/(?P<company>[A-Za-z0-9-]+)/v1/reports/custom/?$")
 MAX_BODY = 1 << 20
@@ -117,25 +116,14 @@ def _handler_for(fake: FakeBambooHr) -> type[BaseHTTPRequestHandler]:
             return user == fake.api_key
 
         def _fault(self, fault: Fault) -> None:
-            if fault.kind == "throttle":
-                self._send(503, b"", "text/plain", {"Retry-After": "1"})
-            elif fault.kind == "error":
-                self._send(500, b"", "text/plain")
-            elif fault.kind == "unavailable":
-                self._send(503, b"", "text/plain")
-            elif fault.kind == "delay":
-                time.sleep(fault.delay)
-                self._send(503, b"", "text/plain")
-            else:
-                self._send(200, b'{"title": "evidra roster", "employees": [{"id": "1', "application/json")
+            answer_fault(
+                self,
+                fault,
+                throttle_status=503,
+                malformed=b'{"title": "evidra roster", "employees": [{"id": "1',
+            )
 
         def _send(self, code: int, body: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+            send(self, code, body, kind, headers)
 
     return Handler

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
@@ -57,6 +58,42 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+
+
+def send(
+    handler: BaseHTTPRequestHandler,
+    code: int,
+    body: bytes,
+    kind: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """One complete HTTP/1.1 answer with its length (keep-alive clients need it)."""
+    handler.send_response(code)
+    handler.send_header("Content-Type", kind)
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def answer_fault(
+    handler: BaseHTTPRequestHandler, fault: Fault, *, throttle_status: int, malformed: bytes
+) -> None:
+    """The plain answers of a fake with no error body of its own: throttle with
+    `Retry-After` at the provider's throttling status, 500, 503, a late 503, or a 200
+    whose JSON (`malformed`, the start of a real answer) is cut short."""
+    if fault.kind == "throttle":
+        send(handler, throttle_status, b"", "text/plain", {"Retry-After": "1"})
+    elif fault.kind == "error":
+        send(handler, 500, b"", "text/plain")
+    elif fault.kind == "unavailable":
+        send(handler, 503, b"", "text/plain")
+    elif fault.kind == "delay":
+        time.sleep(fault.delay)
+        send(handler, 503, b"", "text/plain")
+    else:
+        send(handler, 200, malformed)
 
 
 class LoopbackHttps:

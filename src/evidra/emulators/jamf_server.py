@@ -27,12 +27,11 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
+from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps, answer_fault, send
 
 MAX_BODY = 1 << 16
 
@@ -205,28 +204,14 @@ def _handler_for(fake: FakeJamf) -> type[BaseHTTPRequestHandler]:
             self._json(200, {wrapper: {"general": general}})
 
         def _fault(self, fault: Fault) -> None:
-            if fault.kind == "throttle":
-                self._send(429, b"", "text/plain", {"Retry-After": "1"})
-            elif fault.kind == "error":
-                self._send(500, b"", "text/plain")
-            elif fault.kind == "unavailable":
-                self._send(503, b"", "text/plain")
-            elif fault.kind == "delay":
-                time.sleep(fault.delay)
-                self._send(503, b"", "text/plain")
-            else:
-                self._send(200, b'{"totalCount": 3, "results": [{"id": "1', "application/json")
+            answer_fault(
+                self, fault, throttle_status=429, malformed=b'{"totalCount": 3, "results": [{"id": "1'
+            )
 
         def _json(self, code: int, body: Any) -> None:
-            self._send(code, json.dumps(body).encode(), "application/json")
+            send(self, code, json.dumps(body).encode())
 
         def _send(self, code: int, body: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+            send(self, code, body, kind, headers)
 
     return Handler
