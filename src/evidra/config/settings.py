@@ -8,11 +8,20 @@ environment variables or files that hold them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -22,6 +31,41 @@ _GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def https_url(why: str = "", *, trailing_slash: bool = False) -> AfterValidator:
+    """An endpoint a secret or a token travels to: https:// only, kept without its
+    trailing slash (or with exactly one, for clients that join paths to it). `why` ends
+    the message, which pydantic prefixes with the key."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.startswith("https://"):
+            raise ValueError("must be an https:// URL" + (f" ({why})" if why else ""))
+        return value.rstrip("/") + ("/" if trailing_slash else "")
+
+    return AfterValidator(check)
+
+
+def one_of(what: str, options: Iterable[tuple[str, Any]], *, at_most: bool = False) -> list[str]:
+    """The names of the options given; exactly one (or, `at_most`, no more than one) may
+    be. `options`: (name, value) pairs, a value given when truthy."""
+    options = list(options)
+    chosen = [name for name, given in options if given]
+    if len(chosen) > 1 or (not chosen and not at_most):
+        names = [name for name, _ in options]
+        listing = ", ".join(names[:-1]) + f" or {names[-1]}"
+        raise ValueError(
+            f"name {'at most' if at_most else 'exactly'} one {what}: {listing}"
+            + (f" (got {', '.join(chosen)})" if chosen else "")
+        )
+    return chosen
+
+
+def fields(model: BaseModel, *names: str) -> list[tuple[str, Any]]:
+    """(name, value) of a model's fields, for `one_of`."""
+    return [(name, getattr(model, name)) for name in names]
 
 
 class AwsSettings(Strict):
@@ -75,7 +119,9 @@ class OktaSettings(Strict):
     """One Okta organisation. Credentials: an API token named by `token_env` or
     `token_file`, or an OAuth 2.0 service app (`client_id` + `private_key_file`)."""
 
-    org_url: str = Field(description="https://acme.okta.com, or any https endpoint speaking Okta's API")
+    org_url: Annotated[str, https_url("Okta refuses anything else")] = Field(
+        description="https://acme.okta.com, or any https endpoint speaking Okta's API"
+    )
     token_env: str | None = None
     token_file: str | None = None
     client_id: str | None = None
@@ -89,35 +135,19 @@ class OktaSettings(Strict):
     max_attempts: int = Field(default=5, ge=1, le=20)
     request_timeout: float = Field(default=60, gt=0)
 
-    @field_validator("org_url")
-    @classmethod
-    def _https(cls, value: str) -> str:
-        if not value.startswith("https://"):
-            raise ValueError("must be an https:// URL (Okta refuses anything else)")
-        return value.rstrip("/")
-
     @model_validator(mode="after")
     def _one_credential(self) -> OktaSettings:
-        chosen = [
-            name
-            for name, given in (
-                ("token_env", self.token_env),
-                ("token_file", self.token_file),
-                ("client_id + private_key_file", self.client_id or self.private_key_file),
-            )
-            if given
-        ]
-        if len(chosen) != 1:
-            raise ValueError(
-                "name exactly one credential: token_env, token_file, or client_id + private_key_file"
-                + (f" (got {', '.join(chosen)})" if chosen else "")
-            )
+        app = ("client_id + private_key_file", self.client_id or self.private_key_file)
+        one_of("credential", [*fields(self, "token_env", "token_file"), app])
         if (self.client_id or self.private_key_file) and not (self.client_id and self.private_key_file):
             raise ValueError("an OAuth service app needs both client_id and private_key_file")
         return self
 
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+AzureEndpoint = Annotated[str | None, https_url("Azure sends bearer tokens over TLS only")]
 
 
 class AzureSettings(Strict):
@@ -131,9 +161,9 @@ class AzureSettings(Strict):
         default="all", description="every subscription the principal can see, or a list of ids"
     )
     cloud: Literal["public", "usgov", "china"] = "public"
-    resource_manager_endpoint: str | None = None
-    graph_endpoint: str | None = None
-    authority_host: str | None = None
+    resource_manager_endpoint: AzureEndpoint = None
+    graph_endpoint: AzureEndpoint = None
+    authority_host: AzureEndpoint = None
     client_id: str | None = None
     client_secret_env: str | None = None
     client_secret_file: str | None = None
@@ -156,13 +186,6 @@ class AzureSettings(Strict):
     retry_backoff_seconds: float = Field(default=0.8, ge=0, description="first retry's wait, doubled after")
     request_timeout: float = Field(default=60, gt=0)
 
-    @field_validator("resource_manager_endpoint", "graph_endpoint", "authority_host")
-    @classmethod
-    def _https_endpoint(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
-            raise ValueError("must be an https:// URL (Azure sends bearer tokens over TLS only)")
-        return value.rstrip("/") if value else value
-
     @field_validator("break_glass")
     @classmethod
     def _object_ids(cls, value: list[str]) -> list[str]:
@@ -184,16 +207,8 @@ class AzureSettings(Strict):
 
     @model_validator(mode="after")
     def _one_app_credential(self) -> AzureSettings:
-        given = [
-            name
-            for name in ("client_secret_env", "client_secret_file", "certificate_file")
-            if getattr(self, name)
-        ]
-        if len(given) > 1:
-            raise ValueError(
-                "name at most one of client_secret_env, client_secret_file, certificate_file"
-                f" (got {', '.join(given)})"
-            )
+        secrets = fields(self, "client_secret_env", "client_secret_file", "certificate_file")
+        given = one_of("app credential", secrets, at_most=True)
         if given and not (self.client_id and self.tenant_id):
             raise ValueError(f"{given[0]} needs client_id and tenant_id")
         if self.client_id and not given:
@@ -211,7 +226,9 @@ class GcpSettings(Strict):
         default="all", description="`all`: the whole organisation; or project ids to read instead"
     )
     folders: list[str] = Field(default_factory=list, description="numeric folder ids to read instead")
-    api_endpoint: str | None = Field(default=None, description="Cloud Asset API endpoint override")
+    api_endpoint: Annotated[str | None, https_url()] = Field(
+        default=None, description="Cloud Asset API endpoint override"
+    )
     credentials_file: str | None = Field(default=None, description="service-account key JSON file")
     page_size: int = Field(default=500, ge=1, le=1000, description="assets per page (searches: 500 at most)")
     max_workers: int = Field(default=4, ge=1, le=64, description="scopes and listings read in parallel")
@@ -244,13 +261,6 @@ class GcpSettings(Strict):
                     )
         return value
 
-    @field_validator("api_endpoint")
-    @classmethod
-    def _endpoint(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
-            raise ValueError("must be an https:// URL")
-        return value.rstrip("/") if value else value
-
     @model_validator(mode="after")
     def _something_to_read(self) -> GcpSettings:
         if self.organization is None and self.projects == "all" and not self.folders:
@@ -273,18 +283,13 @@ class GoogleWorkspaceSettings(Strict):
     customer_id: str = Field(default="my_customer", pattern=r"^(my_customer|C[0-9a-z]{5,20})$")
     subject: str | None = Field(default=None, description="the administrator the service account acts as")
     credentials_file: str | None = Field(default=None, description="service-account key JSON file")
-    api_endpoint: str | None = Field(default=None, description="Admin SDK root URL override")
+    api_endpoint: Annotated[str | None, https_url(trailing_slash=True)] = Field(
+        default=None, description="Admin SDK root URL override"
+    )
     log_days: int = Field(default=90, ge=1, le=180, description="days of login and admin events read")
     page_size: int = Field(default=500, ge=1, le=500)
     max_attempts: int = Field(default=5, ge=1, le=20)
     request_timeout: float = Field(default=60, gt=0)
-
-    @field_validator("api_endpoint")
-    @classmethod
-    def _endpoint(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
-            raise ValueError("must be an https:// URL")
-        return value.rstrip("/") + "/" if value else value
 
     @field_validator("subject")
     @classmethod
@@ -299,7 +304,9 @@ class JamfSettings(Strict):
     grant). The client's API role needs only the read privileges docs/providers/jamf.md
     lists."""
 
-    url: str = Field(description="the Jamf Pro server, https://acme.jamfcloud.com")
+    url: Annotated[str, https_url("the client secret travels to it")] = Field(
+        description="the Jamf Pro server, https://acme.jamfcloud.com"
+    )
     client_id: str = Field(min_length=1)
     client_secret_env: str | None = None
     client_secret_file: str | None = None
@@ -307,23 +314,16 @@ class JamfSettings(Strict):
     request_timeout: float = Field(default=60, gt=0)
     max_attempts: int = Field(default=5, ge=1, le=20)
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith("https://"):
-            raise ValueError("must be an https:// URL (the client secret travels to it)")
-        return value.rstrip("/")
-
     @model_validator(mode="after")
     def _one_secret(self) -> JamfSettings:
-        if bool(self.client_secret_env) == bool(self.client_secret_file):
-            raise ValueError("name exactly one of client_secret_env, client_secret_file")
+        one_of("client secret", fields(self, "client_secret_env", "client_secret_file"))
         return self
 
 
 # A Jira-style key (ABC-123) or a GitHub/GitLab issue reference (#123, acme/repo#123).
 DEFAULT_TICKET_PATTERN = r"\b[A-Z][A-Z0-9]{1,15}-\d{1,9}\b|(?<![\w/])(?:[\w.-]+/[\w.-]+)?#\d{1,9}\b"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_SENT_EACH_REQUEST = "the token is sent with every request"
 
 
 class ScmSettings(Strict):
@@ -373,6 +373,9 @@ class ScmSettings(Strict):
                     raise ValueError(f"{name!r} is not a repository name")
         return value
 
+    def tokens(self) -> list[tuple[str, Any]]:
+        return fields(self, "token_env", "token_file")
+
 
 class GitHubSettings(ScmSettings):
     """One GitHub organisation (github.com or GitHub Enterprise Server). Credentials: a
@@ -380,7 +383,7 @@ class GitHubSettings(ScmSettings):
     `installation_id`), or a token named by `token_env` or `token_file`."""
 
     organization: str
-    api_url: str = Field(
+    api_url: Annotated[str, https_url(_SENT_EACH_REQUEST)] = Field(
         default="https://api.github.com", description="GitHub Enterprise Server: https://HOST/api/v3"
     )
     app_id: int | None = None
@@ -394,24 +397,10 @@ class GitHubSettings(ScmSettings):
             raise ValueError(f"{value!r} is not an organisation name")
         return value
 
-    @field_validator("api_url")
-    @classmethod
-    def _https(cls, value: str) -> str:
-        if not value.startswith("https://"):
-            raise ValueError("must be an https:// URL (the token is sent with every request)")
-        return value.rstrip("/")
-
     @model_validator(mode="after")
     def _one_credential(self) -> GitHubSettings:
         app = [n for n in ("app_id", "private_key_file", "installation_id") if getattr(self, n) is not None]
-        chosen = [n for n in ("token_env", "token_file") if getattr(self, n)] + (
-            ["GitHub App"] if app else []
-        )
-        if len(chosen) != 1:
-            raise ValueError(
-                "name exactly one credential: app_id + private_key_file + installation_id, token_env or "
-                "token_file" + (f" (got {', '.join(chosen)})" if chosen else "")
-            )
+        one_of("credential", [("app_id + private_key_file + installation_id", app), *self.tokens()])
         if app and len(app) != 3:
             raise ValueError("a GitHub App needs app_id, private_key_file and installation_id")
         return self
@@ -422,20 +411,13 @@ class GitLabSettings(ScmSettings):
     token with the `read_api` scope, named by `token_env` or `token_file`."""
 
     group: str = Field(description="the group's full path (acme or acme/platform) or numeric id")
-    url: str = Field(default="https://gitlab.com", description="self-managed: https://gitlab.example.com")
-
-    @field_validator("url")
-    @classmethod
-    def _https(cls, value: str) -> str:
-        if not value.startswith("https://"):
-            raise ValueError("must be an https:// URL (the token is sent with every request)")
-        return value.rstrip("/")
+    url: Annotated[str, https_url(_SENT_EACH_REQUEST)] = Field(
+        default="https://gitlab.com", description="self-managed: https://gitlab.example.com"
+    )
 
     @model_validator(mode="after")
     def _one_credential(self) -> GitLabSettings:
-        chosen = [n for n in ("token_env", "token_file") if getattr(self, n)]
-        if len(chosen) != 1:
-            raise ValueError("name exactly one credential: token_env or token_file")
+        one_of("credential", self.tokens())
         return self
 
 
@@ -460,7 +442,7 @@ class BambooHrSettings(Strict):
     subdomain: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
     api_key_env: str | None = None
     api_key_file: str | None = None
-    api_endpoint: str | None = Field(
+    api_endpoint: Annotated[str | None, https_url("the API key travels in every request")] = Field(
         default=None, description="override of https://api.bamboohr.com/api/gateway.php (tests, proxies)"
     )
     fields: dict[str, str] = Field(
@@ -470,17 +452,9 @@ class BambooHrSettings(Strict):
     max_attempts: int = Field(default=5, ge=1, le=20)
     request_timeout: float = Field(default=60, gt=0)
 
-    @field_validator("api_endpoint")
-    @classmethod
-    def _endpoint(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
-            raise ValueError("must be an https:// URL (the API key travels in every request)")
-        return value.rstrip("/") if value else value
-
     @model_validator(mode="after")
     def _one_key(self) -> BambooHrSettings:
-        if bool(self.api_key_env) == bool(self.api_key_file):
-            raise ValueError("name exactly one of api_key_env, api_key_file")
+        one_of("API key", fields(self, "api_key_env", "api_key_file"))
         return self
 
 
@@ -511,8 +485,7 @@ class PeopleSettings(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> PeopleSettings:
-        if bool(self.roster) == bool(self.bamboohr):
-            raise ValueError("name exactly one roster source: roster (a file) or bamboohr")
+        one_of("roster source", [("roster (a file)", self.roster), ("bamboohr", self.bamboohr)])
         return self
 
 
