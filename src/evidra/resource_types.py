@@ -231,6 +231,35 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "malware_protection": "bool or None: malware protection is on and reporting",
         "lost_mode": "bool: the device is marked lost (Jamf Lost Mode)",
     },
+    # A state, not an event: the instance's patch status as its patch tool last assessed it.
+    # A missing patch has an age, but providers date it differently (GCP: when its
+    # vulnerability was first detected on the instance; SSM and Azure's summary: not at
+    # all), so the dates are attributes beside the counts and a control judges "missing
+    # longer than the deadline" from them; an undated missing patch is never in time.
+    "compute.patch_state": {
+        "instance": "str: the instance's id or name at the provider (i-0abc..., the VM's name)",
+        "source": "str: the patch tool that assessed it (ssm, osconfig, update_manager)",
+        "os": "str or None: the operating system as the patch tool reports it (Ubuntu 22.04 ...)",
+        "assessed": "bool: the patch tool has assessed the instance at least once",
+        "last_assessed": "timestamp or None: when its latest patch assessment (scan) ended",
+        "compliance": (
+            "str or None: the provider's own verdict or assessment status "
+            "(COMPLIANT, NON_COMPLIANT, Succeeded ...)"
+        ),
+        "missing_critical": (
+            "int or None: missing patches rated critical (None: the provider does not rate them apart)"
+        ),
+        "missing_security": "int or None: missing patches that are security updates or rated critical",
+        "missing_other": "int or None: missing patches of every other classification",
+        "oldest_missing_critical": (
+            "timestamp or None: when the oldest missing critical patch was released or its "
+            "vulnerability first detected (None: none missing, or the provider does not date it)"
+        ),
+        "oldest_missing_security": (
+            "timestamp or None: the same for the oldest missing security or critical patch"
+        ),
+        "region": "str or None: the region or zone it runs in",
+    },
     "storage.bucket": {
         "encrypted": "bool: data is encrypted at rest by default",
         "encryption_algorithm": "str: AES256 | aws:kms | ...",

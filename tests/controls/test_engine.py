@@ -105,6 +105,12 @@ MAC = {
     "malware_protection": True,
     "lost_mode": False,
 }
+PATCHED = {
+    "instance": "i-0a1b2c3d4e5f60001", "source": "osconfig", "assessed": True,
+    "last_assessed": "2026-11-22T03:00:00Z", "missing_critical": 1, "missing_security": 2,
+    "missing_other": 5, "oldest_missing_critical": "2026-11-20T00:00:00Z",
+    "oldest_missing_security": "2026-11-01T00:00:00Z",
+}  # fmt: skip
 PHONE = {
     **MAC,
     "platform": "iOS",
@@ -114,6 +120,12 @@ PHONE = {
     "screen_lock_minutes": 5,
 }
 CASES = {
+    "patch-security-current": (
+        "compute.patch_state",
+        PATCHED,  # a critical patch 3 days old, a security one 22: within 7 and 30 days
+        {**PATCHED, "oldest_missing_critical": None},  # undated (SSM): not shown to be in time
+        "1 critical patches missing, the oldest since not set",
+    ),
     "device-disk-encryption": ("endpoint.device", MAC, {**MAC, "encrypted": False}, "not encrypted"),
     "device-screen-lock": (
         "endpoint.device",

@@ -63,6 +63,10 @@ EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
     # An enrolled device that stopped checking in is no longer managed in fact: 30 days,
     # evidra's example, to be confirmed.
     "endpoint.mdm_enrolment": {"max_check_in_age_days": Parameter(30, "days", template_default=True)},
+    # Patch tools assess daily by default (SSM's scan in a maintenance window, Azure's
+    # periodic assessment, OS Config's inventory); a week without an assessment means the
+    # server's patch state is unknown. Evidra's example, to be confirmed.
+    "patch.systems_current": {"assessment_max_age_days": Parameter(7, "days", template_default=True)},
     "ac.access_review.revocations_executed": {
         "removal_deadline_days": Parameter(14, "days", template_default=True)
     },

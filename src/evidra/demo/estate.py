@@ -54,6 +54,7 @@ def seed_estate(endpoint_url: str, regions: tuple[str, ...] | list[str] = DEFAUL
     snapshots = _seed_snapshots(clients, primary, secondary, volumes)
     alerting = _seed_alerting(clients, primary, account)
     peerings = _seed_peerings(clients, primary, network["app_vpc"]["id"])
+    patching = _seed_patching(endpoint_url, account, primary)
     # Sensitive-data discovery in the primary region only (the emulator starts with it on everywhere).
     clients("macie2", primary).enable_macie()
     if secondary != primary:
@@ -78,6 +79,7 @@ def seed_estate(endpoint_url: str, regions: tuple[str, ...] | list[str] = DEFAUL
         "snapshots": snapshots,
         "alerting": alerting,
         "peerings": peerings,
+        "patching": patching,
         "macie": [primary],
         "ebs_encryption_by_default": {primary: True, **({secondary: False} if secondary != primary else {})},
     }
@@ -464,6 +466,52 @@ def _vulnerability_findings(account: str, region: str) -> list[dict[str, Any]]:
         finding("CVE-2026-0001", "CRITICAL", 9, 4, "ARCHIVED"),
         finding("CVE-2026-0002", "HIGH", 45, 0, "ACTIVE"),
     ]
+
+
+def _seed_patching(endpoint_url: str, account: str, region: str) -> dict[str, str]:
+    """Three managed instances as Systems Manager's agent reports them: one patched, one
+    missing a critical security update, one never scanned."""
+    from evidra.emulators.ssm_patching import seed
+
+    now = datetime.now(UTC)
+
+    def at(days: float) -> str:
+        return (now - timedelta(days=days)).isoformat()
+
+    def node(instance: str, name: str) -> dict[str, Any]:
+        return {
+            "InstanceId": instance, "PingStatus": "Online", "LastPingDateTime": at(0.01),
+            "PlatformType": "Linux", "PlatformName": "Amazon Linux", "PlatformVersion": "2023",
+            "ResourceType": "EC2Instance", "ComputerName": name, "AgentVersion": "3.3.1142.0",
+        }  # fmt: skip
+
+    def state(instance: str, missing: int, critical: int, security: int) -> dict[str, Any]:
+        return {
+            "InstanceId": instance, "BaselineId": "pb-0c10e65780EXAMPLE", "Operation": "Scan",
+            "OperationStartTime": at(1.01), "OperationEndTime": at(1), "InstalledCount": 410,
+            "InstalledOtherCount": 3, "MissingCount": missing, "FailedCount": 0, "NotApplicableCount": 120,
+            "CriticalNonCompliantCount": critical, "SecurityNonCompliantCount": security,
+            "OtherNonCompliantCount": missing - security,
+        }  # fmt: skip
+
+    instances = {
+        "patched": "i-0a1b2c3d4e5f60001",
+        "behind": "i-0a1b2c3d4e5f60002",
+        "unscanned": "i-0a1b2c3d4e5f60003",
+    }
+    missing = {
+        "Title": "Amazon Linux 2023 - openssl 3.0.8-1.amzn2023.0.14",
+        "KBId": "openssl.x86_64:1:3.0.8-1.amzn2023.0.14",
+        "Classification": "Security", "Severity": "Critical", "State": "MISSING",
+        "InstalledTime": "1970-01-01T00:00:00+00:00", "CVEIds": "CVE-2024-5535",
+    }  # fmt: skip
+    seed(
+        endpoint_url, account, region,
+        instances=[node(i, f"web-{kind}") for kind, i in instances.items()],
+        patch_states=[state(instances["patched"], 0, 0, 0), state(instances["behind"], 3, 1, 1)],
+        patches={instances["behind"]: [missing]},
+    )  # fmt: skip
+    return instances
 
 
 def _seed_network(clients: _Clients, primary: str, secondary: str) -> dict[str, Any]:

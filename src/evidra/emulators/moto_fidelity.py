@@ -32,12 +32,16 @@ applied to the moto server evidra's tests and demo run; nothing of evidra's is t
 - **Default event selectors.** A trail made without event selectors logs all read and
   write management events (CloudTrail API reference, EventSelector), so AWS answers
   `GetEventSelectors` with that selector; moto answers an empty list.
+- **Patch compliance.** moto's SSM has no DescribeInstanceInformation,
+  DescribeInstancePatchStates nor DescribeInstancePatches: `ssm_patching` adds them.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from evidra.emulators import ssm_patching
 
 # What AWS answers GetEventSelectors for a trail created without selectors.
 DEFAULT_EVENT_SELECTORS = [
@@ -87,6 +91,7 @@ def apply() -> None:
     _keys_that_cannot_rotate()
     _service_linked_recorders()
     _parameter_defaults()
+    ssm_patching.apply()
     models.CloudTrailBackend.describe_trails = describe_trails  # type: ignore[method-assign]
     models.CloudTrailBackend.get_trail_status = get_trail_status  # type: ignore[method-assign]
     models.CloudTrailBackend.get_event_selectors = get_event_selectors  # type: ignore[method-assign]

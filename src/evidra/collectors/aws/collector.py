@@ -39,6 +39,7 @@ from evidra.collectors.aws import (  # noqa: F401
     s3,
     securityhub,
     sns,
+    ssm,
     vpc,
 )
 from evidra.collectors.aws.accounts import (

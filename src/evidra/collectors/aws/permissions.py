@@ -87,6 +87,9 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("events", "ListRules"): "events:ListRules",
     ("events", "ListTargetsByRule"): "events:ListTargetsByRule",
     ("macie2", "GetMacieSession"): "macie2:GetMacieSession",
+    ("ssm", "DescribeInstanceInformation"): "ssm:DescribeInstanceInformation",
+    ("ssm", "DescribeInstancePatchStates"): "ssm:DescribeInstancePatchStates",
+    ("ssm", "DescribeInstancePatches"): "ssm:DescribeInstancePatches",
 }
 
 

@@ -1,0 +1,98 @@
+"""Systems Manager Patch Manager: each managed instance's patch state (`compute.patch_state`).
+
+Managed instances come from DescribeInstanceInformation; their latest patch scan or
+install from DescribeInstancePatchStates (at most 50 ids a call); an instance with no
+state was never assessed. For instances missing critical or security patches, the missing
+patches themselves (DescribeInstancePatches, State=Missing) are kept as raw evidence,
+so the auditor sees which patches and CVEs: one call per non-compliant instance only.
+SSM does not date a missing patch (PatchComplianceData has no release date), so the
+oldest-missing dates stay None and the control cannot count such an instance in time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidra.collectors.aws.registry import READERS, REGIONAL, AwsCallFailed, Context
+from evidra.model import ApiCall, Observation, iso
+
+_BATCH = 50  # DescribeInstancePatchStates takes at most 50 instance ids
+_PATCH_FIELDS = ("Title", "KBId", "Classification", "Severity", "State", "CVEIds")
+
+
+@READERS.reader("ssm.patch_states", service="ssm", types=("compute.patch_state",), plane=REGIONAL)
+def read_patch_states(ctx: Context) -> list[Observation]:
+    instances, listed = ctx.items("ssm", "DescribeInstanceInformation", "InstanceInformationList")
+    ids = [str(i["InstanceId"]) for i in instances if i.get("InstanceId")]
+    # Each instance with the batch call that asked for it: its answer, or its absence
+    # (never assessed), is evidence from that call.
+    states: dict[str, tuple[dict[str, Any], ApiCall]] = {}
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start : start + _BATCH]
+        found, call = ctx.items(
+            "ssm", "DescribeInstancePatchStates", "InstancePatchStates", InstanceIds=batch
+        )
+        answered = {str(s.get("InstanceId")): s for s in found}
+        states.update({instance: (answered.get(instance, {}), call) for instance in batch})
+    return [
+        _observe(ctx, info, *states[str(info["InstanceId"])], listed)
+        for info in instances
+        if info.get("InstanceId")
+    ]
+
+
+def _observe(
+    ctx: Context, info: dict[str, Any], state: dict[str, Any], asked: ApiCall, listed: ApiCall
+) -> Observation:
+    instance = str(info["InstanceId"])
+    calls = [listed, asked]
+    critical, security = state.get("CriticalNonCompliantCount"), state.get("SecurityNonCompliantCount")
+    # The two counts may overlap (a critical security update is both): the larger never
+    # double counts, and is zero exactly when both are.
+    missing_security = None if critical is None and security is None else max(critical or 0, security or 0)
+    raw: dict[str, Any] = {"DescribeInstanceInformation": info, "DescribeInstancePatchStates": state or None}
+    if missing_security:
+        try:
+            patches, call = ctx.items(
+                "ssm", "DescribeInstancePatches", "Patches", InstanceId=instance,
+                Filters=[{"Key": "State", "Values": ["Missing"]}],
+            )  # fmt: skip
+            raw["DescribeInstancePatches"] = [{k: p.get(k) for k in _PATCH_FIELDS if k in p} for p in patches]
+            calls.append(call)
+        except AwsCallFailed as failure:
+            ctx.skip(failure, instance)
+    os_name = " ".join(str(info.get(k) or "") for k in ("PlatformName", "PlatformVersion")).strip()
+    return ctx.observe(
+        "compute.patch_state",
+        # An EC2 instance by its own ARN; a hybrid node (mi-...) as SSM names it.
+        ctx.arn("ec2", f"instance/{instance}", region=ctx.region)
+        if instance.startswith("i-")
+        else ctx.arn("ssm", f"managed-instance/{instance}", region=ctx.region),
+        name=str(info.get("ComputerName") or instance),
+        attributes={
+            "instance": instance,
+            "source": "ssm",
+            "os": os_name or None,
+            "assessed": bool(state),
+            "last_assessed": iso(state.get("OperationEndTime")),
+            "compliance": _compliance(state),
+            "missing_critical": critical,
+            "missing_security": missing_security,
+            "missing_other": state.get("OtherNonCompliantCount"),
+            "oldest_missing_critical": None,
+            "oldest_missing_security": None,
+            "region": ctx.region,
+        },
+        raw=raw,
+        calls=calls,
+    )
+
+
+def _compliance(state: dict[str, Any]) -> str | None:
+    """SSM's own rule (Patch Manager user guide, patch compliance state values): a node
+    with a missing or failed patch is NON_COMPLIANT, else COMPLIANT."""
+    if not state:
+        return None
+    return (
+        "NON_COMPLIANT" if (state.get("MissingCount") or 0) + (state.get("FailedCount") or 0) else "COMPLIANT"
+    )

@@ -1,0 +1,134 @@
+"""Systems Manager patch compliance as `compute.patch_state`, read by boto3 from moto's
+server (its SSM taught the three patch operations by `emulators/ssm_patching.py`), and
+`patch-security-current`'s verdicts on patched, lagging and never-scanned instances."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from evidra.controls.catalog import catalog
+from evidra.controls.engine import evaluate
+from evidra.controls.requirements import default_parameters
+from evidra.emulators.ssm_patching import seed
+from evidra.model import Collection
+from tests.collectors.aws.aws_support import run_collector
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _at(days: float) -> str:
+    return (NOW - timedelta(days=days)).isoformat()
+
+
+def _node(index: int) -> dict[str, Any]:
+    return {
+        "InstanceId": f"i-{index:017x}", "PingStatus": "Online", "LastPingDateTime": _at(0),
+        "PlatformType": "Linux", "PlatformName": "Ubuntu", "PlatformVersion": "22.04",
+        "ResourceType": "EC2Instance", "ComputerName": f"node-{index}",
+    }  # fmt: skip
+
+
+def _state(
+    index: int, *, scanned: float = 1, critical: int = 0, security: int = 0, other: int = 0
+) -> dict[str, Any]:
+    return {
+        "InstanceId": f"i-{index:017x}", "BaselineId": "pb-0c10e65780EXAMPLE", "Operation": "Scan",
+        "OperationStartTime": _at(scanned + 0.01), "OperationEndTime": _at(scanned),
+        "InstalledCount": 300, "MissingCount": max(critical, security) + other, "FailedCount": 0,
+        "CriticalNonCompliantCount": critical, "SecurityNonCompliantCount": security,
+        "OtherNonCompliantCount": other,
+    }  # fmt: skip
+
+
+def _patch(title: str, state: str = "MISSING") -> dict[str, Any]:
+    return {
+        "Title": title, "KBId": f"{title}.x86_64", "Classification": "Security", "Severity": "Critical",
+        "State": state, "InstalledTime": "1970-01-01T00:00:00+00:00", "CVEIds": "CVE-2024-5535",
+    }  # fmt: skip
+
+
+@pytest.fixture
+def fleet(moto_reset: str) -> str:
+    """55 managed instances (two pages of ids for DescribeInstancePatchStates): 0 patched,
+    1 missing a critical security patch, 2 scanned long ago, 3 missing only other updates,
+    4..54 never scanned."""
+    patches = [_patch(f"openssl-{n}") for n in range(12)] + [_patch("zlib", "INSTALLED")]
+    seed(
+        moto_reset, ACCOUNT, REGION,
+        instances=[_node(i) for i in range(55)],
+        patch_states=[
+            _state(0), _state(1, critical=1, security=12), _state(2, scanned=20), _state(3, other=4),
+        ],
+        patches={f"i-{1:017x}": patches},
+    )  # fmt: skip
+    return moto_reset
+
+
+def test_patch_states_and_their_verdicts(fleet: str) -> None:
+    made: list[str] = []
+    session = boto3.Session()
+    session.events.register("before-call.ssm.*", lambda model, **_: made.append(model.name))
+
+    collection = run_collector([REGION], boto_session=session)
+
+    assert collection.errors == []
+    states = {o.attributes["instance"]: o for o in collection.observations if o.type == "compute.patch_state"}
+    assert len(states) == 55
+    lagging = states[f"i-{1:017x}"]
+    assert lagging.id == f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/i-{1:017x}"
+    assert lagging.name == "node-1"
+    assert lagging.attributes | {"last_assessed": None} == {
+        "instance": f"i-{1:017x}", "source": "ssm", "os": "Ubuntu 22.04", "assessed": True,
+        "last_assessed": None, "compliance": "NON_COMPLIANT", "missing_critical": 1, "missing_security": 12,
+        "missing_other": 0, "oldest_missing_critical": None, "oldest_missing_security": None,
+        "region": REGION,
+    }  # fmt: skip
+    # The missing patches are the evidence, across DescribeInstancePatches' pages (10 a page).
+    assert [p["Title"] for p in lagging.raw["DescribeInstancePatches"]] == [f"openssl-{n}" for n in range(12)]
+    assert states[f"i-{0:017x}"].attributes["compliance"] == "COMPLIANT"
+    assert states[f"i-{9:017x}"].attributes["assessed"] is False
+    # One listing (6 pages of 10), two batches of patch states, the patches of the one
+    # instance missing security updates only.
+    assert made.count("DescribeInstanceInformation") == 6
+    assert made.count("DescribeInstancePatchStates") == 2
+    assert made.count("DescribeInstancePatches") == 2  # two pages
+
+    judged = Collection()
+    judged.observations.extend(states.values())
+    results = evaluate([catalog()["patch-security-current"]], judged, default_parameters(), NOW)
+    verdicts = {r.resource.id.rsplit("/", 1)[1]: (r.status.value, r.reason) for r in results}
+    assert verdicts[f"i-{0:017x}"][0] == "pass"
+    assert verdicts[f"i-{3:017x}"][0] == "pass"  # only non-security updates missing
+    assert verdicts[f"i-{1:017x}"] == ("fail", "1 critical patches missing, the oldest since not set")
+    assert verdicts[f"i-{2:017x}"][0] == "fail" and "more than 7 days ago" in verdicts[f"i-{2:017x}"][1]
+    assert verdicts[f"i-{9:017x}"] == ("fail", "never assessed by ssm")
+
+
+def test_throttling_is_retried_then_an_error_for_patch_states_only(fleet: str) -> None:
+    seed(fleet, ACCOUNT, REGION, throttle=1)  # one throttled answer: botocore retries it
+    assert run_collector([REGION]).errors == []
+
+    seed(fleet, ACCOUNT, REGION, throttle=100)
+    collection = run_collector([REGION], max_attempts=2)
+
+    assert [(e.service, e.types) for e in collection.errors] == [("ssm", ("compute.patch_state",))]
+    assert "ThrottlingException" in collection.errors[0].message
+    assert not [o for o in collection.observations if o.type == "compute.patch_state"]
+    assert any(o.type == "account" for o in collection.observations)  # the rest was read
+
+
+def test_the_fake_refuses_what_aws_refuses(fleet: str) -> None:
+    ssm = boto3.client("ssm", region_name=REGION)
+    with pytest.raises(ClientError) as too_many:
+        ssm.describe_instance_patch_states(InstanceIds=[f"i-{i:017x}" for i in range(51)])
+    assert too_many.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(ClientError) as unknown:
+        ssm.describe_instance_patches(InstanceId="i-0123456789abcdef0")
+    assert unknown.value.response["Error"]["Code"] == "InvalidInstanceId"
