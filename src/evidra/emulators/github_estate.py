@@ -271,8 +271,14 @@ def demo_org(now: datetime | None = None) -> GitHubOrg:
         org,
         repos=[payments, website, legacy],
         two_factor_required=False,
-        members=[{"login": n, "two_factor": n != "frank"}
+        members=[{"login": n, "two_factor": n != "frank", "role": "admin" if n == "admin-dave" else "member",
+                  "email": "bob@acme.com" if n == "bob" else None}
                  for n in ("alice", "bob", "carol", "admin-dave", "erin", "frank")],
+        # SAML single sign-on links most members to the company's directory (the demo roster's
+        # people: Carol left, Dave's contract ended); Erin's and Frank's accounts are linked to nobody.
+        saml_identities=[{"login": "alice", "name_id": "alice.admin@acme.com"},
+                         {"login": "carol", "name_id": "carol.leaver@acme.com"},
+                         {"login": "admin-dave", "name_id": "dave.contractor@acme.com"}],
         outside_collaborators=[{"login": "contractor-jo"}],
         rulesets={7: {"id": 7, "name": "website-main", "target": "branch", "enforcement": "active",
                       "source_type": "Repository", "source": f"{org}/website",

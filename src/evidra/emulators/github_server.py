@@ -6,8 +6,13 @@ Shapes follow GitHub's REST reference (docs.github.com/en/rest): organisations
 `security_and_analysis`), branch protection (branches/branch-protection), rules for a
 branch and rulesets (repos/rules), CODEOWNERS errors, vulnerability alerts (204/404),
 Actions permissions (actions/permissions), collaborators, pull requests, reviews, check
-runs, combined status, Dependabot and code-scanning alerts; errors as
-`{"message": ..., "documentation_url": ...}`.
+runs, combined status, Dependabot and code-scanning alerts, organisation members with
+the `role` filter (orgs/members#list-organization-members) and a user's public profile
+(users/users#get-a-user: `email` is the public one, null when hidden); errors as
+`{"message": ..., "documentation_url": ...}`. GraphQL (`POST /graphql`, queries only):
+`organization.samlIdentityProvider.externalIdentities` with cursor paging
+(`first`/`after`, `pageInfo { hasNextPage endCursor }`), null for an organisation without
+SAML single sign-on or a credential that is not an owner's (github/platform-samples#168).
 
 Behaviour as GitHub's (rest/using-the-rest-api):
 - pagination by `per_page` (at most 100) and `page`, in one `Link` header with
@@ -64,6 +69,8 @@ ENDPOINT_PERMISSIONS: list[tuple[str, str]] = [
     (r"^/repos/[^/]+/[^/]+/pulls(/\d+(/reviews)?)?$", "pull_requests"),
     (r"^/repos/[^/]+/[^/]+/commits/[^/]+/check-runs$", "checks"),
     (r"^/repos/[^/]+/[^/]+/commits/[^/]+/status$", "statuses"),
+    (r"^/users/[^/]+$", "metadata"),  # public profile: no permission beyond what every App has
+    (r"^/graphql$", "members"),  # organization.samlIdentityProvider
 ]
 
 
@@ -98,7 +105,10 @@ class GitHubOrg:
     login: str
     repos: list[Repo] = field(default_factory=list)
     two_factor_required: bool = True
-    members: list[dict[str, Any]] = field(default_factory=list)  # {"login", "two_factor": bool}
+    # {"login", "two_factor": bool, "role": "admin" | "member", "email": the public one or None}
+    members: list[dict[str, Any]] = field(default_factory=list)
+    # SAML single sign-on's linked identities, {"login", "name_id"}; None: no SAML SSO
+    saml_identities: list[dict[str, Any]] | None = None
     outside_collaborators: list[dict[str, Any]] = field(default_factory=list)
     actions: dict[str, Any] = field(
         default_factory=lambda: {"enabled_repositories": "all", "allowed_actions": "selected"}
@@ -143,6 +153,7 @@ class FakeGitHub:
         self.rate_limit = rate_limit
         self.window_seconds = window_seconds
         self.prefix = prefix  # GitHub Enterprise Server serves the API under /api/v3
+        self.graphql_page = 100  # GraphQL connections answer at most this many nodes a page
         self.installation_tokens: dict[str, dict[str, str]] = {}  # token -> permissions
         self.faults = Faults()
         self.requests: list[tuple[str, str, str, int]] = []  # (method, path, query, status)
@@ -244,8 +255,14 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append((method, parts.path.removeprefix(fake.prefix), parts.query, status))
 
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            path = urlsplit(self.path).path.removeprefix(fake.prefix)
+            request = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            path = urlsplit(self.path).path
+            if path == ("/api/graphql" if fake.prefix else "/graphql"):  # GHES: beside /api/v3
+                status, body = graphql(fake, self.headers.get("Authorization", ""), request)
+                self._record("POST", status)
+                self._json(status, body)
+                return
+            path = path.removeprefix(fake.prefix)
             match = re.match(r"^/app/installations/(\d+)/access_tokens$", path)
             answer = (
                 fake.issue_installation_token(self.headers.get("Authorization", ""), int(match.group(1)))
@@ -411,6 +428,8 @@ def route(fake: FakeGitHub, path: str, query: dict[str, list[str]]) -> tuple[int
     org = fake.org
     segments = [unquote(s) for s in path.strip("/").split("/")]
     match segments:
+        case ["users", login]:
+            return 200, _profile(fake, login), None
         case ["orgs", login, *rest] if login.lower() == org.login.lower():
             return _org_route(fake, rest, query)
         case ["repos", owner, name, *rest] if owner.lower() == org.login.lower():
@@ -442,13 +461,13 @@ def _org_route(fake: FakeGitHub, rest: list[str], query: dict[str, list[str]]) -
         case ["repos"]:
             return _paged([repo_json(fake, r) for r in org.repos], query)
         case ["members"]:
+            role = (query.get("role") or ["all"])[0]
+            members = [m for m in org.members if role == "all" or m.get("role", "member") == role]
             if (query.get("filter") or [""])[0] == "2fa_disabled":
                 if not org.owner_credentials:
                     return 422, _error("Only owners can use this filter."), None
-                return _paged(
-                    [_user(fake, m["login"]) for m in org.members if not m.get("two_factor")], query
-                )
-            return _paged([_user(fake, m["login"]) for m in org.members], query)
+                return _paged([_user(fake, m["login"]) for m in members if not m.get("two_factor")], query)
+            return _paged([_user(fake, m["login"]) for m in members], query)
         case ["outside_collaborators"]:
             return _paged([_user(fake, c["login"]) for c in org.outside_collaborators], query)
         case ["actions", "permissions"]:
@@ -523,6 +542,47 @@ def _pulls(repo: Repo, query: dict[str, list[str]]) -> list[dict[str, Any]]:
 
 def _user(fake: FakeGitHub, login: str) -> dict[str, Any]:
     return {"login": login, "id": zlib.crc32(login.encode()), "html_url": f"{WEB}/{login}", "type": "User"}
+
+
+def _profile(fake: FakeGitHub, login: str) -> dict[str, Any]:
+    """users/users#get-a-user for a member (its public fields; `email` is the public email)."""
+    member = _found(next((m for m in fake.org.members if m["login"].lower() == login.lower()), None))
+    return {**_user(fake, member["login"]), "name": member.get("name"), "email": member.get("email"),
+            "created_at": "2019-05-01T10:00:00Z"}  # fmt: skip
+
+
+def graphql(fake: FakeGitHub, authorization: str, request: bytes) -> tuple[int, dict[str, Any]]:
+    """The one query the collector asks (docs.github.com/en/graphql/reference/objects#
+    externalidentityconnection); a mutation or anything else is refused as GitHub would
+    refuse an unknown field."""
+    credential = fake.credential(authorization)
+    if credential is None:
+        return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/graphql"}
+    if credential[1] is not None and "members" not in credential[1]:
+        return 403, _error("Resource not accessible by integration")
+    try:
+        payload = json.loads(request)
+        query, variables = str(payload["query"]), payload.get("variables") or {}
+    except (ValueError, KeyError, TypeError):
+        return 400, {"message": "Problems parsing JSON", "documentation_url": DOCS}
+    if query.lstrip().startswith("mutation") or "externalIdentities" not in query:
+        return 200, {"errors": [{"type": "UNDEFINED", "message": "this fake answers one query"}]}
+    if str(variables.get("login", "")).lower() != fake.org.login.lower():
+        missing = {"type": "NOT_FOUND", "message": "Could not resolve to an Organization"}
+        return 200, {"data": {"organization": None}, "errors": [missing]}
+    identities = fake.org.saml_identities
+    if identities is None or not fake.org.owner_credentials:
+        return 200, {"data": {"organization": {"samlIdentityProvider": None}}}
+    asked = re.search(r"first:\s*(\d+)", query)
+    first = min(int(asked.group(1)) if asked else 100, fake.graphql_page)
+    start = int(variables.get("after") or 0)
+    page = identities[start : start + first]
+    nodes = [{"samlIdentity": {"nameId": i["name_id"], "emails": [{"value": i["name_id"], "primary": True}]},
+              "user": {"login": i["login"]}} for i in page]  # fmt: skip
+    more = start + first < len(identities)
+    connection = {"pageInfo": {"hasNextPage": more, "endCursor": str(start + first) if more else None},
+                  "nodes": nodes}  # fmt: skip
+    return 200, {"data": {"organization": {"samlIdentityProvider": {"externalIdentities": connection}}}}
 
 
 def _found(item: Any) -> Any:

@@ -102,6 +102,16 @@ def demo_group(now: datetime | None = None) -> GitLabGroup:
         GROUP,
         projects=[api, docs, old],
         require_two_factor=True,
-        members=[{"id": i, "username": u, "access_level": 40, "state": "active"} for i, u in
-                 enumerate(("alice", "bob", "carol"), start=1)],
+        members=[
+            # The owner shows only a public email; GitLab shows Bob's address to the group's
+            # owners (an enterprise user); Carol's SAML identity names her.
+            {"id": 1, "username": "alice", "access_level": 50, "state": "active",
+             "created_at": ts(now - 700 * day), "public_email": "alice.admin@acme.com"},
+            {"id": 2, "username": "bob", "access_level": 40, "state": "active",
+             "created_at": ts(now - 400 * day), "email": "bob@acme.com"},
+            {"id": 3, "username": "carol", "access_level": 40, "state": "active",
+             "created_at": ts(now - 300 * day),
+             "group_saml_identity": {"extern_uid": "carol.leaver@acme.com", "provider": "group_saml",
+                                     "saml_provider_id": 1}},
+        ],
     )  # fmt: skip

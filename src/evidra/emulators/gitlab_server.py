@@ -2,7 +2,10 @@
 in tests.
 
 Shapes follow GitLab's REST reference (docs.gitlab.com/ee/api): groups (groups.html),
-group projects, members (members.html: `members/all`, access levels), protected branches
+group projects, members (members.html: `members/all`, access levels, `state`,
+`created_at` of the membership, `email` for a group's enterprise users,
+`group_saml_identity`), a user's public profile (users.html#get-a-single-user:
+`public_email`), protected branches
 (protected_branches.html), approvals and approval rules (merge_request_approvals.html),
 repository files (repository_files.html), merge requests with `merge_user` and
 `head_pipeline` (merge_requests.html), vulnerabilities (vulnerabilities.html); errors as
@@ -277,7 +280,9 @@ def route(fake: FakeGitLab, path: str, query: dict[str, list[str]]) -> tuple[int
             found = [p for p in group.projects if archived != "false" or not p.archived]
             return _paged([project_json(fake, p) for p in found], query)
         case ["groups", key, "members", "all"] if key in (str(group.id), group.full_path):
-            return _paged(group.members, query)
+            return _paged([_member(m) for m in group.members], query)
+        case ["users", user_id]:
+            return 200, _profile(fake, user_id), None
         case ["projects", key, *rest]:
             project = fake.project(key)
             if project is None:
@@ -301,7 +306,7 @@ def _project_route(
                          "ref": (query.get("ref") or [p.default_branch])[0], "size": 42, "encoding": "base64",
                          "content": "KiBAYWNtZS9sZWFkcwo="}, None  # fmt: skip
         case ["members"]:
-            return _paged(p.members, query)
+            return _paged([_member(m) for m in p.members], query)
         case ["merge_requests"]:
             state = (query.get("state") or ["all"])[0]
             target = (query.get("target_branch") or [""])[0]
@@ -331,6 +336,23 @@ def _project_route(
                 return 403, {"message": "403 Forbidden"}, None
             return _paged(p.vulnerabilities, query)
     raise KeyError(rest)
+
+
+def _profile(fake: FakeGitLab, user_id: str) -> dict[str, Any]:
+    """users.html#get-a-single-user as another user sees it: the public fields only."""
+    members = [*fake.group.members, *(m for p in fake.group.projects for m in p.members)]
+    member = next((m for m in members if str(m.get("id")) == user_id), None)
+    if member is None:
+        raise KeyError(user_id)
+    login = member["username"]
+    return {"id": member["id"], "username": login, "name": member.get("name", login),
+            "state": member.get("state", "active"), "web_url": f"{WEB}/{member['username']}",
+            "public_email": member.get("public_email") or ""}  # fmt: skip
+
+
+def _member(member: dict[str, Any]) -> dict[str, Any]:
+    """members.html's shape: `public_email` belongs to the user's profile, not to a membership."""
+    return {k: v for k, v in member.items() if k != "public_email"}
 
 
 def _listed(mr: dict[str, Any]) -> dict[str, Any]:

@@ -122,7 +122,7 @@ def test_only_named_repositories(github: FakeGitHub, tmp_path: Path) -> None:
 def test_an_unchanged_list_of_many_pages_is_read_whole_from_304s(
     github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import evidra.collectors.github.api as api
+    import evidra.collectors.source_control as api
 
     monkeypatch.setattr(api, "PAGE_SIZE", 1)  # every list a page per item
     first = GitHubCollector(settings(github, tmp_path)).collect()
@@ -139,7 +139,7 @@ def test_an_unchanged_list_of_many_pages_is_read_whole_from_304s(
 
 def test_github_enterprise_server_under_its_api_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """GHES serves the API under https://HOST/api/v3: requests and next-page links keep the path."""
-    import evidra.collectors.github.api as api
+    import evidra.collectors.source_control as api
     from evidra.emulators.github_estate import API_TOKEN, demo_org
 
     monkeypatch.setattr(api, "PAGE_SIZE", 1)
@@ -152,3 +152,33 @@ def test_github_enterprise_server_under_its_api_path(monkeypatch: pytest.MonkeyP
     assert collector.scope == f"github:{fake.url.removeprefix('https://')}/acme"
     assert len(by_id(collection, "change.merge")) == 6
     assert fake.count(r"^/orgs/acme/repos$") == 3  # three pages, followed under /api/v3
+
+
+def test_members_are_identity_users_matched_by_saml_or_public_email(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.graphql_page = 1  # the SAML identities come a page each
+    collection = GitHubCollector(settings(github, tmp_path)).collect()
+    assert collection.errors == []
+    users = {a["name"]: a for a in by_id(collection, "identity.user").values()}
+    assert set(users) == {"alice", "bob", "carol", "admin-dave", "erin", "frank"}
+    assert users["alice"]["email"] == "alice.admin@acme.com"  # SAML identity
+    assert users["carol"]["email"] == "carol.leaver@acme.com"
+    assert users["bob"]["email"] == "bob@acme.com"  # public email
+    assert users["erin"]["email"] is None  # neither: the alias map must name her
+    assert users["admin-dave"]["privileged"] is True and users["admin-dave"]["admin_roles"] == ["owner"]
+    assert users["bob"]["privileged"] is False and users["bob"]["disabled"] is False
+    assert users["frank"]["mfa_enabled"] is False and users["alice"]["mfa_enabled"] is True
+    graphql = [r for r in github.requests if r[:2] == ("POST", "/graphql")]
+    assert len(graphql) == 3  # three identities, a page each
+    assert github.count(r"^/users/") == 3  # public profiles only of those SAML does not name
+
+
+def test_members_seen_by_a_credential_that_is_not_an_owner(github: FakeGitHub, tmp_path: Path) -> None:
+    github.org.owner_credentials = False  # GitHub then answers samlIdentityProvider: null
+    collection = GitHubCollector(settings(github, tmp_path)).collect()
+    assert collection.errors == []
+    users = {a["name"]: a for a in by_id(collection, "identity.user").values()}
+    assert users["alice"]["email"] is None and users["bob"]["email"] == "bob@acme.com"
+    assert users["frank"]["mfa_enabled"] is None
+    assert set(users["frank"]["unreadable"]) == {"mfa_enabled"}  # error, not a pass nor a fail

@@ -147,3 +147,17 @@ def test_a_wrong_token_is_one_error_without_the_token(
     monkeypatch.setenv("EVIDRA_TEST_GITLAB_TOKEN", "glpat-wrong-token-value-000")
     (error,) = GitLabCollector(settings(gitlab, tmp_path)).collect().errors
     assert "401" in error.message and "glpat-wrong" not in error.message
+
+
+def test_group_members_are_identity_users(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    collection = GitLabCollector(settings(gitlab, tmp_path)).collect()
+    assert collection.errors == []
+    users = {a["name"]: a for a in by_id(collection, "identity.user").values()}
+    assert set(users) == {"alice", "bob", "carol"}  # contractor-jo is a project member only
+    assert users["alice"]["email"] == "alice.admin@acme.com"  # public email (GET /users/:id)
+    assert users["bob"]["email"] == "bob@acme.com"  # enterprise user's email, shown to owners
+    assert users["carol"]["email"] == "carol.leaver@acme.com"  # SAML identity
+    assert users["alice"]["admin_roles"] == ["owner"] and users["alice"]["privileged"] is True
+    assert users["bob"]["privileged"] is False and users["bob"]["created"]
+    assert users["bob"]["mfa_enabled"] is None and set(users["bob"]["unreadable"]) == {"mfa_enabled"}
+    assert gitlab.count(r"^/api/v4/users/") == 1  # only the member the listing gave no address

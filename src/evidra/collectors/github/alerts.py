@@ -11,13 +11,13 @@ without code scanning answers 404: no code-scanning findings.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from evidra.collectors.github.api import GitHubCallFailed
 from evidra.collectors.github.context import READERS, Context
 from evidra.collectors.github.repositories import repositories
+from evidra.collectors.source_control import parse_time
 from evidra.model import Observation, iso
 
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -73,9 +73,9 @@ def code_scanning_fields(alert: dict[str, Any]) -> dict[str, Any]:
 def finding(
     ctx: Context, source: str, fields: dict[str, Any], alert: dict[str, Any], call: Any
 ) -> Observation:
-    created = _time(alert.get("created_at"))
-    fixed = _time(alert.get("fixed_at"))
-    dismissed = _time(fields["dismissed_at"])
+    created = parse_time(alert.get("created_at"))
+    fixed = parse_time(alert.get("fixed_at"))
+    dismissed = parse_time(fields["dismissed_at"])
     closed = fixed or dismissed if fields["state"] != "open" else None
     end = closed or ctx.observed_at
     repo = alert.get("repository") or {}
@@ -113,12 +113,3 @@ def _trim(alert: dict[str, Any]) -> dict[str, Any]:
 
 def _repo(alert: dict[str, Any]) -> str:
     return str((alert.get("repository") or {}).get("name") or "")
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -24,12 +24,12 @@ in this collection: GitHub keeps no history of protection settings.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from evidra.collectors.github.context import READERS, Context
 from evidra.collectors.github.repositories import RepoSettings, repo_path, repositories, settings_of
+from evidra.collectors.source_control import parse_time
 from evidra.collectors.tickets import find_ticket
 from evidra.model import Observation, iso
 
@@ -63,9 +63,9 @@ def _merged_since(ctx: Context, repo: dict[str, Any]) -> list[dict[str, Any]]:
         for pr in page:
             if not isinstance(pr, dict):
                 continue
-            if (_time(pr.get("updated_at")) or since) < since:
+            if (parse_time(pr.get("updated_at")) or since) < since:
                 return found  # sorted by update: everything after is older
-            merged_at = _time(pr.get("merged_at"))
+            merged_at = parse_time(pr.get("merged_at"))
             if merged_at is not None and merged_at >= since and merged_at <= ctx.observed_at:
                 found.append(pr)
     return found
@@ -109,7 +109,7 @@ def change_observation(
             "title": str(pr.get("title") or ""),
             "author": author,
             "merged_by": (pr.get("merged_by") or {}).get("login"),
-            "merged_at": iso(_time(pr.get("merged_at"))),
+            "merged_at": iso(parse_time(pr.get("merged_at"))),
             "base_branch": str((pr.get("base") or {}).get("ref") or repo["default_branch"]),
             "head_sha": head,
             "approvers": approvers,
@@ -193,12 +193,3 @@ def _check_conclusions(
         if isinstance(status, dict) and status.get("context") not in conclusions:
             conclusions[str(status.get("context"))] = str(status.get("state") or "pending")
     return conclusions, True
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -25,8 +25,8 @@ _NOT_VISIBLE = frozenset({403, 404, 422})
 @READERS.reader("github.organization", types=("scm.organization",))
 def read_organization(ctx: Context) -> list[Observation]:
     api, org = ctx.api, quote(ctx.org)
-    answer = ctx.shared("organization", lambda: api.get("getOrg", f"/orgs/{org}").body) or {}
-    without_2fa = _members_without_2fa(ctx)
+    answer = ctx.organization
+    without_2fa = members_without_2fa(ctx)
     outside = [
         c
         for page in api.pages("listOutsideCollaborators", f"/orgs/{org}/outside_collaborators")
@@ -79,7 +79,13 @@ def owner_only(two_factor: Any, without_2fa: list[str] | None) -> dict[str, Any]
     return {"unreadable": hidden} if hidden else {}
 
 
-def _members_without_2fa(ctx: Context) -> list[str] | None:
+def members_without_2fa(ctx: Context) -> list[str] | None:
+    """Logins of members without two-factor authentication (None: not an owner's
+    credential), read once for the organisation and members readers."""
+    return ctx.shared("members_without_2fa", lambda: _read_members_without_2fa(ctx))
+
+
+def _read_members_without_2fa(ctx: Context) -> list[str] | None:
     try:
         pages = list(
             ctx.api.pages(

@@ -13,7 +13,6 @@ on push (`approvals_reset_on_push` in the evidence).
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from evidra.collectors.gitlab.context import READERS, Context
@@ -24,6 +23,7 @@ from evidra.collectors.gitlab.projects import (
     protection_attributes,
     settings_of,
 )
+from evidra.collectors.source_control import parse_time
 from evidra.collectors.tickets import find_ticket
 from evidra.model import Observation, iso
 
@@ -50,7 +50,7 @@ def _project_changes(ctx: Context, project: dict[str, Any], pattern: re.Pattern[
     merged = []
     for page in ctx.api.pages("listMergeRequests", project_path(project, "merge_requests"), params):
         for mr in page:
-            at = _time(mr.get("merged_at")) if isinstance(mr, dict) else None
+            at = parse_time(mr.get("merged_at")) if isinstance(mr, dict) else None
             if at is not None and ctx.changes_since <= at <= ctx.observed_at:
                 merged.append(mr)
     if not merged:
@@ -93,7 +93,7 @@ def change_observation(
             "title": str(mr.get("title") or ""),
             "author": author,
             "merged_by": merged_by,
-            "merged_at": iso(_time(mr.get("merged_at"))),
+            "merged_at": iso(parse_time(mr.get("merged_at"))),
             "base_branch": str(mr.get("target_branch") or project["default_branch"]),
             "head_sha": str(mr.get("sha") or ""),
             "approvers": approvers,
@@ -124,12 +124,3 @@ def change_observation(
             api.call("getMergeRequestApprovals", project=name),
         ],
     )
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

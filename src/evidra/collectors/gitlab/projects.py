@@ -70,10 +70,16 @@ def settings_of(ctx: Context, project: dict[str, Any]) -> ProjectSettings:
 
 def group_members(ctx: Context) -> set[str]:
     """Everyone with access through the group (inherited memberships included)."""
+    return {str(m.get("username")) for m in group_member_list(ctx)}
 
-    def read() -> set[str]:
+
+def group_member_list(ctx: Context) -> list[dict[str, Any]]:
+    """The group's members as `GET /groups/:id/members/all` answers them, read once."""
+
+    def read() -> list[dict[str, Any]]:
         path = f"/groups/{ctx.group['id']}/members/all"
-        return {str(m.get("username")) for page in ctx.api.pages("listGroupMembersAll", path) for m in page}
+        pages = ctx.api.pages("listGroupMembersAll", path)
+        return [m for page in pages for m in page if isinstance(m, dict) and m.get("username")]
 
     return ctx.shared("group_members", read)
 

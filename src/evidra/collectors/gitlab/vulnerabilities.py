@@ -5,12 +5,12 @@ error. Times: `created_at` (detected), `resolved_at`, `dismissed_at`."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from evidra.collectors.gitlab.api import GitLabCallFailed
 from evidra.collectors.gitlab.context import READERS, Context
 from evidra.collectors.gitlab.projects import project_path, projects
+from evidra.collectors.source_control import parse_time
 from evidra.model import Observation, iso
 
 SEVERITIES = frozenset({"critical", "high", "medium", "low"})
@@ -41,9 +41,9 @@ def _project_findings(ctx: Context, project: dict[str, Any]) -> list[Observation
 
 def finding(ctx: Context, project: dict[str, Any], vuln: dict[str, Any], call: Any) -> Observation:
     state = {"resolved": "fixed", "dismissed": "dismissed"}.get(str(vuln.get("state")), "open")
-    created = _time(vuln.get("created_at"))
-    fixed = _time(vuln.get("resolved_at")) if state == "fixed" else None
-    dismissed = _time(vuln.get("dismissed_at")) if state == "dismissed" else None
+    created = parse_time(vuln.get("created_at"))
+    fixed = parse_time(vuln.get("resolved_at")) if state == "fixed" else None
+    dismissed = parse_time(vuln.get("dismissed_at")) if state == "dismissed" else None
     closed = fixed or dismissed
     end = closed or ctx.observed_at
     web = f"{project['web_url']}/-/security/vulnerabilities/{vuln.get('id')}"
@@ -72,12 +72,3 @@ def finding(ctx: Context, project: dict[str, Any], vuln: dict[str, Any], call: A
         },
         calls=[call],
     )
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
