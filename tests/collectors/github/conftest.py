@@ -1,5 +1,5 @@
 """A local GitHub (src/evidra/emulators/github_server.py) the real `githubkit` client
-talks to over HTTPS, trusted through SSL_CERT_FILE."""
+talks to over HTTPS (tests/fakes/source_control.py)."""
 
 from __future__ import annotations
 
@@ -11,25 +11,16 @@ import pytest
 from evidra.config.settings import GitHubSettings
 from evidra.emulators.github_estate import API_TOKEN, demo_org
 from evidra.emulators.github_server import FakeGitHub
+from tests.fakes.source_control import scm_settings, served
 
 TOKEN_ENV = "EVIDRA_TEST_GITHUB_TOKEN"
 
 
 @pytest.fixture
 def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    with FakeGitHub(demo_org(), API_TOKEN) as fake:
-        monkeypatch.setenv("SSL_CERT_FILE", str(fake.cert_file))
-        monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-        monkeypatch.setenv(TOKEN_ENV, API_TOKEN)
-        yield fake
+    yield from served(FakeGitHub(demo_org(), API_TOKEN), TOKEN_ENV, API_TOKEN, monkeypatch)
 
 
 def settings(fake: FakeGitHub, cache: Path, **overrides: object) -> GitHubSettings:
-    values: dict[str, object] = {
-        "organization": fake.org.login,
-        "api_url": fake.url,
-        "token_env": TOKEN_ENV,
-        "cache_dir": str(cache),
-        "max_attempts": 4,
-    }
-    return GitHubSettings(**(values | overrides))
+    at = {"organization": fake.org.login, "api_url": fake.url}
+    return scm_settings(GitHubSettings, TOKEN_ENV, cache, **(at | overrides))
