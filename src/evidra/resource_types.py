@@ -230,6 +230,23 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "passcode_required": "bool or None: a passcode (or password) is required to unlock",
         "malware_protection": "bool or None: malware protection is on and reporting",
         "lost_mode": "bool: the device is marked lost (Jamf Lost Mode)",
+        "management_state": (
+            "str or None: managed | unmanaged | wipe_pending | retire_pending | delete_pending | ... "
+            "(the MDM's state, in these words when it means one of them)"
+        ),
+    },
+    "endpoint.offboarding": {
+        "user": "str: the leaver's email",
+        "employment_type": "str or None: employee | contractor | vendor",
+        "device": "str: `provider:name` of the device",
+        "device_ref": "str: `provider|scope|id` of the endpoint.device observation",
+        "kind": "str or None: workstation | mobile",
+        "terminated_at": "timestamp: the end of the leaver's last day (UTC)",
+        "cleared": "bool: company data is removed or being removed from the device",
+        "cleared_by": "str or None: wipe | retire | unenrolled | reassigned | removed (gone from the MDM)",
+        "cleared_at": "timestamp or None: the first run that saw it cleared (None: so when first seen)",
+        "hours_to_clear": "float or None: hours from termination to cleared_at",
+        "hours_since_termination": "float or None: while not cleared",
     },
     # A state, not an event: the instance's patch status as its patch tool last assessed it.
     # A missing patch has an age, but providers date it differently (GCP: when its
@@ -548,6 +565,7 @@ class EventTime:
 EVENT_TYPES: dict[str, EventTime] = {
     "identity.event": EventTime("published"),
     "identity.deprovisioning": EventTime("terminated_at", resolved="access_removed_at"),
+    "endpoint.offboarding": EventTime("terminated_at", resolved="cleared_at"),
     "change.merge": EventTime("merged_at"),
     "vuln.finding": EventTime("first_observed", "closed_at"),
 }

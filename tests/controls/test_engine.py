@@ -119,6 +119,14 @@ PHONE = {
     "os_major": 18,
     "screen_lock_minutes": 5,
 }
+LEAVERS_DEVICE = {
+    "user": "erin@acme.com",
+    "device": "jamf:MBP-7",
+    "device_ref": "jamf|jamf:acme|computer/7",
+    "kind": "workstation",
+    "terminated_at": "2026-05-02T00:00:00+00:00",
+}
+
 CASES = {
     "patch-security-current": (
         "compute.patch_state",
@@ -321,6 +329,24 @@ CASES = {
         {**LEAVER, "hours_to_removal": 3.0},
         {**LEAVER, "hours_to_removal": 48.0},
         "access removed 48.0 hours after termination (deactivated), policy allows 24",
+    ),
+    "device-offboarding-wipe": (
+        "endpoint.offboarding",
+        {
+            **LEAVERS_DEVICE,
+            "cleared": True,
+            "cleared_by": "retire",
+            "cleared_at": "2026-05-04T02:00:00+00:00",
+            "hours_to_clear": 50.0,
+        },
+        {
+            **LEAVERS_DEVICE,
+            "cleared": True,
+            "cleared_by": "wipe",
+            "cleared_at": "2026-05-12T00:00:00+00:00",
+            "hours_to_clear": 240.0,
+        },
+        "jamf:MBP-7 cleared (wipe) 240.0 hours after termination, policy allows 168",
     ),
     # People (issue 19)
     "orphaned-accounts": (

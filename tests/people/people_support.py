@@ -5,6 +5,7 @@ source-control collectors are another engineer's work in progress, and their
 from __future__ import annotations
 
 import uuid
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,11 +69,14 @@ def one_run(
     extra: list[Observation],
     now: datetime | None = None,
     errors: list[ScopeError] | None = None,
+    more: Collection | None = None,
 ) -> RunOutcome:
     started = utcnow()
     collection = Collection()
     for provider in ("google_workspace", "people"):
         collection.extend(collect_provider(config, provider, None))
+    if more is not None:  # another collector's whole answer: observations, scopes, errors
+        collection.extend(more)
     collection.observations.extend(extra)
     collection.errors.extend(errors or [])
     collection.scopes.append(ScopeRecord("github", "github:acme", started, utcnow()))
@@ -99,3 +103,31 @@ def results_of(outcome: RunOutcome, control: str) -> dict[str, Any]:
 
 def today() -> date:
     return datetime.now(UTC).date()
+
+
+def package_files(database: str, tmp_path: Path, now: datetime | None = None) -> dict[str, str]:
+    """The `people/` files of the package of this year up to `now`'s day."""
+    from datetime import date
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from evidra.controls.catalog import select
+    from evidra.evidence_store.store import EvidenceStore
+    from evidra.model import utcnow
+    from evidra.reports.package import build
+    from evidra.reports.period import Period
+
+    now = now or utcnow()
+    today = now.date()
+    target = tmp_path / "package.zip"
+    with EvidenceStore.open(database) as store:
+        build(
+            store,
+            Period(date(today.year, 1, 1), today),
+            select(None),
+            Ed25519PrivateKey.generate(),
+            target,
+            now=now,
+        )
+    with zipfile.ZipFile(target) as archive:
+        return {n: archive.read(n).decode() for n in archive.namelist() if n.startswith("people/")}

@@ -9,7 +9,6 @@ import io
 import json
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,14 @@ from evidra.config.loader import LoadedConfig
 from evidra.config.settings import PeopleSettings, Providers, Settings
 from evidra.controls.requirements import default_parameters
 from evidra.model import Status
-from tests.people.people_support import github_user, one_run, results_of, roster_rows, write_roster
+from tests.people.people_support import (
+    github_user,
+    one_run,
+    package_files,
+    results_of,
+    roster_rows,
+    write_roster,
+)
 
 
 def evidra(*args: str) -> subprocess.CompletedProcess:
@@ -163,32 +169,6 @@ def test_review_exported_decided_recorded_and_its_revocations_checked(config, wo
     (review,) = csv.DictReader(io.StringIO(files["people/access_reviews.csv"]))
     assert review["revoke"] == "2" and review["keep"] == "5"
     assert json.loads(files["people/summary.json"])["revocations_executed"] == 1
-
-
-def package_files(database: str, tmp_path: Path) -> dict[str, str]:
-    from datetime import date
-
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from evidra.controls.catalog import select
-    from evidra.evidence_store.store import EvidenceStore
-    from evidra.model import utcnow
-    from evidra.reports.package import build
-    from evidra.reports.period import Period
-
-    today = utcnow().date()
-    target = tmp_path / "package.zip"
-    with EvidenceStore.open(database) as store:
-        build(
-            store,
-            Period(date(today.year, 1, 1), today),
-            select(None),
-            Ed25519PrivateKey.generate(),
-            target,
-            now=utcnow(),
-        )
-    with zipfile.ZipFile(target) as archive:
-        return {n: archive.read(n).decode() for n in archive.namelist() if n.startswith("people/")}
 
 
 def test_csv_review_and_a_missing_decision(config, workspace, tmp_path):

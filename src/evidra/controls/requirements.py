@@ -67,6 +67,10 @@ EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
     # periodic assessment, OS Config's inventory); a week without an assessment means the
     # server's patch state is unknown. Evidra's example, to be confirmed.
     "patch.systems_current": {"assessment_max_age_days": Parameter(7, "days", template_default=True)},
+    # "company data removed from devices at termination" with no deadline: the accounts'
+    # deprovisioning deadline would be too short for a laptop to come back by courier,
+    # so a week, evidra's example, to be confirmed.
+    "endpoint.offboarding_wipe": {"deadline_hours": Parameter(168, "hours", template_default=True)},
     "ac.access_review.revocations_executed": {
         "removal_deadline_days": Parameter(14, "days", template_default=True)
     },

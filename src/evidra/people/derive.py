@@ -12,7 +12,9 @@ users carry an `email`), it makes:
   and secure-coding training and moves;
 - one `identity.deprovisioning` per leaver and account (the Okta reader's type, judged
   by the same control): removed or not, when (audit events, else the first run that saw
-  it disabled or gone), and the delay against the termination.
+  it disabled or gone), and the delay against the termination;
+- one `endpoint.offboarding` per leaver and managed device (`offboarding.py`): wiped,
+  retired, unenrolled or gone, and when.
 
 History comes from the previous run (`PeopleHistory`): a person's earlier accounts (so
 an account deleted after someone left still counts as removed, not as never seen), the
@@ -31,10 +33,12 @@ from typing import Any
 from evidra.config.settings import PeopleSettings
 from evidra.model import ApiCall, Collection, Observation, ScopeError, iso
 from evidra.people.match import Matcher, account_email
+from evidra.people.offboarding import TYPE as OFFBOARDING
+from evidra.people.offboarding import DeviceSeen, Leaver, offboarding_events
 
 PROVIDER = "people"
 SCOPE = "people:roster"
-DERIVED_TYPES = ("people.account", "people.person", "identity.deprovisioning")
+DERIVED_TYPES = ("people.account", "people.person", "identity.deprovisioning", OFFBOARDING)
 REMOVAL_ACTIONS = {"deactivated", "suspended", "deleted"}
 LEAVER_HORIZON_DAYS = 400  # leavers judged this long after leaving (a Type II period and a margin)
 _DERIVE = ApiCall("evidra", "people.match", {})
@@ -64,10 +68,11 @@ class Account:
 @dataclass
 class PeopleHistory:
     """What the previous run derived: hr.person attributes by email, identity.deprovisioning
-    attributes by id (roster view only)."""
+    and endpoint.offboarding attributes by id (roster view only)."""
 
     persons: dict[str, dict[str, Any]] = field(default_factory=dict)
     leavers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    offboarding: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,6 +84,7 @@ class _Inputs:
     roster_read: bool = False
     devices: list[Observation] = field(default_factory=list)  # endpoint.device, any MDM
     devices_unread: list[str] = field(default_factory=list)  # MDM scopes that failed this run
+    devices_read: set[str] = field(default_factory=set)  # `provider|scope` read in full
 
 
 def augment(
@@ -117,6 +123,8 @@ def augment(
         return collection
     unread = _unread_identity_scopes(collection)
     inputs.devices_unread = sorted(e.scope for e in collection.errors if "endpoint.device" in (e.types or ()))
+    failed = {f"{e.provider}|{e.scope}" for e in collection.errors if "endpoint.device" in (e.types or ())}
+    inputs.devices_read = {f"{s.provider}|{s.scope}" for s in collection.scopes} - failed
     read_providers = {s.provider for s in collection.scopes}
     view = _PeopleView(settings, parameters, now, history or PeopleHistory(), unread, read_providers)
     collection.observations.extend(view.derive(inputs))
@@ -182,8 +190,13 @@ class _PeopleView:
                 self._account_observation(account, found, person, status.get(found.owner or "", "unknown"))
             )
         devices: dict[str, list[str]] = defaultdict(list)
+        held: dict[str, list[DeviceSeen]] = defaultdict(list)  # every device, for leavers
+        everyone: dict[str, DeviceSeen] = {}
         for device in inputs.devices:
             found = matcher.match(device.provider, str(device.attributes.get("owner") or ""), None)
+            seen = everyone.setdefault(DeviceSeen.of(device).ref, DeviceSeen.of(device))
+            if found.owner:
+                held[found.owner].append(seen)
             if found.owner and _counts_as_workstation(device.attributes):
                 devices[found.owner].append(f"{device.provider}:{device.name or device.id}")
         device_view = (devices, inputs.devices_unread, bool(inputs.devices or inputs.devices_unread))
@@ -192,6 +205,19 @@ class _PeopleView:
             enriched = self._person(person, accounts, device_view)
             observations.append(enriched)
             observations.extend(self._leaver(enriched, accounts, inputs.removals))
+            leaver = self._left(enriched)
+            if leaver is not None:
+                observations.extend(
+                    offboarding_events(
+                        leaver,
+                        held.get(email, []),
+                        self.history.offboarding,
+                        inputs.devices_read,
+                        everyone,
+                        self.now,
+                        _DERIVE,
+                    )
+                )
         return observations
 
     # -- accounts: orphans --
@@ -366,6 +392,17 @@ class _PeopleView:
 
     # -- leavers: every account removed within the deadline --
 
+    def _left(self, person: Observation) -> Leaver | None:
+        """A leaver still judged: left before today, within the horizon. Termination is
+        the end of the last day employed (UTC)."""
+        end = _date(person.attributes.get("end_date"))
+        if end is None or end >= self.today or (self.today - end).days > LEAVER_HORIZON_DAYS:
+            return None
+        terminated_at = datetime.combine(end + timedelta(days=1), time(), UTC)
+        return Leaver(
+            str(person.attributes["email"]), terminated_at, person.attributes.get("employment_type")
+        )
+
     def _leaver(
         self,
         person: Observation,
@@ -373,11 +410,10 @@ class _PeopleView:
         removals: Mapping[tuple[str, str], list[tuple[str, str]]],
     ) -> list[Observation]:
         attributes = person.attributes
-        end = _date(attributes.get("end_date"))
-        if end is None or end >= self.today or (self.today - end).days > LEAVER_HORIZON_DAYS:
+        left = self._left(person)
+        if left is None:
             return []
-        email = str(attributes["email"])
-        terminated_at = datetime.combine(end + timedelta(days=1), time(), UTC)  # the end of the last day
+        email, terminated_at = left.email, left.terminated_at
         previous = self.history.persons.get(email, {})
         present = {a.ref: a for a in accounts}
         refs = sorted(set(present) | set(previous.get("account_refs") or []))

@@ -11,6 +11,7 @@ from typing import Any
 
 from evidra.model import Collection
 from evidra.people.derive import PROVIDER, PeopleHistory, augment
+from evidra.people.offboarding import TYPE as OFFBOARDING
 
 
 @dataclass
@@ -58,6 +59,8 @@ def load_stored(database_url: str, now: datetime) -> StoredPeople:
                     stored.history.persons[str(resource.attributes.get("email"))] = resource.attributes
                 elif resource.provider == PROVIDER and resource.type == "identity.deprovisioning":
                     stored.history.leavers[resource.id] = resource.attributes
+                elif resource.provider == PROVIDER and resource.type == OFFBOARDING:
+                    stored.history.offboarding[resource.id] = resource.attributes
                 elif resource.type == "access_review.revocation":
                     stored.revocations[resource.id] = resource.attributes
             return stored

@@ -7,6 +7,8 @@ decisions and follow-up.
     people/movers.csv            moves seen in the period: from, to, access then and now
     people/leavers.csv           one row per leaver and account: removed when, hours after
                                  termination, delay beyond the deadline
+    people/leaver_devices.csv    one row per leaver and managed device: wiped, retired,
+                                 unenrolled, reassigned or gone, when, delay beyond the deadline
     people/access_reviews.csv    reviews recorded in the period: reviewer, time, decisions
     people/access_review_decisions.csv  every decision, and for a revoke its follow-up
     people/summary.json          the counts
@@ -61,6 +63,20 @@ LEAVER_COLUMNS = (
     "hours_late",
     "status",
 )
+DEVICE_COLUMNS = (
+    "email",
+    "employment_type",
+    "terminated_at",
+    "device",
+    "kind",
+    "cleared",
+    "cleared_by",
+    "cleared_at",
+    "hours_to_clear",
+    "deadline_hours",
+    "hours_late",
+    "status",
+)
 REVIEW_COLUMNS = (
     "review_id",
     "period",
@@ -100,7 +116,7 @@ def write(sink: Sink, store: EvidenceStore, report: PeriodReport, parameters: di
 
     start, end = report.period.start, report.period.end
     at = min(report.period.end_at, report.generated_at)
-    persons, leavers, revocations = [], [], {}
+    persons, leavers, devices, revocations = [], [], [], {}
     for resource in store.state_at(at).resources:
         if not resource.present:
             continue
@@ -108,6 +124,8 @@ def write(sink: Sink, store: EvidenceStore, report: PeriodReport, parameters: di
             persons.append(resource.attributes)
         elif resource.type == "identity.deprovisioning" and resource.provider == "people":
             leavers.append(resource.attributes)
+        elif resource.type == "endpoint.offboarding" and resource.provider == "people":
+            devices.append(resource.attributes)
         elif resource.type == "access_review.revocation":
             revocations[(resource.attributes.get("review_id"), resource.attributes.get("account_ref"))] = (
                 resource.attributes
@@ -116,12 +134,22 @@ def write(sink: Sink, store: EvidenceStore, report: PeriodReport, parameters: di
     joiners = [_joiner(p) for p in persons if _within(p.get("start_date"), start, end)]
     movers = [_mover(p) for p in persons if _within(p.get("moved_at"), start, end)]
     leaver_rows = [_leaver(row, deadline) for row in leavers if _within(row.get("terminated_at"), start, end)]
+    device_deadline = parameters.get("endpoint.offboarding_wipe.deadline_hours")
+    device_rows = [
+        _leaver_device(row, device_deadline)
+        for row in devices
+        if _within(row.get("terminated_at"), start, end)
+    ]
     reviews = [r for r in load_reviews(store) if _within(r.get("recorded_at"), start, end)]
     decisions = [_decision(r, row, revocations) for r in reviews for row in r.get("rows") or []]
     sink.add("people/joiners.csv", render_csv.to_csv(JOINER_COLUMNS, sorted(joiners, key=_by("start_date"))))
     sink.add("people/movers.csv", render_csv.to_csv(MOVER_COLUMNS, sorted(movers, key=_by("moved_at"))))
     sink.add(
         "people/leavers.csv", render_csv.to_csv(LEAVER_COLUMNS, sorted(leaver_rows, key=_by("terminated_at")))
+    )
+    sink.add(
+        "people/leaver_devices.csv",
+        render_csv.to_csv(DEVICE_COLUMNS, sorted(device_rows, key=_by("terminated_at"))),
     )
     sink.add("people/access_reviews.csv", render_csv.to_csv(REVIEW_COLUMNS, [_review(r) for r in reviews]))
     sink.add("people/access_review_decisions.csv", render_csv.to_csv(DECISION_COLUMNS, decisions))
@@ -133,6 +161,8 @@ def write(sink: Sink, store: EvidenceStore, report: PeriodReport, parameters: di
         "leavers": len({row["email"] for row in leaver_rows}),
         "leaver_accounts": len(leaver_rows),
         "leaver_accounts_removed_late_or_not": sum(row["status"] != "on time" for row in leaver_rows),
+        "leaver_devices": len(device_rows),
+        "leaver_devices_cleared_late_or_not": sum(row["status"] != "on time" for row in device_rows),
         "access_reviews": len(reviews),
         "revocations": sum(d["decision"] == "revoke" for d in decisions),
         "revocations_executed": sum(d["follow_up"] == "executed" for d in decisions),
@@ -154,23 +184,41 @@ def _mover(person: dict[str, Any]) -> dict[str, Any]:
 
 
 def _leaver(attributes: dict[str, Any], deadline: Any) -> dict[str, Any]:
-    hours = attributes.get("hours_to_removal")
-    late = None
-    if isinstance(hours, int | float) and isinstance(deadline, int | float):
-        late = round(max(hours - deadline, 0.0), 1)
-    if not attributes.get("access_removed"):
-        status = "not removed"
-    elif late is None:
-        status = "removal time unknown"
-    else:
-        status = "on time" if late == 0 else "late"
+    late, status = _delay(attributes.get("access_removed"), attributes.get("hours_to_removal"), deadline)
     return {
         "email": attributes.get("user"),
         **{c: attributes.get(c) for c in LEAVER_COLUMNS if c in attributes},
         "deadline_hours": deadline,
         "hours_late": late,
-        "status": status,
+        "status": {"not done": "not removed", "done time unknown": "removal time unknown"}.get(
+            status, status
+        ),
     }
+
+
+def _leaver_device(attributes: dict[str, Any], deadline: Any) -> dict[str, Any]:
+    late, status = _delay(attributes.get("cleared"), attributes.get("hours_to_clear"), deadline)
+    return {
+        "email": attributes.get("user"),
+        **{c: attributes.get(c) for c in DEVICE_COLUMNS if c in attributes},
+        "deadline_hours": deadline,
+        "hours_late": late,
+        "status": {"not done": "not cleared", "done time unknown": "clearing time unknown"}.get(
+            status, status
+        ),
+    }
+
+
+def _delay(done: Any, hours: Any, deadline: Any) -> tuple[float | None, str]:
+    """Hours beyond the deadline, and on time | late | not done | done time unknown."""
+    late = None
+    if isinstance(hours, int | float) and isinstance(deadline, int | float):
+        late = round(max(hours - deadline, 0.0), 1)
+    if not done:
+        return late, "not done"
+    if late is None:
+        return late, "done time unknown"
+    return late, "on time" if late == 0 else "late"
 
 
 def _review(review: dict[str, Any]) -> dict[str, Any]:

@@ -59,3 +59,20 @@ def test_a_tenant_without_intune_is_an_error_naming_the_licence(azure: FakeAzure
     assert "400 BadRequest" in error.message and "no Intune licence" in error.message
     assert error.types == ("endpoint.device",)
     assert by_name(collection, "identity.user")  # the directory's other readers still report
+
+
+def test_a_retire_or_wipe_issued_is_the_devices_management_state(azure: FakeAzure) -> None:
+    # managedDevice.managementState (Graph v1.0 enum): a retire or wipe issued or pending
+    # means company data is being removed, in endpoint.device's words.
+    devices = {d["deviceName"]: d for d in azure.tenant.graph["/deviceManagement/managedDevices"]}
+    devices["carol-mac"]["managementState"] = "retireIssued"
+    devices["BOB-LAPTOP"]["managementState"] = "wipePending"
+    seen = by_name(collect(azure, intune=True), "endpoint.device")
+    state = {name: o.attributes["management_state"] for name, o in seen.items()}
+    assert state == {
+        "ALICE-LAPTOP": "managed",
+        "BOB-LAPTOP": "wipe_pending",
+        "carol-mac": "retire_pending",
+        "dave-iphone": "managed",
+    }
+    assert seen["carol-mac"].attributes["managed"] is False

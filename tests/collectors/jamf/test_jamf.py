@@ -8,34 +8,15 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from evidra.collectors.jamf.collector import JamfCollector
 from evidra.collectors.jamf.profiles import lock_settings
-from evidra.config.settings import JamfSettings
-from evidra.emulators.jamf_estate import CLIENT_ID, SCREENSAVER_10_MIN, estate
+from evidra.emulators.jamf_estate import CLIENT_ID, SCREENSAVER_10_MIN
 from evidra.emulators.jamf_server import FakeJamf
-
-SECRET = "jamf-client-secret-7fQ2vX9kLm3nP8rT"
-SECRET_ENV = "EVIDRA_TEST_JAMF_SECRET"
-
-
-@pytest.fixture
-def jamf(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJamf]:
-    with FakeJamf(CLIENT_ID, SECRET, **estate(datetime.now(UTC))) as fake:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.cert_file))
-        monkeypatch.setenv(SECRET_ENV, SECRET)
-        yield fake
-
-
-def settings(fake: FakeJamf, **extra: object) -> JamfSettings:
-    return JamfSettings.model_validate(
-        {"url": fake.url, "client_id": CLIENT_ID, "client_secret_env": SECRET_ENV, "max_attempts": 3} | extra
-    )
+from tests.collectors.jamf.conftest import SECRET, SECRET_ENV, settings
 
 
 def evidra(*args: str, cwd: Path, fake: FakeJamf, secret: str = SECRET) -> subprocess.CompletedProcess[str]:

@@ -108,6 +108,7 @@ def read_devices(directory: Directory) -> list[Observation]:
                         else None
                     ),
                     "lost_mode": False,
+                    "management_state": _management_state(device.get("managementState")),
                 },
                 raw={
                     "managedDevice": {k: device.get(k) for k in DEVICE_FIELDS},
@@ -123,6 +124,23 @@ def read_devices(directory: Directory) -> list[Observation]:
             )
         )
     return observations
+
+
+# Graph's managementState (managedDevice, beta and v1.0 enum managementState) in
+# endpoint.device's words: a wipe or retire issued or pending removes company data.
+_STATES = {
+    "wipePending": "wipe_pending",
+    "wipeIssued": "wipe_pending",
+    "retirePending": "retire_pending",
+    "retireIssued": "retire_pending",
+    "deletePending": "delete_pending",
+}
+
+
+def _management_state(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return _STATES.get(value, value)
 
 
 def _major(version: Any) -> int | None:

@@ -123,6 +123,9 @@ def read_computers(ctx: Context) -> list[Observation]:
                     "malware_protection": bool(security.get("xprotectVersion"))
                     and security.get("gatekeeperStatus") in _GATEKEEPER_ON,
                     "lost_mode": False,  # Lost Mode is an iOS/iPadOS state
+                    "management_state": "managed"
+                    if _section(general, "remoteManagement").get("managed")
+                    else "unmanaged",
                 },
                 raw={"computer": record, "lock_profiles": lock.name},
                 calls=calls,
@@ -191,6 +194,7 @@ def read_mobile_devices(ctx: Context) -> list[Observation]:
                     "passcode_required": bool(security.get("passcodePresent")) or lock.passcode_required,
                     "malware_protection": None,  # iOS has no malware protection the MDM reports
                     "lost_mode": bool(security.get("lostModeEnabled")),
+                    "management_state": "managed" if general.get("managed") else "unmanaged",
                 },
                 raw={"mobile_device": record, "lock_profiles": lock.name},
                 calls=calls,
