@@ -59,7 +59,7 @@ def start(
     label = _period_text(period)
     now = utcnow()
     with _open_store(config, database) as store:
-        state = store.state_at(now)
+        state = store.pointintime.state_at(now)
     if state.run_id is None:
         _fail("no run is stored yet: run `evidra collect` first")
     review = access_review.start(state, list(scope or []), label, reviewer, now)
@@ -106,14 +106,14 @@ def record(
     privileged = any(r["privileged"] == "yes" for r in rows)
     today = now.date()
     with _open_store(config, database) as store:
-        if any(r["review"]["id"] == meta.get("id") for r in access_review.load_reviews(store)):
+        if any(r["review"]["id"] == meta.get("id") for r in access_review.load_reviews(store.manual)):
             _fail(f"review {meta.get('id')} is already recorded")
         try:
             for requirement in [
                 "ac.access_review.cadence",
                 *(["ac.access_review.privileged"] if privileged else []),
             ]:
-                store.add_manual_evidence(
+                store.manual.add(
                     requirement,
                     f"access-review-{meta['id']}.json",
                     body,
@@ -122,7 +122,7 @@ def record(
                     period=(date(today.year, 1, 1), today),
                     added_at=now,
                 )
-            store.add_manual_evidence(
+            store.manual.add(
                 "ac.access_review.cadence",
                 f"access-review-{meta['id']}{file.suffix.lower()}",
                 file.read_bytes(),

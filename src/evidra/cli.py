@@ -315,7 +315,7 @@ def verify(
     _check_database(url)
     try:
         with EvidenceStore.open(url) as store:
-            report = store.verify()
+            report = store.chain.verify()
             trusted = _verify_trust(store, loaded, tsa_ca, max_skew_minutes, require_timestamps, anchors)
     except typer.Exit:
         raise
@@ -350,8 +350,8 @@ def _verify_trust(
     settings = loaded.settings if loaded else None
     stamping = settings.timestamping if settings else None
     ok = True
-    runs = store.runs()
-    tokens = {run_id: row["token"] for run_id, row in store.timestamps().items() if row["token"] is not None}
+    runs = store.chain.runs()
+    tokens = {run_id: row.token for run_id, row in store.trust.timestamps().items() if row.token is not None}
     ca = tsa_ca or (Path(stamping.ca_file) if stamping else None)
     skew = (
         max_skew_minutes if max_skew_minutes is not None else (stamping.max_skew_minutes if stamping else 10)
@@ -401,7 +401,7 @@ def _verify_anchors(store: EvidenceStore, settings: Settings | None, runs: list[
         found, markers = reader.read_all()
     except AnchorError as exc:
         _fail(str(exc), EXIT_INTERNAL)
-    problems = compare(found, runs, store.pruned_before(), markers)
+    problems = compare(found, runs, store.retention.pruned_before(), markers)
     for problem in problems:
         out.print(f"[bold red]anchor[/]: {escape_markup(problem)}", markup=True, soft_wrap=True)
     anchored = {anchor.body.get("run") for anchor in found}
@@ -584,7 +584,7 @@ def report(
     from evidra.reports.sampling import Sample
 
     with _open_store(config, database) as store:
-        runs = store.runs()
+        runs = store.chain.runs()
         if not any(chosen_period.start_at <= run.started_at < chosen_period.end_at for run in runs):
             stored = (
                 f"stored runs span {runs[0].started_at:%Y-%m-%d} to {runs[-1].started_at:%Y-%m-%d}"
@@ -814,7 +814,7 @@ def evidence_add(
     who = by or getpass.getuser()
     with _open_store(config, database) as store:
         try:
-            added = store.add_manual_evidence(
+            added = store.manual.add(
                 requirement,
                 file.name,
                 content,
@@ -825,9 +825,9 @@ def evidence_add(
             )
         except Exception as exc:
             _fail(str(exc), EXIT_INTERNAL)
-        runs = store.runs()
+        runs = store.chain.runs()
     out.print(
-        f"added {shown(file.name)} ({added['file']}) as evidence of {requirement} for {day}, by {shown(who)}",
+        f"added {shown(file.name)} ({added.file}) as evidence of {requirement} for {day}, by {shown(who)}",
         markup=False,
         soft_wrap=True,
     )
@@ -863,15 +863,13 @@ def evidence_list(config: ConfigOption = None, database: DatabaseOption = None) 
     from evidra.model import iso
 
     with _open_store(config, database) as store:
-        items = store.manual_evidence()
+        items = store.manual.items()
     for item in items:
-        covered = (
-            f"{item['period_start']}..{item['period_end']}" if item["period_start"] else str(item["date"])
-        )
+        covered = f"{item.period_start}..{item.period_end}" if item.period_start else str(item.date)
         out.print(
             shown(
-                f"{item['requirement']}  {item['file_name']}  {item['file']}  {covered}  "
-                f"{item['added_by']}  {iso(item['added_at'])}  {item['note'] or ''}"
+                f"{item.requirement}  {item.file_name}  {item.file}  {covered}  "
+                f"{item.added_by}  {iso(item.added_at)}  {item.note or ''}"
             ),
             markup=False,
             soft_wrap=True,
@@ -936,10 +934,10 @@ def show(
     with _open_store(config, database) as store:
         try:
             if diff:
-                changed = store.diff(resource, times[0], times[1], type=type_, scope=scope)
-                state = changed["after"] if changed else None
+                changed = store.pointintime.diff(resource, times[0], times[1], type=type_, scope=scope)
+                state = changed.after if changed else None
             else:
-                state = store.resource_at(resource, times[0], type=type_, scope=scope)
+                state = store.pointintime.resource_at(resource, times[0], type=type_, scope=scope)
         except StoreError as exc:
             _fail(str(exc))
         if state is None:
@@ -967,7 +965,7 @@ def prune(
     """Delete old evidence (never the newest run), recording who pruned what and when."""
     cutoff = _time(before, end_of_day=False)
     with _open_store(config, database) as store:
-        runs = store.runs()
+        runs = store.chain.runs()
         doomed = [run for run in runs[:-1] if run.started_at < cutoff]
         if not doomed:
             out.print(
@@ -984,7 +982,7 @@ def prune(
             if not typer.confirm(question, default=False):
                 _fail("nothing was pruned", 1)
         try:
-            detail = store.prune(cutoff)
+            detail = store.retention.prune(cutoff)
         except Exception as exc:
             _fail(str(exc), EXIT_INTERNAL)
     out.print(

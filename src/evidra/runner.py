@@ -237,7 +237,7 @@ def resume_from_store(collector: Any, database_url: str) -> None:
         if is_sqlite(parsed) and (path is None or not path.exists()):
             return
         with EvidenceStore.open(database_url) as evidence:
-            resume(evidence.last_reads(collector.provider))
+            resume(evidence.records.last_reads(collector.provider))
     except StoreError:
         return
 
@@ -249,7 +249,7 @@ def store(outcome: RunOutcome, database_url: str, settings: Settings | None = No
     from evidra.evidence_store.store import EvidenceStore, RunRecord
 
     with EvidenceStore.open(database_url) as evidence:
-        evidence.record_run(
+        evidence.chain.record_run(
             RunRecord(
                 id=outcome.id,
                 started_at=outcome.started_at,

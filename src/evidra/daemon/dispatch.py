@@ -124,9 +124,9 @@ def _reports(
         while True:
             try:
                 evidence = evidence or EvidenceStore.open(config.settings.database)
-                if set(expected) <= evidence.staged_keys(run_id, expected) or utcnow() >= deadline:
-                    reports = evidence.staged_scopes(run_id, expected)
-                    evidence.discard_staged(run_id, reported_before=stale)
+                if set(expected) <= evidence.staging.keys(run_id, expected) or utcnow() >= deadline:
+                    reports = evidence.staging.scopes(run_id, expected)
+                    evidence.staging.discard(run_id, reported_before=stale)
                     return reports
             except Exception as exc:
                 if stop is not None and stop.is_set() and utcnow() >= deadline:

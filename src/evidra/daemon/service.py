@@ -229,8 +229,8 @@ class Daemon:
         last_stored: dict[str, datetime] = {}
         try:
             with EvidenceStore.open(self.config.settings.database) as evidence:
-                for stored in reversed(evidence.runs()):
-                    providers = evidence.snapshot(stored.parameters_hash).get("providers", [])
+                for stored in reversed(evidence.chain.runs()):
+                    providers = evidence.snapshots.document(stored.parameters_hash).get("providers", [])
                     for provider in providers:
                         last_stored.setdefault(provider, stored.started_at)
                         state = self.health.providers.get(provider)

@@ -81,13 +81,13 @@ def report(config: LoadedConfig, run_id: str, provider: str, task: ScopeTask, ta
         )
         return False
     with EvidenceStore.open(url) as evidence:
-        if task.key in evidence.staged_keys(run_id, {task.key: task_id}):
+        if task.key in evidence.staging.keys(run_id, {task.key: task_id}):
             log.info("scope already reported", extra={"run_id": run_id, "scope": task.key})
             return False
     started = utcnow()
     collection = collect(config, provider, task)
     with EvidenceStore.open(url) as evidence:
-        fresh = evidence.stage_scope(
+        fresh = evidence.staging.stage(
             run_id, task.key, "error" if collection.errors else "ok", encode(collection), task_id
         )
     log.info(

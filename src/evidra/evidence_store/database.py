@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_S = 60  # a writer waits this long for another to finish sealing
 POSTGRES_CONNECT_TIMEOUT_S = 10
@@ -167,3 +168,28 @@ def lock_for_writing(connection: Connection, purpose: int) -> None:
         connection.execute(
             text("SELECT pg_advisory_xact_lock(:cls, :key)"), {"cls": _PG_LOCK_CLASS, "key": purpose}
         )
+
+
+def short_error(exc: BaseException) -> str:
+    """The database's own message, without SQLAlchemy's statement and help link."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return str(exc.orig).strip()
+    return str(exc).split("\n(Background on this error", 1)[0].strip()
+
+
+class Part:
+    """One concept of the store (runs, snapshots, staging ...) over the engines every
+    part shares: `store.EvidenceStore` composes them, each reads and writes only its
+    own tables' concept, and none knows of clouds."""
+
+    def __init__(self, engine: Engine, url: URL) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+        self._url = url
+
+    def _read(self) -> Session:
+        return Session(self._engine)
+
+    def _error(self, what: str, exc: BaseException) -> StoreError:
+        """`what` failed, with the database's reason and never its password."""
+        return StoreError(f"{what}: {redact_url_text(short_error(exc), self._url)}")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evidra.evidence_store import snapshots
-from evidra.evidence_store.database import StoreError
+from evidra.evidence_store.database import Part, StoreError
 from evidra.evidence_store.integrity import snapshot_hash
 from evidra.evidence_store.models import (
     ObservationSpanRow,
@@ -324,3 +324,49 @@ def diff_states(before: ResourceState, after: ResourceState) -> dict[str, Any]:
         "results": verdicts,
         "runs": {"before": before.run_seq, "after": after.run_seq},
     }
+
+
+@dataclass(frozen=True)
+class ResourceDiff:
+    """One resource at two times, and what changed between them (`diff_states`)."""
+
+    before: ResourceState
+    after: ResourceState
+    changes: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"before": self.before, "after": self.after, "changes": self.changes}
+
+
+class PointInTime(Part):
+    def state_at(self, at: datetime) -> EstateState:
+        """Every resource as of `at`: attributes, raw, verdicts."""
+        with self._read() as session:
+            return state_at(session, at)
+
+    def resource_at(
+        self, key: str | ResourceKey, at: datetime, *, type: str | None = None, scope: str | None = None
+    ) -> ResourceState | None:
+        """One resource as of `at`, by native id (with `type`/`scope` when the id alone
+        is ambiguous) or by its (provider, scope, type, id) key; None if never seen."""
+        if not isinstance(key, str):
+            _, scope, type, key = key
+        with self._read() as session:
+            resource = resolve(session, key, type, scope)
+            return resource_at(session, resource, at) if resource else None
+
+    def diff(
+        self,
+        key: str | ResourceKey,
+        before: datetime,
+        after: datetime,
+        *,
+        type: str | None = None,
+        scope: str | None = None,
+    ) -> ResourceDiff | None:
+        """What changed in one resource between two times; None if never seen."""
+        old = self.resource_at(key, before, type=type, scope=scope)
+        new = self.resource_at(key, after, type=type, scope=scope)
+        if old is None or new is None:
+            return None
+        return ResourceDiff(old, new, diff_states(old, new))

@@ -12,12 +12,15 @@ still breaks the chain.
 from __future__ import annotations
 
 import getpass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CompoundSelect, Result, delete, func, insert, select, union, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from evidra.evidence_store.database import PG_LOCK_CHAIN, Part, lock_for_writing
 from evidra.evidence_store.models import (
     AnchorRow,
     EventRow,
@@ -32,6 +35,48 @@ from evidra.evidence_store.models import (
     as_utc,
 )
 from evidra.model import iso, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class StoreEvent:
+    """Something done to the store itself (`migrate`, `prune`), and its detail as
+    recorded (a JSON document: a prune's is what `prune` returns)."""
+
+    at: datetime
+    action: str
+    detail: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "action": self.action, "detail": self.detail}
+
+
+class Retention(Part):
+    def prune(self, before: datetime, actor: str | None = None) -> dict[str, Any]:
+        """Delete the runs started before `before` (never the newest), their spans and
+        the snapshots nothing else cites, and record it as a `prune` event; returns the
+        event's detail (`runs_deleted` 0: nothing was old enough, nothing recorded)."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                lock_for_writing(session.connection(), PG_LOCK_CHAIN)
+                return prune(session, before, actor)
+        except SQLAlchemyError as exc:
+            raise self._error("nothing was pruned", exc) from exc
+
+    def events(self) -> list[StoreEvent]:
+        with self._read() as session:
+            rows = session.scalars(select(EventRow).order_by(EventRow.id))
+            return [StoreEvent(row.at, row.action, row.detail) for row in rows]
+
+    def pruned_before(self) -> int | None:
+        """The seq of the first run kept by the latest prune (runs before it were
+        deleted on purpose, and the prune event says so), or None."""
+        seqs = [
+            event.detail.get("first_kept", {}).get("seq")
+            for event in self.events()
+            if event.action == "prune"
+        ]
+        kept = [seq for seq in seqs if isinstance(seq, int)]
+        return max(kept) if kept else None
 
 
 def prune(session: Session, before: datetime, actor: str | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ byte altered (in a delta or in its base) is caught either way.
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -27,6 +28,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from evidra.evidence_store.database import Part, StoreError
+from evidra.evidence_store.integrity import snapshot_hash
 from evidra.evidence_store.models import SnapshotRow
 from evidra.evidence_store.spans import batches
 
@@ -131,3 +134,31 @@ def _insert_batch(
             }
         )
     session.execute(dialect_insert(SnapshotRow).on_conflict_do_nothing(index_elements=["hash"]), rows)
+
+
+class Snapshots(Part):
+    """Snapshots (resource states, provenance, run parameters) by hash, every body
+    checked against its hash as it is read."""
+
+    def body(self, key: str) -> bytes:
+        """A snapshot's canonical JSON bytes (KeyError: none has that hash)."""
+        return self.bodies([key])[key]
+
+    def document(self, key: str) -> dict[str, Any]:
+        """A snapshot as parsed JSON."""
+        document: dict[str, Any] = json.loads(self.body(key))
+        return document
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """Many snapshots' canonical JSON bytes at once (StoreError names the first
+        altered one; KeyError the first missing)."""
+        keys = list(keys)
+        with self._read() as session:
+            found = read(session, keys)
+        for key in keys:
+            if key not in found:
+                raise KeyError(key)
+            body = found[key]
+            if body is None or snapshot_hash(body) != key:
+                raise StoreError(f"snapshot {key} no longer matches its hash (content altered)")
+        return {key: body for key, body in found.items() if body is not None}

@@ -15,7 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
+from evidra.evidence_store.database import Part
 from evidra.evidence_store.models import PendingScopeRow
 from evidra.model import utcnow
 
@@ -76,3 +78,33 @@ def discard(connection: Connection, run_id: str, reported_before: datetime | Non
     if reported_before is not None:
         condition = or_(condition, PendingScopeRow.reported_at < reported_before)
     return connection.execute(delete(PendingScopeRow).where(condition)).rowcount
+
+
+class Staging(Part):
+    """The functions above, each in its own transaction, for the daemon and workers."""
+
+    def stage(self, run_id: str, key: str, status: str, payload: bytes, task_id: str = "") -> bool:
+        """Keep one scope's report for a run not sealed yet; False when that task had
+        reported that scope already (delivered twice): the first one stands."""
+        try:
+            with self._writer.begin() as connection:
+                return stage(connection, run_id, key, status, payload, task_id)
+        except SQLAlchemyError as exc:
+            raise self._error(f"scope {key} of run {run_id} was not staged", exc) from exc
+
+    def keys(self, run_id: str, tasks: Mapping[str, str] | None = None) -> set[str]:
+        with self._engine.connect() as connection:
+            return keys(connection, run_id, tasks)
+
+    def scopes(self, run_id: str, tasks: Mapping[str, str] | None = None) -> dict[str, StagedScope]:
+        with self._engine.connect() as connection:
+            return read(connection, run_id, tasks)
+
+    def discard(self, run_id: str, reported_before: datetime | None = None) -> int:
+        """Delete a run's staged scopes (once it is sealed), and any reported before
+        `reported_before`."""
+        try:
+            with self._writer.begin() as connection:
+                return discard(connection, run_id, reported_before)
+        except SQLAlchemyError as exc:
+            raise self._error("staged scopes were not deleted", exc) from exc

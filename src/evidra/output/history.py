@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
-from evidra.evidence_store.pointintime import ResourceState
+from evidra.evidence_store.pointintime import ResourceDiff, ResourceState
 from evidra.model import iso
 from evidra.output.literal import markup_safe as escape
 
@@ -50,14 +50,14 @@ def state_json(state: ResourceState, at: datetime, raw: bool) -> str:
     return json.dumps(document, indent=2, default=_jsonable)
 
 
-def diff_json(diff: dict[str, Any], before: datetime, after: datetime, raw: bool) -> str:
+def diff_json(diff: ResourceDiff, before: datetime, after: datetime, raw: bool) -> str:
     document = {
         "schema": "evidra.diff/v1",
         "from": iso(before),
         "to": iso(after),
-        "before": diff["before"].to_dict(raw),
-        "after": diff["after"].to_dict(raw),
-        "changes": diff["changes"],
+        "before": diff.before.to_dict(raw),
+        "after": diff.after.to_dict(raw),
+        "changes": diff.changes,
     }
     return json.dumps(document, indent=2, default=_jsonable)
 
@@ -98,8 +98,8 @@ def render_state(state: ResourceState, at: datetime, raw: bool, out: Console) ->
         out.print(escape(json.dumps(state.raw, indent=2, sort_keys=True), lines=True))
 
 
-def render_diff(diff: dict[str, Any], before: datetime, after: datetime, out: Console) -> None:
-    old, new, changes = diff["before"], diff["after"], diff["changes"]
+def render_diff(diff: ResourceDiff, before: datetime, after: datetime, out: Console) -> None:
+    old, new, changes = diff.before, diff.after, diff.changes
     out.print(f"[bold]{escape(new.id)}[/]  {escape(new.type)}  {escape(new.scope)}")
     out.print(f"from {iso(before)}: {_as_of(old)}")
     out.print(f"to   {iso(after)}: {_as_of(new)}")

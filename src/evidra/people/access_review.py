@@ -25,9 +25,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evidra.model import iso
+
+if TYPE_CHECKING:
+    from evidra.evidence_store.manual import ManualEvidence
 
 MARKER = "evidra_access_review"
 SCHEMA = "evidra.access_review/v1"
@@ -244,17 +247,15 @@ def decided_document(
     }
 
 
-def load_reviews(evidence: Any) -> list[dict[str, Any]]:
-    """Every recorded review in the store, oldest first (each once, however many
-    requirements it was filed under)."""
+def load_reviews(manual: ManualEvidence) -> list[dict[str, Any]]:
+    """Every recorded review in the store's manual evidence, oldest first (each once,
+    however many requirements it was filed under)."""
     reviews: dict[str, dict[str, Any]] = {}
-    for item in evidence.manual_evidence():
-        if not str(item.get("file_name", "")).startswith("access-review-") or not item["file_name"].endswith(
-            ".json"
-        ):
+    for item in manual.items():
+        if not item.file_name.startswith("access-review-") or not item.file_name.endswith(".json"):
             continue
         try:
-            document = json.loads(evidence.manual_file(item["file"]))
+            document = json.loads(manual.file(item.file))
         except (ValueError, KeyError, OSError):
             continue
         if isinstance(document, dict) and document.get("schema") == SCHEMA:

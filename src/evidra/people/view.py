@@ -50,9 +50,9 @@ def load_stored(database_url: str, now: datetime) -> StoredPeople:
 
     try:
         with EvidenceStore.open(database_url) as evidence:
-            stored = StoredPeople(PeopleHistory(), load_reviews(evidence))
+            stored = StoredPeople(PeopleHistory(), load_reviews(evidence.manual))
             assert stored.history is not None
-            for resource in evidence.state_at(now).resources:
+            for resource in evidence.pointintime.state_at(now).resources:
                 if not resource.present:
                     continue
                 if resource.provider == PROVIDER and resource.type == "people.person":

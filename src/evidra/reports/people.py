@@ -117,7 +117,7 @@ def write(sink: Sink, store: EvidenceStore, report: PeriodReport, parameters: di
     start, end = report.period.start, report.period.end
     at = min(report.period.end_at, report.generated_at)
     persons, leavers, devices, revocations = [], [], [], {}
-    for resource in store.state_at(at).resources:
+    for resource in store.pointintime.state_at(at).resources:
         if not resource.present:
             continue
         if resource.type == "people.person":
@@ -140,7 +140,7 @@ def write(sink: Sink, store: EvidenceStore, report: PeriodReport, parameters: di
         for row in devices
         if _within(row.get("terminated_at"), start, end)
     ]
-    reviews = [r for r in load_reviews(store) if _within(r.get("recorded_at"), start, end)]
+    reviews = [r for r in load_reviews(store.manual) if _within(r.get("recorded_at"), start, end)]
     decisions = [_decision(r, row, revocations) for r in reviews for row in r.get("rows") or []]
     sink.add("people/joiners.csv", render_csv.to_csv(JOINER_COLUMNS, sorted(joiners, key=_by("start_date"))))
     sink.add("people/movers.csv", render_csv.to_csv(MOVER_COLUMNS, sorted(movers, key=_by("moved_at"))))

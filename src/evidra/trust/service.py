@@ -61,7 +61,7 @@ def _stamp(
 
     config = settings.timestamping
     assert config is not None
-    pending = store.unstamped_runs(BATCH, untried=backlog)
+    pending = store.trust.unstamped_runs(BATCH, untried=backlog)
     try:
         roots = tsa.load_roots(config.ca_file)
     except tsa.TimestampError as exc:
@@ -72,13 +72,15 @@ def _stamp(
         try:
             token = tsa.request(run.digest, config.tsa_urls, roots, config.timeout_seconds)
         except tsa.TimestampError as exc:
-            store.record_timestamp(run.id, at=now(), error=str(exc))
+            store.trust.record_timestamp(run.id, at=now(), error=str(exc))
             log.warning("run %s is not timestamped yet: %s", run.id, exc)
             outcome.errors.append(f"run {run.id}: {exc}")
             # The TSAs are down: the rest would wait out the same timeouts.
             outcome.pending_stamps = len(pending) - index
             return
-        store.record_timestamp(run.id, at=now(), token=token.response, tsa=token.tsa, gen_time=token.gen_time)
+        store.trust.record_timestamp(
+            run.id, at=now(), token=token.response, tsa=token.tsa, gen_time=token.gen_time
+        )
         outcome.stamped.append(run.id)
 
 
@@ -89,21 +91,22 @@ def _anchor(
 
     config = settings.anchor
     assert config is not None
-    pending = store.unanchored_runs(BATCH)
+    pending = store.trust.unanchored_runs(BATCH)
     try:
         writer = anchors or S3Anchors(config.s3)
     except Exception as exc:  # boto3 missing or misconfigured: the run stays stored
         outcome.errors.append(f"anchors: {exc}")
         outcome.pending_anchors = len(pending)
         return
-    tokens = store.timestamps() if pending else {}
+    tokens = store.trust.timestamps() if pending else {}
     for index, run in enumerate(pending):
         try:
-            location = writer.write(run, (tokens.get(run.id) or {}).get("token"), now())
+            stamp = tokens.get(run.id)
+            location = writer.write(run, stamp.token if stamp else None, now())
         except AnchorError as exc:
             log.warning("run %s is not anchored yet: %s", run.id, exc)
             outcome.errors.append(str(exc))
             outcome.pending_anchors = len(pending) - index
             return
-        store.record_anchor(run.id, location, now())
+        store.trust.record_anchor(run.id, location, now())
         outcome.anchored.append(run.id)

@@ -1,0 +1,194 @@
+"""The records of a range of runs, for reports: one query whatever the number of runs.
+
+Observations and results come back as spans (`spans.py`): each distinct record once,
+with the first and last seq of the consecutive runs that recorded it (`last_seq` the
+newest run's while it still holds). Spans reaching outside the range are not cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from evidra.evidence_store.database import Part
+from evidra.evidence_store.integrity import SEALED_FIELDS
+from evidra.evidence_store.models import (
+    ObservationSpanRow,
+    ResourceRow,
+    ResultSpanRow,
+    RunRow,
+    ScopeErrorRow,
+    ScopeRecordRow,
+    as_utc,
+)
+from evidra.evidence_store.run_records import (
+    StoredObservation,
+    StoredResult,
+    StoredScopeError,
+    StoredScopeRecord,
+    observation_values,
+    result_values,
+)
+from evidra.evidence_store.spans import SPAN_KINDS
+
+_IDS_PER_QUERY = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResultSpan(StoredResult):
+    """A result that held unchanged in runs `first_seq`..`last_seq`."""
+
+    first_seq: int
+    last_seq: int
+
+    @classmethod
+    def from_span(cls, row: Mapping[Any, Any]) -> StoredResultSpan:
+        return cls(*result_values(row), row["first_seq"], row["last_seq"])
+
+    def as_row(self) -> dict[str, Any]:
+        """The flat shape `EvidenceStore.result_spans` returns."""
+        row: dict[str, Any] = {"first_seq": self.first_seq, "last_seq": self.last_seq}
+        row.update((name, getattr(self, name)) for name in _RESULT_FIELDS)
+        row["tsc"] = list(self.tsc)
+        return row
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObservationSpan(StoredObservation):
+    """An observation that held unchanged in runs `first_seq`..`last_seq`."""
+
+    first_seq: int
+    last_seq: int
+
+    @classmethod
+    def from_span(cls, row: Mapping[Any, Any]) -> StoredObservationSpan:
+        return cls(*observation_values(row), row["first_seq"], row["last_seq"])
+
+    def as_row(self) -> dict[str, Any]:
+        """The flat shape `EvidenceStore.observation_spans` returns."""
+        row: dict[str, Any] = {"first_seq": self.first_seq, "last_seq": self.last_seq}
+        row.update((name, getattr(self, name)) for name in _OBSERVATION_FIELDS)
+        return row
+
+
+_RESULT_FIELDS = tuple(StoredResult.__dataclass_fields__)
+_OBSERVATION_FIELDS = tuple(StoredObservation.__dataclass_fields__)
+
+
+class PeriodSpans(Part):
+    """Runs `first_seq`..`last_seq` (inclusive), as spans and per-run scope rows."""
+
+    def results(
+        self, first_seq: int, last_seq: int, controls: Sequence[str] | None = None
+    ) -> list[StoredResultSpan]:
+        """Ordered by control, resource and first_seq; only `controls` when given."""
+        table = ResultSpanRow
+        with self._read() as session:
+            query = (
+                _span_query(session, "result")
+                .where(
+                    table.first_seq <= last_seq, or_(table.last_seq.is_(None), table.last_seq >= first_seq)
+                )
+                .order_by(table.control, table.resource, table.first_seq, table.id)
+            )
+            if controls is not None:
+                query = query.where(table.control.in_(list(controls)))
+            return [StoredResultSpan.from_span(row._mapping) for row in session.connection().execute(query)]
+
+    def observations(
+        self, first_seq: int, last_seq: int, types: Sequence[str]
+    ) -> list[StoredObservationSpan]:
+        """The observations of the given types, ordered by resource and first_seq."""
+        table = ObservationSpanRow
+        with self._read() as session:
+            query = (
+                _span_query(session, "observation")
+                .where(
+                    table.first_seq <= last_seq,
+                    or_(table.last_seq.is_(None), table.last_seq >= first_seq),
+                    ResourceRow.type.in_(list(types)),
+                )
+                .order_by(table.resource, table.first_seq, table.id)
+            )
+            return [
+                StoredObservationSpan.from_span(row._mapping) for row in session.connection().execute(query)
+            ]
+
+    def results_before(
+        self, control: str, resource_ids: Sequence[str], before_seq: int
+    ) -> list[StoredResultSpan]:
+        """The spans of one control's results on the given resource ids that started
+        before `before_seq`, newest first: where a failure that was already open when a
+        period began really started."""
+        table = ResultSpanRow
+        out: list[StoredResultSpan] = []
+        with self._read() as session:
+            ids = list(dict.fromkeys(resource_ids))
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                query = _span_query(session, "result").where(
+                    table.control == control,
+                    table.first_seq < before_seq,
+                    ResourceRow.resource_id.in_(ids[start : start + _IDS_PER_QUERY]),
+                )
+                out += [
+                    StoredResultSpan.from_span(row._mapping) for row in session.connection().execute(query)
+                ]
+        out.sort(key=lambda span: span.first_seq, reverse=True)
+        return out
+
+    def scope_records(self, first_seq: int, last_seq: int) -> list[StoredScopeRecord]:
+        """Every scope each run read, in seq order."""
+        query = (
+            select(
+                RunRow.seq,
+                ScopeRecordRow.provider,
+                ScopeRecordRow.scope,
+                ScopeRecordRow.started_at,
+                ScopeRecordRow.finished_at,
+                ScopeRecordRow.error,
+            )
+            .join(RunRow, RunRow.id == ScopeRecordRow.run_id)
+            .where(RunRow.seq.between(first_seq, last_seq))
+            .order_by(RunRow.seq, ScopeRecordRow.id)
+        )
+        with self._read() as session:
+            return [
+                StoredScopeRecord(
+                    row.seq,
+                    row.provider,
+                    row.scope,
+                    as_utc(row.started_at),
+                    as_utc(row.finished_at),
+                    row.error,
+                )
+                for row in session.connection().execute(query)
+            ]
+
+    def scope_errors(self, first_seq: int, last_seq: int) -> list[StoredScopeError]:
+        """The scope errors of each run, in seq order."""
+        query = (
+            select(RunRow.seq, *(getattr(ScopeErrorRow, name) for name in SEALED_FIELDS["scope_error"]))
+            .join(RunRow, RunRow.id == ScopeErrorRow.run_id)
+            .where(RunRow.seq.between(first_seq, last_seq))
+            .order_by(RunRow.seq, ScopeErrorRow.id)
+        )
+        with self._read() as session:
+            return [
+                StoredScopeError(**{**row._mapping, "types": tuple(row.types)})
+                for row in session.connection().execute(query)
+            ]
+
+
+def _span_query(session: Session, kind: str) -> Select[Any]:
+    """A kind's spans joined to their resources, an open span's `last_seq` read as the
+    newest run's."""
+    spec = SPAN_KINDS[kind]
+    table = spec.table
+    newest = session.scalar(select(func.max(RunRow.seq))) or 0
+    return select(
+        table.first_seq, func.coalesce(table.last_seq, newest).label("last_seq"), *spec.columns()
+    ).join(ResourceRow, ResourceRow.id == table.resource)
