@@ -475,15 +475,33 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "title": "str: the advisory or rule",
         "severity": "str: critical | high | medium | low",
         "state": "str: open | fixed | dismissed",
+        # Only dates that stay put while a finding is open: its age so far (or a "last seen"
+        # time) would change the stored snapshot every run; controls measure intervals
+        # with `until:` at the run's time, reports from the run's dates.
         "first_observed": "timestamp: when it was detected (the lifetime's start)",
-        "last_observed": "timestamp: when it was last seen open (the observation for open ones)",
         "fixed_at": "timestamp or None",
         "closed_at": "timestamp or None: fixed or dismissed (the lifetime's end)",
-        "days_open": "float: days from detection to closing, or to the observation while open",
+        "triaged_at": (
+            "timestamp or None: when the source first shows it reviewed (Security Hub's workflow "
+            "leaving NEW, GitLab's confirmation, resolution or dismissal, a GitHub dismissal); None "
+            "while unreviewed. A source that records no review marks it `inapplicable`"
+        ),
         "suppressed": "bool: dismissed without a fix",
         "suppression_reason": "str or None: the dismissal reason (tolerable_risk, false_positive ...)",
         "suppression_comment": "str or None: the dismisser's justification",
         "dismissed_by": "str or None",
+    },
+    # One per scannable resource of the inventory (compute instance, container repository,
+    # function) and whether a vulnerability scanner covers it: an uncovered one is listed
+    # with the scanner's reason, or as unknown to every scanner.
+    "vuln.scan_coverage": {
+        "kind": "str: compute_instance | container_repository | function",
+        "covered": "bool: a scanner scans it continuously (Inspector's scan status ACTIVE)",
+        "scanner": "str or None: the scanner that lists it (inspector2); None when none does",
+        "scan_status": (
+            "str or None: the scanner's status and reason (ACTIVE/SUCCESSFUL, INACTIVE/EXCLUDED_BY_TAG ...)"
+        ),
+        "region": "str",
     },
     "backup.snapshot": {
         "kind": "str: volume_snapshot | database_snapshot | cluster_snapshot | backup_vault",

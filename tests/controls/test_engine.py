@@ -89,7 +89,31 @@ REPO = {
     "dependency_alerts": True,
     "workflow_token_read_only": True,
 }
-FINDING = {"severity": "high", "state": "fixed", "days_open": 3.0, "suppressed": False}
+
+
+def _ago(days: float) -> str:
+    return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fixed(days_open: float, first: float = 200.0) -> dict:
+    """A finding first observed `first` days before NOW and closed `days_open` days later."""
+    return {
+        "first_observed": _ago(first),
+        "closed_at": _ago(first - days_open),
+        "fixed_at": _ago(first - days_open),
+    }
+
+
+FINDING = {"severity": "high", "state": "fixed", "suppressed": False, **_fixed(3.0)}
+# NOW is Monday 2026-11-23 12:00 UTC: first observed on Friday 09:00, reviewed on Monday
+# 08:00 is within one business day (the weekend does not count); on Monday 10:00 is not.
+FRIDAY = "2026-11-20T09:00:00Z"
+COVERED = {
+    "kind": "compute_instance",
+    "covered": True,
+    "scanner": "inspector2",
+    "scan_status": "ACTIVE/SUCCESSFUL",
+}
 
 MAC = {
     "owner": "alice@acme.example",
@@ -708,27 +732,40 @@ CASES = {
     ),
     "vuln-remediation-critical": (
         "vuln.finding",
-        {**FINDING, "severity": "critical", "days_open": 6.5},
-        {**FINDING, "severity": "critical", "days_open": 7.5},
-        "fixed after 7.5 days, policy allows 7",
+        {**FINDING, "severity": "critical", **_fixed(6.5)},
+        {**FINDING, "severity": "critical", **_fixed(7.5)},
+        "past its 7-day deadline",
     ),
     "vuln-remediation-high": (
         "vuln.finding",
-        {**FINDING, "severity": "high", "days_open": 29.0},
-        {**FINDING, "severity": "high", "state": "open", "days_open": 31.0},
-        "open after 31.0 days, policy allows 30",
+        {**FINDING, "severity": "high", **_fixed(29.0)},
+        # open: measured to the run's time (NOW), never to a stored age
+        {**FINDING, "severity": "high", "state": "open", "first_observed": _ago(31), "closed_at": None},
+        "open, first observed",
     ),
     "vuln-remediation-medium": (
         "vuln.finding",
-        {**FINDING, "severity": "medium", "days_open": 80.0},
-        {**FINDING, "severity": "medium", "days_open": 91.0},
-        "policy allows 90",
+        {**FINDING, "severity": "medium", "state": "open", "first_observed": _ago(80), "closed_at": None},
+        {**FINDING, "severity": "medium", **_fixed(91.0)},
+        "past its 90-day deadline",
     ),
     "vuln-remediation-low": (
         "vuln.finding",
-        {**FINDING, "severity": "low", "days_open": 100.0},
-        {**FINDING, "severity": "low", "days_open": 181.0},
-        "policy allows 180",
+        {**FINDING, "severity": "low", **_fixed(100.0)},
+        {**FINDING, "severity": "low", **_fixed(181.0)},
+        "past its 180-day deadline",
+    ),
+    "vuln-triage-deadline": (
+        "vuln.finding",
+        {**FINDING, "first_observed": FRIDAY, "triaged_at": "2026-11-23T08:00:00Z"},
+        {**FINDING, "first_observed": FRIDAY, "triaged_at": "2026-11-23T10:00:00Z"},
+        "due for review by 2026-11-23T09:00:00Z",
+    ),
+    "vuln-scan-coverage": (
+        "vuln.scan_coverage",
+        COVERED,
+        {**COVERED, "covered": False, "scan_status": "INACTIVE/EXCLUDED_BY_TAG"},
+        "inspector2 reports INACTIVE/EXCLUDED_BY_TAG",
     ),
     "backup-geo-redundancy": (
         "backup.plan",

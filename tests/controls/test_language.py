@@ -127,3 +127,91 @@ def test_severity_and_remediation() -> None:
 def test_every_packaged_control_says_how_bad_and_what_to_do() -> None:
     for control in catalog().values():
         assert control.remediation, f"{control.id} has no remediation"
+
+
+def _finding_control(check_: dict) -> dict:
+    return {
+        **_control([check_]),
+        "requirements": ["vuln.remediation_sla"],
+        "resource_types": ["vuln.finding"],
+    }
+
+
+def test_date_interval_runs_to_another_attribute_or_to_the_run() -> None:
+    spec = _finding_control(
+        {
+            "attr": "first_observed",
+            "within_days": 7,
+            "until": "closed_at",
+            "fail": "due {due}, closed {closed_at}",
+        }
+    )
+    fixed_in_time = {"first_observed": "2026-11-01T00:00:00Z", "closed_at": "2026-11-07T00:00:00Z"}
+    fixed_late = {"first_observed": "2026-11-01T00:00:00Z", "closed_at": "2026-11-09T00:00:00Z"}
+    assert _verdict(spec, fixed_in_time)[0] is Status.PASS  # 22 days ago, but closed after 6
+    assert _verdict(spec, fixed_late) == (
+        Status.FAIL,
+        "due 2026-11-08T00:00:00Z, closed 2026-11-09T00:00:00Z",
+    )
+    # Open: measured to the run's time (NOW, 2026-11-23 12:00), whatever the clock says.
+    assert _verdict(spec, {"first_observed": "2026-11-17T00:00:00Z", "closed_at": None})[0] is Status.PASS
+    assert _verdict(spec, {"first_observed": "2026-11-15T00:00:00Z", "closed_at": None})[0] is Status.FAIL
+    assert (
+        _verdict(spec, {"first_observed": None, "closed_at": None})[0] is Status.FAIL
+    )  # unseen: never compliant
+
+
+def test_older_than_days_is_the_complement_and_fails_when_missing() -> None:
+    spec = _finding_control({"attr": "first_observed", "older_than_days": 30})
+    assert _verdict(spec, {"first_observed": "2026-10-01T00:00:00Z"})[0] is Status.PASS
+    assert _verdict(spec, {"first_observed": "2026-11-20T00:00:00Z"})[0] is Status.FAIL
+    assert _verdict(spec, {})[0] is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    ("first", "triaged", "holidays", "status"),
+    [
+        ("2026-11-20T09:00:00Z", "2026-11-23T08:59:00Z", [], Status.PASS),  # Friday to Monday: weekend free
+        ("2026-11-20T09:00:00Z", "2026-11-23T09:01:00Z", [], Status.FAIL),
+        ("2026-11-21T10:00:00Z", "2026-11-23T23:00:00Z", [], Status.PASS),  # found Saturday: Monday counts
+        ("2026-11-20T09:00:00Z", "2026-11-24T08:00:00Z", ["2026-11-23"], Status.PASS),  # Monday a holiday
+        ("2026-11-20T09:00:00Z", "2026-11-24T08:00:00Z", [], Status.FAIL),
+        ("2026-11-02T09:00:00Z", "2026-11-16T09:00:00Z", [], Status.FAIL),  # two weeks: ten business days
+    ],
+)
+def test_business_days_skip_weekends_and_holidays(
+    first: str, triaged: str, holidays: list, status: Status
+) -> None:
+    spec = _finding_control(
+        {"attr": "first_observed", "within_business_days": 1, "until": "triaged_at", "holidays": holidays}
+    )
+    assert _verdict(spec, {"first_observed": first, "triaged_at": triaged})[0] is status
+
+
+def test_business_days_between_counts_whole_weeks_and_partial_days() -> None:
+    from evidra.controls.conditions import add_business_days, business_days_between
+
+    monday = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    assert business_days_between(monday, datetime(2026, 11, 16, 12, tzinfo=UTC)) == 10.0
+    assert business_days_between(monday, datetime(2026, 11, 9, 0, tzinfo=UTC)) == 4.5
+    assert add_business_days(datetime(2026, 11, 20, 9, tzinfo=UTC), 1) == datetime(
+        2026, 11, 23, 9, tzinfo=UTC
+    )
+    for days in (0.25, 1, 3.5, 12):  # the two are inverse
+        due = add_business_days(monday, days)
+        assert business_days_between(monday, due) == pytest.approx(days)
+
+
+def test_date_modifiers_are_refused_on_other_tests() -> None:
+    with pytest.raises(CatalogError, match="`until` goes with a date test"):
+        parse_control(
+            _finding_control({"attr": "severity", "equals": "high", "until": "closed_at"}), "t.yaml"
+        )
+    with pytest.raises(CatalogError, match="`holidays` goes with within_business_days"):
+        parse_control(
+            _finding_control({"attr": "first_observed", "within_days": 1, "holidays": []}), "t.yaml"
+        )
+    with pytest.raises(CatalogError, match="'closed' is not an attribute"):
+        parse_control(
+            _finding_control({"attr": "first_observed", "within_days": 1, "until": "closed"}), "t.yaml"
+        )

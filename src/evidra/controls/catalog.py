@@ -114,7 +114,7 @@ def parse_control(spec: dict[str, Any], source: str) -> Control:
                 raise CatalogError(f"{source}: {attr!r} is not an attribute of {', '.join(types)}")
         for reason in condition.reasons():
             for field in placeholders(reason):
-                if field != "limit" and field not in attributes:
+                if field not in ("limit", "due") and field not in attributes:
                     raise CatalogError(f"{source}: reason uses unknown attribute {field!r}")
     severity = str(spec.get("severity", "medium"))
     if severity not in SEVERITIES:

@@ -6,9 +6,19 @@ A clause names one normalized attribute and one test:
      fail: "minimum length {min_length} is below {limit}"}
 
 Tests: equals, not_equals, in, not_in, at_least, at_most, is_set, within_days
-(a timestamp no older than N days at evaluation time), contains_none (a list
+(a timestamp no older than N days at evaluation time), older_than_days (more than N
+days old), within_business_days (no more than N business days old: Saturdays, Sundays
+and the dates in `holidays:` do not count), contains_none (a list
 attribute shares no item with the given list). A value written "${name}"
-is the policy parameter of that name. A missing attribute (None) fails every test
+is the policy parameter of that name.
+
+Evaluation time is the run's (its recorded finish), never the clock when a verdict is
+recomputed, so a run's verdicts can be reproduced from what it stored. A date test may
+measure to another timestamp attribute instead, named by `until:`, and to evaluation time
+while that attribute is unset: `{attr: first_observed, within_days: 30, until: closed_at}`
+is "closed within 30 days of first observed, or open for 30 days at most so far". So a
+collector stores the dates an interval runs between, never its length so far, which would
+change the snapshot every run. A missing attribute (None) fails every test
 except `is_set: false`: what evidra could not see is never counted as compliant.
 
 `attr` may be a path into a nested attribute (`encryption.kms_key`). `no_port_in` is
@@ -21,8 +31,9 @@ it reads is missing: what evidra could not see is never compliant). The rare che
 language cannot express is a registered Python function, named with `{call: name}`
 (see `evidra.controls.checks`).
 
-`fail` is the reason a person reads; it may use the resource's attributes and
-`{limit}` (the clause's resolved value) as placeholders; None prints as "not set".
+`fail` is the reason a person reads; it may use the resource's attributes,
+`{limit}` (the clause's resolved value) and, for date tests, `{due}` (the attribute's
+time plus the limit: the deadline) as placeholders; None prints as "not set".
 """
 
 from __future__ import annotations
@@ -31,22 +42,71 @@ import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from evidra.model import iso
 
 _PARAM = re.compile(r"^\$\{([A-Za-z0-9_.]+)\}$")
 
 
-def _age_days(value: Any, now: datetime) -> float | None:
+def _moment(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (now - moment).total_seconds() / 86400
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _age_days(value: Any, now: datetime) -> float | None:
+    moment = _moment(value)
+    return None if moment is None else (now - moment).total_seconds() / 86400
+
+
+def _is_business_day(day: date, holidays: frozenset[date]) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def business_days_between(start: datetime, end: datetime, holidays: frozenset[date] = frozenset()) -> float:
+    """The business time from `start` to `end`, in days (UTC days; weekends and `holidays`
+    count nothing). A finding first seen on a Saturday and triaged on Monday evening took
+    less than one business day."""
+    if end <= start:
+        return 0.0
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    first, last = start.date(), end.date()
+    if first == last:
+        return (end - start).total_seconds() / 86400 if _is_business_day(first, holidays) else 0.0
+    days = 0.0
+    if _is_business_day(first, holidays):
+        days += 1 - (start - datetime.combine(first, datetime.min.time(), UTC)).total_seconds() / 86400
+    if _is_business_day(last, holidays):
+        days += (end - datetime.combine(last, datetime.min.time(), UTC)).total_seconds() / 86400
+    # Whole days between: five business days a full week, the rest walked, less holidays.
+    inner_first, inner_days = first + timedelta(days=1), (last - first).days - 1
+    weeks, rest = divmod(inner_days, 7)
+    days += weeks * 5
+    days += sum(1 for n in range(rest) if (inner_first + timedelta(days=weeks * 7 + n)).weekday() < 5)
+    days -= sum(1 for h in holidays if first < h < last and h.weekday() < 5)
+    return days
+
+
+def add_business_days(start: datetime, days: float, holidays: frozenset[date] = frozenset()) -> datetime:
+    """The moment `days` business days after `start` (the deadline a clause's `{due}` shows)."""
+    start = start.astimezone(UTC)
+    moment = start
+    left = days * 86400.0
+    while True:
+        day = moment.date()
+        midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+        if _is_business_day(day, holidays):
+            room = (midnight - moment).total_seconds()
+            if left <= room:
+                return moment + timedelta(seconds=left)
+            left -= room
+        moment = midnight
 
 
 def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any, datetime], bool]:
@@ -83,12 +143,17 @@ TESTS: dict[str, Callable[[Any, Any, datetime], bool]] = {
     "at_most": _ordered(lambda actual, limit: actual <= limit),
     "is_set": lambda actual, limit, _now: (actual is not None) == bool(limit),
     "within_days": lambda actual, limit, now: (age := _age_days(actual, now)) is not None and age <= limit,
+    "older_than_days": lambda actual, limit, now: (age := _age_days(actual, now)) is not None and age > limit,
+    # Judged in Clause.holds (it needs the holiday calendar); listed so it parses.
+    "within_business_days": lambda actual, limit, now: False,
     # For list attributes (mfa_methods): no item of the attribute is in the list.
     "contains_none": lambda actual, limit, _now: isinstance(actual, list) and not set(actual) & set(limit),
     # For port lists (internet_ports): no given port is inside a listed port or range.
     "no_port_in": _no_port_in,
 }
 _LIST_TESTS = {"in", "not_in", "contains_none", "no_port_in"}
+DATE_TESTS = {"within_days", "older_than_days", "within_business_days"}
+_MODIFIERS = {"until", "holidays"}
 
 
 class ConditionError(ValueError):
@@ -111,13 +176,15 @@ class Clause:
     test: str
     value: Any  # literal, or "${parameter}"
     fail: str | None = None
+    until: str | None = None  # date tests: the attribute the interval ends at (else evaluation time)
+    holidays: Any = None  # within_business_days: dates that are not business days (list or "${...}")
 
     @classmethod
     def parse(cls, spec: Mapping[str, Any], where: str) -> Clause:
         if not isinstance(spec, Mapping) or "attr" not in spec:
             raise ConditionError(f"{where}: a clause needs `attr` and one test, got {spec!r}")
         tests = [name for name in spec if name in TESTS]
-        unknown = set(spec) - set(TESTS) - {"attr", "fail"}
+        unknown = set(spec) - set(TESTS) - {"attr", "fail"} - _MODIFIERS
         if unknown or len(tests) != 1:
             raise ConditionError(
                 f"{where}: clause on {spec['attr']!r} needs exactly one of {', '.join(TESTS)}"
@@ -127,15 +194,30 @@ class Clause:
         value = spec[test]
         if test in _LIST_TESTS and not (isinstance(value, list) or parameter_name(value)):
             raise ConditionError(f"{where}: `{test}` on {spec['attr']!r} needs a list")
-        return cls(attr=str(spec["attr"]), test=test, value=value, fail=spec.get("fail"))
+        if "until" in spec and test not in DATE_TESTS:
+            raise ConditionError(f"{where}: `until` goes with a date test ({', '.join(sorted(DATE_TESTS))})")
+        holidays = spec.get("holidays")
+        if "holidays" in spec and test != "within_business_days":
+            raise ConditionError(f"{where}: `holidays` goes with within_business_days")
+        if holidays is not None and not (isinstance(holidays, list) or parameter_name(holidays)):
+            raise ConditionError(f"{where}: `holidays` needs a list of dates or a parameter")
+        until = spec.get("until")
+        return cls(
+            attr=str(spec["attr"]),
+            test=test,
+            value=value,
+            fail=spec.get("fail"),
+            until=str(until) if until is not None else None,
+            holidays=holidays,
+        )
 
     def parameters(self) -> list[str]:
-        name = parameter_name(self.value)
-        return [name] if name else []
+        names = [parameter_name(self.value), parameter_name(self.holidays)]
+        return [name for name in names if name]
 
     def attrs(self) -> list[str]:
         """The top-level attributes it reads."""
-        return [self.attr.split(".", 1)[0]]
+        return [path.split(".", 1)[0] for path in (self.attr, self.until) if path]
 
     def reasons(self) -> list[str]:
         return [self.fail] if self.fail else []
@@ -149,13 +231,40 @@ class Clause:
         if limit is None and self.test not in ("equals", "not_equals", "is_set"):
             # The policy sets no number for this parameter: nothing to compare against.
             raise ConditionError(f"parameter {self.value} has no value; set it under `parameters:`")
-        return TESTS[self.test](value_at(attributes, self.attr), limit, now)
+        actual = value_at(attributes, self.attr)
+        if self.until is not None:
+            now = _moment(value_at(attributes, self.until)) or now
+        if self.test == "within_business_days":
+            start = _moment(actual)
+            return (
+                start is not None and business_days_between(start, now, self._holidays(parameters)) <= limit
+            )
+        return TESTS[self.test](actual, limit, now)
+
+    def _holidays(self, parameters: Mapping[str, Any]) -> frozenset[date]:
+        name = parameter_name(self.holidays)
+        listed = (parameters.get(name) if name else self.holidays) or []
+        try:
+            return frozenset(d if isinstance(d, date) else date.fromisoformat(str(d)) for d in listed)
+        except (TypeError, ValueError):
+            raise ConditionError(f"holidays {listed!r} are not all dates (YYYY-MM-DD)") from None
+
+    def due(self, attributes: Mapping[str, Any], parameters: Mapping[str, Any]) -> str | None:
+        """A date test's deadline: the attribute's time plus the limit."""
+        start, limit = _moment(value_at(attributes, self.attr)), self.resolve(parameters)
+        if self.test not in DATE_TESTS or start is None or not isinstance(limit, int | float):
+            return None
+        if self.test == "within_business_days":
+            return iso(add_business_days(start, limit, self._holidays(parameters)))
+        return iso(start + timedelta(days=limit))
 
     def reason(
         self, attributes: Mapping[str, Any], parameters: Mapping[str, Any], now: datetime | None = None
     ) -> str:
         template = self.fail or f"{self.attr} {self.test.replace('_', ' ')} {{limit}} does not hold"
-        return render(template, attributes, {"limit": self.resolve(parameters)})
+        return render(
+            template, attributes, {"limit": self.resolve(parameters), "due": self.due(attributes, parameters)}
+        )
 
 
 @dataclass(frozen=True)

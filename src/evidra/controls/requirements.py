@@ -71,6 +71,9 @@ EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
     # deprovisioning deadline would be too short for a laptop to come back by courier,
     # so a week, evidra's example, to be confirmed.
     "endpoint.offboarding_wipe": {"deadline_hours": Parameter(168, "hours", template_default=True)},
+    # "within one business day": weekends never count; the organisation's public holidays
+    # are its own to list (dates, e.g. ["2026-12-25"]). None by default.
+    "vuln.triage_1_business_day": {"holidays": Parameter([], "dates", template_default=True)},
     "ac.access_review.revocations_executed": {
         "removal_deadline_days": Parameter(14, "days", template_default=True)
     },

@@ -46,7 +46,10 @@ def merge_request(
 
 
 def vulnerability(vid: int, *, severity: str, created: datetime, state: str = "detected",
-                  resolved: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+                  resolved: datetime | None = None,
+                  confirmed: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+    # The list's entity (GitLab's ee/lib/ee/api/entities/vulnerability.rb) carries each
+    # state change's time: confirmed_at, resolved_at, dismissed_at.
     return {
         "id": vid,
         "title": f"CVE-2026-{vid:04d} in a dependency",
@@ -54,6 +57,7 @@ def vulnerability(vid: int, *, severity: str, created: datetime, state: str = "d
         "state": state,
         "report_type": "dependency_scanning",
         "created_at": ts(created),
+        "confirmed_at": ts(confirmed) if confirmed else None,
         "resolved_at": ts(resolved) if resolved else None,
         "dismissed_at": None,
         "dismissal_reason": None,
@@ -94,7 +98,9 @@ def demo_group(now: datetime | None = None) -> GitLabGroup:
                       pipeline="failed"),
     ]  # fmt: skip
     api.vulnerabilities = [
-        vulnerability(1, severity="critical", created=now - 20 * day),
+        vulnerability(
+            1, severity="critical", created=now - 20 * day, state="confirmed", confirmed=now - 19 * day
+        ),
         vulnerability(2, severity="high", created=now - 30 * day, state="resolved", resolved=now - 25 * day),
     ]
     return GitLabGroup(

@@ -34,6 +34,8 @@ applied to the moto server evidra's tests and demo run; nothing of evidra's is t
   `GetEventSelectors` with that selector; moto answers an empty list.
 - **Patch compliance.** moto's SSM has no DescribeInstanceInformation,
   DescribeInstancePatchStates nor DescribeInstancePatches: `ssm_patching` adds them.
+- **Operations moto lacks** for vulnerability evidence (Security Hub's finding history,
+  Inspector's coverage): `moto_findings.py`.
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ def apply() -> None:
             basic = [dict(s) for s in DEFAULT_EVENT_SELECTORS]
         return arn, basic, advanced
 
+    from evidra.emulators import moto_findings
+
+    moto_findings.apply()  # Security Hub's finding history, Inspector's coverage
     _keys_that_cannot_rotate()
     _service_linked_recorders()
     _parameter_defaults()

@@ -3,6 +3,7 @@ GitHub's answers, through the real githubkit client."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +97,21 @@ def test_organisation_collaborators_and_alerts(github: FakeGitHub, tmp_path: Pat
     assert len(findings) == 6
     dismissed = findings["https://github.com/acme/website/security/dependabot/5"]
     assert dismissed["suppressed"] and dismissed["suppression_reason"] == "tolerable_risk"
-    assert dismissed["closed_at"] == dismissed["last_observed"] and dismissed["days_open"] == 10.0
+    assert _days(dismissed["first_observed"], dismissed["closed_at"]) == 10.0
+    assert dismissed["triaged_at"] == dismissed["closed_at"]  # a dismissal is GitHub's one review record
     late = findings["https://github.com/acme/payments/security/dependabot/2"]
-    assert (late["severity"], late["state"], late["days_open"]) == ("high", "fixed", 80.0)
+    assert (late["severity"], late["state"], _days(late["first_observed"], late["fixed_at"])) == (
+        "high",
+        "fixed",
+        80.0,
+    )
+    assert late["triaged_at"] is None and "triaged_at" in late["inapplicable"]  # no review recorded
     assert findings["https://github.com/acme/payments/security/code-scanning/1"]["source"] == "code_scanning"
+
+
+def _days(start: str, end: str) -> float:
+    moments = [datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (start, end)]
+    return (moments[1] - moments[0]).total_seconds() / 86400
 
 
 def test_owner_only_facts_are_unknown_to_other_credentials(github: FakeGitHub, tmp_path: Path) -> None:

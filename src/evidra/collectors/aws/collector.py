@@ -32,6 +32,7 @@ from evidra.collectors.aws import (  # noqa: F401
     elbv2,
     guardduty,
     iam,
+    inspector2,
     kms,
     logs,
     macie,

@@ -70,7 +70,7 @@ def read_vulnerability_findings(ctx: Context) -> list[Observation]:
             break
     assert call is not None
     return [
-        vulnerability(ctx, f, call)
+        vulnerability(ctx, f, call, *_triage(ctx, f))
         for f in findings
         # The filter is the request's; a scanner's answer is checked, not trusted.
         if any(str(t).startswith(VULNERABILITY_TYPE) for t in f.get("Types") or [])
@@ -78,10 +78,58 @@ def read_vulnerability_findings(ctx: Context) -> list[Observation]:
     ]
 
 
-def vulnerability(ctx: Context, finding: dict[str, Any], call: ApiCall) -> Observation:
+# Security Hub keeps a finding's history for 90 days (GetFindingHistory); a review older
+# than that can no longer be dated.
+HISTORY_DAYS = 90
+
+
+def _triage(ctx: Context, finding: dict[str, Any]) -> tuple[datetime | None, str | None, list[ApiCall]]:
+    """When the finding's workflow first left NEW, its reason when it cannot be dated, and
+    the call that told. The finding record does not say when (BatchUpdateFindings leaves
+    UpdatedAt alone); its history does, one GetFindingHistory per reviewed finding."""
+    status = str((finding.get("Workflow") or {}).get("Status") or "NEW")
+    if status == "NEW":
+        return None, None, []
+    first = _time(finding.get("FirstObservedAt") or finding.get("CreatedAt"))
+    if first is None or (ctx.observed_at - first).days >= HISTORY_DAYS:
+        return None, f"reviewed ({status}) but first observed over {HISTORY_DAYS} days ago: no history", []
+    identifier = {"Id": finding.get("Id"), "ProductArn": finding.get("ProductArn")}
+    records, call = ctx.items(
+        "securityhub", "GetFindingHistory", "Records", FindingIdentifier=identifier, StartTime=iso(first)
+    )
+    changes = sorted(
+        moment
+        for record in records
+        if isinstance(record, dict)
+        for update in record.get("Updates") or []
+        if str(update.get("UpdatedField", "")).startswith("Workflow") and update.get("NewValue") != "NEW"
+        for moment in [_when(record.get("UpdateTime"))]
+        if moment is not None
+    )
+    if not changes:
+        return None, f"reviewed ({status}) but its history shows no workflow change", [call]
+    return changes[0], None, [call]
+
+
+def _when(value: Any) -> datetime | None:
+    """botocore answers a timestamp as a datetime (a fake may answer text)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return _time(value)
+
+
+def vulnerability(
+    ctx: Context,
+    finding: dict[str, Any],
+    call: ApiCall,
+    triaged: datetime | None = None,
+    undated: str | None = None,
+    history: list[ApiCall] | None = None,
+) -> Observation:
     """One ASFF finding as `vuln.finding`: opened at FirstObservedAt; closed when Security
     Hub archived it (the scanner no longer sees it) or its workflow was RESOLVED, at
-    UpdatedAt; suppressed when its workflow is SUPPRESSED, with the note as justification."""
+    UpdatedAt; suppressed when its workflow is SUPPRESSED, with the note as justification;
+    triaged when its workflow first left NEW (`undated`: why that time is unknown)."""
     workflow = str((finding.get("Workflow") or {}).get("Status") or "NEW")
     archived = finding.get("RecordState") == "ARCHIVED"
     first = _time(finding.get("FirstObservedAt") or finding.get("CreatedAt"))
@@ -89,7 +137,6 @@ def vulnerability(ctx: Context, finding: dict[str, Any], call: ApiCall) -> Obser
     suppressed = workflow == "SUPPRESSED"
     fixed = updated if (archived or workflow == "RESOLVED") and not suppressed else None
     closed = fixed or (updated if suppressed else None)
-    end = closed or ctx.observed_at
     note = finding.get("Note") or {}
     resources = [str(r.get("Id")) for r in finding.get("Resources") or [] if isinstance(r, dict)]
     title = str(finding.get("Title") or finding.get("Id"))[:500]
@@ -104,17 +151,17 @@ def vulnerability(ctx: Context, finding: dict[str, Any], call: ApiCall) -> Obser
             "severity": _SEVERITIES.get(str((finding.get("Severity") or {}).get("Label")), "informational"),
             "state": "dismissed" if suppressed else ("fixed" if fixed else "open"),
             "first_observed": iso(first),
-            "last_observed": iso(_time(finding.get("LastObservedAt")) or end),
             "fixed_at": iso(fixed),
             "closed_at": iso(closed),
-            "days_open": round((end - first).total_seconds() / 86400, 2) if first else None,
+            "triaged_at": iso(triaged),
             "suppressed": suppressed,
             "suppression_reason": "suppressed" if suppressed else None,
             "suppression_comment": (note.get("Text") or None) if suppressed else None,
             "dismissed_by": (note.get("UpdatedBy") or None) if suppressed else None,
+            **({"unreadable": {"triaged_at": undated}} if undated else {}),
         },
         raw={"GetFindings": {k: v for k, v in finding.items() if k != "FindingProviderFields"}},
-        calls=[call],
+        calls=[call, *(history or [])],
     )
 
 

@@ -21,6 +21,7 @@ from evidra.collectors.source_control import parse_time
 from evidra.model import Observation, iso
 
 SEVERITIES = ("critical", "high", "medium", "low")
+NO_TRIAGE = "GitHub records no review of an alert other than its dismissal"
 
 
 @READERS.reader("github.alerts", types=("vuln.finding",))
@@ -77,8 +78,10 @@ def finding(
     fixed = parse_time(alert.get("fixed_at"))
     dismissed = parse_time(fields["dismissed_at"])
     closed = fixed or dismissed if fields["state"] != "open" else None
-    end = closed or ctx.observed_at
     repo = alert.get("repository") or {}
+    # GitHub records a review only as a dismissal; an open or fixed alert's triage is kept
+    # elsewhere (tickets), so for them the triage deadline does not apply to this source.
+    triaged = dismissed if fields["state"] == "dismissed" else None
     return ctx.observe(
         "vuln.finding",
         str(alert.get("html_url")),
@@ -90,14 +93,14 @@ def finding(
             "severity": fields["severity"],
             "state": fields["state"],
             "first_observed": iso(created),
-            "last_observed": iso(closed or ctx.observed_at),
             "fixed_at": iso(fixed),
             "closed_at": iso(closed),
-            "days_open": round((end - created).total_seconds() / 86400, 2) if created else None,
+            "triaged_at": iso(triaged),
             "suppressed": fields["state"] == "dismissed",
             "suppression_reason": alert.get("dismissed_reason"),
             "suppression_comment": (alert.get("dismissed_comment") or None),
             "dismissed_by": (alert.get("dismissed_by") or {}).get("login"),
+            **({} if triaged else {"inapplicable": {"triaged_at": NO_TRIAGE}}),
         },
         raw={"alert": _trim(alert)},
         calls=[call],

@@ -1,7 +1,7 @@
 """Vulnerabilities (vuln.finding), where the tier provides them (GitLab Ultimate:
 `GET /projects/:id/vulnerabilities`). A project whose tier does not answers 403 or 404:
 it has no findings to read, which is said in the finding population's absence, not as an
-error. Times: `created_at` (detected), `resolved_at`, `dismissed_at`."""
+error. Times: `created_at` (detected), `confirmed_at` (triaged), `resolved_at`, `dismissed_at`."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def finding(ctx: Context, project: dict[str, Any], vuln: dict[str, Any], call: A
     fixed = parse_time(vuln.get("resolved_at")) if state == "fixed" else None
     dismissed = parse_time(vuln.get("dismissed_at")) if state == "dismissed" else None
     closed = fixed or dismissed
-    end = closed or ctx.observed_at
+    # Triage is the first review GitLab records: confirmed, resolved or dismissed.
+    reviews = [_time(vuln.get(key)) for key in ("confirmed_at", "resolved_at", "dismissed_at")]
+    triaged = min((t for t in reviews if t is not None), default=None)
     web = f"{project['web_url']}/-/security/vulnerabilities/{vuln.get('id')}"
     return ctx.observe(
         "vuln.finding",
@@ -58,10 +60,9 @@ def finding(ctx: Context, project: dict[str, Any], vuln: dict[str, Any], call: A
             "severity": str(vuln.get("severity")).lower(),
             "state": state,
             "first_observed": iso(created),
-            "last_observed": iso(closed or ctx.observed_at),
             "fixed_at": iso(fixed),
             "closed_at": iso(closed),
-            "days_open": round((end - created).total_seconds() / 86400, 2) if created else None,
+            "triaged_at": iso(triaged),
             "suppressed": state == "dismissed",
             "suppression_reason": vuln.get("dismissal_reason"),
             "suppression_comment": vuln.get("state_comment") or None,
