@@ -46,7 +46,7 @@ def finding(ctx: Context, project: dict[str, Any], vuln: dict[str, Any], call: A
     dismissed = parse_time(vuln.get("dismissed_at")) if state == "dismissed" else None
     closed = fixed or dismissed
     # Triage is the first review GitLab records: confirmed, resolved or dismissed.
-    reviews = [_time(vuln.get(key)) for key in ("confirmed_at", "resolved_at", "dismissed_at")]
+    reviews = [parse_time(vuln.get(key)) for key in ("confirmed_at", "resolved_at", "dismissed_at")]
     triaged = min((t for t in reviews if t is not None), default=None)
     web = f"{project['web_url']}/-/security/vulnerabilities/{vuln.get('id')}"
     return ctx.observe(
