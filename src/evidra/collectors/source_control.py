@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from importlib import resources
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -295,6 +298,32 @@ class SourceControlCollector(Generic[SettingsT]):
         collection.scopes.append(ScopeRecord(self.provider, self.scope, started, utcnow(), message))
 
 
+class ShippedEndpoints:
+    """A provider's shipped least-privilege file (a JSON document in its package) and the
+    endpoints it lists, `{"method", "path"}` with `{name}` standing for one path segment:
+    the collector must make no request the file does not list."""
+
+    def __init__(self, package: str, file: str) -> None:
+        self.package, self.file = package, file
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        text = resources.files(self.package).joinpath(self.file).read_text(encoding="utf-8")
+        loaded: dict[str, Any] = json.loads(text)
+        return loaded
+
+    @cached_property
+    def _patterns(self) -> list[tuple[str, re.Pattern[str], dict[str, Any]]]:
+        return [
+            (e["method"], re.compile("^" + re.sub(r"\{[a-z_]+\}", "[^/]+", e["path"]) + "$"), e)
+            for e in self.document["endpoints"]
+        ]
+
+    def endpoint(self, method: str, path: str) -> dict[str, Any] | None:
+        """The file's entry for this request, None when it lists none."""
+        return next((e for m, pattern, e in self._patterns if m == method and pattern.match(path)), None)
+
+
 def with_query(path: str, params: Mapping[str, Any] | None) -> str:
     kept = {k: v for k, v in (params or {}).items() if v is not None}
     return path + (f"?{urlencode(kept)}" if kept else "")
@@ -308,6 +337,33 @@ def parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def review_verdict(
+    approvers: list[str],
+    conclusions: Mapping[str, str],
+    success: frozenset[str],
+    protection: Mapping[str, Any],
+) -> dict[str, Any]:
+    """`change.merge`'s verdict on a merge's review, one rule for every provider, against
+    the branch's protection as `scm.repository` states it: the required checks passed
+    when each concluded in `success` (the provider's words for it); a merge into a
+    protected branch whose approvals or checks fell short was an administrator's bypass
+    unless administrators are held to the protection."""
+    required: list[str] = list(protection["required_checks"])
+    passed = all(conclusions.get(name) in success for name in required)
+    met = len(approvers) >= protection["required_approvals"] and passed
+    protected = bool(protection["branch_protected"])
+    return {
+        "approvers": approvers,
+        "approved_by_other": bool(approvers),
+        "required_checks": required,
+        "check_conclusions": {name: conclusions.get(name, "missing") for name in required},
+        "required_checks_passed": passed,
+        "protected_at_merge": protected,
+        "admin_bypass": protected and not met and not protection["enforce_admins"],
+        "code_owner_review_required": protection["code_owner_review"],
+    }
 
 
 # -- organisation members as identity.user ------------------------------------------------

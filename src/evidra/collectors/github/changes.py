@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from evidra.collectors.github.context import READERS, Context
 from evidra.collectors.github.repositories import RepoSettings, repo_path, repositories, settings_of
-from evidra.collectors.source_control import parse_time
+from evidra.collectors.source_control import parse_time, review_verdict
 from evidra.collectors.tickets import find_ticket
 from evidra.model import Observation, iso
 
@@ -88,8 +88,7 @@ def change_observation(
     protection = settings.protection
     conclusions, status_read = _check_conclusions(ctx, repo, head, protection.required_checks)
     approvers = approvals_at_head(reviews, head, author)
-    checks_passed = all(conclusions.get(name) in SUCCESS for name in protection.required_checks)
-    met = len(approvers) >= protection.required_approvals and checks_passed
+    verdict = review_verdict(approvers, conclusions, SUCCESS, protection.attributes())
     name = str(repo.get("full_name") or repo["name"])
     calls = [
         api.call("listPullRequests", repo=name, state="closed", base=repo["default_branch"], sort="updated"),
@@ -112,17 +111,10 @@ def change_observation(
             "merged_at": iso(parse_time(pr.get("merged_at"))),
             "base_branch": str((pr.get("base") or {}).get("ref") or repo["default_branch"]),
             "head_sha": head,
-            "approvers": approvers,
-            "approved_by_other": bool(approvers),
-            "required_checks": protection.required_checks,
-            "check_conclusions": {n: conclusions.get(n, "missing") for n in protection.required_checks},
-            "required_checks_passed": checks_passed,
+            **verdict,
             "ticket": find_ticket(
                 pattern, pr.get("title"), (pr.get("head") or {}).get("ref"), pr.get("body")
             ),
-            "protected_at_merge": protection.protected,
-            "admin_bypass": protection.protected and not met and not protection.enforce_admins,
-            "code_owner_review_required": protection.code_owner_review,
         },
         raw={
             "pull_request": {

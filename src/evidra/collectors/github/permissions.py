@@ -3,20 +3,16 @@ permissions and every endpoint the collector may call, matched against a request
 
 from __future__ import annotations
 
-import json
-import re
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from evidra.collectors.source_control import ShippedEndpoints
+
 FILE = "github-app-permissions.json"
+SHIPPED = ShippedEndpoints("evidra.collectors.github", FILE)
 
 
-@cache
 def document() -> dict[str, Any]:
-    text = resources.files("evidra.collectors.github").joinpath(FILE).read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    return SHIPPED.document
 
 
 def app_permissions() -> dict[str, str]:
@@ -24,18 +20,8 @@ def app_permissions() -> dict[str, str]:
     return {**doc["repository_permissions"], **doc["organization_permissions"]}
 
 
-@cache
-def _patterns() -> list[tuple[str, re.Pattern[str], str]]:
-    return [
-        (e["method"], re.compile("^" + re.sub(r"\{[a-z_]+\}", "[^/]+", e["path"]) + "$"), e["permission"])
-        for e in document()["endpoints"]
-    ]
-
-
 def permission_for(method: str, path: str) -> str | None:
-    """The permission the shipped file names for this request, None when the file does
-    not list it (the collector must not make such a request)."""
-    for allowed_method, pattern, permission in _patterns():
-        if method == allowed_method and pattern.match(path):
-            return permission
-    return None
+    """The permission the shipped file names for this request, None when it does not
+    list it (the collector must not make such a request)."""
+    endpoint = SHIPPED.endpoint(method, path)
+    return str(endpoint["permission"]) if endpoint else None

@@ -23,7 +23,7 @@ from evidra.collectors.gitlab.projects import (
     protection_attributes,
     settings_of,
 )
-from evidra.collectors.source_control import parse_time
+from evidra.collectors.source_control import parse_time, review_verdict
 from evidra.collectors.tickets import find_ticket
 from evidra.model import Observation, iso
 
@@ -79,8 +79,7 @@ def change_observation(
     conclusions = (
         {"pipeline": str(pipeline.get("status") or "missing")} if protection["required_checks"] else {}
     )
-    checks_passed = all(value in SUCCESS for value in conclusions.values())
-    met = len(approvers) >= protection["required_approvals"] and checks_passed
+    verdict = review_verdict(approvers, conclusions, SUCCESS, protection)
     merged_by = (mr.get("merge_user") or mr.get("merged_by") or {}).get("username")
     name = str(project.get("path_with_namespace"))
     return ctx.observe(
@@ -96,15 +95,8 @@ def change_observation(
             "merged_at": iso(parse_time(mr.get("merged_at"))),
             "base_branch": str(mr.get("target_branch") or project["default_branch"]),
             "head_sha": str(mr.get("sha") or ""),
-            "approvers": approvers,
-            "approved_by_other": bool(approvers),
-            "required_checks": protection["required_checks"],
-            "check_conclusions": conclusions,
-            "required_checks_passed": checks_passed,
+            **verdict,
             "ticket": find_ticket(pattern, mr.get("title"), mr.get("source_branch"), mr.get("description")),
-            "protected_at_merge": protection["branch_protected"],
-            "admin_bypass": protection["branch_protected"] and not met and not protection["enforce_admins"],
-            "code_owner_review_required": protection["code_owner_review"],
         },
         raw={
             "merge_request": {
