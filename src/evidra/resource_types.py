@@ -235,6 +235,14 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
             "(the MDM's state, in these words when it means one of them)"
         ),
     },
+    "endpoint.coverage": {
+        "user": "str: the identity provider user's email (else login)",
+        "provider": "str: the workstation identity provider (okta, azure, google_workspace)",
+        "account": "str: the user's login there",
+        "account_ref": "str: `provider|scope|id` of the identity.user observation",
+        "managed_devices": "list[str]: managed computers (`provider:name`) whose MDM owner is the user",
+        "has_managed_device": "bool: at least one",
+    },
     "endpoint.offboarding": {
         "user": "str: the leaver's email",
         "employment_type": "str or None: employee | contractor | vendor",

@@ -354,6 +354,17 @@ CASES = {
         {**LEAVER, "hours_to_removal": 48.0},
         "access removed 48.0 hours after termination (deactivated), policy allows 24",
     ),
+    "device-coverage-identity": (
+        "endpoint.coverage",
+        {
+            "user": "alice@acme.com",
+            "provider": "okta",
+            "managed_devices": ["jamf:alice-mbp"],
+            "has_managed_device": True,
+        },
+        {"user": "bob@acme.com", "provider": "okta", "managed_devices": [], "has_managed_device": False},
+        "bob@acme.com signs in on okta and has no managed computer in device management",
+    ),
     "device-offboarding-wipe": (
         "endpoint.offboarding",
         {

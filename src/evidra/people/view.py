@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from evidra.model import Collection
+from evidra.people import device_coverage
 from evidra.people.derive import PROVIDER, PeopleHistory, augment
 from evidra.people.offboarding import TYPE as OFFBOARDING
 
@@ -19,12 +20,16 @@ class StoredPeople:
     history: PeopleHistory | None = None
     reviews: list[dict[str, Any]] = field(default_factory=list)
     revocations: dict[str, dict[str, Any]] = field(default_factory=dict)  # previous checks by id
+    # Without a roster: the workstation users and devices as last stored (device_coverage).
+    identities: device_coverage.Stored = field(default_factory=device_coverage.Stored)
 
 
 def people_view(config: Any, collection: Collection, now: datetime) -> Collection:
-    stored = load_stored(config.settings.database, now)
+    stored = load_stored(config.settings.database, now, identities=config.settings.people is None)
     if config.settings.people is not None:
         collection = augment(collection, config.settings.people, config.parameters, now, stored.history)
+    else:
+        collection = device_coverage.coverage(collection, stored.identities, now)
     if stored.reviews or config.settings.people is not None:
         from evidra.model import ScopeRecord
         from evidra.people.review_checks import PROVIDER as REVIEWS
@@ -38,9 +43,10 @@ def people_view(config: Any, collection: Collection, now: datetime) -> Collectio
     return collection
 
 
-def load_stored(database_url: str, now: datetime) -> StoredPeople:
-    """The people view and reviews as the latest stored run left them; nothing without a
-    database (a SQLite file that does not exist yet is not created by asking)."""
+def load_stored(database_url: str, now: datetime, identities: bool = False) -> StoredPeople:
+    """The people view and reviews as the latest stored run left them (and, with
+    `identities`, the workstation users and devices); nothing without a database (a
+    SQLite file that does not exist yet is not created by asking)."""
     if database_url.startswith("sqlite:///"):
         path = database_url.removeprefix("sqlite:///")
         if path != ":memory:" and not Path(path).exists():
@@ -63,6 +69,14 @@ def load_stored(database_url: str, now: datetime) -> StoredPeople:
                     stored.history.offboarding[resource.id] = resource.attributes
                 elif resource.type == "access_review.revocation":
                     stored.revocations[resource.id] = resource.attributes
+                elif identities and resource.type == "endpoint.device":
+                    stored.identities.devices.append(device_coverage.Seen.of(resource))
+                elif (
+                    identities
+                    and resource.type == "identity.user"
+                    and device_coverage.workstation_user(resource.provider, resource.attributes)
+                ):
+                    stored.identities.users.append(device_coverage.Seen.of(resource))
             return stored
     except Exception:  # no history is a first run, never a failed one
         return StoredPeople()
