@@ -38,6 +38,12 @@ class GcpOrg:
     folders: dict[str, str] = field(default_factory=dict)  # folder number -> parent node
     projects: dict[str, str] = field(default_factory=dict)  # project id -> number
     assets: list[dict[str, Any]] = field(default_factory=list)
+    # OS Config's reports ("inventories", "vulnerabilityReports"), and the project numbers
+    # that have not enabled its API (see gcp_osconfig.py).
+    osconfig: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {"inventories": [], "vulnerabilityReports": []}
+    )
+    osconfig_disabled: set[str] = field(default_factory=set)
     _parents: dict[str, str] = field(default_factory=dict)  # node -> parent node
 
     # -- the hierarchy --
@@ -396,6 +402,79 @@ def add_disk(
         data,
         location=zone,
     )
+
+
+def add_vm(
+    org: GcpOrg,
+    project_id: str,
+    name: str,
+    *,
+    zone: str = "europe-west1-b",
+    reported_days_ago: float | None = 0.5,
+    updates: tuple[tuple[str, str, str | None, float | None], ...] = (),
+) -> dict[str, Any]:
+    """A running Compute Engine VM (Compute v1 Instance) and, unless `reported_days_ago` is
+    None (its OS Config agent never reported), its OS Config inventory (FULL view) and
+    vulnerability report. `updates`: (package, version available, CVE severity or None,
+    days since the CVE was first detected on the VM) per available update."""
+    compute = f"https://www.googleapis.com/compute/v1/projects/{project_id}"
+    instance_id = _number(project_id, zone, name, digits=19)
+    data = {
+        "id": instance_id, "name": name, "kind": "compute#instance", "status": "RUNNING",
+        "zone": f"{compute}/zones/{zone}", "machineType": f"{compute}/zones/{zone}/machineTypes/e2-medium",
+        "creationTimestamp": "2025-04-02T03:04:05.000-07:00",
+        "selfLink": f"{compute}/zones/{zone}/instances/{name}",
+    }  # fmt: skip
+    asset = org.add(
+        project_id, "compute.googleapis.com/Instance",
+        f"//compute.googleapis.com/projects/{project_id}/zones/{zone}/instances/{name}", data, location=zone,
+    )  # fmt: skip
+    if reported_days_ago is None:
+        return asset
+    reported = (datetime.now(UTC) - timedelta(days=reported_days_ago)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    base = f"projects/{org.projects[project_id]}/locations/{zone}/instances/{instance_id}"
+    items: dict[str, Any] = {}
+    vulnerabilities: list[dict[str, Any]] = []
+    for package, version, severity, detected in updates:
+        installed_id, available_id = (
+            f"installedPackage-{package}:amd64",
+            f"availablePackage-{package}:amd64:{version}",
+        )
+        for item_id, kind in ((installed_id, "installedPackage"), (available_id, "availablePackage")):
+            items[item_id] = {
+                "id": item_id, "originType": "INVENTORY_REPORT", "createTime": reported,
+                "updateTime": reported,
+                "type": "INSTALLED_PACKAGE" if kind == "installedPackage" else "AVAILABLE_PACKAGE",
+                kind: {"aptPackage": {"packageName": package, "architecture": "amd64", "version": version}},
+            }  # fmt: skip
+        if severity is not None and detected is not None:
+            first = (datetime.now(UTC) - timedelta(days=detected)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            vulnerabilities.append({
+                "details": {
+                    "cve": f"CVE-2026-{len(vulnerabilities) + 1:04d}", "severity": severity,
+                    "cvssV3": {"baseScore": {"CRITICAL": 9.8, "HIGH": 7.5}.get(severity, 5.0)},
+                    "description": f"A flaw in {package}", "references": [],
+                },
+                "createTime": first, "updateTime": reported,
+                "items": [
+                    {"installedInventoryItemId": installed_id, "availableInventoryItemId": available_id}
+                ],
+            })  # fmt: skip
+    org.osconfig["inventories"].append({
+        "name": f"{base}/inventory", "updateTime": reported, "items": items,
+        "osInfo": {
+            "hostname": name, "longName": "Debian GNU/Linux 12 (bookworm)", "shortName": "debian",
+            "version": "12", "architecture": "x86_64", "kernelRelease": "6.1.0-18-cloud-amd64",
+            "osconfigAgentVersion": "20240320.00-g1",
+        },
+    })  # fmt: skip
+    severities = [v["details"]["severity"] for v in vulnerabilities]
+    highest = next((s for s in ("CRITICAL", "HIGH", "MEDIUM", "LOW") if s in severities), "NONE")
+    org.osconfig["vulnerabilityReports"].append({
+        "name": f"{base}/vulnerabilityReport", "vulnerabilities": vulnerabilities, "updateTime": reported,
+        "highestUpgradableCveSeverity": highest,
+    })  # fmt: skip
+    return asset
 
 
 def add_firewall(
@@ -823,6 +902,11 @@ def demo_org() -> GcpOrg:
         "logging.googleapis.com/projects/acme-prod/locations/global/buckets/audit-archive",
         log_filter='logName:"cloudaudit.googleapis.com"', include_children=True,
     )  # fmt: skip
+
+    # Patch state through OS Config: patched, a critical fix missing for 20 days, never reported.
+    add_vm(org, "acme-prod", "web-1", updates=(("bash", "5.2.15-2+b7", None, None),))
+    add_vm(org, "acme-prod", "api-1", updates=(("openssl", "3.0.14-1~deb12u1", "CRITICAL", 20),))
+    add_vm(org, "acme-sandbox", "scratch-vm", zone="europe-west1-c", reported_days_ago=None)
 
     add_scc_services(org, f"organizations/{ORG}", "ENABLED", "ENABLED")
     add_scc_services(org, "acme-sandbox", "DISABLED", "DISABLED")

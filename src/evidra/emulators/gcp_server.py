@@ -1,7 +1,8 @@
 """A local Cloud Asset API over HTTPS, for driving the real `google-cloud-asset` client
 (REST transport) in tests, benchmarks and the demo.
 
-It answers the three methods the collector uses, as the v1 REST API does:
+It answers the three methods the collector uses, as the v1 REST API does (and OS Config's
+inventories and vulnerability reports, see `gcp_osconfig.py`):
 
 - `GET /v1/{parent}/assets` (ListAssets): `contentType` (the client sends enum numbers:
   1 RESOURCE, 2 IAM_POLICY), `assetTypes` (exact names or regular expressions),
@@ -54,6 +55,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from evidra.emulators import gcp_osconfig
 from evidra.emulators.gcp_estate import SERVICE_ACCOUNT_EMAIL, GcpOrg, demo_org, synthetic_org
 from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
 
@@ -79,6 +81,7 @@ _ROUTES = (
         "SearchAllIamPolicies",
         re.compile(r"^/v1/(?P<scope>(?:organizations|folders|projects)/[^/:]+):searchAllIamPolicies$"),
     ),
+    *gcp_osconfig.ROUTES,  # OS Config's inventories and vulnerability reports (patch state)
 )
 MAX_PAGE = {"ListAssets": 1000, "SearchAllResources": 500, "SearchAllIamPolicies": 500}
 # The IAM permission each request needs on its scope (what a custom role must grant).
@@ -92,6 +95,8 @@ PERMISSIONS = {
 
 
 def permission(method: str, query: dict[str, list[str]]) -> str:
+    if method in gcp_osconfig.PERMISSIONS:
+        return gcp_osconfig.PERMISSIONS[method]
     content = CONTENT_TYPES.get((query.get("contentType") or [""])[0], "") if method == "ListAssets" else ""
     return PERMISSIONS.get((method, content), f"cloudasset.assets.{method} ({content or 'no content type'})")
 
@@ -209,8 +214,9 @@ class FakeGcp:
         if claims is None:
             return False
         # A self-signed JWT carries its scope, or names the API as its audience.
-        if CLOUD_PLATFORM in str(claims.get("scope", "")).split() or "cloudasset" in str(
-            claims.get("aud", "")
+        audience = str(claims.get("aud", ""))
+        if CLOUD_PLATFORM in str(claims.get("scope", "")).split() or any(
+            api in audience for api in ("cloudasset", "osconfig")
         ):
             with self._lock:
                 self.self_signed.append(claims)
@@ -289,7 +295,10 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
                 )
                 return
             try:
-                answer = _answer(fake.org, method, node, query)
+                answer = _answer(fake.org, method, node, query, match.groupdict().get("zone"))
+            except gcp_osconfig.ServiceDisabled as disabled:
+                self._service_disabled(disabled.project, gcp_osconfig.SERVICE, gcp_osconfig.TITLE)
+                return
             except ValueError as exc:
                 self._error(400, "INVALID_ARGUMENT", str(exc))
                 return
@@ -311,19 +320,21 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
                 body = b'{"assets": [{"name": "//storage.googleapis.com/cut'
                 self._send(200, body)
 
-        def _service_disabled(self, project: str) -> None:
+        def _service_disabled(
+            self, project: str, service: str = "cloudasset.googleapis.com", title: str = "Cloud Asset API"
+        ) -> None:
             # Google's answer (google.rpc.ErrorInfo reason SERVICE_DISABLED), as reported
             # by Cloud Asset users: 403 PERMISSION_DENIED naming the project and the fix.
             message = (
-                f"Cloud Asset API has not been used in project {project} before or it is disabled. "
+                f"{title} has not been used in project {project} before or it is disabled. "
                 "Enable it by visiting https://console.developers.google.com/apis/api/"
-                f"cloudasset.googleapis.com/overview?project={project} then retry."
+                f"{service}/overview?project={project} then retry."
             )
             detail = {
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",
                 "reason": "SERVICE_DISABLED",
                 "domain": "googleapis.com",
-                "metadata": {"service": "cloudasset.googleapis.com", "consumer": f"projects/{project}"},
+                "metadata": {"service": service, "consumer": f"projects/{project}"},
             }
             body = {"code": 403, "message": message, "status": "PERMISSION_DENIED", "details": [detail]}
             self._json(403, {"error": body})
@@ -347,16 +358,23 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
 # -- the API's answers --
 
 
-def _answer(org: GcpOrg, method: str, node: str, query: dict[str, list[str]]) -> dict[str, Any]:
+def _answer(
+    org: GcpOrg, method: str, node: str, query: dict[str, list[str]], zone: str | None = None
+) -> dict[str, Any]:
     page_size = int((query.get("pageSize") or ["0"])[0] or 0) or 100
-    if page_size > MAX_PAGE[method]:
+    if page_size > MAX_PAGE.get(method, page_size):
         raise ValueError(f"page_size must be at most {MAX_PAGE[method]}, got {page_size}")
     token = (query.get("pageToken") or [""])[0]
     selection = {k: v for k, v in query.items() if k not in ("pageToken", "pageSize")}
-    items = _matching(
-        org, method, node, json.dumps(query.get("assetTypes", [])), json.dumps(selection, sort_keys=True)
-    )
-    key, extra = ("assets", {"readTime": _now()}) if method == "ListAssets" else ("results", {})
+    extra: dict[str, Any]
+    if method in gcp_osconfig.KEYS:
+        items = gcp_osconfig.items(org, method, node, str(zone), query)
+        key, extra, node = gcp_osconfig.KEYS[method], {}, f"{node}/{zone}"
+    else:
+        items = _matching(
+            org, method, node, json.dumps(query.get("assetTypes", [])), json.dumps(selection, sort_keys=True)
+        )
+        key, extra = ("assets", {"readTime": _now()}) if method == "ListAssets" else ("results", {})
     start = _offset(token, method, node)
     page = items[start : start + page_size]
     answer: dict[str, Any] = {**extra, key: page}

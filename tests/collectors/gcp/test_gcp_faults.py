@@ -11,14 +11,19 @@ from tests.collectors.gcp.gcp_support import by_name, collect
 
 def test_every_page_is_read(gcp: FakeGcp, tmp_path: Path) -> None:
     whole = collect(gcp, tmp_path / "key.json")
-    assert gcp.calls() == {"ListAssets": 3, "SearchAllResources": 1, "SearchAllIamPolicies": 1}
+    # OS Config: one listing of each report per zone with running VMs (two zones).
+    osconfig = {"ListInventories": 2, "ListVulnerabilityReports": 2}
+    assert gcp.calls() == {"ListAssets": 3, "SearchAllResources": 1, "SearchAllIamPolicies": 1, **osconfig}
     gcp.requests.clear()
     paged = collect(gcp, tmp_path / "key.json", page_size=2)
     assert paged.errors == []
     assert sorted(o.id for o in paged.observations) == sorted(o.id for o in whole.observations)
-    # Two a page: 58 resources, 6 hierarchy and 1 organisation policies; 3 projects, 3 bucket policies.
-    assert len([a for a in gcp.org.assets if not a["assetType"].startswith("cloudresourcemanager")]) == 58
-    assert gcp.calls() == {"ListAssets": 29 + 3 + 1, "SearchAllResources": 2, "SearchAllIamPolicies": 2}
+    # Two a page: 61 resources, 6 hierarchy and 1 organisation policies; 3 projects, 3 bucket
+    # policies; each zone's two VMs at most (no second page).
+    assert len([a for a in gcp.org.assets if not a["assetType"].startswith("cloudresourcemanager")]) == 61
+    assert gcp.calls() == {
+        "ListAssets": 31 + 3 + 1, "SearchAllResources": 2, "SearchAllIamPolicies": 2, **osconfig
+    }  # fmt: skip
     tokens = [q.get("pageToken") for m, _, q in gcp.requests if m == "SearchAllResources"]
     assert tokens[0] is None and tokens[1] is not None
 
@@ -28,7 +33,10 @@ def test_page_sizes_stay_within_each_methods_limit(gcp: FakeGcp, tmp_path: Path)
     collection = collect(gcp, tmp_path / "key.json", page_size=1000)
     assert collection.errors == []
     sizes = {(m, q["pageSize"][0]) for m, _, q in gcp.requests}
-    assert sizes == {("ListAssets", "1000"), ("SearchAllResources", "500"), ("SearchAllIamPolicies", "500")}
+    assert sizes == {
+        ("ListAssets", "1000"), ("SearchAllResources", "500"), ("SearchAllIamPolicies", "500"),
+        ("ListInventories", "100"), ("ListVulnerabilityReports", "100"),
+    }  # fmt: skip
 
 
 def test_throttling_and_server_errors_are_retried(gcp: FakeGcp, tmp_path: Path) -> None:
@@ -38,7 +46,10 @@ def test_throttling_and_server_errors_are_retried(gcp: FakeGcp, tmp_path: Path) 
     collection = collect(gcp, tmp_path / "key.json")
     assert collection.errors == []
     assert len(by_name(collection, "storage.bucket")) == 3
-    assert gcp.calls() == {"ListAssets": 5, "SearchAllResources": 2, "SearchAllIamPolicies": 2}
+    assert gcp.calls() == {
+        "ListAssets": 5, "SearchAllResources": 2, "SearchAllIamPolicies": 2,
+        "ListInventories": 2, "ListVulnerabilityReports": 2,
+    }  # fmt: skip
 
 
 def test_a_listing_that_keeps_failing_is_an_error_for_its_readers_only(gcp: FakeGcp, tmp_path: Path) -> None:

@@ -41,12 +41,15 @@ def test_every_attribute_is_a_normalized_one(demo) -> None:
         "logging.log_group",
         "monitoring.threat_detection",
         "monitoring.alerting",
+        "compute.patch_state",
     }
     for observation in demo.observations:
         assert set(observation.attributes) <= set(RESOURCE_TYPES[observation.type]), observation.id
         assert observation.scope == f"gcp:organizations/{ORG}"
         assert observation.principal.startswith("gcp service account evidra-audit@acme-security")
-        assert observation.calls and {c.service for c in observation.calls} == {"cloudasset"}
+        # Cloud Asset, and OS Config for patch state.
+        assert observation.calls and {c.service for c in observation.calls} <= {"cloudasset", "osconfig"}
+        assert "cloudasset" in {c.service for c in observation.calls}
 
 
 def test_the_key_was_exchanged_at_its_token_uri(gcp: FakeGcp, demo) -> None:

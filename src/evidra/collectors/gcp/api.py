@@ -1,5 +1,6 @@
-"""The Cloud Asset API through the official client: every page of a listing or search,
-with retries, and failures as one `AssetCallFailed`.
+"""Google Cloud APIs through their official clients: every page of a listing or search,
+with retries, and failures as one `AssetCallFailed`. `AssetApi` is the Cloud Asset API;
+`GoogleApi` pages any other client the same way (OS Config for patch state).
 
 The client is `google.cloud.asset_v1.AssetServiceClient` on its REST transport (HTTPS
 and JSON, through `requests`: the endpoint, proxies and TLS trust are the standard ones).
@@ -27,10 +28,10 @@ MAX_PAGE = {"ListAssets": 1000, "SearchAllResources": 500, "SearchAllIamPolicies
 
 
 class AssetCallFailed(Exception):
-    """A Cloud Asset API method failed after retries."""
+    """A Google API method (Cloud Asset's, unless `service` says) failed after retries."""
 
-    def __init__(self, method: str, scope: str, reason: str) -> None:
-        super().__init__(redact_text(f"cloudasset {method} failed for {scope}: {reason}"))
+    def __init__(self, method: str, scope: str, reason: str, service: str = SERVICE) -> None:
+        super().__init__(redact_text(f"{service} {method} failed for {scope}: {reason}"))
         self.method = method
         self.scope = scope
 
@@ -54,50 +55,31 @@ class ApiStats:
             self.retries += 1
 
 
-class AssetApi:
-    def __init__(self, client: Any, *, page_size: int, max_attempts: int, timeout: float) -> None:
-        """`client`: an `asset_v1.AssetServiceClient`."""
+class GoogleApi:
+    """Pages of one Google API client's list methods, each request retried on its own."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        page_size: int,
+        max_attempts: int,
+        timeout: float,
+        service: str = SERVICE,
+        max_page: dict[str, int] | None = None,
+    ) -> None:
         self._client = client
         self._page_size = page_size
         self._max_attempts = max_attempts
         self._timeout = timeout
+        self._service = service
+        self._max_page = MAX_PAGE if max_page is None else max_page
         self.stats = ApiStats()
 
-    def list_assets(
-        self, parent: str, content_type: str, asset_types: list[str]
-    ) -> tuple[list[dict[str, Any]], ApiCall]:
-        """Every asset of `asset_types` under `parent`, with `content_type` (RESOURCE or IAM_POLICY)."""
-        from google.cloud import asset_v1
-
-        request = {
-            "parent": parent,
-            "content_type": getattr(asset_v1.ContentType, content_type),
-            "asset_types": asset_types,
-        }
-        call = ApiCall(
-            SERVICE, "ListAssets", {"parent": parent, "contentType": content_type, "assetTypes": asset_types}
-        )
-        return self._every("ListAssets", parent, self._client.list_assets, request, "assets"), call
-
-    def search_all_resources(
-        self, scope: str, asset_types: list[str], query: str = ""
-    ) -> tuple[list[dict[str, Any]], ApiCall]:
-        send = self._client.search_all_resources
-        return self._search("SearchAllResources", send, scope, asset_types, query)
-
-    def search_all_iam_policies(
-        self, scope: str, asset_types: list[str], query: str = ""
-    ) -> tuple[list[dict[str, Any]], ApiCall]:
-        send = self._client.search_all_iam_policies
-        return self._search("SearchAllIamPolicies", send, scope, asset_types, query)
-
-    def _search(
-        self, method: str, send: Any, scope: str, asset_types: list[str], query: str
-    ) -> tuple[list[dict[str, Any]], ApiCall]:
-        """Every result of a Search* method over `scope` (the two share their request)."""
-        request = {"scope": scope, "asset_types": asset_types, "query": query}
-        call = ApiCall(SERVICE, method, {"scope": scope, "assetTypes": asset_types, "query": query})
-        return self._every(method, scope, send, request, "results"), call
+    def every(self, method: str, scope: str, request: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        """Every item under `key` of every page of the client's `method` (snake_case name)."""
+        send = getattr(self._client, "".join("_" + c.lower() if c.isupper() else c for c in method)[1:])
+        return self._every(method, scope, send, request, key)
 
     def _every(
         self, method: str, scope: str, send: Any, request: dict[str, Any], key: str
@@ -106,7 +88,7 @@ class AssetApi:
         for page in self._pages(method, scope, send, request):
             items = page.get(key, [])
             if not isinstance(items, list):
-                raise AssetCallFailed(method, scope, f"the answer's {key!r} is not a list")
+                raise AssetCallFailed(method, scope, f"the answer's {key!r} is not a list", self._service)
             found.extend(items)
         return found
 
@@ -118,18 +100,24 @@ class AssetApi:
 
         token = ""
         while True:
-            paged = {**request, "page_size": min(self._page_size, MAX_PAGE[method]), "page_token": token}
+            paged = {
+                **request,
+                "page_size": min(self._page_size, self._max_page[method]),
+                "page_token": token,
+            }
             try:
                 pager = send(request=paged, retry=self._retry(method), timeout=self._timeout)
                 response = next(iter(pager.pages))  # the first page is the answer already received
                 self.stats.count(method)
             except exceptions.GoogleAPICallError as exc:
-                raise AssetCallFailed(method, scope, _describe(exc)) from None
+                raise AssetCallFailed(method, scope, _describe(exc), self._service) from None
             except auth.GoogleAuthError as exc:
                 # Google's token endpoint's answer (error code and description), never the key.
-                raise AssetCallFailed(method, scope, f"could not authenticate: {exc}") from None
+                raise AssetCallFailed(
+                    method, scope, f"could not authenticate: {exc}", self._service
+                ) from None
             except (exceptions.RetryError, json_format.ParseError, OSError) as exc:
-                raise AssetCallFailed(method, scope, f"{type(exc).__name__}: {exc}") from None
+                raise AssetCallFailed(method, scope, f"{type(exc).__name__}: {exc}", self._service) from None
             page = json_format.MessageToDict(type(response).pb(response))
             yield page
             token = page.get("nextPageToken", "")
@@ -172,6 +160,46 @@ class AssetApi:
         )
 
 
+class AssetApi(GoogleApi):
+    """The Cloud Asset API (`client`: an `asset_v1.AssetServiceClient`)."""
+
+    def list_assets(
+        self, parent: str, content_type: str, asset_types: list[str]
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        """Every asset of `asset_types` under `parent`, with `content_type` (RESOURCE or IAM_POLICY)."""
+        from google.cloud import asset_v1
+
+        request = {
+            "parent": parent,
+            "content_type": getattr(asset_v1.ContentType, content_type),
+            "asset_types": asset_types,
+        }
+        call = ApiCall(
+            SERVICE, "ListAssets", {"parent": parent, "contentType": content_type, "assetTypes": asset_types}
+        )
+        return self._every("ListAssets", parent, self._client.list_assets, request, "assets"), call
+
+    def search_all_resources(
+        self, scope: str, asset_types: list[str], query: str = ""
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        send = self._client.search_all_resources
+        return self._search("SearchAllResources", send, scope, asset_types, query)
+
+    def search_all_iam_policies(
+        self, scope: str, asset_types: list[str], query: str = ""
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        send = self._client.search_all_iam_policies
+        return self._search("SearchAllIamPolicies", send, scope, asset_types, query)
+
+    def _search(
+        self, method: str, send: Any, scope: str, asset_types: list[str], query: str
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        """Every result of a Search* method over `scope` (the two share their request)."""
+        request = {"scope": scope, "asset_types": asset_types, "query": query}
+        call = ApiCall(SERVICE, method, {"scope": scope, "assetTypes": asset_types, "query": query})
+        return self._every(method, scope, send, request, "results"), call
+
+
 def _describe(exc: Any) -> str:
     """`HTTP 403 PERMISSION_DENIED: The caller does not have permission`: the status and
     Google's own message from the error body, never the request's URL or headers."""
@@ -191,10 +219,19 @@ def _describe(exc: Any) -> str:
     details = error.get("details") if isinstance(error, dict) else None
     for detail in details if isinstance(details, list) else []:
         if isinstance(detail, dict) and detail.get("reason") == "SERVICE_DISABLED":
-            consumer = str((detail.get("metadata") or {}).get("consumer", "")).removeprefix("projects/")
-            message = (
-                f"the Cloud Asset API is not enabled in project {consumer or '(the quota project)'}, "
-                "which the credentials bill their calls to. Fix: `gcloud services enable "
-                f"cloudasset.googleapis.com --project={consumer or 'PROJECT'}` (or set another quota project)"
-            )
+            metadata = detail.get("metadata") or {}
+            consumer = str(metadata.get("consumer", "")).removeprefix("projects/")
+            service = str(metadata.get("service") or "cloudasset.googleapis.com")
+            if service == "cloudasset.googleapis.com":
+                message = (
+                    f"the Cloud Asset API is not enabled in project {consumer or '(the quota project)'}, "
+                    "which the credentials bill their calls to. Fix: `gcloud services enable "
+                    f"cloudasset.googleapis.com --project={consumer or 'PROJECT'}` "
+                    "(or set another quota project)"
+                )
+            else:  # an API enabled per project whose resources it serves (OS Config)
+                message = (
+                    f"the {service} API is not enabled in project {consumer or '(unknown)'}. Fix: "
+                    f"`gcloud services enable {service} --project={consumer or 'PROJECT'}`"
+                )
     return f"{head}: {message}" if head else str(message)

@@ -15,13 +15,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from google.cloud import asset_v1
+from google.cloud import asset_v1, osconfig_v1
 
 from evidra.collectors.base import ProgressCallback, announce
 
 # Importing the reader modules registers them, in this order.
-from evidra.collectors.gcp import audit_logs, compute, iam, kms, monitoring, scc, sql, storage  # noqa: F401
-from evidra.collectors.gcp.api import AssetApi, AssetCallFailed
+from evidra.collectors.gcp import (  # noqa: F401
+    audit_logs,
+    compute,
+    iam,
+    kms,
+    monitoring,
+    osconfig,
+    scc,
+    sql,
+    storage,
+)
+from evidra.collectors.gcp.api import AssetApi, AssetCallFailed, GoogleApi
 from evidra.collectors.gcp.context import LISTINGS, PROVIDER, READERS, Answer, Context, Listing
 from evidra.collectors.gcp.credentials import CredentialError, load
 from evidra.collectors.readers import run_unit
@@ -84,6 +94,18 @@ class GcpCollector:
             timeout=self.settings.request_timeout,
         )
         self.api_stats = api.stats
+        # OS Config (patch state) through its own client, paged and retried alike; the
+        # endpoint override serves every API evidra calls (a proxy, or the fake).
+        patching = GoogleApi(
+            osconfig_v1.OsConfigZonalServiceClient(
+                transport="rest", credentials=loaded.credentials, client_options=options
+            ),
+            page_size=self.settings.page_size,
+            max_attempts=self.settings.max_attempts,
+            timeout=self.settings.request_timeout,
+            service=osconfig.SERVICE,
+            max_page=osconfig.MAX_PAGE,
+        )
         announce(progress, len(targets))  # one unit per scope
         with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-gcp") as pool:
             pending = {
@@ -93,7 +115,7 @@ class GcpCollector:
             }
             for parent in targets:
                 answers = {name: future for (p, name), future in pending.items() if p == parent}
-                ctx = Context(parent, f"{PROVIDER}:{parent}", loaded.principal, started)
+                ctx = Context(parent, f"{PROVIDER}:{parent}", loaded.principal, started, osconfig=patching)
                 failures = _settle(answers, ctx)
                 if set(failures) == set(LISTINGS):  # nothing of the scope could be read
                     message = next(iter(failures.values()))

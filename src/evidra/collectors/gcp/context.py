@@ -25,6 +25,7 @@ CRM = "//cloudresourcemanager.googleapis.com/"
 BUCKET = "storage.googleapis.com/Bucket"
 SQL_INSTANCE = "sqladmin.googleapis.com/Instance"
 DISK = "compute.googleapis.com/Disk"
+INSTANCE = "compute.googleapis.com/Instance"
 FIREWALL = "compute.googleapis.com/Firewall"
 CRYPTO_KEY = "cloudkms.googleapis.com/CryptoKey"
 SERVICE_ACCOUNT = "iam.googleapis.com/ServiceAccount"
@@ -61,6 +62,7 @@ LISTINGS: dict[str, Listing] = {
                 BUCKET,
                 SQL_INSTANCE,
                 DISK,
+                INSTANCE,
                 FIREWALL,
                 CRYPTO_KEY,
                 SERVICE_ACCOUNT,
@@ -98,6 +100,7 @@ class Context(ScopeObserver):
     principal: str
     observed_at: datetime
     answers: dict[str, Answer] = field(default_factory=dict)
+    osconfig: Any = None  # api.GoogleApi over OS Config's zonal client (patch state)
 
     def items(self, listing: str) -> list[dict[str, Any]]:
         return self.answers[listing].items
