@@ -13,7 +13,9 @@
     people/*.csv, people/summary.json  joiners, movers, leavers with their accounts and removal
                                  delays, access reviews with decisions and follow-up (reports/people.py)
     vulnerabilities/findings.csv, summary.csv  every finding of the period with its dates and
-                                 deadline; per severity: fixed in time, late, open past deadline
+                                 deadline; per severity: fixed in time, late, open past deadline;
+                                 reviewed within a business day or not
+    vulnerabilities/coverage.csv every instance, repository and function, scanned or not
     inputs/<sha256>.txt          files that drove verdicts (terminations file ...), as in force
     runs/chain.json              the period's runs with their seals, to recompute the chain
     runs/proofs/<seq>.json       inclusion proofs: each result row and evidence file in its run's root
@@ -63,6 +65,7 @@ from evidra.reports import (
     render_json,
     render_oscal,
     render_xlsx,
+    scan_coverage,
     signing,
     tables,
     vulnerabilities,
@@ -230,7 +233,10 @@ def _write(
                 sink.add(path, store.manual_file(evidence["file"]))
     sink.add("manual.csv", render_csv.to_csv(tables.MANUAL_COLUMNS, tables.manual_rows(rows)))
     people.write(sink, store, report, _parameters(report))
-    sections = [vulnerabilities.write(sink, store, report, _parameters(report))]
+    sections = [
+        vulnerabilities.write(sink, store, report, _parameters(report)),
+        scan_coverage.write(sink, store, report),
+    ]
     _write_runs(sink, report)
     sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
     sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))

@@ -4,9 +4,12 @@ deadlines and sample from:
     vulnerabilities/findings.csv   every finding whose lifetime overlaps the period, with its
                                    dates (first observed, fixed or closed), days open, the
                                    deadline for its severity and its outcome
+                                   and its review (`triaged_at`, the one-business-day due
+                                   time and the triage outcome)
     vulnerabilities/summary.csv    per severity: opened in the period, fixed in time, fixed
                                    late, still open within / past the deadline, suppressed,
-                                   no longer reported
+                                   no longer reported; reviewed in time, late, overdue,
+                                   awaiting review, not recorded by the source
 
 and a short section of index.html with the summary.
 
@@ -16,14 +19,21 @@ at the period's last run. Days run from first observed to the fix, or, for a fin
 open, to the period's end (or now, for a period still running). A finding its source stopped
 reporting without a fix (its resource went away) is "no longer reported", dated by the
 first run that read its scope without it: neither fixed in time nor open.
+
+Triage is judged as `vuln-triage-deadline` judges it: first observed to `triaged_at` in
+business days (`vuln.triage_1_business_day`: its deadline and holidays), to the period's
+end while unreviewed. A source that records no review (GitHub's open and fixed alerts) is
+"review not recorded by source"; a review Security Hub's 90-day history no longer dates is
+"review time unreadable". Neither is a late review.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from typing import Any, Protocol
 
+from evidra.controls.conditions import add_business_days, business_days_between
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import iso
 from evidra.reports import render_csv
@@ -38,6 +48,14 @@ OUTCOMES = (
     "open past deadline",
     "suppressed",
     "no longer reported",
+)
+TRIAGE_OUTCOMES = (
+    "reviewed in time",
+    "reviewed late",
+    "review overdue",
+    "awaiting review",
+    "review not recorded by source",
+    "review time unreadable",
 )
 FINDING_COLUMNS = (
     "severity",
@@ -58,9 +76,12 @@ FINDING_COLUMNS = (
     "suppression_reason",
     "suppression_comment",
     "dismissed_by",
+    "triaged_at",
+    "triage_due_by",
+    "triage",
     "last_run",
 )
-SUMMARY_COLUMNS = ("severity", "deadline_days", "in_period", "opened_in_period", *OUTCOMES)
+SUMMARY_COLUMNS = ("severity", "deadline_days", "in_period", "opened_in_period", *OUTCOMES, *TRIAGE_OUTCOMES)
 
 
 class Sink(Protocol):
@@ -175,6 +196,7 @@ def _row(
             outcome = "open past deadline" if late > 0 else "open within deadline"
     due = first.timestamp() + deadline * 86400 if first and deadline is not None else None
     return {
+        **_triage(attributes, parameters, first, as_of),
         "severity": severity,
         "outcome": outcome,
         "title": attributes.get("title"),
@@ -192,6 +214,36 @@ def _row(
     }
 
 
+def _triage(
+    attributes: dict[str, Any], parameters: dict[str, Any], first: datetime | None, as_of: datetime
+) -> dict[str, Any]:
+    triaged = _timestamp(attributes.get("triaged_at"))
+    limit = parameters.get("vuln.triage_1_business_day.review_deadline_business_days")
+    try:
+        holidays = frozenset(
+            date.fromisoformat(str(d)) for d in parameters.get("vuln.triage_1_business_day.holidays") or []
+        )
+    except ValueError:
+        holidays = frozenset()
+    days = float(limit) if isinstance(limit, int | float) and not isinstance(limit, bool) else None
+    due = add_business_days(first, days, holidays) if first and days is not None else None
+    if "triaged_at" in (attributes.get("inapplicable") or {}):
+        outcome = "review not recorded by source"
+    elif "triaged_at" in (attributes.get("unreadable") or {}):
+        outcome = "review time unreadable"
+    elif first is None or days is None:
+        outcome = "no date" if first is None else "no deadline"
+    elif triaged is not None:
+        outcome = (
+            "reviewed in time" if business_days_between(first, triaged, holidays) <= days else "reviewed late"
+        )
+    else:
+        outcome = (
+            "awaiting review" if business_days_between(first, as_of, holidays) <= days else "review overdue"
+        )
+    return {"triaged_at": iso(triaged), "triage_due_by": iso(due), "triage": outcome}
+
+
 def summarise(rows: list[dict[str, Any]], parameters: dict[str, Any]) -> list[dict[str, Any]]:
     seen = {row["severity"] for row in rows}
     severities = [s for s in SEVERITIES if s != "informational" or s in seen]
@@ -206,6 +258,7 @@ def summarise(rows: list[dict[str, Any]], parameters: dict[str, Any]) -> list[di
                 "in_period": len(mine),
                 "opened_in_period": sum(row["opened_in_period"] == "yes" for row in mine),
                 **{outcome: sum(row["outcome"] == outcome for row in mine) for outcome in OUTCOMES},
+                **{outcome: sum(row["triage"] == outcome for row in mine) for outcome in TRIAGE_OUTCOMES},
             }
         )
     return out
@@ -221,7 +274,8 @@ def section(summary: list[dict[str, Any]], total: int) -> str:
         '<section id="vulnerabilities"><h2>Vulnerability findings</h2>'
         f"<p>{total} finding(s) open at some time in the period, judged against the policy's "
         "remediation deadline for their severity (days from first observed to the fix, or to the "
-        "period's end while open). Every finding with its dates is in "
+        "period's end while open), and against the one business day allowed to review them. "
+        "Every finding with its dates is in "
         "<code>vulnerabilities/findings.csv</code>, to sample from; these counts are in "
         "<code>vulnerabilities/summary.csv</code>.</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"

@@ -113,8 +113,9 @@ def test_server_errors_fail_each_manager_of_the_service(proxy: AwsFaultProxy, ba
         ("network.virtual_network",),
         ("network.firewall_rule",),
         ("network.peering",),
+        ("vuln.scan_coverage",),  # the scanner's coverage is joined with the instances
     }
-    assert fault.hits == 2 * len(ec2_types)  # six readers read EC2 there, each tried twice
+    assert fault.hits == 2 * len(ec2_types)  # seven readers read EC2 there, each tried twice
     assert {(e.scope, e.types) for e in collection.errors} == {
         (f"aws:{ACCOUNT}:eu-west-1", t) for t in ec2_types
     }
