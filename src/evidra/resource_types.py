@@ -230,6 +230,8 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "passcode_required": "bool or None: a passcode (or password) is required to unlock",
         "malware_protection": "bool or None: malware protection is on and reporting",
         "lost_mode": "bool: the device is marked lost (Jamf Lost Mode)",
+        "compromised": "bool or None: jailbroken or rooted, as the MDM detects it (None: not reported)",
+        "os_build": "int or None: the operating system's build where it tells the release (Windows: 22631)",
         "management_state": (
             "str or None: managed | unmanaged | wipe_pending | retire_pending | delete_pending | ... "
             "(the MDM's state, in these words when it means one of them)"

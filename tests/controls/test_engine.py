@@ -365,6 +365,18 @@ CASES = {
         {"user": "bob@acme.com", "provider": "okta", "managed_devices": [], "has_managed_device": False},
         "bob@acme.com signs in on okta and has no managed computer in device management",
     ),
+    "device-os-current-windows": (
+        "endpoint.device",
+        {"platform": "Windows", "os_version": "10.0.26100.2314", "os_build": 26100},
+        {"platform": "Windows", "os_version": "10.0.19045.5131", "os_build": 19045},
+        "runs Windows 10.0.19045.5131, build older than 26100",
+    ),
+    "device-not-jailbroken": (
+        "endpoint.device",
+        {"platform": "Android", "kind": "mobile", "compromised": False},
+        {"platform": "Android", "kind": "mobile", "compromised": True},
+        "jailbroken or rooted (as Android device management reports it)",
+    ),
     "device-offboarding-wipe": (
         "endpoint.offboarding",
         {

@@ -59,6 +59,10 @@ EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
     "endpoint.os_currency": {
         "min_macos_major": Parameter(14, "major version", template_default=True),
         "min_ios_major": Parameter(17, "major version", template_default=True),
+        # Windows 10 and 11 share major version 10: the build tells the release. 26100 is
+        # Windows 11 24H2, the oldest release all editions still receive updates for at the
+        # end of 2026 (Windows 10 ended in October 2025, 11 23H2 for Enterprise in November 2026).
+        "min_windows_build": Parameter(26100, "build", template_default=True),
     },
     # An enrolled device that stopped checking in is no longer managed in fact: 30 days,
     # evidra's example, to be confirmed.

@@ -76,3 +76,27 @@ def test_a_retire_or_wipe_issued_is_the_devices_management_state(azure: FakeAzur
         "dave-iphone": "managed",
     }
     assert seen["carol-mac"].attributes["managed"] is False
+
+
+def test_windows_release_and_jailbreak_are_judged(azure: FakeAzure) -> None:
+    devices = {d["deviceName"]: d for d in azure.tenant.graph["/deviceManagement/managedDevices"]}
+    devices["dave-iphone"]["jailBroken"] = "True"
+    collection = collect(azure, intune=True)
+    seen = by_name(collection, "endpoint.device")
+    assert (
+        seen["ALICE-LAPTOP"].attributes["os_build"] == 22631
+        and seen["carol-mac"].attributes["os_build"] is None
+    )
+    assert seen["dave-iphone"].attributes["compromised"] is True
+    assert seen["BOB-LAPTOP"].attributes["compromised"] is False
+    only = Collection()
+    only.observations.extend(o for o in collection.observations if o.type == "endpoint.device")
+    names = {o.id: o.name for o in only.observations}
+    # Windows 11 23H2 allowed here: 10 22H2 (19045) is not.
+    parameters = default_parameters() | {"endpoint.os_currency.min_windows_build": 22631}
+    results = evaluate(list(catalog().values()), only, parameters, datetime.now(UTC))
+    seen_status = {(r.control, names[r.resource.id]): r.status.value for r in results}
+    assert seen_status[("device-os-current-windows", "ALICE-LAPTOP")] == "pass"
+    assert seen_status[("device-os-current-windows", "BOB-LAPTOP")] == "fail"
+    assert seen_status[("device-not-jailbroken", "dave-iphone")] == "fail"
+    assert ("device-os-current-windows", "carol-mac") not in seen_status

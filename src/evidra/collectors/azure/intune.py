@@ -84,6 +84,7 @@ def read_devices(directory: Directory) -> list[Observation]:
         system = str(device.get("operatingSystem") or "")
         owner = device.get("userPrincipalName") or device.get("emailAddress") or None
         windows = system.lower().startswith("windows")
+        version = device.get("osVersion")
         observations.append(
             directory.observe(
                 "endpoint.device",
@@ -109,6 +110,9 @@ def read_devices(directory: Directory) -> list[Observation]:
                     ),
                     "lost_mode": False,
                     "management_state": _management_state(device.get("managementState")),
+                    # jailBroken is a string: "True", "False" or "Unknown" (not reported).
+                    "compromised": {"True": True, "False": False}.get(str(device.get("jailBroken"))),
+                    "os_build": _build(version) if windows else None,
                 },
                 raw={
                     "managedDevice": {k: device.get(k) for k in DEVICE_FIELDS},
@@ -141,6 +145,13 @@ def _management_state(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     return _STATES.get(value, value)
+
+
+def _build(version: Any) -> int | None:
+    """Windows' build, the third part of osVersion (10.0.22631.4460 -> 22631): Windows 10
+    and 11 share the major version 10, so the build tells the release."""
+    match = re.match(r"^\s*\d+\.\d+\.(\d+)", version) if isinstance(version, str) else None
+    return int(match.group(1)) if match else None
 
 
 def _major(version: Any) -> int | None:
