@@ -100,6 +100,7 @@ def _phone(
     passcode: bool = True,
     profiles: tuple[str, ...] = ("5b0b1a6e-0000-4000-8000-000000000001",),
     lost: bool = False,
+    jailbroken: bool = False,
 ) -> dict[str, Any]:
     seen = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return {
@@ -118,6 +119,7 @@ def _phone(
             "passcodePresent": passcode,
             "passcodeCompliant": passcode,
             "lostModeEnabled": lost,
+            "jailBreakDetected": jailbroken,  # jamf-pro-sdk MobileDeviceSecurity
         },
         "userAndLocation": {"username": email.split("@")[0], "realName": name, "emailAddress": email},
         "profiles": [

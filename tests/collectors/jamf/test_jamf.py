@@ -8,12 +8,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from evidra.collectors.jamf.collector import JamfCollector
 from evidra.collectors.jamf.profiles import lock_settings
+from evidra.controls.catalog import catalog
+from evidra.controls.engine import evaluate
+from evidra.controls.requirements import default_parameters
 from evidra.emulators.jamf_estate import CLIENT_ID, SCREENSAVER_10_MIN
 from evidra.emulators.jamf_server import FakeJamf
 from tests.collectors.jamf.conftest import SECRET, SECRET_ENV, settings
@@ -179,3 +183,16 @@ def test_the_shipped_api_role_is_all_the_collector_needs(jamf: FakeJamf) -> None
     jamf.privileges.discard("Read macOS Configuration Profiles")
     [error] = JamfCollector(settings(jamf)).collect().errors
     assert error.service == "jamf.computers"
+
+
+def test_a_jailbroken_phone_fails(jamf: FakeJamf) -> None:
+    jamf.mobile_devices[1]["security"]["jailBreakDetected"] = True
+    collection = JamfCollector(settings(jamf)).collect()
+    phones = {o.name: o for o in collection.observations if o.attributes.get("kind") == "mobile"}
+    assert phones["bob-iphone"].attributes["compromised"] is True
+    assert phones["alice-iphone"].attributes["compromised"] is False
+    results = evaluate(
+        [catalog()["device-not-jailbroken"]], collection, default_parameters(), datetime.now(UTC)
+    )
+    verdicts = {r.resource.id.rsplit("/", 1)[-1]: r.status.value for r in results}
+    assert verdicts == {"1": "pass", "2": "fail"}

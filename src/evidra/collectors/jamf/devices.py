@@ -53,6 +53,10 @@ def _pages(ctx: Context, path: str, sections: list[str]) -> Iterator[tuple[dict[
             return
 
 
+def _bool_or_none(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
 def _os_major(version: Any) -> int | None:
     match = re.match(r"^\s*(\d+)", version) if isinstance(version, str) else None
     return int(match.group(1)) if match else None
@@ -194,6 +198,13 @@ def read_mobile_devices(ctx: Context) -> list[Observation]:
                     "passcode_required": bool(security.get("passcodePresent")) or lock.passcode_required,
                     "malware_protection": None,  # iOS has no malware protection the MDM reports
                     "lost_mode": bool(security.get("lostModeEnabled")),
+                    # security.jailBreakDetected: a bool in jamf-pro-sdk's MobileDevice model of
+                    # GET v2/mobile-devices/detail; absent when Jamf has not assessed it.
+                    "compromised": (
+                        security["jailBreakDetected"]
+                        if isinstance(security.get("jailBreakDetected"), bool)
+                        else None
+                    ),
                     "management_state": "managed" if general.get("managed") else "unmanaged",
                 },
                 raw={"mobile_device": record, "lock_profiles": lock.name},
