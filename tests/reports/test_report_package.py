@@ -356,3 +356,45 @@ def test_the_command_line_from_keys_to_verified_package(tmp_path: Path) -> None:
         == 2
     )
     assert _evidra("verify", cwd=tmp_path).returncode == 0  # no package: the database, as before
+
+
+def test_the_same_history_gives_the_same_package_bytes(
+    history: EvidenceStore, signing_key: Path, tmp_path: Path
+) -> None:
+    from evidra.reports.package import build
+    from tests.reports.package_support import H1, NOW
+
+    made = []
+    for name in ("first.zip", "second.zip"):
+        build(history, H1, select(None), signing.load_key(signing_key), tmp_path / name, now=NOW)
+        made.append((tmp_path / name).read_bytes())
+    assert made[0] == made[1]
+
+
+def test_a_table_too_long_for_the_workbook_links_its_csv(
+    history: EvidenceStore, signing_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    from evidra.reports import render_xlsx
+
+    monkeypatch.setattr(render_xlsx, "SHEET_ROWS", 1)  # the history's tables are short
+    folder = _unpack(build_package(history, signing_key, tmp_path), tmp_path / "unpacked")
+    book = load_workbook(folder / "workbook.xlsx")
+    for sheet, csv_path in (
+        ("bucket-encryption population", "controls/bucket-encryption.population.csv"),
+        ("bucket-encryption", "controls/bucket-encryption.csv"),
+    ):
+        rows = list(csv.DictReader(io.StringIO((folder / csv_path).read_text(), newline="")))
+        assert len(rows) > 1
+        cell = next(c for row in book[sheet].iter_rows() for c in row if c.hyperlink)
+        assert cell.value == cell.hyperlink.target == csv_path  # relative: beside workbook.xlsx
+        note = book[sheet].cell(cell.row, cell.column - 1).value
+        assert note.startswith(f"{len(rows)} rows")
+    assert LEGACY not in [
+        c for row in book["bucket-encryption population"].iter_rows(values_only=True) for c in row
+    ]
+    assert "first_run" not in [
+        c for row in book["bucket-encryption"].iter_rows(values_only=True) for c in row
+    ]
+    assert verify_package(folder).ok

@@ -132,15 +132,19 @@ def merkle_root(leaves: Iterable[str]) -> str:
 
 def merkle_levels(leaves: Iterable[str]) -> list[list[bytes]]:
     """Every level of the tree `merkle_root` builds, leaves (sorted) first, root last."""
-    levels = [sorted(bytes.fromhex(item.removeprefix(HASH_PREFIX)) for item in leaves)]
-    if not levels[0]:
+    return merkle_levels_sorted(sorted(bytes.fromhex(item.removeprefix(HASH_PREFIX)) for item in leaves))
+
+
+def merkle_levels_sorted(nodes: list[bytes]) -> list[list[bytes]]:
+    """`merkle_levels` from the leaves' 32-byte digests, already sorted."""
+    if not nodes:
         raise ValueError("a Merkle tree needs at least one leaf")
+    sha256, join = hashlib.sha256, b"".join
+    levels = [nodes]
     while len(levels[-1]) > 1:
         level = levels[-1]
-        upper = [
-            hashlib.sha256(_NODE_PREFIX + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
-        ]
+        pairs = zip(level[::2], level[1::2], strict=False)  # an odd last node has no pair
+        upper = [sha256(join((_NODE_PREFIX, left, right))).digest() for left, right in pairs]
         if len(level) % 2:
             upper.append(level[-1])
         levels.append(upper)

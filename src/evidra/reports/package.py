@@ -211,18 +211,17 @@ def _write(
     for item in report.controls:
         name = f"controls/{item.control.id}"
         results[item.control.id] = table = tables.result_rows(item, report, sample)
+        population = tables.population_rows(item)
         cited.update(row["evidence"] for row in table if row["evidence"])
         sink.add(f"{name}.csv", render_csv.to_csv(tables.RESULT_COLUMNS, table))
-        sink.add(
-            f"{name}.population.csv",
-            render_csv.to_csv(tables.POPULATION_COLUMNS, tables.population_rows(item)),
-        )
+        sink.add(f"{name}.population.csv", render_csv.to_csv(tables.POPULATION_COLUMNS, population))
         sink.add(f"{name}.exceptions.csv", render_csv.to_csv(tables.WINDOW_COLUMNS, tables.window_rows(item)))
         sink.add(f"{name}.findings.csv", render_csv.to_csv(tables.FINDING_COLUMNS, tables.finding_rows(item)))
         sink.add(
             f"{name}.schedule.csv", render_csv.to_csv(tables.SCHEDULE_COLUMNS, tables.schedule_rows(item))
         )
-        sink.add(f"{name}.json", render_json.dumps(render_json.control_document(item, report, sample, table)))
+        document = render_json.control_document(item, report, sample, table, population)
+        sink.add(f"{name}.json", render_json.dumps(document))
     write_evidence(sink, store, report, sorted(cited))
     written: set[str] = set()
     for row in rows:

@@ -22,11 +22,12 @@ result); `evidra verify` on the database checks every run.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from evidra.evidence_store.integrity import inclusion_path, leaf_document, merkle_levels
+from evidra.evidence_store.integrity import inclusion_path, leaf_document, merkle_levels_sorted
 from evidra.evidence_store.store import EvidenceStore
 
 SCHEMA = "evidra.package.proofs/v1"
@@ -58,6 +59,14 @@ def _observation_key(record: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(record[name]) for name in ("provider", "scope", "type", "resource_id", "snapshot_hash"))
 
 
+def _record_key(kind: str, record: Mapping[str, Any]) -> tuple[str, ...]:
+    if kind == "result":
+        return result_key(str(record["control"]), record)
+    if kind == "observation":
+        return _observation_key(record)
+    return ("run",)
+
+
 def build(
     store: EvidenceStore,
     run_seqs: list[int],
@@ -82,28 +91,42 @@ def build(
     period = set(run_seqs)
     proofs: list[dict[str, Any]] = []
     missing: list[str] = []
+    # A record keeps its leaf digest in every run it is in: what a CSV row or evidence
+    # file would show of it, and its leaf's bytes, are worked out once, not once a run.
+    keys: dict[str, tuple[str, ...] | None] = {}
+    nodes: dict[str, bytes] = {}
     for run, items in store.sealed_records(set(run_seqs) | set(wanted_results) | set(wanted_observations)):
-        levels = merkle_levels(item[2] for item in items)
-        position = {node.hex(): index for index, node in enumerate(levels[0])}
+        leaves = []
+        for _, _, digest in items:
+            node = nodes.get(digest)
+            if node is None:
+                node = nodes[digest] = bytes.fromhex(digest.removeprefix("sha256:"))
+            leaves.append(node)
+        leaves.sort()
+        levels = merkle_levels_sorted(leaves)
         results = wanted_results.get(run.seq, {})
         observations = wanted_observations.get(run.seq, {})
         found: set[tuple[str, tuple[str, ...]]] = set()
         in_run: list[tuple[int, dict[str, Any]]] = []
-        key: tuple[str, ...]
+        key: tuple[str, ...] | None
         shown_by: Mapping[tuple[str, ...], list[str]]
         for kind, record, digest in items:
-            if kind == "run" and run.seq in period:
-                key, shown_by = ("run",), {("run",): [CHAIN]}
-            elif kind == "result":
-                key, shown_by = result_key(str(record["control"]), record), results
+            if kind == "result":
+                shown_by = results
             elif kind == "observation":
-                key, shown_by = _observation_key(record), observations
+                shown_by = observations
+            elif kind == "run" and run.seq in period:
+                shown_by = {("run",): [CHAIN]}
             else:
                 continue
+            if digest in keys:
+                key = keys[digest]
+            else:
+                key = keys[digest] = _record_key(kind, record)
             if key not in shown_by or (kind, key) in found:
                 continue
             found.add((kind, key))
-            index = position[digest.removeprefix("sha256:")]
+            index = bisect_left(leaves, nodes[digest])
             proof = {
                 "seq": run.seq,
                 "record": leaf_document(kind, record),

@@ -2,13 +2,20 @@
 coverage of the policies, manual evidence, the scopes read, and per control a sheet
 with its description, no-evidence days, results per run, exception windows, gaps and
 results, and a population sheet. Numbers are stored as numbers (shares as numbers
-formatted as percentages); one-table sheets have a frozen header and auto-filters."""
+formatted as percentages); one-table sheets have a frozen header and auto-filters.
+
+A table longer than `SHEET_ROWS` (a population or the results of 10,000 resources)
+is not copied into the workbook: its place says how many rows it has and links to the
+package's CSV of the same rows (`controls/<id>.population.csv`, `controls/<id>.csv`),
+which Excel opens as a sheet. Writing a million cells took most of a year's build.
+The workbook is the same bytes for the same report (fixed document and zip times)."""
 
 from __future__ import annotations
 
 import io
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from evidra.reports import tables
@@ -16,6 +23,7 @@ from evidra.reports.coverage import CoverageRow
 from evidra.reports.period import PeriodReport
 
 _MAX_SHEET_NAME = 31  # Excel's limit
+SHEET_ROWS = 5000  # longer tables are linked to their CSV file instead of copied
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters Excel refuses
 
 
@@ -27,13 +35,20 @@ def render(
 
     bold = Font(bold=True)
     book = Workbook(write_only=True)
+    book.properties.created = report.generated_at.astimezone(UTC).replace(tzinfo=None)
 
-    def section(sheet: Any, title: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    def section(
+        sheet: Any, title: str, columns: Sequence[str], rows: list[dict[str, Any]], csv: str | None = None
+    ) -> None:
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(sheet, value=title)
         cell.font = bold
         sheet.append([cell])
+        if csv and len(rows) > SHEET_ROWS:
+            sheet.append(_linked(sheet, len(rows), csv))
+            sheet.append([])
+            return
         sheet.append(list(columns))
         for row in rows:
             sheet.append([_cell(sheet, row.get(name)) for name in columns])
@@ -155,15 +170,48 @@ def render(
         if item.is_event:
             section(sheet, "Findings", tables.FINDING_COLUMNS, tables.finding_rows(item))
         section(sheet, "Gaps (collection failed)", tables.GAP_COLUMNS, tables.gap_rows(item))
-        section(sheet, "Results", tables.RESULT_COLUMNS, results[item.control.id])
+        name = f"controls/{item.control.id}"
+        section(sheet, "Results", tables.RESULT_COLUMNS, results[item.control.id], f"{name}.csv")
         population = book.create_sheet(_sheet_name(f"{item.control.id[:20]} population", names))
         columns: tuple[str, ...] = tables.POPULATION_COLUMNS
         if not item.is_event:  # a state has no event time: two empty columns fewer to write
             columns = tuple(name for name in columns if name not in ("event_at", "closed_at"))
-        table(population, columns, tables.population_rows(item))
+        if len(item.population) > SHEET_ROWS:
+            population.append(_linked(population, len(item.population), f"{name}.population.csv"))
+        else:
+            table(population, columns, tables.population_rows(item))
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _fixed_times(buffer.getvalue(), book, report.generated_at)
+
+
+def _linked(sheet: Any, count: int, path: str) -> list[Any]:
+    """In place of a table too long to copy: its size and a link to its CSV file."""
+    from openpyxl.cell import WriteOnlyCell
+
+    link = WriteOnlyCell(sheet, value=path)
+    link.hyperlink = path  # relative: beside workbook.xlsx in the unpacked package
+    return [f"{count} rows, more than a sheet here holds ({SHEET_ROWS}): the same rows are in", link]
+
+
+def _fixed_times(xlsx: bytes, book: Any, stamp: datetime) -> bytes:
+    """The workbook with its zip entries and its "modified" property dated `stamp`
+    (openpyxl dates both when it saves), so that the same report gives the same bytes."""
+    import zipfile
+
+    from openpyxl.xml.functions import tostring
+
+    book.properties.modified = stamp.astimezone(UTC).replace(tzinfo=None)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "docProps/core.xml":
+                body = tostring(book.properties.to_tree())
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, body, compresslevel=6)
+    return out.getvalue()
 
 
 CRITERIA_COLUMNS = (

@@ -146,13 +146,15 @@ def _result(
 
 
 def population_rows(item: ControlPeriod) -> list[dict[str, Any]]:
-    return [
-        {
-            **entry,
-            **{name: iso(entry[name]) for name in ("first_seen", "last_seen", "event_at", "closed_at")},
-        }
-        for entry in item.population
-    ]
+    shown: dict[Any, str | None] = {}  # most times are the same few runs' (strftime is slow)
+
+    def text(value: Any) -> str | None:
+        if value not in shown:
+            shown[value] = iso(value)
+        return shown[value]
+
+    times = ("first_seen", "last_seen", "event_at", "closed_at")
+    return [{**entry, **{name: text(entry[name]) for name in times}} for entry in item.population]
 
 
 def window_rows(item: ControlPeriod) -> list[dict[str, Any]]:
