@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from evidra.evidence_store.store import EvidenceStore
 from evidra.reports import render_csv
 from evidra.reports.period import PeriodReport
+from evidra.reports.vulnerabilities import documents
 
 TYPE = "vuln.scan_coverage"
 COLUMNS = (
@@ -53,7 +54,7 @@ def resources(store: EvidenceStore, report: PeriodReport) -> list[dict[str, Any]
     seqs = [run.seq for run in report.runs]
     first, last = seqs[0], seqs[-1]
     spans = store.observation_spans(first, last, [TYPE])
-    bodies = {key: store.snapshot(key) for key in {span["snapshot_hash"] for span in spans}}
+    bodies = documents(store, {span["snapshot_hash"] for span in spans})
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for span in sorted(spans, key=lambda s: s["first_seq"]):
         attributes = bodies[span["snapshot_hash"]].get("attributes") or {}

@@ -29,6 +29,7 @@ end while unreviewed. A source that records no review (GitHub's open and fixed a
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from html import escape
 from typing import Any, Protocol
@@ -103,15 +104,28 @@ def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, A
     last = report.runs[-1].seq
     as_of = min(report.period.end_at, report.generated_at)
     latest: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for span in store.observation_spans(1, last, [TYPE]):
+    versions: dict[tuple[str, str, str], list[str]] = {}  # each finding's snapshots, oldest first
+    for span in sorted(store.observation_spans(1, last, [TYPE]), key=lambda s: s["first_seq"]):
         key = (span["provider"], span["scope"], span["resource_id"])
-        if key not in latest or span["first_seq"] >= latest[key]["first_seq"]:
-            latest[key] = span
+        latest[key] = span
+        if span["snapshot_hash"] not in versions.setdefault(key, []):
+            versions[key].append(span["snapshot_hash"])
     reads = _closings(store, list(latest.values()), last)
-    bodies = {key: store.snapshot(key) for key in {span["snapshot_hash"] for span in latest.values()}}
+    bodies = documents(store, {span["snapshot_hash"] for span in latest.values()})
+    # A review Security Hub's history no longer dates was dated by an earlier version.
+    undated = [
+        key
+        for key, span in latest.items()
+        if "triaged_at" in (_attributes(bodies[span["snapshot_hash"]]).get("unreadable") or {})
+    ]
+    bodies.update(documents(store, {h for key in undated for h in versions[key]} - set(bodies)))
     rows = []
-    for (provider, scope, resource_id), span in latest.items():
-        attributes = bodies[span["snapshot_hash"]].get("attributes") or {}
+    for key, span in latest.items():
+        provider, scope, resource_id = key
+        attributes = _attributes(bodies[span["snapshot_hash"]])
+        dated = [_attributes(bodies[h]).get("triaged_at") for h in versions[key]] if key in undated else []
+        if any(dated):
+            attributes = {**attributes, "triaged_at": [d for d in dated if d][-1], "unreadable": {}}
         gone_at = _gone_at(span, reads, last)
         row = _row(attributes, parameters, as_of, gone_at)
         first = _timestamp(attributes.get("first_observed"))
@@ -131,6 +145,21 @@ def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, A
     order = {name: index for index, name in enumerate(SEVERITIES)}
     rows.sort(key=lambda r: (order.get(r["severity"], len(order)), str(r["first_observed"] or ""), r["id"]))
     return rows
+
+
+def documents(store: EvidenceStore, keys: set[str], batch: int = 2_000) -> dict[str, dict[str, Any]]:
+    """Snapshots as parsed JSON, read a batch at a time (one query each, not one a snapshot)."""
+    ordered = sorted(keys)
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ordered), batch):
+        found.update(
+            {k: json.loads(v) for k, v in store.snapshot_bodies(ordered[start : start + batch]).items()}
+        )
+    return found
+
+
+def _attributes(document: dict[str, Any]) -> dict[str, Any]:
+    return document.get("attributes") or {}
 
 
 def _closings(store: EvidenceStore, spans: list[dict[str, Any]], last: int) -> dict[int, list[Any]]:
