@@ -8,7 +8,7 @@ environment variables or files that hold them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -68,39 +68,48 @@ def fields(model: BaseModel, *names: str) -> list[tuple[str, Any]]:
     return [(name, getattr(model, name)) for name in names]
 
 
+def each_item(
+    test: re.Pattern[str] | Callable[[str], Any], complaint: str, *, at_least_one: str | None = None
+) -> AfterValidator:
+    """A list of names, each of which must pass `test` (a pattern it matches, or a
+    function): the first that does not is named, `'x' <complaint>`; `at_least_one` is the
+    message for an empty list. A value that is no list (`all`, None) is left as it is."""
+    passes = test.match if isinstance(test, re.Pattern) else test
+
+    def check(value: Any) -> Any:
+        if isinstance(value, list):
+            if not value and at_least_one:
+                raise ValueError(at_least_one)
+            for item in value:
+                if not passes(item):
+                    raise ValueError(f"{item!r} {complaint}")
+        return value
+
+    return AfterValidator(check)
+
+
 class AwsSettings(Strict):
-    regions: list[str] | None = Field(
-        default=None, description="regions to read; default: every region enabled in the account"
-    )
-    accounts: Literal["organization"] | list[str] | None = Field(
-        default=None, description="default: the account behind the credentials"
-    )
+    regions: Annotated[
+        list[str] | None,
+        each_item(
+            _REGION,
+            "is not an AWS region name (like eu-west-1)",
+            at_least_one="must name at least one region, or be left out for every enabled region",
+        ),
+    ] = Field(default=None, description="regions to read; default: every region enabled in the account")
+    accounts: Annotated[
+        Literal["organization"] | list[str] | None,
+        each_item(
+            lambda a: _ACCOUNT.match(a) or a.startswith("arn:"),
+            "is neither a 12-digit account id nor a role ARN",
+        ),
+    ] = Field(default=None, description="default: the account behind the credentials")
     role_name: str | None = None
     external_id_env: str | None = None
     max_workers: int = Field(default=8, ge=1, le=256)
     max_attempts: int = Field(default=6, ge=1, le=20)
     connect_timeout: float = Field(default=10, gt=0)
     read_timeout: float = Field(default=60, gt=0)
-
-    @field_validator("regions")
-    @classmethod
-    def _regions(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None:
-            if not value:
-                raise ValueError("must name at least one region, or be left out for every enabled region")
-            for region in value:
-                if not _REGION.match(region):
-                    raise ValueError(f"{region!r} is not an AWS region name (like eu-west-1)")
-        return value
-
-    @field_validator("accounts")
-    @classmethod
-    def _accounts(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            for account in value:
-                if not (_ACCOUNT.match(account) or account.startswith("arn:")):
-                    raise ValueError(f"{account!r} is neither a 12-digit account id nor a role ARN")
-        return value
 
 
 OKTA_READ_SCOPES = (
@@ -157,9 +166,14 @@ class AzureSettings(Strict):
     `certificate_file`)."""
 
     tenant_id: str | None = Field(default=None, description="the directory (tenant) id or its domain")
-    subscriptions: Literal["all"] | list[str] = Field(
-        default="all", description="every subscription the principal can see, or a list of ids"
-    )
+    subscriptions: Annotated[
+        Literal["all"] | list[str],
+        each_item(
+            _GUID,
+            "is not a subscription id (a GUID)",
+            at_least_one="must name at least one subscription, or be `all`",
+        ),
+    ] = Field(default="all", description="every subscription the principal can see, or a list of ids")
     cloud: Literal["public", "usgov", "china"] = "public"
     resource_manager_endpoint: AzureEndpoint = None
     graph_endpoint: AzureEndpoint = None
@@ -174,7 +188,7 @@ class AzureSettings(Strict):
         description="read Intune's managed devices and compliance policies (needs the Intune Graph "
         "permissions and an Intune licence)",
     )
-    break_glass: list[str] = Field(
+    break_glass: Annotated[list[str], each_item(_GUID, "is not an Entra ID object id (a GUID)")] = Field(
         default_factory=list,
         description=(
             "object ids of the emergency-access accounts (users or groups) a Conditional Access "
@@ -185,25 +199,6 @@ class AzureSettings(Strict):
     max_attempts: int = Field(default=5, ge=1, le=20)
     retry_backoff_seconds: float = Field(default=0.8, ge=0, description="first retry's wait, doubled after")
     request_timeout: float = Field(default=60, gt=0)
-
-    @field_validator("break_glass")
-    @classmethod
-    def _object_ids(cls, value: list[str]) -> list[str]:
-        for object_id in value:
-            if not _GUID.match(object_id):
-                raise ValueError(f"{object_id!r} is not an Entra ID object id (a GUID)")
-        return value
-
-    @field_validator("subscriptions")
-    @classmethod
-    def _subscription_ids(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            if not value:
-                raise ValueError("must name at least one subscription, or be `all`")
-            for subscription in value:
-                if not _GUID.match(subscription):
-                    raise ValueError(f"{subscription!r} is not a subscription id (a GUID)")
-        return value
 
     @model_validator(mode="after")
     def _one_app_credential(self) -> AzureSettings:
@@ -222,10 +217,13 @@ class GcpSettings(Strict):
     file named by `credentials_file` (read at run time, never stored)."""
 
     organization: str | None = Field(default=None, description="the organisation's numeric id")
-    projects: Literal["all"] | list[str] = Field(
-        default="all", description="`all`: the whole organisation; or project ids to read instead"
+    projects: Annotated[
+        Literal["all"] | list[str],
+        each_item(_GCP_PROJECT, "is not a project id (6-30 lowercase letters, digits, hyphens)"),
+    ] = Field(default="all", description="`all`: the whole organisation; or project ids to read instead")
+    folders: Annotated[list[str], each_item(_GCP_NUMBER, "is not a numeric folder id")] = Field(
+        default_factory=list, description="numeric folder ids to read instead"
     )
-    folders: list[str] = Field(default_factory=list, description="numeric folder ids to read instead")
     api_endpoint: Annotated[str | None, https_url()] = Field(
         default=None, description="Cloud Asset API endpoint override"
     )
@@ -240,25 +238,6 @@ class GcpSettings(Strict):
     def _organization(cls, value: str | None) -> str | None:
         if value is not None and not _GCP_NUMBER.match(value):
             raise ValueError(f"{value!r} is not a numeric organisation id (like 123456789012)")
-        return value
-
-    @field_validator("folders")
-    @classmethod
-    def _folders(cls, value: list[str]) -> list[str]:
-        for folder in value:
-            if not _GCP_NUMBER.match(folder):
-                raise ValueError(f"{folder!r} is not a numeric folder id")
-        return value
-
-    @field_validator("projects")
-    @classmethod
-    def _projects(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            for project in value:
-                if not _GCP_PROJECT.match(project):
-                    raise ValueError(
-                        f"{project!r} is not a project id (6-30 lowercase letters, digits, hyphens)"
-                    )
         return value
 
     @model_validator(mode="after")
@@ -332,9 +311,14 @@ class ScmSettings(Strict):
 
     token_env: str | None = Field(default=None, description="environment variable holding the token")
     token_file: str | None = Field(default=None, description="file holding the token")
-    repositories: Literal["all"] | list[str] = Field(
-        default="all", description="`all` (archived ones excepted), or repository names"
-    )
+    repositories: Annotated[
+        Literal["all"] | list[str],
+        each_item(
+            lambda n: _NAME.match(n) or ("/" in n and all(_NAME.match(p) for p in n.split("/"))),
+            "is not a repository name",
+            at_least_one="must name at least one repository, or be `all`",
+        ),
+    ] = Field(default="all", description="`all` (archived ones excepted), or repository names")
     since: date | None = Field(
         default=None, description="the first run reads changes merged from this day on; default: 90 days"
     )
@@ -360,17 +344,6 @@ class ScmSettings(Strict):
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"is not a regular expression: {exc}") from None
-        return value
-
-    @field_validator("repositories")
-    @classmethod
-    def _names(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            if not value:
-                raise ValueError("must name at least one repository, or be `all`")
-            for name in value:
-                if not (_NAME.match(name) or ("/" in name and all(_NAME.match(p) for p in name.split("/")))):
-                    raise ValueError(f"{name!r} is not a repository name")
         return value
 
     def tokens(self) -> list[tuple[str, Any]]:
