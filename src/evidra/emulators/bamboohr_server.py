@@ -15,52 +15,33 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps, answer_fault, send
+from evidra.emulators.https import FakeHandler, Fault, HttpsFake, answer_fault, send
 
 _ROUTE = re.compile(r"^/(?P<company>[A-Za-z0-9-]+)/v1/reports/custom/?$")
 MAX_BODY = 1 << 20
 
 
-class FakeBambooHr:
+class FakeBambooHr(HttpsFake):
     def __init__(self, company: str, api_key: str, employees: list[dict[str, Any]]) -> None:
         self.company = company
         self.api_key = api_key
         self.employees = employees
-        self.faults = Faults()
         self.requests: list[list[str]] = []  # the fields each report asked for
-        self._lock = threading.Lock()
-        self._https = LoopbackHttps(_handler_for(self))
-        self.cert_file = self._https.cert_file
+        super().__init__(_handler_for(self))
 
     @property
     def url(self) -> str:
         """The gateway root, as `https://api.bamboohr.com/api/gateway.php` is BambooHR's."""
         return f"{self._https.url}/api/gateway.php"
 
-    def __enter__(self) -> FakeBambooHr:
-        self._https.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._https.stop()
-
-    def add_fault(self, pattern: str, kind: FaultKind, *, times: int | None = None) -> Fault:
-        return self.faults.add(pattern, kind, times=times)
-
 
 def _handler_for(fake: FakeBambooHr) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
+    class Handler(FakeHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(min(length, MAX_BODY))
@@ -68,13 +49,13 @@ def _handler_for(fake: FakeBambooHr) -> type[BaseHTTPRequestHandler]:
             path = parts.path.removeprefix("/api/gateway.php")
             match = _ROUTE.match(path)
             if match is None:
-                self._send(404, b"", "text/plain")
+                send(self, 404, b"", "text/plain")
                 return
             if not self._authorized():
-                self._send(401, b"", "text/plain")  # BambooHR answers 401 with an empty body
+                send(self, 401, b"", "text/plain")  # BambooHR answers 401 with an empty body
                 return
             if match["company"] != fake.company:
-                self._send(404, b"", "text/plain")
+                send(self, 404, b"", "text/plain")
                 return
             fault = fake.faults.take(path)
             if fault is not None:
@@ -83,12 +64,12 @@ def _handler_for(fake: FakeBambooHr) -> type[BaseHTTPRequestHandler]:
             try:
                 fields = [f.get("id", "") for f in ElementTree.fromstring(body).iter("field")]  # noqa: S314
             except ElementTree.ParseError:
-                self._send(400, b"", "text/plain")
+                send(self, 400, b"", "text/plain")
                 return
             with fake._lock:
                 fake.requests.append(fields)
             if (parse_qs(parts.query).get("format") or [""])[0].lower() != "json":
-                self._send(400, b"", "text/plain")
+                send(self, 400, b"", "text/plain")
                 return
             employees = [
                 {"id": str(e["id"]), **{f: e.get(f, None) for f in fields if f != "id"}}
@@ -103,7 +84,7 @@ def _handler_for(fake: FakeBambooHr) -> type[BaseHTTPRequestHandler]:
                 "fields": [{"id": f, "type": "text", "name": f} for f in fields],
                 "employees": employees,
             }
-            self._send(200, json.dumps(answer).encode(), "application/json")
+            send(self, 200, json.dumps(answer).encode(), "application/json")
 
         def _authorized(self) -> bool:
             header = self.headers.get("Authorization", "")
@@ -122,8 +103,5 @@ def _handler_for(fake: FakeBambooHr) -> type[BaseHTTPRequestHandler]:
                 throttle_status=503,
                 malformed=b'{"title": "evidra roster", "employees": [{"id": "1',
             )
-
-        def _send(self, code: int, body: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
-            send(self, code, body, kind, headers)
 
     return Handler

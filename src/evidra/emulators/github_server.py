@@ -35,17 +35,15 @@ import hashlib
 import json
 import re
 import secrets
-import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
+from evidra.emulators.https import FakeHandler, RecordingFake, conditional, send, serve_forever
 
 DOCS = "https://docs.github.com/rest"
 WEB = "https://github.com"  # html_url: the web address, not the API's
@@ -136,7 +134,7 @@ class App:
     permissions: dict[str, str]
 
 
-class FakeGitHub:
+class FakeGitHub(RecordingFake):
     def __init__(
         self,
         org: GitHubOrg,
@@ -152,43 +150,18 @@ class FakeGitHub:
         self.app = app
         self.rate_limit = rate_limit
         self.window_seconds = window_seconds
-        self.prefix = prefix  # GitHub Enterprise Server serves the API under /api/v3
         self.graphql_page = 100  # GraphQL connections answer at most this many nodes a page
         self.installation_tokens: dict[str, dict[str, str]] = {}  # token -> permissions
-        self.faults = Faults()
-        self.requests: list[tuple[str, str, str, int]] = []  # (method, path, query, status)
         self.authorizations: list[str] = []
-        self.not_modified = 0
         self.spent = 0  # requests counted against the primary rate limit
         self._windows: dict[str, tuple[float, int]] = {}
-        self._lock = threading.Lock()
-        self._https = LoopbackHttps(_handler_for(self))
-        self.cert_file = self._https.cert_file
-
-    @property
-    def url(self) -> str:
-        return self._https.url
-
-    def add_fault(
-        self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
-    ) -> Fault:
-        return self.faults.add(pattern, kind, times=times, delay=delay)
-
-    def count(self, pattern: str, method: str = "GET") -> int:
-        return sum(1 for m, path, _, _ in self.requests if m == method and re.search(pattern, path))
+        # GitHub Enterprise Server serves the API under /api/v3 (`prefix`)
+        super().__init__(_handler_for(self), prefix)
 
     def reset_counts(self) -> None:
+        super().reset_counts()
         with self._lock:
-            self.requests.clear()
-            self.not_modified = 0
             self.spent = 0
-
-    def __enter__(self) -> FakeGitHub:
-        self._https.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._https.stop()
 
     # -- credentials -------------------------------------------------------------------
 
@@ -242,25 +215,16 @@ class FakeGitHub:
 
 
 def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def _record(self, method: str, status: int) -> None:
-            parts = urlsplit(self.path)
-            with fake._lock:
-                fake.requests.append((method, parts.path.removeprefix(fake.prefix), parts.query, status))
+    class Handler(FakeHandler):
+        json_type = "application/json; charset=utf-8"
 
         def do_POST(self) -> None:
             request = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             path = urlsplit(self.path).path
             if path == ("/api/graphql" if fake.prefix else "/graphql"):  # GHES: beside /api/v3
                 status, body = graphql(fake, self.headers.get("Authorization", ""), request)
-                self._record("POST", status)
-                self._json(status, body)
+                fake.record("POST", self.path, status)
+                self.send_json(status, body)
                 return
             path = path.removeprefix(fake.prefix)
             match = re.match(r"^/app/installations/(\d+)/access_tokens$", path)
@@ -270,34 +234,31 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 else None
             )
             if answer is None:
-                self._record("POST", 401)
-                self._json(401, _error("A JSON web token could not be decoded"))
+                fake.record("POST", self.path, 401)
+                self.send_json(401, _error("A JSON web token could not be decoded"))
             else:
-                self._record("POST", 201)
-                self._json(201, answer)
+                fake.record("POST", self.path, 201)
+                self.send_json(201, answer)
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             if not parts.path.startswith(fake.prefix):
-                self._record("GET", 404)
-                self._json(404, _error("Not Found"))
+                fake.record("GET", self.path, 404)
+                self.send_json(404, _error("Not Found"))
                 return
             path, query = parts.path.removeprefix(fake.prefix), parse_qs(parts.query)
             credential = fake.credential(self.headers.get("Authorization", ""))
             if credential is None:
-                self._record("GET", 401)
-                self._json(401, _error("Bad credentials"))
+                fake.record("GET", self.path, 401)
+                self.send_json(401, _error("Bad credentials"))
                 return
             key, permissions = credential
             needed = _permission(path)
             if permissions is not None and (needed is None or needed not in permissions):
-                self._record("GET", 403)
-                self._json(403, _error("Resource not accessible by integration"))
+                fake.record("GET", self.path, 403)
+                self.send_json(403, _error("Resource not accessible by integration"))
                 return
-            fault = fake.faults.take(path)
-            if fault is not None and fault.kind == "delay":
-                time.sleep(fault.delay)
-                fault = None
+            fault = fake.faults.after_delay(path)
             try:
                 status, body, total = route(fake, path, query)
             except KeyError:
@@ -314,12 +275,12 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 "x-ratelimit-resource": "core",
             }
             if not allowed:
-                self._record("GET", 403)
-                self._json(403, _error(f"API rate limit exceeded for installation ID {key[:4]}."), limits)
+                fake.record("GET", self.path, 403)
+                self.send_json(403, _error(f"API rate limit exceeded for installation ID {key[:4]}."), limits)
                 return
             if fault is not None and fault.kind == "throttle":
-                self._record("GET", 403)
-                self._json(
+                fake.record("GET", self.path, 403)
+                self.send_json(
                     403,
                     _error(
                         "You have exceeded a secondary rate limit. "
@@ -330,40 +291,16 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return
             if fault is not None and fault.kind in ("error", "unavailable"):
                 code = 500 if fault.kind == "error" else 503
-                self._record("GET", code)
-                self._json(code, _error("Server Error"), limits)
+                fake.record("GET", self.path, code)
+                self.send_json(code, _error("Server Error"), limits)
                 return
-            if unchanged:
-                with fake._lock:
-                    fake.not_modified += 1
-                self._record("GET", 304)
-                self._raw(304, b"", {**limits, "ETag": etag})
-                return
-            headers = dict(limits)
-            if status == 200:
-                headers["ETag"] = etag
-            if total is not None:
-                link = _link(fake.url + fake.prefix, path, query, total)
-                if link:
-                    headers["Link"] = link
-            if fault is not None and fault.kind == "malformed":
-                content = content[: max(len(content) // 2, 1)]
-            self._record("GET", status)
-            self._raw(status, content, headers)
-
-        def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            self._raw(status, json.dumps(body).encode(), headers or {})
-
-        def _raw(self, status: int, content: bytes, headers: dict[str, str]) -> None:
-            self.send_response(status)
-            if status not in (204, 304):
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(content)))
-            self.send_header("Date", formatdate(usegmt=True))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(content)
+            link = _link(fake.url + fake.prefix, path, query, total) if total is not None else ""
+            paging = {"Link": link} if link else {}
+            code, content, headers = conditional(
+                status, content, limits, paging, etag=etag, unchanged=unchanged, fault=fault
+            )
+            fake.record("GET", self.path, code)
+            send(self, code, content, self.json_type, headers)
 
     return Handler
 
@@ -605,13 +542,7 @@ def main() -> None:
     args = parser.parse_args()
     token = "ghp_" + secrets.token_urlsafe(27)
     org = synthetic_org(args.repos, args.merged, args.days)
-    with FakeGitHub(org, token, rate_limit=10_000_000) as fake:
-        print(json.dumps({"url": fake.url, "cert_file": str(fake.cert_file), "token": token}), flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    serve_forever(FakeGitHub(org, token, rate_limit=10_000_000), token)
 
 
 if __name__ == "__main__":

@@ -24,17 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
-from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
+from evidra.emulators.https import FakeHandler, RecordingFake, conditional, send
 
 WEB = "https://gitlab.example.com"  # web_url: the web address, not the API's
 
@@ -67,7 +64,7 @@ class GitLabGroup:
     members: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeGitLab:
+class FakeGitLab(RecordingFake):
     def __init__(
         self,
         group: GitLabGroup,
@@ -80,25 +77,8 @@ class FakeGitLab:
         self.token = token
         self.scopes = scopes
         self.rate_limit = rate_limit
-        self.faults = Faults()
-        self.requests: list[tuple[str, str, str, int]] = []
-        self.not_modified = 0
         self._used = 0
-        self._lock = threading.Lock()
-        self._https = LoopbackHttps(_handler_for(self))
-        self.cert_file = self._https.cert_file
-
-    @property
-    def url(self) -> str:
-        return self._https.url
-
-    def add_fault(
-        self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
-    ) -> Fault:
-        return self.faults.add(pattern, kind, times=times, delay=delay)
-
-    def count(self, pattern: str) -> int:
-        return sum(1 for _, path, _, _ in self.requests if re.search(pattern, path))
+        super().__init__(_handler_for(self))
 
     def project(self, key: str) -> Project | None:
         for p in self.group.projects:
@@ -106,31 +86,13 @@ class FakeGitLab:
                 return p
         return None
 
-    def __enter__(self) -> FakeGitLab:
-        self._https.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._https.stop()
-
 
 def _handler_for(fake: FakeGitLab) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def _record(self, method: str, status: int) -> None:
-            parts = urlsplit(self.path)
-            with fake._lock:
-                fake.requests.append((method, parts.path, parts.query, status))
-
+    class Handler(FakeHandler):
         def _refuse_write(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._record(self.command, 403)
-            self._json(403, _scope_error("api"))
+            fake.record(self.command, self.path, 403)
+            self.send_json(403, _scope_error("api"))
 
         do_POST = do_PUT = do_DELETE = do_PATCH = _refuse_write
 
@@ -138,17 +100,14 @@ def _handler_for(fake: FakeGitLab) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             path, query = parts.path, parse_qs(parts.query)
             if not secrets.compare_digest(self.headers.get("PRIVATE-TOKEN", ""), fake.token):
-                self._record("GET", 401)
-                self._json(401, {"message": "401 Unauthorized"})
+                fake.record("GET", self.path, 401)
+                self.send_json(401, {"message": "401 Unauthorized"})
                 return
             if not {"read_api", "api"} & set(fake.scopes):
-                self._record("GET", 403)
-                self._json(403, _scope_error("read_api"))
+                fake.record("GET", self.path, 403)
+                self.send_json(403, _scope_error("read_api"))
                 return
-            fault = fake.faults.take(path)
-            if fault is not None and fault.kind == "delay":
-                time.sleep(fault.delay)
-                fault = None
+            fault = fake.faults.after_delay(path)
             with fake._lock:
                 fake._used += 1
                 remaining = max(fake.rate_limit - fake._used, 0)
@@ -163,13 +122,13 @@ def _handler_for(fake: FakeGitLab) -> type[BaseHTTPRequestHandler]:
                     "RateLimit-Reset": str(int(time.time()) + 1),
                     "Retry-After": "1",
                 }
-                self._record("GET", 429)
-                self._json(429, {"message": "Retry later"}, refused)
+                fake.record("GET", self.path, 429)
+                self.send_json(429, {"message": "Retry later"}, refused)
                 return
             if fault is not None and fault.kind in ("error", "unavailable"):
                 code = 500 if fault.kind == "error" else 503
-                self._record("GET", code)
-                self._json(code, {"message": f"{code} Internal Server Error"}, limits)
+                fake.record("GET", self.path, code)
+                self.send_json(code, {"message": f"{code} Internal Server Error"}, limits)
                 return
             try:
                 status, body, total = route(fake, path, query)
@@ -177,35 +136,13 @@ def _handler_for(fake: FakeGitLab) -> type[BaseHTTPRequestHandler]:
                 status, body, total = 404, {"message": "404 Not found"}, None
             content = json.dumps(body).encode()
             etag = f'W/"{hashlib.md5(content).hexdigest()}"'  # noqa: S324 - an ETag, as Rack makes it
-            if status == 200 and self.headers.get("If-None-Match") == etag and fault is None:
-                with fake._lock:
-                    fake.not_modified += 1
-                self._record("GET", 304)
-                self._raw(304, b"", {**limits, "ETag": etag})
-                return
-            headers = dict(limits)
-            if status == 200:
-                headers["ETag"] = etag
-            if total is not None:
-                headers |= _paging(fake.url, path, query, total)
-            if fault is not None and fault.kind == "malformed":
-                content = content[: max(len(content) // 2, 1)]
-            self._record("GET", status)
-            self._raw(status, content, headers)
-
-        def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            self._raw(status, json.dumps(body).encode(), headers or {})
-
-        def _raw(self, status: int, content: bytes, headers: dict[str, str]) -> None:
-            self.send_response(status)
-            if status != 304:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(content)))
-            self.send_header("Date", formatdate(usegmt=True))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(content)
+            unchanged = status == 200 and self.headers.get("If-None-Match") == etag and fault is None
+            paging = _paging(fake.url, path, query, total) if total is not None else {}
+            code, content, headers = conditional(
+                status, content, limits, paging, etag=etag, unchanged=unchanged, fault=fault
+            )
+            fake.record("GET", self.path, code)
+            send(self, code, content, headers=headers)
 
     return Handler
 

@@ -24,14 +24,12 @@ endpoint is 403 `{"httpStatus": 403, "errors": [{"code": "INVALID_PRIVILEGE", ..
 
 from __future__ import annotations
 
-import json
 import secrets
-import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps, answer_fault, send
+from evidra.emulators.https import FakeHandler, Fault, HttpsFake, answer_fault
 
 MAX_BODY = 1 << 16
 
@@ -44,7 +42,7 @@ PRIVILEGES = {
 }
 
 
-class FakeJamf:
+class FakeJamf(HttpsFake):
     def __init__(
         self,
         client_id: str,
@@ -62,26 +60,9 @@ class FakeJamf:
         # "macos:<id>" / "ios:<id>" -> {"name", "payloads": plist XML}
         self.profiles = profiles or {}
         self.privileges = set(PRIVILEGES.values()) if privileges is None else privileges
-        self.faults = Faults()
         self.requests: list[str] = []  # "GET /api/v3/computers-inventory", in order
         self.tokens: set[str] = set()
-        self._lock = threading.Lock()
-        self._https = LoopbackHttps(_handler_for(self))
-        self.cert_file = self._https.cert_file
-
-    @property
-    def url(self) -> str:
-        return self._https.url
-
-    def __enter__(self) -> FakeJamf:
-        self._https.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._https.stop()
-
-    def add_fault(self, pattern: str, kind: FaultKind, *, times: int | None = None) -> Fault:
-        return self.faults.add(pattern, kind, times=times)
+        super().__init__(_handler_for(self))
 
 
 def _sections(record: dict[str, Any], asked: list[str], key_field: str) -> dict[str, Any]:
@@ -97,12 +78,7 @@ def _sections(record: dict[str, Any], asked: list[str], key_field: str) -> dict[
 
 
 def _handler_for(fake: FakeJamf) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
+    class Handler(FakeHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(min(length, MAX_BODY)).decode("utf-8", "replace")
@@ -110,7 +86,7 @@ def _handler_for(fake: FakeJamf) -> type[BaseHTTPRequestHandler]:
             with fake._lock:
                 fake.requests.append(f"POST {path}")
             if path != "/api/v1/oauth/token":
-                self._json(404, {"httpStatus": 404, "errors": []})
+                self.send_json(404, {"httpStatus": 404, "errors": []})
                 return
             form = {k: v[0] for k, v in parse_qs(body).items()}
             if (
@@ -118,12 +94,12 @@ def _handler_for(fake: FakeJamf) -> type[BaseHTTPRequestHandler]:
                 or form.get("client_id") != fake.client_id
                 or not secrets.compare_digest(form.get("client_secret", ""), fake.client_secret)
             ):
-                self._json(401, {"error": "invalid_client"})
+                self.send_json(401, {"error": "invalid_client"})
                 return
             token = secrets.token_urlsafe(24)
             with fake._lock:
                 fake.tokens.add(token)
-            self._json(
+            self.send_json(
                 200,
                 {
                     "access_token": token,
@@ -140,15 +116,15 @@ def _handler_for(fake: FakeJamf) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append(f"GET {path}")
             token = self.headers.get("Authorization", "").removeprefix("Bearer ")
             if token not in fake.tokens:
-                self._json(401, {"httpStatus": 401, "errors": [{"code": "INVALID_TOKEN"}]})
+                self.send_json(401, {"httpStatus": 401, "errors": [{"code": "INVALID_TOKEN"}]})
                 return
             privilege = next((p for prefix, p in PRIVILEGES.items() if path.startswith(prefix)), None)
             if privilege is None:
-                self._json(404, {"httpStatus": 404, "errors": []})
+                self.send_json(404, {"httpStatus": 404, "errors": []})
                 return
             if privilege not in fake.privileges:
                 error = {"code": "INVALID_PRIVILEGE", "description": "Forbidden", "id": "0", "field": None}
-                self._json(403, {"httpStatus": 403, "errors": [error]})
+                self.send_json(403, {"httpStatus": 403, "errors": [error]})
                 return
             fault = fake.faults.take(path)
             if fault is not None:
@@ -167,15 +143,15 @@ def _handler_for(fake: FakeJamf) -> type[BaseHTTPRequestHandler]:
                 page = int((query.get("page") or ["0"])[0])
                 size = int((query.get("page-size") or ["100"])[0])
             except ValueError:
-                self._json(400, {"httpStatus": 400, "errors": [{"code": "INVALID_FIELD"}]})
+                self.send_json(400, {"httpStatus": 400, "errors": [{"code": "INVALID_FIELD"}]})
                 return
             if page < 0 or not 1 <= size <= 2000:
-                self._json(400, {"httpStatus": 400, "errors": [{"code": "INVALID_FIELD"}]})
+                self.send_json(400, {"httpStatus": 400, "errors": [{"code": "INVALID_FIELD"}]})
                 return
             asked = query.get("section") or ["GENERAL"]
             ordered = sorted(records, key=lambda r: int(r[key]))
             chunk = ordered[page * size : (page + 1) * size]
-            self._json(
+            self.send_json(
                 200, {"totalCount": len(records), "results": [_sections(r, asked, key) for r in chunk]}
             )
 
@@ -187,12 +163,12 @@ def _handler_for(fake: FakeJamf) -> type[BaseHTTPRequestHandler]:
                     for key, p in sorted(fake.profiles.items())
                     if key.startswith("ios:")
                 ]
-                self._json(200, {"configuration_profiles": listed})
+                self.send_json(200, {"configuration_profiles": listed})
                 return
             profile_id = path.rsplit("/", 1)[-1]
             found = fake.profiles.get(f"{kind}:{profile_id}")
             if found is None or "/id/" not in path:
-                self._json(404, {"httpStatus": 404, "errors": []})
+                self.send_json(404, {"httpStatus": 404, "errors": []})
                 return
             wrapper = "os_x_configuration_profile" if kind == "macos" else "configuration_profile"
             general = {
@@ -201,17 +177,11 @@ def _handler_for(fake: FakeJamf) -> type[BaseHTTPRequestHandler]:
                 "uuid": found.get("uuid", ""),
                 "payloads": found["payloads"],
             }
-            self._json(200, {wrapper: {"general": general}})
+            self.send_json(200, {wrapper: {"general": general}})
 
         def _fault(self, fault: Fault) -> None:
             answer_fault(
                 self, fault, throttle_status=429, malformed=b'{"totalCount": 3, "results": [{"id": "1'
             )
-
-        def _json(self, code: int, body: Any) -> None:
-            send(self, code, json.dumps(body).encode())
-
-        def _send(self, code: int, body: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
-            send(self, code, body, kind, headers)
 
     return Handler

@@ -28,17 +28,15 @@ import argparse
 import json
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
+from evidra.emulators.https import FakeHandler, HttpsFake, send, serve_forever
 
 _IDENTITY_ENGINE_POLICIES = frozenset({"ACCESS_POLICY", "PROFILE_ENROLLMENT"})
 _STATUS_TERM = re.compile(r'status eq "([A-Z_]+)"')
@@ -79,7 +77,7 @@ class OktaOrg:
         return None
 
 
-class FakeOkta:
+class FakeOkta(HttpsFake):
     def __init__(
         self,
         org: OktaOrg,
@@ -96,39 +94,17 @@ class FakeOkta:
         self.window_seconds = window_seconds
         self.oauth_clients = oauth_clients or {}
         self.access_tokens: set[str] = set()
-        self.faults = Faults()
         self.requests: list[tuple[str, str]] = []  # (path, query) of every API request
         self.request_times: list[float] = []  # when each of them arrived (epoch seconds)
         self.authorizations: list[str] = []  # every Authorization header seen
         self.throttled = 0  # 429s answered
         self._buckets: dict[str, tuple[float, int]] = {}  # bucket -> (window start, used)
-        self._lock = threading.Lock()
-        self._https = LoopbackHttps(_handler_for(self))
-        self.cert_file = self._https.cert_file
-
-    @property
-    def url(self) -> str:
-        return self._https.url
-
-    def add_fault(
-        self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
-    ) -> Fault:
-        return self.faults.add(pattern, kind, times=times, delay=delay)
+        super().__init__(_handler_for(self))
 
     def count(self, pattern: str) -> int:
         return sum(1 for path, _ in self.requests if re.search(pattern, path))
 
-    def __enter__(self) -> FakeOkta:
-        self._https.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._https.stop()
-
     # -- request handling (called from the handler's threads) --
-
-    def fault_for(self, path: str) -> Fault | None:
-        return self.faults.take(path)
 
     def spend(self, bucket: str) -> tuple[int, int, bool]:
         """(remaining, reset epoch, allowed) for one request in `bucket`'s window."""
@@ -167,24 +143,21 @@ class FakeOkta:
 
 
 def _handler_for(fake: FakeOkta) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
+    class Handler(FakeHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             if urlsplit(self.path).path != "/oauth2/v1/token":
-                self._json(404, _error("E0000022", "The endpoint does not support the provided HTTP method"))
+                self.send_json(
+                    404, _error("E0000022", "The endpoint does not support the provided HTTP method")
+                )
                 return
             answer = fake.issue_token(parse_qs(body))
             if answer is None:
-                self._json(
+                self.send_json(
                     401, {"error": "invalid_client", "error_description": "The client assertion is invalid."}
                 )
             else:
-                self._json(200, answer)
+                self.send_json(200, answer)
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
@@ -193,12 +166,9 @@ def _handler_for(fake: FakeOkta) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append((path, parts.query))
                 fake.request_times.append(time.time())
             if not fake.authorized(self.headers.get("Authorization", "")):
-                self._json(401, _error("E0000011", "Invalid token provided"))
+                self.send_json(401, _error("E0000011", "Invalid token provided"))
                 return
-            fault = fake.fault_for(path)
-            if fault is not None and fault.kind == "delay":
-                time.sleep(fault.delay)
-                fault = None
+            fault = fake.faults.after_delay(path)
             remaining, reset, allowed = fake.spend(_bucket(path))
             limits = {
                 "X-Rate-Limit-Limit": str(fake.rate_limit),
@@ -212,54 +182,34 @@ def _handler_for(fake: FakeOkta) -> type[BaseHTTPRequestHandler]:
             if not allowed:
                 with fake._lock:
                     fake.throttled += 1
-                self._json(
+                self.send_json(
                     429, _error("E0000047", "API call exceeded rate limit due to too many requests."), limits
                 )
                 return
             if fault is not None and fault.kind in ("error", "unavailable"):
                 status = 500 if fault.kind == "error" else 503
-                self._json(status, _error("E0000009", "Internal Server Error"), limits)
+                self.send_json(status, _error("E0000009", "Internal Server Error"), limits)
                 return
             try:
                 status, body, links = route(fake, path, query)
             except KeyError:
-                self._json(404, _error("E0000007", f"Not found: Resource not found: {path}"), limits)
+                self.send_json(404, _error("E0000007", f"Not found: Resource not found: {path}"), limits)
                 return
             if fault is not None and fault.kind == "malformed":
-                self._raw(200, b'[{"id": "00u1", "status": "ACT', limits, [])
+                send(self, 200, b'[{"id": "00u1", "status": "ACT', headers=limits)
                 return
-            self._json(status, body, limits, [self._link(path, query, links)])
+            links_sent = self._links(path, query, links)
+            send(self, status, json.dumps(body).encode(), headers=[*limits.items(), *links_sent])
 
-        def _link(self, path: str, query: dict[str, list[str]], next_params: dict[str, str] | None) -> str:
+        def _links(
+            self, path: str, query: dict[str, list[str]], next_params: dict[str, str] | None
+        ) -> list[tuple[str, str]]:
+            """One Link header per link, as Okta sends them."""
             flat = {k: v[0] for k, v in query.items()}
-            return f'<{fake.url}{path}?{urlencode(flat)}>; rel="self"' + (
-                f'\n<{fake.url}{path}?{urlencode({**flat, **next_params})}>; rel="next"'
-                if next_params
-                else ""
-            )
-
-        def _json(
-            self,
-            status: int,
-            body: Any,
-            headers: dict[str, str] | None = None,
-            links: list[str] | None = None,
-        ) -> None:
-            self._raw(status, json.dumps(body).encode(), headers or {}, links or [])
-
-        def _raw(self, status: int, content: bytes, headers: dict[str, str], links: list[str]) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(content)))
-            self.send_header("Date", formatdate(usegmt=True))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            for group in links:
-                for link in group.split("\n"):
-                    if link:
-                        self.send_header("Link", link)  # one header per link, as Okta sends them
-            self.end_headers()
-            self.wfile.write(content)
+            links = [f'<{fake.url}{path}?{urlencode(flat)}>; rel="self"']
+            if next_params:
+                links.append(f'<{fake.url}{path}?{urlencode({**flat, **next_params})}>; rel="next"')
+            return [("Link", link) for link in links]
 
     return Handler
 
@@ -444,13 +394,7 @@ def main() -> None:
     parser.add_argument("--rate-limit", type=int, default=1_000_000)
     args = parser.parse_args()
     token = "00" + secrets.token_urlsafe(30)
-    with FakeOkta(synthetic_org(args.users), token, rate_limit=args.rate_limit) as fake:
-        print(json.dumps({"url": fake.url, "cert_file": str(fake.cert_file), "token": token}), flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    serve_forever(FakeOkta(synthetic_org(args.users), token, rate_limit=args.rate_limit), token)
 
 
 if __name__ == "__main__":
