@@ -6,7 +6,6 @@ outside collaborator, vulnerability alerts fixed in time, late and dismissed), t
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,13 +16,9 @@ TOKEN_ENV = "EVIDRA_DEMO_GITHUB_TOKEN"  # noqa: S105 - the variable's name, not 
 
 @contextmanager
 def started() -> Iterator[GitHubSettings]:
-    from evidra.demo.run import environment
+    from evidra.demo.run import served
     from evidra.emulators.github_estate import API_TOKEN, ORG, demo_org
     from evidra.emulators.github_server import FakeGitHub
 
-    with (
-        tempfile.TemporaryDirectory(prefix="evidra-demo-github-") as cache,
-        FakeGitHub(demo_org(), API_TOKEN) as fake,
-        environment({"SSL_CERT_FILE": str(fake.cert_file), TOKEN_ENV: API_TOKEN}),
-    ):
-        yield GitHubSettings(organization=ORG, api_url=fake.url, token_env=TOKEN_ENV, cache_dir=cache)
+    with served(FakeGitHub(demo_org(), API_TOKEN), "github", {TOKEN_ENV: API_TOKEN}) as (fake, cache):
+        yield GitHubSettings(organization=ORG, api_url=fake.url, token_env=TOKEN_ENV, cache_dir=str(cache))

@@ -4,10 +4,8 @@ deactivations in the System Log), the real `okta` SDK pointed at it."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from evidra.config.settings import OktaSettings
 
@@ -16,16 +14,12 @@ TOKEN_ENV = "EVIDRA_DEMO_OKTA_TOKEN"  # noqa: S105 - the variable's name, not a 
 
 @contextmanager
 def started() -> Iterator[OktaSettings]:
-    from evidra.demo.run import environment
+    from evidra.demo.run import served
     from evidra.emulators.okta_estate import API_TOKEN, demo_org, terminations_csv
     from evidra.emulators.okta_server import FakeOkta
 
-    with (
-        tempfile.TemporaryDirectory(prefix="evidra-demo-okta-") as folder,
-        FakeOkta(demo_org(), API_TOKEN) as fake,
-        environment({"SSL_CERT_FILE": str(fake.cert_file), TOKEN_ENV: API_TOKEN}),
-    ):
+    with served(FakeOkta(demo_org(), API_TOKEN), "okta", {TOKEN_ENV: API_TOKEN}) as (fake, folder):
         # HR's list of leavers, so the deprovisioning deadline has something to judge.
-        terminations = Path(folder) / "terminations.csv"
+        terminations = folder / "terminations.csv"
         terminations.write_text(terminations_csv())
         yield OktaSettings(org_url=fake.url, token_env=TOKEN_ENV, terminations_file=str(terminations))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from evidra.collectors.base import ProgressCallback
 from evidra.config.loader import LoadedConfig
@@ -20,6 +21,11 @@ from evidra.config.settings import PeopleSettings, Providers, Settings
 from evidra.controls.catalog import select
 from evidra.controls.requirements import default_parameters
 from evidra.runner import RunOutcome, run, store
+
+if TYPE_CHECKING:
+    from evidra.emulators.https import HttpsFake
+
+F = TypeVar("F", bound="HttpsFake")
 
 # provider name -> module with `started()`; the order is the order they are shown in.
 DEMO_PROVIDERS: dict[str, str] = {
@@ -44,6 +50,21 @@ def environment(values: dict[str, str], cleared: tuple[str, ...] = ()) -> Iterat
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@contextmanager
+def served(
+    fake: F, name: str, values: dict[str, str], trust: str = "SSL_CERT_FILE", cleared: tuple[str, ...] = ()
+) -> Iterator[tuple[F, Path]]:
+    """A demo provider's fake running, its certificate trusted through `trust` (the demo's
+    fakes share one, so this trusts the others too), `values` set in the environment,
+    and a folder of its own (keys, caches, input files) for the demo's duration."""
+    with (
+        tempfile.TemporaryDirectory(prefix=f"evidra-demo-{name}-") as folder,
+        fake as running,
+        environment({trust: str(running.cert_file), **values}, cleared),
+    ):
+        yield running, Path(folder)
 
 
 def demo_config(
