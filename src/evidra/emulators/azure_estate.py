@@ -13,6 +13,7 @@ users" policy is only in report-only mode. Times are relative to now.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -541,6 +542,59 @@ def disk(
     }
 
 
+def virtual_machine(
+    subscription_id: str, group: str, name: str, *, assessment: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """A Linux VM (Compute `VirtualMachine`) with Azure Update Manager's periodic assessment,
+    and its instance view (`VirtualMachineInstanceView`), whose `patchStatus` carries the
+    latest assessment's `availablePatchSummary` (status, assessmentActivityId,
+    rebootPending, criticalAndSecurityPatchCount, otherPatchCount, startTime,
+    lastModifiedTime, error); None: never assessed (no patch status)."""
+    vm_id = rid(subscription_id, group, "Microsoft.Compute", "virtualMachines", name)
+    vm = {
+        "id": vm_id, "name": name, "type": "Microsoft.Compute/virtualMachines", "location": "westeurope",
+        "properties": {
+            "vmId": str(uuid.uuid5(uuid.NAMESPACE_URL, vm_id)),
+            "hardwareProfile": {"vmSize": "Standard_D2s_v5"},
+            "storageProfile": {
+                "osDisk": {"osType": "Linux", "name": f"{name}_OsDisk", "createOption": "FromImage"}
+            },
+            "osProfile": {
+                "computerName": name, "adminUsername": "azureuser",
+                "linuxConfiguration": {
+                    "disablePasswordAuthentication": True,
+                    "patchSettings": {
+                        "patchMode": "AutomaticByPlatform", "assessmentMode": "AutomaticByPlatform"
+                    },
+                },
+            },
+            "provisioningState": "Succeeded",
+        },
+    }  # fmt: skip
+    view: dict[str, Any] = {
+        "id": f"{vm_id}/instanceView",  # the fake's index key: Azure's answer has no id
+        "computerName": name, "osName": "ubuntu", "osVersion": "22.04",
+        "vmAgent": {"vmAgentVersion": "2.11.1.12", "statuses": []},
+        "statuses": [
+            {
+                "code": "ProvisioningState/succeeded", "level": "Info",
+                "displayStatus": "Provisioning succeeded",
+            },
+            {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"},
+        ],
+    }  # fmt: skip
+    if assessment is not None:
+        view["patchStatus"] = {
+            "availablePatchSummary": {
+                "status": "Succeeded", "assessmentActivityId": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+                "rebootPending": False, "criticalAndSecurityPatchCount": 0, "otherPatchCount": 0,
+                **assessment,
+            },
+            "configurationStatuses": [],
+        }  # fmt: skip
+    return [vm, view]
+
+
 def key_vault(
     subscription_id: str, group: str, name: str, keys: dict[str, str | None]
 ) -> list[dict[str, Any]]:
@@ -814,6 +868,20 @@ def arm_resources() -> list[dict[str, Any]]:
         ),
         disk(PRODUCTION, prod, "vm-web-01_OsDisk", attached=True, customer_key=False),
         disk(PRODUCTION, prod, "data-archive", attached=False, customer_key=True),
+        # Update Manager's assessments: current, missing security updates, never assessed.
+        *virtual_machine(
+            PRODUCTION,
+            prod,
+            "vm-web-01",
+            assessment={"startTime": at(0.6), "lastModifiedTime": at(0.5), "otherPatchCount": 2},
+        ),
+        *virtual_machine(
+            PRODUCTION,
+            prod,
+            "vm-legacy-01",
+            assessment={"startTime": at(1.1), "lastModifiedTime": at(1), "criticalAndSecurityPatchCount": 3},
+        ),
+        *virtual_machine(DEVELOPMENT, dev, "vm-build-01", assessment=None),
         *key_vault(PRODUCTION, prod, "acme-kv-prod", {"data-key": "P90D", "legacy-key": None}),
         diagnostic_setting(
             f"/subscriptions/{PRODUCTION}",

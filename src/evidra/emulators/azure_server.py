@@ -12,7 +12,8 @@ three hosts in Azure:
   audience, the `scope` asked for (`<arm_url>/.default` or `<graph_url>/.default`).
 - **Resource Manager** (`arm_url`): every resource of the estate by its id, and listings
   derived from the ids (a resource's parent path; for a resource in a group, also the
-  subscription-wide listing), paged with `nextLink` after `page_size` items (the
+  subscription-wide listing; a VM's instance view is kept under `<vm id>/instanceView`
+  and answered without the id), paged with `nextLink` after `page_size` items (the
   listings Azure does not page, pricings and diagnostic settings, come whole).
   `api-version` is required; a subscription named in `denied` answers 403
   AuthorizationFailed. Reads are throttled per subscription like ARM's token bucket
@@ -224,6 +225,8 @@ class FakeAzure:
             # issue 464, PaladinCloud/CE PR 1651; the code is the Storage RP's).
             return 400, _arm_error("FeatureNotSupportedForAccount", "Blob is not supported for the account.")
         if key in self._objects:
+            if key.endswith("/instanceview"):  # a VM's instance view: Azure's answer has no id
+                return 200, {k: v for k, v in self._objects[key].items() if k != "id"}
             return 200, self._objects[key]
         if key in self._collections:
             items = self._collections[key]

@@ -11,12 +11,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from evidra.controls.catalog import catalog
-from evidra.controls.engine import evaluate
-from evidra.controls.requirements import default_parameters
 from evidra.emulators.ssm_patching import seed
-from evidra.model import Collection
 from tests.collectors.aws.aws_support import run_collector
+from tests.collectors.patching_support import patch_verdicts
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -100,15 +97,12 @@ def test_patch_states_and_their_verdicts(fleet: str) -> None:
     assert made.count("DescribeInstancePatchStates") == 2
     assert made.count("DescribeInstancePatches") == 2  # two pages
 
-    judged = Collection()
-    judged.observations.extend(states.values())
-    results = evaluate([catalog()["patch-security-current"]], judged, default_parameters(), NOW)
-    verdicts = {r.resource.id.rsplit("/", 1)[1]: (r.status.value, r.reason) for r in results}
-    assert verdicts[f"i-{0:017x}"][0] == "pass"
-    assert verdicts[f"i-{3:017x}"][0] == "pass"  # only non-security updates missing
-    assert verdicts[f"i-{1:017x}"] == ("fail", "1 critical patches missing, the oldest since not set")
-    assert verdicts[f"i-{2:017x}"][0] == "fail" and "more than 7 days ago" in verdicts[f"i-{2:017x}"][1]
-    assert verdicts[f"i-{9:017x}"] == ("fail", "never assessed by ssm")
+    verdicts = patch_verdicts(collection, NOW)
+    assert verdicts["node-0"][0] == "pass"
+    assert verdicts["node-3"][0] == "pass"  # only non-security updates missing
+    assert verdicts["node-1"] == ("fail", "1 critical patches missing, the oldest since not set")
+    assert verdicts["node-2"][0] == "fail" and "more than 7 days ago" in verdicts["node-2"][1]
+    assert verdicts["node-9"] == ("fail", "never assessed by ssm")
 
 
 def test_throttling_is_retried_then_an_error_for_patch_states_only(fleet: str) -> None:

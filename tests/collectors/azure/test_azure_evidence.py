@@ -39,6 +39,7 @@ def test_every_area_is_read_with_scopes_and_no_errors(azure: FakeAzure):
         "network.peering": 3,
         "backup.plan": 2,
         "backup.snapshot": 2,
+        "compute.patch_state": 3,
     }
     scopes = {o.scope for o in collection.observations}
     assert scopes == {f"azure:{PRODUCTION}", f"azure:{DEVELOPMENT}", f"azure:{TENANT_ID}:directory"}

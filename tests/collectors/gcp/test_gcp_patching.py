@@ -5,26 +5,14 @@ whose OS Config API is off (not readable: `error`, never `fail`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
-from evidra.controls.catalog import catalog
-from evidra.controls.engine import evaluate
-from evidra.controls.requirements import default_parameters
 from evidra.emulators.gcp_estate import add_vm
 from evidra.emulators.gcp_server import FakeGcp
-from evidra.model import Collection
 from tests.collectors.gcp.gcp_support import by_name, collect
+from tests.collectors.patching_support import patch_verdicts
 
 SANDBOX = "100000000003"  # acme-sandbox's project number
-
-
-def verdicts(collection: Collection) -> dict[str, tuple[str, str]]:
-    judged = Collection()
-    judged.observations.extend(o for o in collection.observations if o.type == "compute.patch_state")
-    names = {o.id: str(o.name) for o in judged.observations}
-    results = evaluate([catalog()["patch-security-current"]], judged, default_parameters(), datetime.now(UTC))
-    return {names[r.resource.id]: (r.status.value, r.reason) for r in results}
 
 
 def test_patch_states_from_inventories_and_vulnerability_reports(gcp: FakeGcp, tmp_path: Path) -> None:
@@ -53,7 +41,7 @@ def test_patch_states_from_inventories_and_vulnerability_reports(gcp: FakeGcp, t
     views = {q.get("view", [""])[0] for m, _, q in gcp.requests if m == "ListInventories"}
     assert views == {"2"}  # FULL: the available updates
 
-    judged = verdicts(collection)
+    judged = patch_verdicts(collection)
     assert judged["web-1"][0] == "pass"
     assert judged["batch-1"][0] == "pass"  # a high CVE fix missing for 3 of 30 days
     assert judged["api-1"][0] == "fail" and judged["api-1"][1].startswith(
@@ -71,17 +59,17 @@ def test_a_project_without_the_os_config_api_is_not_readable(gcp: FakeGcp, tmp_p
     reason = scratch.attributes["unreadable"]["assessed"]
     assert "HTTP 403 PERMISSION_DENIED" in reason
     assert f"gcloud services enable osconfig.googleapis.com --project={SANDBOX}" in reason
-    judged = verdicts(collection)
+    judged = patch_verdicts(collection)
     assert judged["scratch-vm"][0] == "error"
     assert judged["api-1"][0] == "fail" and judged["web-1"][0] == "pass"  # the other project is read
 
 
 def test_throttling_is_retried_then_not_readable(gcp: FakeGcp, tmp_path: Path) -> None:
     gcp.add_fault(r"/vulnerabilityReports$", "throttle", times=1)
-    assert verdicts(collect(gcp, tmp_path / "key.json"))["api-1"][0] == "fail"  # retried, then read
+    assert patch_verdicts(collect(gcp, tmp_path / "key.json"))["api-1"][0] == "fail"  # retried, then read
 
     gcp.add_fault(r"europe-west1-b/instances/-/vulnerabilityReports$", "throttle")
-    judged = verdicts(collect(gcp, tmp_path / "key.json", max_attempts=2))
+    judged = patch_verdicts(collect(gcp, tmp_path / "key.json", max_attempts=2))
 
     assert judged["api-1"][0] == "error" and "429 RESOURCE_EXHAUSTED" in judged["api-1"][1]
     assert judged["scratch-vm"][0] == "fail"  # the other zone was read

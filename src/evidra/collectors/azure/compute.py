@@ -1,4 +1,5 @@
-"""Managed disks (compute.volume): encryption at rest and its key.
+"""Managed disks (compute.volume): encryption at rest and its key; virtual machines'
+patch state (compute.patch_state) from Azure Update Manager's latest assessment.
 
 Azure encrypts every managed disk (`EncryptionAtRestWithPlatformKey` at least); a
 customer key comes through a disk encryption set, whose id is the key reported.
@@ -6,7 +7,10 @@ customer key comes through a disk encryption set, whose id is the key reported.
 
 from __future__ import annotations
 
-from evidra.collectors.azure.context import ARM, READERS, Arm
+from collections.abc import Callable
+from typing import Any
+
+from evidra.collectors.azure.context import ARM, READERS, Arm, AzureCallFailed, resource_group
 from evidra.model import Observation
 
 _ENCRYPTED = frozenset(
@@ -43,3 +47,61 @@ def read_disks(arm: Arm) -> list[Observation]:
             )
         )
     return observations
+
+
+# The latest assessment Azure Update Manager made of a VM (periodic or on demand) is its
+# instance view's `patchStatus.availablePatchSummary`: a read, where triggering one
+# (`assessPatches`) would be a write. Its counts are not dated and critical updates are
+# not counted apart, so the dates and `missing_critical` stay None. Only a finished
+# assessment dates the state: a failed or running one leaves `last_assessed` unset.
+_ASSESSED = frozenset({"Succeeded", "CompletedWithWarnings"})
+
+
+@READERS.reader("azure.vm_patch_state", types=("compute.patch_state",), plane=ARM)
+def read_patch_states(arm: Arm) -> list[Observation]:
+    vms, listed = arm.items("compute", "virtualMachines.listAll", lambda c: c.virtual_machines.list_all())
+    observations = []
+    for vm in vms:
+        group, name = resource_group(vm["id"]), str(vm["name"])
+        calls = [listed]
+        try:
+            view, call = arm.get(
+                "compute", "virtualMachines.instanceView", _instance_view(group, name),
+                resourceGroupName=group, vmName=name,
+            )  # fmt: skip
+            calls.append(call)
+            unreadable = None
+        except AzureCallFailed as failure:  # this VM alone: the others are still read
+            view, unreadable = None, str(failure)
+        summary = ((view or {}).get("patchStatus") or {}).get("availablePatchSummary") or {}
+        status = summary.get("status")
+        attributes: dict[str, Any] = {
+            "instance": name,
+            "source": "update_manager",
+            "os": " ".join(str((view or {}).get(k) or "") for k in ("osName", "osVersion")).strip()
+            or ((vm.get("properties") or {}).get("storageProfile") or {}).get("osDisk", {}).get("osType"),
+            "assessed": bool(summary.get("startTime") or summary.get("lastModifiedTime")),
+            "last_assessed": summary.get("lastModifiedTime") if status in _ASSESSED else None,
+            "compliance": status,
+            "missing_security": summary.get("criticalAndSecurityPatchCount"),
+            "missing_other": summary.get("otherPatchCount"),
+            "region": vm.get("location"),
+        }
+        if unreadable:
+            attributes = {"instance": name, "source": "update_manager", "region": vm.get("location")}
+            attributes["unreadable"] = {"assessed": unreadable}
+        observations.append(
+            arm.observe(
+                "compute.patch_state",
+                vm["id"],
+                name=name,
+                attributes=attributes,
+                raw={"virtualMachine": vm, "patchStatus": (view or {}).get("patchStatus")},
+                calls=calls,
+            )
+        )
+    return observations
+
+
+def _instance_view(group: str, name: str) -> Callable[[Any], Any]:
+    return lambda client: client.virtual_machines.instance_view(group, name)
