@@ -66,6 +66,14 @@ def load(settings: GcpSettings) -> Credentials:
 
 
 def _from_key_file(name: str) -> Credentials:
+    loaded = service_account_key(name, scopes=list(SCOPES))
+    return Credentials(loaded, f"gcp service account {loaded.service_account_email} (key file {name})")
+
+
+def service_account_key(name: str, **options: Any) -> Any:
+    """google-auth credentials from the service-account key JSON file `name`, read now
+    and kept nowhere else; a key whose `token_uri` is not Google's is exchanged there.
+    `options`: what `from_service_account_info` takes (scopes, subject)."""
     path = Path(name).expanduser()
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
@@ -78,11 +86,10 @@ def _from_key_file(name: str) -> Credentials:
     token_uri = info.get("token_uri") or GOOGLE_TOKEN_URI
     kind = service_account.Credentials if token_uri == GOOGLE_TOKEN_URI else _ExchangedAtTokenUri
     try:
-        loaded = kind.from_service_account_info(info, scopes=list(SCOPES))
+        return kind.from_service_account_info(info, **options)
     except (ValueError, KeyError, exceptions.GoogleAuthError) as exc:
         # google-auth names the missing field or says the key does not parse; never its value.
         reason = exc.args[0] if isinstance(exc, KeyError | ValueError) and exc.args else type(exc).__name__
         raise CredentialError(
             f"credentials_file {name} is not a usable service-account key ({reason})"
         ) from None
-    return Credentials(loaded, f"gcp service account {loaded.service_account_email} (key file {name})")
