@@ -43,7 +43,6 @@ import secrets
 import signal
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -57,7 +56,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from evidra.emulators import gcp_osconfig
 from evidra.emulators.gcp_estate import SERVICE_ACCOUNT_EMAIL, GcpOrg, demo_org, synthetic_org
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
+from evidra.emulators.https import FakeHandler, Fault, HttpsFake, send
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - an endpoint
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
@@ -126,10 +125,9 @@ def new_service_account_key(email: str, token_uri: str) -> tuple[dict[str, Any],
     return info, public_pem
 
 
-class FakeGcp:
+class FakeGcp(HttpsFake):
     def __init__(self, org: GcpOrg) -> None:
         self.org = org
-        self.faults = Faults()
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []  # (method, path, query)
         self.grants: list[dict[str, Any]] = []  # verified JWT bearer grant claims
         self.self_signed: list[dict[str, Any]] = []  # verified self-signed JWT claims
@@ -139,29 +137,11 @@ class FakeGcp:
         self.api_disabled_in: str | None = None
         self.public_keys: dict[str, bytes] = {}  # service account email -> public key PEM
         self._tokens: set[str] = set()
-        self._lock = threading.Lock()
-        self._https = LoopbackHttps(_handler_for(self))
-        self.cert_file = self._https.cert_file
-
-    @property
-    def url(self) -> str:
-        return self._https.url
+        super().__init__(_handler_for(self))
 
     @property
     def token_uri(self) -> str:
         return f"{self.url}/token"
-
-    def __enter__(self) -> FakeGcp:
-        self._https.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._https.stop()
-
-    def add_fault(
-        self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
-    ) -> Fault:
-        return self.faults.add(pattern, kind, times=times, delay=delay)
 
     def register(self, email: str, public_pem: bytes) -> None:
         self.public_keys[email] = public_pem
@@ -239,11 +219,8 @@ class FakeGcp:
 
 
 def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    class Handler(FakeHandler):
+        json_type = "application/json; charset=UTF-8"
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -252,9 +229,9 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
                 return
             answer = fake.issue_token(parse_qs(body))
             if answer is None:
-                self._json(400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
+                self.send_json(400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
             else:
-                self._json(200, answer)
+                self.send_json(200, answer)
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
@@ -276,10 +253,7 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
                     "login cookie or other valid authentication credential.",
                 )
                 return
-            fault = fake.faults.take(path)
-            if fault is not None and fault.kind == "delay":
-                time.sleep(fault.delay)
-                fault = None
+            fault = fake.faults.after_delay(path)
             if fault is not None:
                 self._fault(fault)
                 return
@@ -302,7 +276,7 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
             except ValueError as exc:
                 self._error(400, "INVALID_ARGUMENT", str(exc))
                 return
-            self._json(200, answer)
+            self.send_json(200, answer)
 
         def _fault(self, fault: Fault) -> None:
             if fault.kind == "throttle":
@@ -318,7 +292,7 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
                 self._error(503, "UNAVAILABLE", "The service is currently unavailable.")
             else:  # malformed
                 body = b'{"assets": [{"name": "//storage.googleapis.com/cut'
-                self._send(200, body)
+                send(self, 200, body, self.json_type)
 
         def _service_disabled(
             self, project: str, service: str = "cloudasset.googleapis.com", title: str = "Cloud Asset API"
@@ -337,20 +311,10 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
                 "metadata": {"service": service, "consumer": f"projects/{project}"},
             }
             body = {"code": 403, "message": message, "status": "PERMISSION_DENIED", "details": [detail]}
-            self._json(403, {"error": body})
+            self.send_json(403, {"error": body})
 
         def _error(self, code: int, status: str, message: str) -> None:
-            self._json(code, {"error": {"code": code, "message": message, "status": status}})
-
-        def _json(self, code: int, payload: Any) -> None:
-            self._send(code, json.dumps(payload).encode())
-
-        def _send(self, code: int, body: bytes) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_json(code, {"error": {"code": code, "message": message, "status": status}})
 
     return Handler
 

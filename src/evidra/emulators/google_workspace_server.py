@@ -29,8 +29,6 @@ import base64
 import json
 import re
 import secrets
-import threading
-import time
 from collections import Counter
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler
@@ -40,7 +38,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from evidra.emulators.gcp_server import GOOGLE_TOKEN_URI, JWT_BEARER, new_service_account_key
 from evidra.emulators.google_workspace_estate import SERVICE_ACCOUNT_EMAIL, WorkspaceDomain
-from evidra.emulators.https import Fault, FaultKind, Faults, LoopbackHttps
+from evidra.emulators.https import FakeHandler, Fault, HttpsFake, send
 
 USERS_SCOPE = "https://www.googleapis.com/auth/admin.directory.user.readonly"
 ROLES_SCOPE = "https://www.googleapis.com/auth/admin.directory.rolemanagement.readonly"
@@ -72,38 +70,19 @@ _ROUTES = (
 )
 
 
-class FakeWorkspace:
+class FakeWorkspace(HttpsFake):
     def __init__(self, domain: WorkspaceDomain) -> None:
         self.domain = domain
-        self.faults = Faults()
         self.requests: list[tuple[str, dict[str, list[str]]]] = []  # (operation, query)
         self.grants: list[dict[str, Any]] = []
         self.refused = 0
         self.public_keys: dict[str, bytes] = {}
         self._tokens: dict[str, set[str]] = {}  # access token -> scopes
-        self._lock = threading.Lock()
-        self._https = LoopbackHttps(_handler_for(self))
-        self.cert_file = self._https.cert_file
-
-    @property
-    def url(self) -> str:
-        return self._https.url
+        super().__init__(_handler_for(self))
 
     @property
     def token_uri(self) -> str:
         return f"{self.url}/token"
-
-    def __enter__(self) -> FakeWorkspace:
-        self._https.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._https.stop()
-
-    def add_fault(
-        self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
-    ) -> Fault:
-        return self.faults.add(pattern, kind, times=times, delay=delay)
 
     def write_key(self, path: Path, email: str = SERVICE_ACCOUNT_EMAIL) -> Path:
         info, public_pem = new_service_account_key(email, self.token_uri)
@@ -149,11 +128,8 @@ class FakeWorkspace:
 
 
 def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    class Handler(FakeHandler):
+        json_type = "application/json; charset=UTF-8"
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -162,7 +138,7 @@ def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
                 return
             answer = fake.issue_token(parse_qs(body))
             if answer is None:
-                self._json(
+                self.send_json(
                     401,
                     {
                         "error": "unauthorized_client",
@@ -171,7 +147,7 @@ def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
                     },
                 )
             else:
-                self._json(200, answer)
+                self.send_json(200, answer)
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
@@ -197,16 +173,13 @@ def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
                     "PERMISSION_DENIED",
                 )
                 return
-            fault = fake.faults.take(path)
-            if fault is not None and fault.kind == "delay":
-                time.sleep(fault.delay)
-                fault = None
+            fault = fake.faults.after_delay(path)
             if fault is not None:
                 self._fault(fault)
                 return
             try:
                 items = _items(fake.domain, operation, match.groupdict(), query)
-                self._json(200, _page(operation, items, key, query, largest))
+                self.send_json(200, _page(operation, items, key, query, largest))
             except LookupError as exc:
                 self._error(404, "notFound", str(exc), "NOT_FOUND")
             except ValueError as exc:
@@ -225,7 +198,7 @@ def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
             elif fault.kind == "unavailable":
                 self._error(503, "backendError", "The service is currently unavailable.", "UNAVAILABLE")
             else:
-                self._send(200, b'{"kind": "admin#directory#users", "users": [{"id": "1')
+                send(self, 200, b'{"kind": "admin#directory#users", "users": [{"id": "1', self.json_type)
 
         def _error(self, code: int, reason: str, message: str, status: str | None = None) -> None:
             error: dict[str, Any] = {
@@ -235,17 +208,7 @@ def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
             }
             if status:
                 error["status"] = status
-            self._json(code, {"error": error})
-
-        def _json(self, code: int, payload: Any) -> None:
-            self._send(code, json.dumps(payload).encode())
-
-        def _send(self, code: int, body: bytes) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_json(code, {"error": error})
 
     return Handler
 
