@@ -32,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_store import DAY0, Estate
 
+from evidra.evidence_store.store import EvidenceStore
+
 
 def fill(url: str, runs: int, resources: int, churn: float) -> None:
     """The year through the store's own API (`EvidenceStore.record_run`, the path every
@@ -126,6 +128,9 @@ def main() -> None:
     parser.add_argument("--churn", type=float, default=0.01)
     parser.add_argument("--keep", help="SQLite file to fill once and reuse")
     parser.add_argument("--fill-only", action="store_true", help="fill (or continue) --keep and stop")
+    parser.add_argument(
+        "--fast-fill", action="store_true", help="write a new database's history at the cost of its changes"
+    )
     parser.add_argument("--build-only", help=argparse.SUPPRESS)  # the child process: URL
     args = parser.parse_args()
     if args.build_only:
@@ -134,6 +139,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.keep) if args.keep else Path(tmp) / "bench.db"
         url = f"sqlite:///{path}"
+        if args.fast_fill and not path.exists():
+            from history import fill_fast
+
+            fill_fast(url, Estate(args.resources, args.churn), args.runs)
+            started = time.perf_counter()
+            with EvidenceStore.open(url) as store:
+                checked = store.verify()
+            print(
+                f"store verify: {'ok' if checked.ok else checked.problem}, {checked.runs_checked} runs "
+                f"in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+            if not checked.ok:
+                raise SystemExit(1)
         fill(url, args.runs, args.resources, args.churn)  # nothing to do when already filled
         if args.fill_only:
             return

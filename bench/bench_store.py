@@ -110,8 +110,13 @@ class Estate:
         self.results = {n: verdict(obs) for n, obs in self.observations.items()}
 
     def change(self) -> None:
+        """One day's churn; `changed` then holds the changed and new resources,
+        `removed` the observations of those deleted."""
+        self.changed: set[int] = set()
+        self.removed: list[Observation] = []
         for n in self.random.sample(sorted(self.versions), int(len(self.versions) * self.churn)):
             if self.random.random() < 0.1:
+                self.removed.append(self.observations[n])
                 del self.versions[n], self.observations[n], self.results[n]
                 n, self.next_id = self.next_id, self.next_id + 1
                 self.versions[n] = 0
@@ -119,9 +124,12 @@ class Estate:
                 self.versions[n] += 1
             self.observations[n] = resource(n, self.versions[n])
             self.results[n] = verdict(self.observations[n])
+            self.changed.add(n)
 
-    def run(self, day: int) -> RunRecord:
+    def run(self, day: int, only: set[int] | None = None) -> RunRecord:
+        """The day's run: every resource, or (`only`) just those resources' records."""
         start = DAY0 + timedelta(days=day)
+        chosen = sorted(self.observations) if only is None else sorted(only)
         return RunRecord(
             id=str(uuid.uuid4()),
             started_at=start,
@@ -129,10 +137,10 @@ class Estate:
             tool_version="bench",
             parameters={"providers": ["aws"], "controls": ["bucket-encryption"]},
             collection=Collection(
-                observations=list(self.observations.values()),
+                observations=[self.observations[n] for n in chosen],
                 scopes=[ScopeRecord("aws", s, start, start + timedelta(minutes=19)) for s in SCOPES],
             ),
-            results=list(self.results.values()),
+            results=[self.results[n] for n in chosen],
         )
 
 

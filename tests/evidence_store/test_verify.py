@@ -314,3 +314,27 @@ def test_a_closed_span_reopened_is_caught_at_the_run_that_did_not_see_it(
 
     assert (report.ok, report.run_id, report.seq) == (False, ids[2], 3)
     assert report.problem == f"run {ids[2]} (seq 3): observations changed since sealing (3 sealed, 4 found)"
+
+
+def test_sealed_changes_rebuild_each_runs_sealed_records(
+    store: EvidenceStore, recorded: Callable[[int], list[str]]
+) -> None:
+    """Walked as changes (what the package's proofs do over a year), each run's
+    records are those sealed_records gives, and their leaves give the run's root."""
+    recorded(4)
+    held: dict[str, list[tuple[str, Any]]] = {}
+    walked = {}
+    for run, entered, left, own in store.sealed_changes([1, 2, 3, 4]):
+        for kind, record, digest in left:
+            held[digest].remove((kind, record))
+        assert run.seq == 1 or entered or left  # the bucket changes every day
+        for kind, record, digest in entered:
+            held.setdefault(digest, []).append((kind, record))
+        leaves = [d for d, items in held.items() for _ in items] + [digest for _, _, digest in own]
+        assert integrity.merkle_root(leaves) == run.merkle_root
+        walked[run.seq] = sorted(leaves)
+    for run, items in store.sealed_records([1, 2, 3, 4]):
+        assert walked[run.seq] == sorted(digest for _, _, digest in items)
+    # a run alone, after a gap: the spans it holds enter at once
+    ((run, entered, left, own),) = store.sealed_changes([3])
+    assert not left and sorted([d for *_, d in entered] + [d for *_, d in own]) == walked[3]

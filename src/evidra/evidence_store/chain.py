@@ -28,7 +28,14 @@ from evidra.evidence_store.spans import (
     match_run_records,
     write_run_records,
 )
-from evidra.evidence_store.verify import VerifyReport, sealed_records, verify_store, written_problem
+from evidra.evidence_store.verify import (
+    Item,
+    VerifyReport,
+    sealed_changes,
+    sealed_records,
+    verify_store,
+    written_problem,
+)
 from evidra.model import Collection, Result
 
 WriteHook = Callable[[str], None]
@@ -189,6 +196,16 @@ class Chain(Part):
         with self._read() as session:
             for run, items in sealed_records(session, set(seqs)):
                 yield StoredRun.from_row(run), items
+
+    def sealed_changes(
+        self, seqs: Iterable[int]
+    ) -> Iterator[tuple[StoredRun, list[Item], list[Item], list[Item]]]:
+        """`sealed_records` run by run as (run, entered, left, own): the spanned records
+        it holds that the run before it (in `seqs`) did not, those it no longer holds,
+        and its own per-run records. A year of runs costs its changes, not its runs."""
+        with self._read() as session:
+            for run, entered, left, own in sealed_changes(session, set(seqs)):
+                yield StoredRun.from_row(run), entered, left, own
 
     # -- verifying -----------------------------------------------------------------
 

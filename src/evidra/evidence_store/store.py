@@ -53,7 +53,7 @@ from evidra.evidence_store.snapshots import Snapshots
 from evidra.evidence_store.staging import StagedScope, Staging
 from evidra.evidence_store.statistics import Statistics
 from evidra.evidence_store.trust_records import TrustRecords
-from evidra.evidence_store.verify import VerifyReport
+from evidra.evidence_store.verify import Item, VerifyReport
 
 __all__ = ["EvidenceStore", "RunRecord", "StoreError", "StoredRun", "VerifyReport", "WriteHook"]
 
@@ -140,6 +140,11 @@ class EvidenceStore:
 
     def sealed_records(self, seqs: Iterable[int]) -> Iterator[tuple[StoredRun, list[tuple[str, Row, str]]]]:
         return self.chain.sealed_records(seqs)
+
+    def sealed_changes(
+        self, seqs: Iterable[int]
+    ) -> Iterator[tuple[StoredRun, list[Item], list[Item], list[Item]]]:
+        return self.chain.sealed_changes(seqs)
 
     def results(self, run_id: str) -> list[dict[str, Any]]:
         """Each shaped like `Result.to_dict()` (`records.results`)."""

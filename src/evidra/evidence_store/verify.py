@@ -83,19 +83,26 @@ class SpanWalker:
 
     def at(self, seq: int) -> tuple[list[_Span], list[Row]]:
         """The spans covering `seq`, and the records that entered since the last call."""
-        entered: list[Row] = []
+        entered, _ = self.advance(seq)
+        return list(self._active.values()), [span.record for span in entered]
+
+    def advance(self, seq: int) -> tuple[list[_Span], list[_Span]]:
+        """Move to `seq`: the spans that cover it and did not cover the seq of the last
+        call, and those that covered that one and not this one."""
+        entered: list[_Span] = []
         while self._pending and self._pending[0].first_seq <= seq:
             span = self._pending.popleft()
             if span.last_seq is not None and span.last_seq < seq:
                 continue  # covers no run that is still stored
             record = {name: span._mapping[name] for name in SEALED_FIELDS[self.kind]}
-            self._active[span.id] = _Span(span.last_seq, record, leaf(self.kind, record))
+            self._active[span.id] = walked = _Span(span.last_seq, record, leaf(self.kind, record))
             if span.last_seq is not None:
                 heapq.heappush(self._ends, (span.last_seq, span.id))
-            entered.append(record)
+            entered.append(walked)
+        left = []
         while self._ends and self._ends[0][0] < seq:
-            del self._active[heapq.heappop(self._ends)[1]]
-        return list(self._active.values()), entered
+            left.append(self._active.pop(heapq.heappop(self._ends)[1]))
+        return entered, left
 
     def beyond(self, last_seq: int) -> int:
         """How many spans claim runs after `last_seq` (call once walked there)."""
@@ -291,3 +298,34 @@ def sealed_records(session: Session, seqs: set[int]) -> Iterator[tuple[RunRow, l
         metadata = run_metadata(run)
         items.append(("run", metadata, leaf("run", metadata)))
         yield run, items
+
+
+Item = tuple[str, Row, str]  # kind, record, leaf digest
+
+
+def sealed_changes(
+    session: Session, seqs: set[int]
+) -> Iterator[tuple[RunRow, list[Item], list[Item], list[Item]]]:
+    """`sealed_records` as changes, for walking many runs at the cost of their changes:
+    for each stored run of `seqs` in seq order, the spanned records (observations,
+    results) it holds and the run before it in `seqs` did not, those that run held and
+    it does not, and its own records (scope records, scope errors, its metadata). The
+    run's records are the first run's entered ones, plus each later run's entered, less
+    its left, plus its own."""
+    walkers = [SpanWalker(session, kind) for kind in SPAN_KINDS]
+    runs = session.scalars(select(RunRow).where(RunRow.seq.in_(sorted(seqs))).order_by(RunRow.seq)).all()
+    for run in runs:
+        entered: list[Item] = []
+        left: list[Item] = []
+        for walker in walkers:
+            new, gone = walker.advance(run.seq)
+            entered += [(walker.kind, span.record, span.leaf) for span in new]
+            left += [(walker.kind, span.record, span.leaf) for span in gone]
+        own = [
+            (kind, row, leaf(kind, row))
+            for kind, table in RUN_TABLES.items()
+            for row in load_run_rows(session, kind, table, run.id)
+        ]
+        metadata = run_metadata(run)
+        own.append(("run", metadata, leaf("run", metadata)))
+        yield run, entered, left, own

@@ -59,6 +59,10 @@ def _observation_key(record: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(record[name]) for name in ("provider", "scope", "type", "resource_id", "snapshot_hash"))
 
 
+def _node(digest: str) -> bytes:
+    return bytes.fromhex(digest.removeprefix("sha256:"))
+
+
 def _record_key(kind: str, record: Mapping[str, Any]) -> tuple[str, ...]:
     if kind == "result":
         return result_key(str(record["control"]), record)
@@ -91,55 +95,46 @@ def build(
     period = set(run_seqs)
     proofs: list[dict[str, Any]] = []
     missing: list[str] = []
-    # A record keeps its leaf digest in every run it is in: what a CSV row or evidence
-    # file would show of it, and its leaf's bytes, are worked out once, not once a run.
-    keys: dict[str, tuple[str, ...] | None] = {}
-    nodes: dict[str, bytes] = {}
-    for run, items in store.sealed_records(set(run_seqs) | set(wanted_results) | set(wanted_observations)):
-        leaves = []
-        for _, _, digest in items:
-            node = nodes.get(digest)
-            if node is None:
-                node = nodes[digest] = bytes.fromhex(digest.removeprefix("sha256:"))
-            leaves.append(node)
-        leaves.sort()
+    # Walked as changes (a year of runs costs its changes): the leaves of the spanned
+    # records a run holds, sorted, and those records by what a row or file shows of them.
+    spanned: list[bytes] = []
+    held: dict[tuple[str, tuple[str, ...]], list[tuple[Mapping[str, Any], str]]] = defaultdict(list)
+    seqs = set(run_seqs) | set(wanted_results) | set(wanted_observations)
+    for run, entered, left, own in store.sealed_changes(seqs):
+        for kind, record, digest in left:
+            del spanned[bisect_left(spanned, _node(digest))]
+            entries = held[(kind, _record_key(kind, record))]
+            entries.remove(next(entry for entry in entries if entry[1] == digest))
+        for kind, record, digest in entered:
+            spanned.append(_node(digest))
+            held[(kind, _record_key(kind, record))].append((record, digest))
+        spanned.sort()  # timsort: the sorted run and the few entered ones, merged
+        leaves = sorted(spanned + [_node(digest) for _, _, digest in own])
         levels = merkle_levels_sorted(leaves)
         results = wanted_results.get(run.seq, {})
-        observations = wanted_observations.get(run.seq, {})
-        found: set[tuple[str, tuple[str, ...]]] = set()
+        targets: list[tuple[str, Mapping[str, Any], str, list[str]]] = []
+        if run.seq in period:
+            targets += [(kind, record, digest, [CHAIN]) for kind, record, digest in own if kind == "run"]
+        for kind, wanted in (("result", results), ("observation", wanted_observations.get(run.seq, {}))):
+            for key, places in wanted.items():
+                holding = held.get((kind, key))
+                if holding:
+                    targets.append((kind, holding[0][0], holding[0][1], places))
+                elif kind == "result":
+                    missing += places
         in_run: list[tuple[int, dict[str, Any]]] = []
-        key: tuple[str, ...] | None
-        shown_by: Mapping[tuple[str, ...], list[str]]
-        for kind, record, digest in items:
-            if kind == "result":
-                shown_by = results
-            elif kind == "observation":
-                shown_by = observations
-            elif kind == "run" and run.seq in period:
-                shown_by = {("run",): [CHAIN]}
-            else:
-                continue
-            if digest in keys:
-                key = keys[digest]
-            else:
-                key = keys[digest] = _record_key(kind, record)
-            if key not in shown_by or (kind, key) in found:
-                continue
-            found.add((kind, key))
-            index = bisect_left(leaves, nodes[digest])
+        for kind, sealed, digest, places in targets:
+            index = bisect_left(leaves, _node(digest))
             proof = {
                 "seq": run.seq,
-                "record": leaf_document(kind, record),
+                "record": leaf_document(kind, sealed),
                 "path": inclusion_path(levels, index),
-                "shown_in": shown_by[key],
+                "shown_in": places,
             }
             in_run.append((index, proof))
         # In leaf order: neighbours share their upper path, which the zip's deflate
         # then stores once (a dense run's proofs cost little more than its leaves).
         proofs += [proof for _, proof in sorted(in_run, key=lambda item: item[0])]
-        missing += [
-            place for key, places in results.items() if ("result", key) not in found for place in places
-        ]
     if missing:  # the store changed under the report, or a row was made up: never ship it unproven
         raise ValueError(f"{len(missing)} row(s) have no sealed record to prove them, first {missing[0]}")
     return {"schema": SCHEMA, "proofs": proofs}
