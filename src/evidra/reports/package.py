@@ -306,7 +306,7 @@ def write_evidence(sink: Sink, store: EvidenceStore, report: PeriodReport, keys:
     resource's scope was read (observed_at), for every read of it in the period. Built
     as text around the stored bytes, so that a year's evidence is not parsed again."""
     provenance: dict[str, bytes] = {}
-    wanted = sorted({row["provenance_hash"] for key in keys for row in report.reads.get(key, ())})
+    wanted = sorted({row.provenance_hash for key in keys for row in report.reads.get(key, ())})
     for start in range(0, len(wanted), 2000):
         provenance.update(store.snapshot_bodies(wanted[start : start + 2000]))
     for start in range(0, len(keys), 2000):  # bounded memory: bodies a batch at a time
@@ -314,22 +314,22 @@ def write_evidence(sink: Sink, store: EvidenceStore, report: PeriodReport, keys:
         bodies = store.snapshot_bodies(batch)
         for key in batch:
             sink.add(tables.evidence_path(key), bodies[key])
-            reads = sorted(report.reads.get(key, ()), key=lambda row: row["first_seq"])
+            reads = sorted(report.reads.get(key, ()), key=lambda row: row.first_seq)
             entries = []
             for row in reads:
-                first = max(row["first_seq"], report.runs[0].seq) if report.runs else row["first_seq"]
-                last = min(row["last_seq"], report.runs[-1].seq) if report.runs else row["last_seq"]
+                first = max(row.first_seq, report.runs[0].seq) if report.runs else row.first_seq
+                last = min(row.last_seq, report.runs[-1].seq) if report.runs else row.last_seq
                 entries.append(
                     b'{"first_run":%d,"last_run":%d,"observed_at":%s,"last_observed_at":%s,'
                     b'"scope":%s,"provenance_sha256":%s,"provenance":%s}'
                     % (
                         first,
                         last,
-                        _json(iso(report.observed_at(first, row["scope"]))),
-                        _json(iso(report.observed_at(last, row["scope"]))),
-                        _json(row["scope"]),
-                        _json(row["provenance_hash"]),
-                        provenance[row["provenance_hash"]],
+                        _json(iso(report.observed_at(first, row.scope))),
+                        _json(iso(report.observed_at(last, row.scope))),
+                        _json(row.scope),
+                        _json(row.provenance_hash),
+                        provenance[row.provenance_hash],
                     )
                 )
             latest = entries[-1] if entries else b"null"
@@ -361,8 +361,8 @@ def _write_runs(sink: Sink, report: PeriodReport) -> None:
 
     configs: dict[str, bytes] = {}
     inputs: dict[str, bytes] = {}
-    read: Counter[int] = Counter(s["seq"] for s in report.scopes if not s["error"])
-    failed: Counter[int] = Counter(s["seq"] for s in report.scopes if s["error"])
+    read: Counter[int] = Counter(s.seq for s in report.scopes if not s.error)
+    failed: Counter[int] = Counter(s.seq for s in report.scopes if s.error)
     rows = []
     for run in report.runs:
         recorded = report.run_parameters.get(run.seq, {})

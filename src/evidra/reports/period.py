@@ -44,6 +44,8 @@ from typing import Any
 from evidra.controls.catalog import Control
 from evidra.controls.conditions import Clause, ConditionError, _show, value_at
 from evidra.controls.requirements import Requirement, requirements
+from evidra.evidence_store.period_spans import StoredObservationSpan, StoredResultSpan
+from evidra.evidence_store.run_records import StoredScopeError, StoredScopeRecord
 from evidra.evidence_store.store import EvidenceStore, StoredRun
 from evidra.model import Status
 from evidra.resource_types import EVENT_TYPES
@@ -256,14 +258,14 @@ class PeriodReport:
     all_runs: dict[int, StoredRun]
     head: StoredRun | None  # the store's newest run when the report was made
     controls: list[ControlPeriod]
-    scope_errors: list[dict[str, Any]]
-    scopes: list[dict[str, Any]] = field(default_factory=list)  # every scope record of the period's runs
+    scope_errors: list[StoredScopeError]
+    scopes: list[StoredScopeRecord] = field(default_factory=list)  # every scope record of the period's runs
     run_parameters: dict[int, dict[str, Any]] = field(default_factory=dict)  # seq -> recorded parameters
     in_progress: bool = False  # the period ends after the newest stored run
     policy: dict[str, Any] = field(default_factory=dict)  # version, owner, approved_at (config)
     observed: dict[tuple[int, str], datetime] = field(default_factory=dict)  # (seq, scope) -> read at
     criteria: list[Any] = field(default_factory=list)  # coverage.CriterionSummary, set by coverage
-    reads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # snapshot -> observation spans
+    reads: dict[str, list[StoredObservationSpan]] = field(default_factory=dict)  # snapshot -> its reads
 
     def at(self, seq: int) -> datetime | None:
         run = self.all_runs.get(seq)
@@ -286,7 +288,7 @@ def analyse(
     now: datetime,
     policy: Mapping[str, Any] | None = None,
 ) -> PeriodReport:
-    everything = store.runs()
+    everything = store.chain.runs()
     all_runs = {run.seq: run for run in everything}
     runs = [run for run in everything if period.start_at <= run.started_at < period.end_at]
     head = everything[-1] if everything else None
@@ -302,22 +304,22 @@ def analyse(
         policy={key: value for key, value in (policy or {}).items() if value is not None},
     )
     if not runs:
-        context = _Context(report, {}, lambda key: {}, lambda keys: None)
-        report.controls = [_control(context, control, [], []) for control in controls]
+        context = _Context(report, lambda key: {}, lambda keys: None)
+        report.controls = [_control(context, ControlEvidence(control, [], [], [])) for control in controls]
         return report
     first, last = runs[0].seq, runs[-1].seq
     report.run_parameters = _recorded(store, runs)
-    report.scopes = store.scope_records_between(first, last)
-    report.observed = {(row["seq"], row["scope"]): row["finished_at"] for row in report.scopes}
-    report.scope_errors = store.scope_errors_between(first, last)
-    spans = store.result_spans(first, last, [control.id for control in controls])
-    by_control = {key: list(group) for key, group in groupby(spans, key=lambda row: row["control"])}
+    report.scopes = store.spans.scope_records(first, last)
+    report.observed = {(row.seq, row.scope): row.finished_at for row in report.scopes}
+    report.scope_errors = store.spans.scope_errors(first, last)
+    spans = store.spans.results(first, last, [control.id for control in controls])
+    by_control = {key: list(group) for key, group in groupby(spans, key=lambda span: span.control)}
     types = sorted({name for control in controls for name in control.resource_types})
-    observed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    reads: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in store.observation_spans(first, last, types):
-        observed[row["type"]].append(row)
-        reads[row["snapshot_hash"]].append(row)
+    observed: dict[str, list[StoredObservationSpan]] = defaultdict(list)
+    reads: dict[str, list[StoredObservationSpan]] = defaultdict(list)
+    for row in store.spans.observations(first, last, types):
+        observed[row.type].append(row)
+        reads[row.snapshot_hash].append(row)
     report.reads = reads
     cache: dict[str, dict[str, Any]] = {}
 
@@ -327,7 +329,7 @@ def analyse(
 
         missing = sorted(set(keys) - set(cache))
         for start in range(0, len(missing), 2000):
-            for key, body in store.snapshot_bodies(missing[start : start + 2000]).items():
+            for key, body in store.snapshots.bodies(missing[start : start + 2000]).items():
                 cache[key] = json.loads(body).get("attributes") or {}
 
     def attributes(key: str) -> dict[str, Any]:
@@ -335,19 +337,21 @@ def analyse(
             prefetch([key])
         return cache.get(key, {})
 
-    context = _Context(report, observed, attributes, prefetch)
-    earlier = {
-        control.id: _earlier_failures(store, control, by_control.get(control.id, []), first)
-        for control in controls
-    }
-    oldest = min((row["first_seq"] for rows in earlier.values() for row in rows), default=first)
-    if oldest < first:  # windows that began before the period show when the resource was read then
-        for row in store.scope_records_between(oldest, first - 1):
-            report.observed[(row["seq"], row["scope"])] = row["finished_at"]
-    for control in controls:
-        report.controls.append(
-            _control(context, control, by_control.get(control.id, []), earlier[control.id])
+    context = _Context(report, attributes, prefetch)
+    inputs = [
+        ControlEvidence(
+            control,
+            results=by_control.get(control.id, []),
+            earlier=_earlier_failures(store, control, by_control.get(control.id, []), first),
+            observations=[row for name in control.resource_types for row in observed.get(name, [])],
         )
+        for control in controls
+    ]
+    oldest = min((span.first_seq for each in inputs for span in each.earlier), default=first)
+    if oldest < first:  # windows that began before the period show when the resource was read then
+        for read in store.spans.scope_records(oldest, first - 1):
+            report.observed[(read.seq, read.scope)] = read.finished_at
+    report.controls = [_control(context, each) for each in inputs]
     return report
 
 
@@ -363,49 +367,51 @@ def _recorded(store: EvidenceStore, runs: list[StoredRun]) -> dict[int, dict[str
     """Each run's recorded parameters snapshot (few distinct ones: read each once)."""
     documents: dict[str, dict[str, Any]] = {}
     for key in {run.parameters_hash for run in runs}:
-        documents[key] = store.snapshot(key)
+        documents[key] = store.snapshots.document(key)
     return {run.seq: documents[run.parameters_hash] for run in runs}
 
 
 def _earlier_failures(
-    store: EvidenceStore, control: Control, rows: list[dict[str, Any]], first: int
-) -> list[dict[str, Any]]:
+    store: EvidenceStore, control: Control, spans: list[StoredResultSpan], first: int
+) -> list[StoredResultSpan]:
     """The spans before the period of resources failing when it began (their span
     reaching into the period, or starting with it: the data may have changed right
     then), so that their windows start where they started."""
-    carried = [row["resource_id"] for row in rows if row["first_seq"] <= first and row["status"] in FAILING]
-    return store.result_spans_before(control.id, carried, first) if carried else []
+    carried = [span.resource_id for span in spans if span.first_seq <= first and span.status in FAILING]
+    return store.spans.results_before(control.id, carried, first) if carried else []
+
+
+@dataclass(frozen=True)
+class ControlEvidence:
+    """What the store holds on one control for the period: `_control`'s input."""
+
+    control: Control
+    results: list[StoredResultSpan]  # the period's spans of its results, by resource and first run
+    earlier: list[StoredResultSpan]  # before the period, of resources failing as it began; newest first
+    observations: list[StoredObservationSpan]  # the period's spans of resources of its types
 
 
 @dataclass
 class _Context:
     report: PeriodReport
-    observed: Mapping[str, list[dict[str, Any]]]  # type -> observation spans
     attributes: Callable[[str], dict[str, Any]]  # a snapshot's attributes
     prefetch: Callable[[Iterable[str]], None]  # read many snapshots' attributes at once
 
 
-def _span(row: Mapping[str, Any], first: int, last: int) -> ResultSpan:
+def _span(row: StoredResultSpan, first: int, last: int) -> ResultSpan:
     return ResultSpan(
-        first_seq=max(row["first_seq"], first),
-        last_seq=min(row["last_seq"], last),
-        since_seq=row["first_seq"],
-        status=row["status"],
-        reason=row["reason"],
-        evidence=row["evidence"],
-        resource={
-            "provider": row["provider"],
-            "scope": row["scope"],
-            "type": row["resource_type"],
-            "id": row["resource_id"],
-        },
+        first_seq=max(row.first_seq, first),
+        last_seq=min(row.last_seq, last),
+        since_seq=row.first_seq,
+        status=row.status,
+        reason=row.reason,
+        evidence=row.evidence,
+        resource=row.resource,
     )
 
 
-def _control(
-    context: _Context, control: Control, rows: list[dict[str, Any]], earlier: list[dict[str, Any]]
-) -> ControlPeriod:
-    report = context.report
+def _control(context: _Context, evidence: ControlEvidence) -> ControlPeriod:
+    report, control = context.report, evidence.control
     seqs = [run.seq for run in report.runs]
     first, last = (seqs[0], seqs[-1]) if seqs else (0, -1)
     index = {seq: position for position, seq in enumerate(seqs)}
@@ -415,7 +421,7 @@ def _control(
     diff = {status: [0] * (len(seqs) + 1) for status in STATUSES}
     results: list[ResultSpan] = []
     errors: list[ResultSpan] = []
-    for row in rows:
+    for row in evidence.results:
         span = _span(row, first, last)
         start, end = _positions(index, span.first_seq, span.last_seq)
         if start > end:
@@ -441,14 +447,14 @@ def _control(
             else any(point.counts.values())
         )
     ]
-    observations = [row for name in control.resource_types for row in context.observed.get(name, [])]
-    names = {(o["provider"], o["scope"], o["type"], o["resource_id"]): o["name"] for o in observations}
+    observations = evidence.observations
+    names = {o.key: o.name for o in observations}
     event_times = _event_times(observations, context, report.period) if events else {}
     if events:  # an event belongs to the period its time falls in
         results = [span for span in results if span.key not in event_times or event_times[span.key][2]]
     population = _population(control, results, observations, event_times, context, index, seqs)
     windows, findings = _windows_and_findings(
-        control, results, earlier, report, last, names, event_times if is_event else None
+        control, results, evidence.earlier, report, last, names, event_times if is_event else None
     )
     totals = _totals(points, report, ran) if not is_event else _event_totals(results)
     gaps = [
@@ -518,21 +524,21 @@ def _event_totals(results: list[ResultSpan]) -> Counter[str]:
 
 
 def _event_times(
-    observations: list[dict[str, Any]], context: _Context, period: Period
+    observations: list[StoredObservationSpan], context: _Context, period: Period
 ) -> dict[Key, tuple[datetime | None, datetime | None, bool, datetime | None]]:
     """Per event: (start, end, in the period, resolved), from its latest snapshot."""
-    latest: dict[Key, dict[str, Any]] = {}
+    latest: dict[Key, StoredObservationSpan] = {}
     for row in observations:
-        if row["type"] not in EVENT_TYPES:
+        if row.type not in EVENT_TYPES:
             continue
-        key = (row["provider"], row["scope"], row["type"], row["resource_id"])
-        if key not in latest or row["last_seq"] >= latest[key]["last_seq"]:
+        key = row.key
+        if key not in latest or row.last_seq >= latest[key].last_seq:
             latest[key] = row
     out: dict[Key, tuple[datetime | None, datetime | None, bool, datetime | None]] = {}
-    context.prefetch(row["snapshot_hash"] for row in latest.values())
+    context.prefetch(row.snapshot_hash for row in latest.values())
     for key, row in latest.items():
-        spec = EVENT_TYPES[row["type"]]
-        attributes = context.attributes(row["snapshot_hash"])
+        spec = EVENT_TYPES[row.type]
+        attributes = context.attributes(row.snapshot_hash)
         start = _timestamp(attributes.get(spec.start))
         end = _timestamp(attributes.get(spec.end)) if spec.end else None
         resolved = _timestamp(attributes.get(spec.resolved)) if spec.resolved else None
@@ -561,7 +567,7 @@ def _timestamp(value: Any) -> datetime | None:
 def _population(
     control: Control,
     results: list[ResultSpan],
-    observations: list[dict[str, Any]],
+    observations: list[StoredObservationSpan],
     event_times: Mapping[Key, tuple[datetime | None, datetime | None, bool, datetime | None]],
     context: _Context,
     index: dict[int, int],
@@ -573,9 +579,9 @@ def _population(
     judged: dict[Key, list[ResultSpan]] = defaultdict(list)
     for span in results:
         judged[span.key].append(span)
-    seen: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    seen: dict[Key, list[StoredObservationSpan]] = defaultdict(list)
     for row in observations:
-        seen[(row["provider"], row["scope"], row["type"], row["resource_id"])].append(row)
+        seen[row.key].append(row)
     parameters = report.run_parameters.get(seqs[-1], {}).get("parameters", {}) if seqs else {}
     population: list[dict[str, Any]] = []
     unexplained: list[tuple[dict[str, Any], str]] = []  # (entry, snapshot) out of scope somewhere
@@ -593,7 +599,7 @@ def _population(
         judged_runs = sum(_count(index, span.first_seq, span.last_seq) for span in spans)
         first_seq = min([cut[0] for _, cut, _ in rows] + [span.first_seq for span in spans])
         last_seq = max([cut[1] for _, cut, _ in rows] + [span.last_seq for span in spans])
-        latest_row = max((row for row, _, _ in rows), key=lambda row: row["last_seq"]) if rows else None
+        latest_row = max((row for row, _, _ in rows), key=lambda row: row.last_seq) if rows else None
         latest = max(spans, key=lambda span: span.last_seq) if spans else None
         in_scope = "no" if not spans else ("partly" if judged_runs < observed_runs else "yes")
         entry: dict[str, Any] = {
@@ -601,7 +607,7 @@ def _population(
             "scope": key[1],
             "type": key[2],
             "id": key[3],
-            "name": latest_row["name"] if latest_row else None,
+            "name": latest_row.name if latest_row else None,
             "in_scope": in_scope,
             "out_of_scope_reason": "",
             "first_seen": report.observed_at(first_seq, key[1]),
@@ -614,17 +620,17 @@ def _population(
         }
         population.append(entry)
         if in_scope != "yes" and latest_row is not None:
-            unexplained.append((entry, latest_row["snapshot_hash"]))
+            unexplained.append((entry, latest_row.snapshot_hash))
     context.prefetch(snapshot for _, snapshot in unexplained)
     for entry, snapshot in unexplained:
         entry["out_of_scope_reason"] = out_of_scope_reason(control, context.attributes(snapshot), parameters)
     return population
 
 
-def _cut(row: Mapping[str, Any], seqs: list[int]) -> tuple[int, int]:
+def _cut(row: StoredObservationSpan, seqs: list[int]) -> tuple[int, int]:
     if not seqs:
         return 1, 0
-    return max(row["first_seq"], seqs[0]), min(row["last_seq"], seqs[-1])
+    return max(row.first_seq, seqs[0]), min(row.last_seq, seqs[-1])
 
 
 def _count(index: dict[int, int], first_seq: int, last_seq: int) -> int:
@@ -659,7 +665,7 @@ def out_of_scope_reason(
 def _windows_and_findings(
     control: Control,
     results: list[ResultSpan],
-    earlier: list[dict[str, Any]],
+    earlier: list[StoredResultSpan],
     report: PeriodReport,
     last: int,
     names: Mapping[Key, str | None],
@@ -668,9 +674,9 @@ def _windows_and_findings(
     by_resource: dict[Key, list[ResultSpan]] = defaultdict(list)
     for span in results:
         by_resource[span.key].append(span)
-    before: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    before: dict[Key, list[StoredResultSpan]] = defaultdict(list)
     for row in earlier:
-        before[(row["provider"], row["scope"], row["resource_type"], row["resource_id"])].append(row)
+        before[row.key].append(row)
     windows: list[ExceptionWindow] = []
     findings: list[Finding] = []
     for key, spans in by_resource.items():
@@ -697,23 +703,23 @@ def _windows_and_findings(
     return windows, findings
 
 
-def _true_start(span: ResultSpan, earlier: list[dict[str, Any]]) -> int:
+def _true_start(span: ResultSpan, earlier: list[StoredResultSpan]) -> int:
     """The first run of the failure `span` continues: earlier failing spans (newest
     first) count back until one that passed."""
     start = span.since_seq
     for row in earlier:  # newest first
-        if row["first_seq"] >= start:
+        if row.first_seq >= start:
             continue
-        if row["status"] == Status.PASS.value:
+        if row.status == Status.PASS.value:
             break
-        if row["status"] in FAILING:
-            start = row["first_seq"]
+        if row.status in FAILING:
+            start = row.first_seq
     return start
 
 
 def _windows(
     spans: Iterable[ResultSpan],
-    earlier: list[dict[str, Any]],
+    earlier: list[StoredResultSpan],
     report: PeriodReport,
     last: int,
     name: str | None,

@@ -265,7 +265,7 @@ def _coverage(coverage: list[CoverageRow]) -> str:
 
 def _scopes(report: PeriodReport) -> str:
     failed = [row for row in tables.scope_rows(report) if row["status"] == "failed"]
-    read = {(row["provider"], row["scope"]) for row in report.scopes}
+    read = {(row.provider, row.scope) for row in report.scopes}
     return (
         f"<h2>Scopes read</h2><p>{len(read)} scope(s) (accounts, regions, subscriptions, projects, "
         f"organisations) across the period's runs; every read is in runs/scopes.csv. "

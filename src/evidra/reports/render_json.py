@@ -142,12 +142,12 @@ def report_document(
         "manual_evidence": tables.manual_rows(coverage),
         "scope_errors": [
             {
-                "run": error["seq"],
-                "at": iso(report.at(error["seq"])),
-                "provider": error["provider"],
-                "scope": error["scope"],
-                "service": error["service"],
-                "message": error["message"],
+                "run": error.seq,
+                "at": iso(report.at(error.seq)),
+                "provider": error.provider,
+                "scope": error.scope,
+                "service": error.service,
+                "message": error.message,
             }
             for error in report.scope_errors
         ],

@@ -216,13 +216,13 @@ def scope_rows(report: PeriodReport) -> list[dict[str, Any]]:
     """The scope inventory: every scope each run read, or failed to read, with the error."""
     return [
         {
-            "run": row["seq"],
-            "provider": row["provider"],
-            "scope": row["scope"],
-            "started_at": iso(row["started_at"]),
-            "finished_at": iso(row["finished_at"]),
-            "status": "failed" if row["error"] else "read",
-            "error": row["error"],
+            "run": row.seq,
+            "provider": row.provider,
+            "scope": row.scope,
+            "started_at": iso(row.started_at),
+            "finished_at": iso(row.finished_at),
+            "status": "failed" if row.error else "read",
+            "error": row.error,
         }
         for row in report.scopes
     ]
