@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from evidra.collectors.alerting import alerting_attributes
 from evidra.collectors.aws.registry import GLOBAL, READERS, Context
 from evidra.model import ApiCall, Observation
 
@@ -127,13 +128,7 @@ def read_alerting(ctx: Context) -> list[Observation]:
             "monitoring.alerting",
             ctx.arn("cloudwatch", "security-alerting"),
             name=f"Security alerts ({ctx.account})",
-            attributes={
-                "service": "cloudwatch+eventbridge",
-                "alerted_events": sorted(alerted),
-                "unalerted_security_events": [e for e in REQUIRED_EVENTS if e not in alerted],
-                "key_misuse_alerted": "key_disable_or_deletion" in alerted,
-                "region": ctx.region,
-            },
+            attributes=alerting_attributes("cloudwatch+eventbridge", alerted, REQUIRED_EVENTS, ctx.region),
             raw=raw,
             calls=calls,
         )

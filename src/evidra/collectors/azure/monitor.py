@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evidra.collectors.alerting import alerting_attributes
 from evidra.collectors.azure.context import ARM, READERS, Arm
 from evidra.collectors.azure.storage import storage_accounts
 from evidra.model import Observation
@@ -131,13 +132,7 @@ def read_activity_log_alerts(arm: Arm) -> list[Observation]:
             "monitoring.alerting",
             f"/subscriptions/{arm.subscription_id}/providers/Microsoft.Insights/activityLogAlerts",
             name=f"Activity log alerts ({arm.subscription_id})",
-            attributes={
-                "service": "activity_log_alerts",
-                "alerted_events": sorted(alerted),
-                "unalerted_security_events": [e for e in AZURE_REQUIRED_EVENTS if e not in alerted],
-                "key_misuse_alerted": "key_disable_or_deletion" in alerted,
-                "region": "global",
-            },
+            attributes=alerting_attributes("activity_log_alerts", alerted, AZURE_REQUIRED_EVENTS, "global"),
             raw={"activityLogAlerts": alerts},
             calls=[call],
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from evidra.collectors.alerting import alerting_attributes
 from evidra.collectors.gcp.context import ALERT_POLICY, LOG_METRIC, READERS, Context, data, node_of, stable
 from evidra.model import Observation
 
@@ -77,13 +78,7 @@ def read_alerting(ctx: Context) -> list[Observation]:
                 "monitoring.alerting",
                 f"//monitoring.googleapis.com/{node}/alertPolicies",
                 name=f"Security alerts ({project_id})",
-                attributes={
-                    "service": "cloud-monitoring",
-                    "alerted_events": sorted(events),
-                    "unalerted_security_events": [e for e in REQUIRED_EVENTS if e not in events],
-                    "key_misuse_alerted": "key_disable_or_deletion" in events,
-                    "region": "global",
-                },
+                attributes=alerting_attributes("cloud-monitoring", events, REQUIRED_EVENTS, "global"),
                 raw={
                     "logMetrics": [
                         {"name": name, "events": sorted(found)}
