@@ -55,7 +55,7 @@ def _patch(title: str, state: str = "MISSING") -> dict[str, Any]:
 def fleet(moto_reset: str) -> str:
     """55 managed instances (two pages of ids for DescribeInstancePatchStates): 0 patched,
     1 missing a critical security patch, 2 scanned long ago, 3 missing only other updates,
-    4..54 never scanned."""
+    4..54 never scanned; and an EC2 instance outside Systems Manager."""
     patches = [_patch(f"openssl-{n}") for n in range(12)] + [_patch("zlib", "INSTALLED")]
     seed(
         moto_reset, ACCOUNT, REGION,
@@ -65,6 +65,13 @@ def fleet(moto_reset: str) -> str:
         ],
         patches={f"i-{1:017x}": patches},
     )  # fmt: skip
+    # A running EC2 instance Systems Manager does not manage, and a stopped one.
+    ec2 = boto3.client("ec2", region_name=REGION)
+    image = ec2.register_image(Name="base", RootDeviceName="/dev/xvda", VirtualizationType="hvm")["ImageId"]
+    tags = [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "unmanaged"}]}]
+    ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1, TagSpecifications=tags)
+    stopped = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1)
+    ec2.stop_instances(InstanceIds=[stopped["Instances"][0]["InstanceId"]])
     return moto_reset
 
 
@@ -77,7 +84,7 @@ def test_patch_states_and_their_verdicts(fleet: str) -> None:
 
     assert collection.errors == []
     states = {o.attributes["instance"]: o for o in collection.observations if o.type == "compute.patch_state"}
-    assert len(states) == 55
+    assert len(states) == 56  # the managed instances and the running unmanaged one
     lagging = states[f"i-{1:017x}"]
     assert lagging.id == f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/i-{1:017x}"
     assert lagging.name == "node-1"
@@ -103,6 +110,7 @@ def test_patch_states_and_their_verdicts(fleet: str) -> None:
     assert verdicts["node-1"] == ("fail", "1 critical patches missing, the oldest since not set")
     assert verdicts["node-2"][0] == "fail" and "more than 7 days ago" in verdicts["node-2"][1]
     assert verdicts["node-9"] == ("fail", "never assessed by ssm")
+    assert verdicts["unmanaged"] == ("fail", "never assessed by ssm")
 
 
 def test_throttling_is_retried_then_an_error_for_patch_states_only(fleet: str) -> None:

@@ -7,6 +7,8 @@ patches themselves (DescribeInstancePatches, State=Missing) are kept as raw evid
 so the auditor sees which patches and CVEs: one call per non-compliant instance only.
 SSM does not date a missing patch (PatchComplianceData has no release date), so the
 oldest-missing dates stay None and the control cannot count such an instance in time.
+Running EC2 instances Systems Manager does not manage (DescribeInstances) are servers no
+patch tool assesses: they are observed too, never assessed, as GCP's and Azure's VMs are.
 """
 
 from __future__ import annotations
@@ -34,11 +36,36 @@ def read_patch_states(ctx: Context) -> list[Observation]:
         )
         answered = {str(s.get("InstanceId")): s for s in found}
         states.update({instance: (answered.get(instance, {}), call) for instance in batch})
-    return [
+    managed = [
         _observe(ctx, info, *states[str(info["InstanceId"])], listed)
         for info in instances
         if info.get("InstanceId")
     ]
+    return managed + _unmanaged(ctx, set(ids), listed)
+
+
+def _unmanaged(ctx: Context, managed: set[str], listed: ApiCall) -> list[Observation]:
+    reservations, call = ctx.items(
+        "ec2",
+        "DescribeInstances",
+        "Reservations",
+        Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
+    )
+    observations = []
+    for instance in (i for r in reservations for i in r.get("Instances") or []):
+        instance_id = str(instance.get("InstanceId") or "")
+        if not instance_id or instance_id in managed:
+            continue
+        tags = {t.get("Key"): t.get("Value") for t in instance.get("Tags") or []}
+        kept = {k: instance.get(k) for k in ("InstanceId", "ImageId", "PlatformDetails", "State")}
+        observations.append(
+            _state(
+                ctx, instance_id, str(tags.get("Name") or instance_id),
+                {"os": instance.get("PlatformDetails"), "assessed": False},
+                {"DescribeInstances": kept}, [listed, call],
+            )
+        )  # fmt: skip
+    return observations
 
 
 def _observe(
@@ -62,26 +89,41 @@ def _observe(
         except AwsCallFailed as failure:
             ctx.skip(failure, instance)
     os_name = " ".join(str(info.get(k) or "") for k in ("PlatformName", "PlatformVersion")).strip()
+    attributes = {
+        "os": os_name or None,
+        "assessed": bool(state),
+        "last_assessed": iso(state.get("OperationEndTime")),
+        "compliance": _compliance(state),
+        "missing_critical": critical,
+        "missing_security": missing_security,
+        "missing_other": state.get("OtherNonCompliantCount"),
+    }
+    return _state(ctx, instance, str(info.get("ComputerName") or instance), attributes, raw, calls)
+
+
+def _state(
+    ctx: Context,
+    instance: str,
+    name: str,
+    attributes: dict[str, Any],
+    raw: dict[str, Any],
+    calls: list[ApiCall],
+) -> Observation:
     return ctx.observe(
         "compute.patch_state",
         # An EC2 instance by its own ARN; a hybrid node (mi-...) as SSM names it.
         ctx.arn("ec2", f"instance/{instance}", region=ctx.region)
         if instance.startswith("i-")
         else ctx.arn("ssm", f"managed-instance/{instance}", region=ctx.region),
-        name=str(info.get("ComputerName") or instance),
+        name=name,
+        # SSM does not date missing patches (see the module's docstring).
         attributes={
             "instance": instance,
             "source": "ssm",
-            "os": os_name or None,
-            "assessed": bool(state),
-            "last_assessed": iso(state.get("OperationEndTime")),
-            "compliance": _compliance(state),
-            "missing_critical": critical,
-            "missing_security": missing_security,
-            "missing_other": state.get("OtherNonCompliantCount"),
             "oldest_missing_critical": None,
             "oldest_missing_security": None,
             "region": ctx.region,
+            **attributes,
         },
         raw=raw,
         calls=calls,
