@@ -53,14 +53,14 @@ def resources(store: EvidenceStore, report: PeriodReport) -> list[dict[str, Any]
         return []
     seqs = [run.seq for run in report.runs]
     first, last = seqs[0], seqs[-1]
-    spans = store.observation_spans(first, last, [TYPE])
-    bodies = documents(store, {span["snapshot_hash"] for span in spans})
+    spans = store.spans.observations(first, last, [TYPE])
+    bodies = documents(store, {span.snapshot_hash for span in spans})
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for span in sorted(spans, key=lambda s: s["first_seq"]):
-        attributes = bodies[span["snapshot_hash"]].get("attributes") or {}
-        end = last if span["last_seq"] is None else min(span["last_seq"], last)
-        runs = bisect_right(seqs, end) - bisect_left(seqs, max(span["first_seq"], first))
-        key = (span["provider"], span["scope"], span["resource_id"])
+    for span in sorted(spans, key=lambda s: s.first_seq):
+        attributes = bodies[span.snapshot_hash].get("attributes") or {}
+        end = min(span.last_seq, last)  # an open span's last_seq is the newest run's
+        runs = bisect_right(seqs, end) - bisect_left(seqs, max(span.first_seq, first))
+        key = (span.provider, span.scope, span.resource_id)
         row = rows.setdefault(key, {"runs_seen": 0, "runs_uncovered": 0})
         row["runs_seen"] += runs
         row["runs_uncovered"] += 0 if attributes.get("covered") else runs
@@ -72,7 +72,7 @@ def resources(store: EvidenceStore, report: PeriodReport) -> list[dict[str, Any]
             provider=key[0],
             scope=key[1],
             id=key[2],
-            name=span.get("name"),
+            name=span.name,
             region=attributes.get("region"),
             last_run=end,
         )

@@ -35,6 +35,7 @@ from html import escape
 from typing import Any, Protocol
 
 from evidra.controls.conditions import add_business_days, business_days_between
+from evidra.evidence_store.period_spans import StoredObservationSpan
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import iso
 from evidra.reports import render_csv
@@ -103,26 +104,26 @@ def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, A
         return []
     last = report.runs[-1].seq
     as_of = min(report.period.end_at, report.generated_at)
-    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    latest: dict[tuple[str, str, str], StoredObservationSpan] = {}
     versions: dict[tuple[str, str, str], list[str]] = {}  # each finding's snapshots, oldest first
-    for span in sorted(store.observation_spans(1, last, [TYPE]), key=lambda s: s["first_seq"]):
-        key = (span["provider"], span["scope"], span["resource_id"])
+    for span in sorted(store.spans.observations(1, last, [TYPE]), key=lambda s: s.first_seq):
+        key = (span.provider, span.scope, span.resource_id)
         latest[key] = span
-        if span["snapshot_hash"] not in versions.setdefault(key, []):
-            versions[key].append(span["snapshot_hash"])
+        if span.snapshot_hash not in versions.setdefault(key, []):
+            versions[key].append(span.snapshot_hash)
     reads = _closings(store, list(latest.values()), last)
-    bodies = documents(store, {span["snapshot_hash"] for span in latest.values()})
+    bodies = documents(store, {span.snapshot_hash for span in latest.values()})
     # A review Security Hub's history no longer dates was dated by an earlier version.
     undated = [
         key
         for key, span in latest.items()
-        if "triaged_at" in (_attributes(bodies[span["snapshot_hash"]]).get("unreadable") or {})
+        if "triaged_at" in (_attributes(bodies[span.snapshot_hash]).get("unreadable") or {})
     ]
     bodies.update(documents(store, {h for key in undated for h in versions[key]} - set(bodies)))
     rows = []
     for key, span in latest.items():
         provider, scope, resource_id = key
-        attributes = _attributes(bodies[span["snapshot_hash"]])
+        attributes = _attributes(bodies[span.snapshot_hash])
         dated = [_attributes(bodies[h]).get("triaged_at") for h in versions[key]] if key in undated else []
         if any(dated):
             attributes = {**attributes, "triaged_at": [d for d in dated if d][-1], "unreadable": {}}
@@ -139,7 +140,7 @@ def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, A
             id=resource_id,
             source=attributes.get("source") or provider,
             opened_in_period="yes" if first is None or first >= report.period.start_at else "no",
-            last_run=min(span["last_seq"], last),
+            last_run=min(span.last_seq, last),
         )
         rows.append(row)
     order = {name: index for index, name in enumerate(SEVERITIES)}
@@ -153,7 +154,7 @@ def documents(store: EvidenceStore, keys: set[str], batch: int = 2_000) -> dict[
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ordered), batch):
         found.update(
-            {k: json.loads(v) for k, v in store.snapshot_bodies(ordered[start : start + batch]).items()}
+            {k: json.loads(v) for k, v in store.snapshots.bodies(ordered[start : start + batch]).items()}
         )
     return found
 
@@ -162,33 +163,31 @@ def _attributes(document: dict[str, Any]) -> dict[str, Any]:
     return document.get("attributes") or {}
 
 
-def _closings(store: EvidenceStore, spans: list[dict[str, Any]], last: int) -> dict[int, list[Any]]:
+def _closings(store: EvidenceStore, spans: list[StoredObservationSpan], last: int) -> dict[int, list[Any]]:
     """For findings whose latest span ended before run `last`: per run after the earliest
     such end, the scopes it read without error (a failed read is a gap, not a closing),
     with when each was read."""
-    ended = [span["last_seq"] for span in spans if span["last_seq"] < last]
+    ended = [span.last_seq for span in spans if span.last_seq < last]
     if not ended:
         return {}
     first = min(ended) + 1
     failed = {
-        (e["seq"], e["scope"])
-        for e in store.scope_errors_between(first, last)
-        if not e.get("types") or TYPE in e["types"]
+        (e.seq, e.scope) for e in store.spans.scope_errors(first, last) if not e.types or TYPE in e.types
     }
     reads: dict[int, list[Any]] = {}
-    for record in store.scope_records_between(first, last):
-        if not record["error"] and (record["seq"], record["scope"]) not in failed:
-            reads.setdefault(record["seq"], []).append((record["scope"], record["finished_at"]))
+    for record in store.spans.scope_records(first, last):
+        if not record.error and (record.seq, record.scope) not in failed:
+            reads.setdefault(record.seq, []).append((record.scope, record.finished_at))
     return reads
 
 
-def _gone_at(span: dict[str, Any], reads: dict[int, list[Any]], last: int) -> datetime | None:
+def _gone_at(span: StoredObservationSpan, reads: dict[int, list[Any]], last: int) -> datetime | None:
     """When a finding's latest span ended before the period's last run: when the first
     later run read its scope (or an enclosing one) and did not see it."""
-    if span["last_seq"] >= last:
+    if span.last_seq >= last:
         return None
-    scope = span["scope"]
-    for seq in sorted(s for s in reads if s > span["last_seq"]):
+    scope = span.scope
+    for seq in sorted(s for s in reads if s > span.last_seq):
         for read, at in reads[seq]:
             if scope == read or scope.startswith(read + ":"):
                 return at
