@@ -70,10 +70,11 @@ def one_run(
     now: datetime | None = None,
     errors: list[ScopeError] | None = None,
     more: Collection | None = None,
+    providers: tuple[str, ...] = ("google_workspace", "people"),
 ) -> RunOutcome:
     started = utcnow()
     collection = Collection()
-    for provider in ("google_workspace", "people"):
+    for provider in providers:
         collection.extend(collect_provider(config, provider, None))
     if more is not None:  # another collector's whole answer: observations, scopes, errors
         collection.extend(more)
@@ -87,7 +88,7 @@ def one_run(
         id=str(uuid.uuid4()),
         started_at=started,
         finished_at=finished,
-        providers=["google_workspace", "people", "github"],
+        providers=[*providers, "github"],
         controls=controls,
         collection=collection,
         results=evaluate(controls, collection, config.parameters, finished, []),

@@ -106,10 +106,22 @@ class AwsSettings(Strict):
     ] = Field(default=None, description="default: the account behind the credentials")
     role_name: str | None = None
     external_id_env: str | None = None
+    identity_center_region: str | None = Field(
+        default=None,
+        description="the region IAM Identity Center is enabled in (read once, in the caller's account); "
+        "default: the home region",
+    )
     max_workers: int = Field(default=8, ge=1, le=256)
     max_attempts: int = Field(default=6, ge=1, le=20)
     connect_timeout: float = Field(default=10, gt=0)
     read_timeout: float = Field(default=60, gt=0)
+
+    @field_validator("identity_center_region")
+    @classmethod
+    def _identity_center_region(cls, value: str | None) -> str | None:
+        if value is not None and not _REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region name (like eu-west-1)")
+        return value
 
 
 OKTA_READ_SCOPES = (
@@ -252,6 +264,8 @@ GOOGLE_WORKSPACE_SCOPES = (
     "https://www.googleapis.com/auth/admin.directory.rolemanagement.readonly",
     "https://www.googleapis.com/auth/admin.reports.audit.readonly",
 )
+# Google endpoint management (the Cloud Identity devices API), asked for only with `devices: true`.
+GOOGLE_WORKSPACE_DEVICES_SCOPE = "https://www.googleapis.com/auth/cloud-identity.devices.readonly"
 
 
 class GoogleWorkspaceSettings(Strict):
@@ -266,6 +280,11 @@ class GoogleWorkspaceSettings(Strict):
         default=None, description="Admin SDK root URL override"
     )
     log_days: int = Field(default=90, ge=1, le=180, description="days of login and admin events read")
+    devices: bool = Field(
+        default=False,
+        description="read Google endpoint management's devices (Cloud Identity devices API; needs the "
+        "cloud-identity.devices.readonly scope delegated and an edition with endpoint management)",
+    )
     page_size: int = Field(default=500, ge=1, le=500)
     max_attempts: int = Field(default=5, ge=1, le=20)
     request_timeout: float = Field(default=60, gt=0)

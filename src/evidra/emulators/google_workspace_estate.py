@@ -20,6 +20,10 @@ class WorkspaceDomain:
     role_assignments: list[dict[str, Any]]
     activities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # application -> activities
     admins: set[str] = field(default_factory=set)  # who a service account may act as
+    # Google endpoint management (Cloud Identity devices API): devices and their users.
+    devices: list[dict[str, Any]] = field(default_factory=list)
+    device_users: list[dict[str, Any]] = field(default_factory=list)
+    endpoint_management: bool = True  # False: the edition has none, the devices API refuses
 
 
 def _time(moment: datetime) -> str:
@@ -62,6 +66,54 @@ def user(
         "customerId": "C01abc234",
         "recoveryPhone": "+15555550100",  # personal data the collector must not keep
     }
+
+
+def device(
+    number: int,
+    owner: str,
+    kind: str,
+    os_version: str,
+    *,
+    synced: datetime,
+    encryption: str = "ENCRYPTED",
+    management: str = "APPROVED",
+    compromised: str = "UNCOMPROMISED",
+    password: str = "PASSWORD_SET",  # noqa: S107 - the API's passwordState, not a password
+    **extra: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A device and its user as the Cloud Identity devices API v1 answers them
+    (GoogleAppsCloudidentityDevicesV1Device and ...DeviceUser)."""
+    name = f"devices/dev{number:04d}"
+    found = {
+        "name": name,
+        "deviceId": f"{number:016x}",
+        "deviceType": kind,
+        "model": {"MAC_OS": "MacBookPro18,3", "WINDOWS": "Latitude 7440", "ANDROID": "Pixel 8"}.get(
+            kind, "iPhone15,2"
+        ),
+        "serialNumber": f"SN{number:08d}",
+        "osVersion": os_version,
+        "ownerType": "COMPANY",
+        "managementState": management,
+        "encryptionState": encryption,
+        "compromisedState": compromised,
+        "lastSyncTime": _time(synced),
+        "createTime": _time(synced - timedelta(days=300)),
+        "hostname": f"host-{number}",
+        "wifiMacAddresses": ["02:00:00:00:00:01"],  # identifying data the collector must not keep
+        **extra,
+    }
+    user_of = {
+        "name": f"{name}/deviceUsers/u{number:04d}",
+        "userEmail": owner,
+        "managementState": "APPROVED" if management == "APPROVED" else management,
+        "passwordState": password,
+        "compromisedState": "NOT_COMPROMISED",
+        "firstSyncTime": _time(synced - timedelta(days=300)),
+        "lastSyncTime": _time(synced),
+        "languageCode": "en-US",
+    }
+    return found, user_of
 
 
 def activity(application: str, when: datetime, actor: str, name: str, **parameters: str) -> dict[str, Any]:
@@ -139,7 +191,37 @@ def demo_domain(now: datetime | None = None, domain: str = DOMAIN) -> WorkspaceD
             activity("login", now - day, f"bob.builder@{domain}", "login_success"),
         ],
     }
-    return WorkspaceDomain("C01abc234", users, roles, assignments, activities, {admin})
+    devices = [
+        device(1, f"bob.builder@{domain}", "MAC_OS", "MacOS 14.6.1", synced=now - day),
+        device(
+            2,
+            f"alice.admin@{domain}",
+            "WINDOWS",
+            "Windows 10.0.22631",
+            synced=now - 40 * day,
+            encryption="NOT_ENCRYPTED",
+        ),
+        device(
+            3,
+            f"carol.leaver@{domain}",
+            "ANDROID",
+            "Android 14",
+            synced=now - 21 * day,
+            management="WIPED",
+            androidSpecificAttributes={"verifyAppsEnabled": True, "hasPotentiallyHarmfulApps": False},
+        ),
+        device(4, f"erin.newhire@{domain}", "IOS", "iOS 17.5.1", synced=now - day, compromised="COMPROMISED"),
+    ]
+    return WorkspaceDomain(
+        "C01abc234",
+        users,
+        roles,
+        assignments,
+        activities,
+        {admin},
+        devices=[d for d, _ in devices],
+        device_users=[u for _, u in devices],
+    )
 
 
 def synthetic_domain(count: int, now: datetime | None = None) -> WorkspaceDomain:

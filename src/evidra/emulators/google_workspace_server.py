@@ -8,7 +8,17 @@ It answers what the collector calls, as the Admin SDK reference describes them:
 - `GET /admin/directory/v1/customer/{customer}/roles` (maxResults at most 100) and
   `/roleassignments` (at most 200): `{"items": [...], "nextPageToken"}`;
 - `GET /admin/reports/v1/activity/users/all/applications/{application}` (startTime,
-  eventName, maxResults at most 1000): `{"items": [...], "nextPageToken"}`.
+  eventName, maxResults at most 1000): `{"items": [...], "nextPageToken"}`;
+- the Cloud Identity devices API v1 (its discovery document, bundled with the client:
+  methods devices.list and devices.deviceUsers.list, schemas
+  GoogleAppsCloudidentityDevicesV1Device / ...DeviceUser): `GET /v1/devices` (customer
+  `customers/{id}`, view, pageSize default 20 and above 100 coerced to 100) answers
+  `{"devices": [...], "nextPageToken"}`; `GET /v1/devices/{device}/deviceUsers` (`-`
+  for every device; pageSize default 5, coerced to 20) answers `{"deviceUsers": [...]}`.
+  A domain without endpoint management answers 403 `{"error": {"code": 403, "message":
+  "The caller does not have permission", "status": "PERMISSION_DENIED"}}`, the body
+  reported for the devices API in googleapis/google-api-java-client issue 2139 and
+  taers232c/GAMADV-XTD3 issue 206 (no `errors` list).
 
 Authentication as Google does it for domain-wide delegation: `POST /token` takes a
 service account's signed JWT assertion (JWT bearer grant) naming the user to act as in
@@ -43,7 +53,8 @@ from evidra.emulators.https import FakeHandler, Fault, HttpsFake, send
 USERS_SCOPE = "https://www.googleapis.com/auth/admin.directory.user.readonly"
 ROLES_SCOPE = "https://www.googleapis.com/auth/admin.directory.rolemanagement.readonly"
 REPORTS_SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
-DELEGATED = {USERS_SCOPE, ROLES_SCOPE, REPORTS_SCOPE}
+DEVICES_SCOPE = "https://www.googleapis.com/auth/cloud-identity.devices.readonly"
+DELEGATED = {USERS_SCOPE, ROLES_SCOPE, REPORTS_SCOPE, DEVICES_SCOPE}
 _ROUTES = (
     ("users.list", re.compile(r"^/admin/directory/v1/users$"), USERS_SCOPE, "users", 500),
     (
@@ -67,7 +78,17 @@ _ROUTES = (
         "items",
         1000,
     ),
+    ("devices.list", re.compile(r"^/v1/devices$"), DEVICES_SCOPE, "devices", 100),
+    (
+        "devices.deviceUsers.list",
+        re.compile(r"^/v1/devices/(?P<device>[^/]+)/deviceUsers$"),
+        DEVICES_SCOPE,
+        "deviceUsers",
+        20,
+    ),
 )
+# Cloud Identity's page sizes: (default, largest); a larger one is coerced, not refused.
+_PAGE_SIZES = {"devices.list": (20, 100), "devices.deviceUsers.list": (5, 20)}
 
 
 class FakeWorkspace(HttpsFake):
@@ -173,6 +194,9 @@ def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
                     "PERMISSION_DENIED",
                 )
                 return
+            if operation in _PAGE_SIZES and not fake.domain.endpoint_management:
+                self._error(403, "", "The caller does not have permission", "PERMISSION_DENIED")
+                return
             fault = fake.faults.after_delay(path)
             if fault is not None:
                 self._fault(fault)
@@ -201,11 +225,9 @@ def _handler_for(fake: FakeWorkspace) -> type[BaseHTTPRequestHandler]:
                 send(self, 200, b'{"kind": "admin#directory#users", "users": [{"id": "1', self.json_type)
 
         def _error(self, code: int, reason: str, message: str, status: str | None = None) -> None:
-            error: dict[str, Any] = {
-                "code": code,
-                "message": message,
-                "errors": [{"message": message, "domain": "global", "reason": reason}],
-            }
+            error: dict[str, Any] = {"code": code, "message": message}
+            if reason:  # the Admin SDK lists reasons; Cloud Identity's errors have none
+                error["errors"] = [{"message": message, "domain": "global", "reason": reason}]
             if status:
                 error["status"] = status
             self.send_json(code, {"error": error})
@@ -230,6 +252,13 @@ def _items(
     if operation == "roleAssignments.list":
         _customer_ok(domain, path["customer"])
         return domain.role_assignments
+    if operation.startswith("devices."):
+        customer = (query.get("customer") or ["customers/my_customer"])[0]
+        _customer_ok(domain, customer.removeprefix("customers/"))
+        if operation == "devices.list":
+            return sorted(domain.devices, key=lambda d: str(d["name"]))
+        device = path["device"]
+        return [u for u in domain.device_users if device == "-" or u["name"].startswith(f"devices/{device}/")]
     activities = domain.activities.get(path["app"], [])
     start = (query.get("startTime") or [""])[0]
     event = (query.get("eventName") or [""])[0]
@@ -247,9 +276,16 @@ def _items(
 def _page(
     operation: str, items: list[dict[str, Any]], key: str, query: dict[str, list[str]], largest: int
 ) -> dict[str, Any]:
-    size = int((query.get("maxResults") or ["100"])[0] or 100)
-    if not 1 <= size <= largest:
-        raise ValueError(f"Invalid value for maxResults: {size} (1 to {largest})")
+    if operation in _PAGE_SIZES:
+        default, largest = _PAGE_SIZES[operation]
+        size = min(int((query.get("pageSize") or [str(default)])[0] or default), largest)
+        if size < 0:
+            raise ValueError(f"Invalid value for pageSize: {size}")
+        size = size or default
+    else:
+        size = int((query.get("maxResults") or ["100"])[0] or 100)
+        if not 1 <= size <= largest:
+            raise ValueError(f"Invalid value for maxResults: {size} (1 to {largest})")
     token = (query.get("pageToken") or [""])[0]
     try:
         start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0

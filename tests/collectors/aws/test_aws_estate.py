@@ -13,6 +13,7 @@ import pytest
 
 from evidra.canonical import canonical_bytes
 from evidra.collectors.aws.registry import GLOBAL as GLOBAL_PLANE
+from evidra.collectors.aws.registry import ORGANIZATION as ORGANIZATION_PLANE
 from evidra.collectors.aws.registry import READERS
 from evidra.demo.estate import (
     BUCKET_PLAIN,
@@ -49,9 +50,9 @@ def summary(seeded: tuple[dict[str, Any], Collection]) -> dict[str, Any]:
 
 def test_the_estate_reads_without_errors(collection: Collection) -> None:
     assert collection.errors == []
-    # The global readers once, the regional ones in each of the 2 regions.
-    global_ = READERS.all(GLOBAL_PLANE)
-    assert len(collection.scopes) == len(global_) + 2 * (len(READERS.all()) - len(global_))
+    # The global and organisation (Identity Center) readers once, the regional ones in each of the 2 regions.
+    once = READERS.all(GLOBAL_PLANE) + READERS.all(ORGANIZATION_PLANE)
+    assert len(collection.scopes) == len(once) + 2 * (len(READERS.all()) - len(once))
     assert all(s.error is None and s.started_at <= s.finished_at for s in collection.scopes)
     assert {s.scope for s in collection.scopes} == {
         GLOBAL,

@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError
 from evidra.collectors.aws import permissions
 from evidra.demo.estate import seed_estate
 from evidra.emulators.moto_process import MotoProcess
+from tests.collectors.aws.identity_center_support import seed_identity_center
 
 REGIONS = ("us-east-1", "eu-west-1")
 MANAGEMENT = "123456789012"
@@ -58,6 +59,8 @@ def enforced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     per action of REMOVED holding them without it), and IAM enforcement switched on."""
     with MotoProcess() as moto:
         seed_estate(moto.endpoint, regions=REGIONS)
+        # Identity Center's users, groups and permission sets: every sso and identitystore action runs.
+        seed_identity_center(moto.endpoint, MANAGEMENT, **ADMIN_CREDENTIALS)
 
         def client(service: str, **credentials: str) -> Any:
             return boto3.client(

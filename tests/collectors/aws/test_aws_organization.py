@@ -128,9 +128,10 @@ def test_every_active_account_is_entered_through_its_role(
     assert principals[MANAGEMENT].startswith("arn:aws:") and f":{MANAGEMENT}:" in principals[MANAGEMENT]
     # One client per (account, region, service), reused by every unit that needs it:
     # here one region, so each account's readers' services, plus the caller's
-    # Organizations and STS (which only the caller calls).
-    readers = services - {"organizations", "sts"}
-    assert len(clients) == 3 * len(readers) + 2
+    # Organizations, STS and Identity Center's two (which only the caller calls).
+    once = {"organizations", "sts", "sso-admin", "identitystore"}
+    assert once <= services
+    assert len(clients) == 3 * len(services - once) + len(once)
     # The external id is a secret: nowhere in the evidence.
     assert all(EXTERNAL_ID not in repr(o.snapshot()) + repr(o.provenance()) for o in collection.observations)
 

@@ -9,6 +9,7 @@ import boto3
 
 from evidra.collectors.aws import permissions
 from tests.collectors.aws.aws_support import TEST_REGIONS, run_collector
+from tests.collectors.aws.identity_center_support import seed_identity_center
 
 PACKAGE = Path(permissions.__file__).parent
 # Verbs of IAM actions that change something.
@@ -22,7 +23,9 @@ WRITE_VERBS = (
 READ_VERBS = ("Get", "List", "Describe")
 
 
-def test_every_operation_made_is_granted_and_recorded(shared_estate: dict[str, Any]) -> None:
+def test_every_operation_made_is_granted_and_recorded(estate: dict[str, Any], moto_endpoint: str) -> None:
+    # Identity Center users too: its listings are recorded on the users they found.
+    seed_identity_center(moto_endpoint, estate["account"])
     # Every request botocore makes, seen from its own event hooks.
     made: list[tuple[str, str]] = []
     session = boto3.Session()

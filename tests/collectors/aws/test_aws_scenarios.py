@@ -296,7 +296,8 @@ def test_configured_regions_limit_the_scopes(moto_reset: str) -> None:
     lines: list[str] = []
     collection = AwsCollector(AwsSettings(regions=["eu-west-1"])).collect(progress=lines.append)
     scopes = {s.scope for s in collection.scopes}
-    assert scopes == {f"aws:{ACCOUNT}:global", f"aws:{ACCOUNT}:eu-west-1"}
+    # Identity Center is read where it lives, by default the home region (us-east-1 here).
+    assert scopes == {f"aws:{ACCOUNT}:global", f"aws:{ACCOUNT}:eu-west-1", f"aws:{ACCOUNT}:us-east-1"}
     # One progress line per unit of work: each global reader once, each regional one in the region.
     readers = READERS.all()
     assert len(lines) == len(collection.scopes) == len(readers)

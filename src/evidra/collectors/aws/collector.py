@@ -2,8 +2,9 @@
 (account, region, reader) unit, all on one bounded pool.
 
 Scopes are `aws:{account}:global` for global readers (IAM, S3, trail coverage) and
-`aws:{account}:{region}` for regional ones. An account that cannot be entered (the
-role cannot be assumed) is one ScopeError for `aws:{account}`; a configured region
+`aws:{account}:{region}` for regional ones and for the organisation's Identity Center
+(read once per run, in the caller's account and `identity_center_region`). An account
+that cannot be entered (the role cannot be assumed) is one ScopeError for `aws:{account}`; a configured region
 that is not enabled in an account is one for `aws:{account}:{region}`; a unit that
 fails is one for its scope and types. Every other unit still reports. Several global
 readers contribute attributes to the one account-settings observation; they are
@@ -32,6 +33,7 @@ from evidra.collectors.aws import (  # noqa: F401
     elbv2,
     guardduty,
     iam,
+    identitycenter,
     inspector2,
     kms,
     logs,
@@ -52,7 +54,16 @@ from evidra.collectors.aws.accounts import (
     own_or_role,
     targets_from_list,
 )
-from evidra.collectors.aws.registry import GLOBAL, PROVIDER, READERS, REGIONAL, AwsCallFailed, Context, invoke
+from evidra.collectors.aws.registry import (
+    GLOBAL,
+    ORGANIZATION,
+    PROVIDER,
+    READERS,
+    REGIONAL,
+    AwsCallFailed,
+    Context,
+    invoke,
+)
 from evidra.collectors.aws.session import AwsSession
 from evidra.collectors.base import ProgressCallback, announce
 from evidra.collectors.readers import Reader, UnitOutcome, run_unit
@@ -311,7 +322,13 @@ class AwsCollector:
                 return
             identity = Identity(target.account, caller.partition, principal)
         regions = self._regions(session, identity, plan_)
-        plan_.units = plan(identity.account, session.home_region, regions, session, identity)
+        # The organisation's own readers run once, in the caller's account.
+        organization_region = None
+        if target.role_arn is None and target.account == caller.account:
+            organization_region = self.settings.identity_center_region or session.home_region
+        plan_.units = plan(
+            identity.account, session.home_region, regions, session, identity, organization_region
+        )
 
     def _regions(self, session: AwsSession, identity: Identity, plan_: AccountPlan) -> list[str]:
         """The configured regions that are enabled in the account, else every region
@@ -350,11 +367,18 @@ def plan(
     regions: list[str],
     session: AwsSession | None = None,
     identity: Identity | None = None,
+    organization_region: str | None = None,
 ) -> list[Unit]:
-    """Global readers once (called in the home region), regional ones per region."""
+    """Global readers once (called in the home region), regional ones per region, and
+    the organisation's (Identity Center) in `organization_region` when it is given."""
     units = [
         Unit(r, home_region, f"{PROVIDER}:{account}:global", session, identity) for r in READERS.all(GLOBAL)
     ]
+    if organization_region:
+        units.extend(
+            Unit(r, organization_region, f"{PROVIDER}:{account}:{organization_region}", session, identity)
+            for r in READERS.all(ORGANIZATION)
+        )
     for region in regions:
         units.extend(
             Unit(r, region, f"{PROVIDER}:{account}:{region}", session, identity)

@@ -95,6 +95,14 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("ssm", "DescribeInstanceInformation"): "ssm:DescribeInstanceInformation",
     ("ssm", "DescribeInstancePatchStates"): "ssm:DescribeInstancePatchStates",
     ("ssm", "DescribeInstancePatches"): "ssm:DescribeInstancePatches",
+    # IAM Identity Center: its API's signing name, and so its actions' prefix, is `sso`.
+    ("sso-admin", "ListInstances"): "sso:ListInstances",
+    ("sso-admin", "ListAccountAssignmentsForPrincipal"): "sso:ListAccountAssignmentsForPrincipal",
+    ("sso-admin", "DescribePermissionSet"): "sso:DescribePermissionSet",
+    ("sso-admin", "ListManagedPoliciesInPermissionSet"): "sso:ListManagedPoliciesInPermissionSet",
+    ("sso-admin", "GetInlinePolicyForPermissionSet"): "sso:GetInlinePolicyForPermissionSet",
+    ("identitystore", "ListUsers"): "identitystore:ListUsers",
+    ("identitystore", "ListGroupMembershipsForMember"): "identitystore:ListGroupMembershipsForMember",
 }
 
 

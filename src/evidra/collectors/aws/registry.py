@@ -3,8 +3,9 @@
 Each service module (named after the service: `s3.py`, `guardduty.py`) registers its
 readers on `READERS` (the shared vocabulary of `evidra.collectors.readers`), with the
 types they emit, the boto3 service errors name, and their plane: `GLOBAL` (once per
-account, called in the home region: IAM, S3, CloudFront) or `REGIONAL` (once per
-region). The collector runs every (region, reader) pair as one unit of work.
+account, called in the home region: IAM, S3, CloudFront), `REGIONAL` (once per
+region) or `ORGANIZATION` (once per run, in the caller's account: Identity Center).
+The collector runs every (region, reader) pair as one unit of work.
 
 Readers call AWS only through `Context`, which is what makes every observation
 carry its provenance (the ApiCall list), keeps raw answers redacted, and turns
@@ -153,6 +154,10 @@ class Context(ScopeObserver):
 
 GLOBAL = "global"
 REGIONAL = "regional"
+# Once per run, in the caller's account (the management account or a delegated
+# administrator) and one region: what belongs to the organisation, not to an account
+# (IAM Identity Center).
+ORGANIZATION = "organization"
 READERS: ReaderRegistry[Context] = ReaderRegistry(PROVIDER)
 
 

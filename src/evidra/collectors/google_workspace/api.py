@@ -1,6 +1,7 @@
-"""The Admin SDK through google-api-python-client: the Directory and Reports APIs built
-from the library's bundled discovery documents (no discovery call), on httplib2 with
-google-auth's authorized transport.
+"""The Admin SDK through google-api-python-client: the Directory and Reports APIs (and,
+with `devices: true`, the Cloud Identity devices API, on its own credentials) built from
+the library's bundled discovery documents (no discovery call), on httplib2 with
+google-auth's authorized transport. `api_endpoint` overrides the root URL of each.
 
 Retries are the client's own (`execute(num_retries=...)`: 429, 5xx and 403
 rate-limit reasons, exponential backoff with jitter); a body that is not JSON is asked
@@ -24,7 +25,9 @@ class WorkspaceCallFailed(Exception):
 
 
 class AdminApi:
-    def __init__(self, settings: GoogleWorkspaceSettings, credentials: Any) -> None:
+    def __init__(
+        self, settings: GoogleWorkspaceSettings, credentials: Any, devices_credentials: Any = None
+    ) -> None:
         import google_auth_httplib2
         import httplib2
         from googleapiclient.discovery import build
@@ -33,27 +36,22 @@ class AdminApi:
         self.settings = settings
         self.requests = 0
 
-        def http() -> Any:
-            transport = httplib2.Http(timeout=settings.request_timeout, ca_certs=bundle)
-            return google_auth_httplib2.AuthorizedHttp(credentials, http=transport)
-
         options = {"api_endpoint": settings.api_endpoint} if settings.api_endpoint else None
-        self.directory = build(
-            "admin",
-            "directory_v1",
-            http=http(),
-            client_options=options,
-            static_discovery=True,
-            cache_discovery=False,
-        )
-        self.reports = build(
-            "admin",
-            "reports_v1",
-            http=http(),
-            client_options=options,
-            static_discovery=True,
-            cache_discovery=False,
-        )
+
+        def client(api: str, version: str, authorized: Any = credentials) -> Any:
+            transport = httplib2.Http(timeout=settings.request_timeout, ca_certs=bundle)
+            return build(
+                api,
+                version,
+                http=google_auth_httplib2.AuthorizedHttp(authorized, http=transport),
+                client_options=options,
+                static_discovery=True,
+                cache_discovery=False,
+            )
+
+        self.directory = client("admin", "directory_v1")
+        self.reports = client("admin", "reports_v1")
+        self.devices = client("cloudidentity", "v1", devices_credentials) if devices_credentials else None
 
     def call(self, operation: str, **parameters: Any) -> ApiCall:
         return ApiCall("admin", operation, parameters)

@@ -17,6 +17,7 @@ from evidra.collectors.readers import ReaderRegistry
 from evidra.config.settings import GoogleWorkspaceSettings
 
 PROVIDER = "google_workspace"
+DEVICES = "devices"  # the plane of the readers that run only with `devices: true`
 
 
 @dataclass

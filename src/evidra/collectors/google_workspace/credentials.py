@@ -11,6 +11,8 @@ reads the key for both).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import google.auth
 from google.auth import exceptions
 
@@ -18,8 +20,10 @@ from evidra.collectors.gcp.credentials import CredentialError, Credentials, serv
 from evidra.config.settings import GOOGLE_WORKSPACE_SCOPES, GoogleWorkspaceSettings
 
 
-def load(settings: GoogleWorkspaceSettings) -> Credentials:
-    scopes = list(GOOGLE_WORKSPACE_SCOPES)
+def load(settings: GoogleWorkspaceSettings, scopes: Sequence[str] = GOOGLE_WORKSPACE_SCOPES) -> Credentials:
+    """Credentials for `scopes` (the devices API gets its own, so a delegation that lacks its
+    scope fails that reader alone: Google refuses a token asking for any scope not granted)."""
+    scopes = list(scopes)
     if not settings.credentials_file:
         try:
             found, _project = google.auth.default(scopes=scopes)
