@@ -58,6 +58,7 @@ def test_devices_with_their_owners_as_endpoint_devices(workspace, settings):
     assert (windows["encrypted"], windows["os_major"], windows["os_build"]) == (False, 10, 22631)
     phone = devices["carol.leaver@acme.example"].attributes
     assert (phone["kind"], phone["managed"], phone["malware_protection"]) == ("mobile", False, True)
+    assert (phone["management_state"], mac.attributes["management_state"]) == ("wiped", "managed")
     assert devices["erin.newhire@acme.example"].attributes["compromised"] is True
     # Pages of two (page_size 2): devices in 2, every device's users in 2 (parent devices/-).
     assert workspace.calls()["devices.list"] == 2 and workspace.calls()["devices.deviceUsers.list"] == 2

@@ -37,6 +37,15 @@ PLATFORMS = {
     "GOOGLE_SYNC": "Google Sync",
 }
 _MOBILE = {"IOS", "ANDROID", "GOOGLE_SYNC"}
+# managementState in endpoint.device's words (people/offboarding.py reads the wipes).
+STATES = {
+    "APPROVED": "managed",
+    "WIPING": "wipe_pending",
+    "WIPED": "wiped",
+    "UNPROVISIONED": "unmanaged",
+    "BLOCKED": "blocked",
+    "PENDING": "pending",
+}
 DEVICE_FIELDS = (
     "name",
     "deviceId",
@@ -146,6 +155,7 @@ def _device(
             "passcode_required": {"PASSWORD_SET": True, "PASSWORD_NOT_SET": False}.get(str(password)),
             "malware_protection": malware,
             "lost_mode": False,  # the API has no lost state; a wiped device is not `managed`
+            "management_state": STATES.get(str(device.get("managementState")), device.get("managementState")),
             "compromised": {"COMPROMISED": True, "UNCOMPROMISED": False}.get(
                 str(device.get("compromisedState"))
             ),
