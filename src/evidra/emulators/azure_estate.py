@@ -549,7 +549,11 @@ def virtual_machine(
     and its instance view (`VirtualMachineInstanceView`), whose `patchStatus` carries the
     latest assessment's `availablePatchSummary` (status, assessmentActivityId,
     rebootPending, criticalAndSecurityPatchCount, otherPatchCount, startTime,
-    lastModifiedTime, error); None: never assessed (no patch status)."""
+    lastModifiedTime, error); None: never assessed (no patch status). Shapes from
+    azure-mgmt-compute's models (`VirtualMachinePatchStatus`: "the available patch summary
+    of the latest assessment operation for the virtual machine"; `AvailablePatchSummary`)
+    and the REST spec that added them (Azure/azure-rest-api-specs PRs 10216 and 11768,
+    compute.json 2020-06-01 and 2020-12-01)."""
     vm_id = rid(subscription_id, group, "Microsoft.Compute", "virtualMachines", name)
     vm = {
         "id": vm_id, "name": name, "type": "Microsoft.Compute/virtualMachines", "location": "westeurope",
