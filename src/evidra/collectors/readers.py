@@ -6,7 +6,9 @@ service it reads) registers its readers with `@registry.reader(name, types=...)`
 collector runs every reader of a scope through `run_unit` (or `run_unit_async` for an
 async reader): a reader that raises one of the provider's expected failures, or a bug of
 ours, becomes a `ScopeError` for exactly its types, its observations dropped (a partial
-population would look complete), and the other readers report as usual.
+population would look complete), and the other readers report as usual. `run_all` runs
+every reader of a registry against one scope so; `unreadable_scope` is the one error for
+every type when nothing of a scope could be read (its credential was refused).
 
 `needs` names what a reader reads beyond its own calls (GCP's shared listings);
 `plane` groups readers that run against one kind of scope (Azure's per-subscription
@@ -20,9 +22,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from evidra.model import MalformedAnswer, Observation, ScopeError, ScopeRecord, utcnow
+from evidra.model import Collection, MalformedAnswer, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.redact import redact_text
 from evidra.spool import Spool
 
@@ -92,6 +95,44 @@ class UnitOutcome:
     observations: Observations
     record: ScopeRecord
     errors: list[ScopeError] = field(default_factory=list)
+
+    def add_to(self, collection: Collection) -> None:
+        collection.observations.extend(self.observations)
+        collection.errors.extend(self.errors)
+        collection.scopes.append(self.record)
+
+
+def run_all(
+    registry: ReaderRegistry[Context],
+    context: Context,
+    scope: str,
+    collection: Collection,
+    *,
+    expected: tuple[type[BaseException], ...] = (),
+    progress: ProgressCallback | None = None,
+) -> Collection:
+    """Every reader of `registry` against one scope, in registration order, each as a
+    unit (`run_unit`), their outcomes added to `collection`."""
+    from evidra.collectors.base import announce
+
+    announce(progress, len(registry.all()))
+    for reader in registry.all():
+        run_unit(registry.provider, reader, context, scope, expected=expected, progress=progress).add_to(
+            collection
+        )
+    return collection
+
+
+def unreadable_scope(
+    collection: Collection, registry: ReaderRegistry[Any], scope: str, started: datetime, message: str
+) -> Collection:
+    """The whole scope as one error for every type the registry's readers produce, read
+    by none of them (its credential was refused, its first read failed)."""
+    message = redact_text(message)
+    provider = registry.provider
+    collection.errors.append(ScopeError(provider, scope, message, provider, registry.types()))
+    collection.scopes.append(ScopeRecord(provider, scope, started, utcnow(), message))
+    return collection
 
 
 def _outcome(

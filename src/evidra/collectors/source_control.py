@@ -29,12 +29,12 @@ from importlib import resources
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
-from evidra.collectors.base import ProgressCallback, ScopeObserver, announce
+from evidra.collectors.base import ProgressCallback, ScopeObserver
 from evidra.collectors.conditional import EtagCache, default_folder
-from evidra.collectors.readers import ReaderRegistry, run_unit
+from evidra.collectors.readers import ReaderRegistry, run_all, unreadable_scope
 from evidra.collectors.secrets import CredentialError
 from evidra.config.settings import ScmSettings
-from evidra.model import ApiCall, Collection, Observation, ScopeError, ScopeRecord, utcnow
+from evidra.model import ApiCall, Collection, Observation, utcnow
 from evidra.redact import redact_text
 
 PAGE_SIZE = 100
@@ -279,23 +279,15 @@ class SourceControlCollector(Generic[SettingsT]):
                     self._fail_all(collection, started, f"{self.provider} credentials: {exc}")
                     return collection
                 ctx = self.context(api, first, started)
-                announce(progress, len(self.readers.all()))
-                for reader in self.readers.all():
-                    outcome = run_unit(
-                        self.provider, reader, ctx, self.scope, expected=(self.failure,), progress=progress
-                    )
-                    collection.observations.extend(outcome.observations)
-                    collection.errors.extend(outcome.errors)
-                    collection.scopes.append(outcome.record)
+                run_all(
+                    self.readers, ctx, self.scope, collection, expected=(self.failure,), progress=progress
+                )
         finally:
             etags.close()
         return collection
 
     def _fail_all(self, collection: Collection, started: datetime, message: str) -> None:
-        message = redact_text(message)
-        every_type = self.readers.types()
-        collection.errors.append(ScopeError(self.provider, self.scope, message, self.provider, every_type))
-        collection.scopes.append(ScopeRecord(self.provider, self.scope, started, utcnow(), message))
+        unreadable_scope(collection, self.readers, self.scope, started, message)
 
 
 class ShippedEndpoints:

@@ -210,9 +210,7 @@ class AzureCollector:
             if graph is not None:
                 graph.close()
         for outcome in outcomes:
-            collection.observations.extend(outcome.observations)
-            collection.errors.extend(outcome.errors)
-            collection.scopes.append(outcome.record)
+            outcome.add_to(collection)
 
     def _subscriptions(
         self, token_credential: Any, tenant_scope: str, who: str, collection: Collection

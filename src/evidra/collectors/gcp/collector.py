@@ -128,9 +128,7 @@ class GcpCollector:
                     failure = next((failures[name] for name in reader.needs if name in failures), None)
                     outcome = run_unit(PROVIDER, reader, ctx, ctx.scope, failure=failure)
                     read += len(outcome.observations)
-                    collection.observations.extend(outcome.observations)
-                    collection.scopes.append(outcome.record)
-                    collection.errors.extend(outcome.errors)
+                    outcome.add_to(collection)
                 if progress is not None:
                     unread = f", {len(failures)} listing(s) unreadable" if failures else ""
                     progress(f"{ctx.scope}: {read} resource(s){unread}")

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from evidra.collectors.base import ProgressCallback, announce
+from evidra.collectors.base import ProgressCallback
 
 # Importing the reader modules registers them.
 from evidra.collectors.jamf import devices  # noqa: F401
 from evidra.collectors.jamf.api import JamfApi, JamfCallFailed
 from evidra.collectors.jamf.context import PROVIDER, READERS, Context
-from evidra.collectors.readers import run_unit
+from evidra.collectors.readers import run_all, unreadable_scope
 from evidra.collectors.secrets import CredentialError
 from evidra.config.settings import JamfSettings
-from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
+from evidra.model import Collection, utcnow
 
 
 class JamfCollector:
@@ -33,24 +33,12 @@ class JamfCollector:
             self.api = JamfApi.connect(self.settings)
             self.api.client.get_access_token()
         except (CredentialError, JamfCallFailed) as exc:
-            return self._unreadable(collection, started, str(exc))
+            return unreadable_scope(collection, READERS, self.scope, started, str(exc))
         except Exception as exc:  # the token request: refused, unreachable, not JSON
-            return self._unreadable(collection, started, _token_problem(exc))
+            return unreadable_scope(collection, READERS, self.scope, started, _token_problem(exc))
         ctx = Context(self.api, self.scope, f"jamf api client {self.settings.client_id}", started)
-        announce(progress, len(READERS.all()))
-        for reader in READERS.all():
-            outcome = run_unit(
-                PROVIDER, reader, ctx, self.scope, expected=(JamfCallFailed, ValueError), progress=progress
-            )
-            collection.observations.extend(outcome.observations)
-            collection.errors.extend(outcome.errors)
-            collection.scopes.append(outcome.record)
-        return collection
-
-    def _unreadable(self, collection: Collection, started: object, message: str) -> Collection:
-        collection.errors.append(ScopeError(PROVIDER, self.scope, message, "jamf", READERS.types()))
-        collection.scopes.append(ScopeRecord(PROVIDER, self.scope, started, utcnow(), message))  # type: ignore[arg-type]
-        return collection
+        expected = (JamfCallFailed, ValueError)
+        return run_all(READERS, ctx, self.scope, collection, expected=expected, progress=progress)
 
 
 def _token_problem(exc: Exception) -> str:

@@ -27,11 +27,10 @@ from evidra.collectors.okta.api import OktaApi, OktaCallFailed
 from evidra.collectors.okta.context import PROVIDER, READERS, Context
 from evidra.collectors.okta.credentials import org_host, principal, sdk_config
 from evidra.collectors.okta.deprovisioning import TerminationsFileError
-from evidra.collectors.readers import run_unit_async
+from evidra.collectors.readers import run_unit_async, unreadable_scope
 from evidra.collectors.secrets import CredentialError
 from evidra.config.settings import OktaSettings
-from evidra.model import Collection, ScopeError, ScopeRecord, utcnow
-from evidra.redact import redact_text
+from evidra.model import Collection, utcnow
 
 EXPECTED = (OktaCallFailed, TerminationsFileError)
 
@@ -84,9 +83,7 @@ class OktaCollector:
             )
             outcomes = await asyncio.gather(*units)
         for outcome in outcomes:
-            collection.observations.extend(outcome.observations)
-            collection.errors.extend(outcome.errors)
-            collection.scopes.append(outcome.record)
+            outcome.add_to(collection)
         return collection
 
     async def _principal(self, api: OktaApi) -> str:
@@ -99,9 +96,7 @@ class OktaCollector:
         return f"okta user {login} ({described.description})" if login else described.description
 
     def _fail_all(self, collection: Collection, started: Any, message: str) -> None:
-        message = redact_text(message)
-        collection.errors.append(ScopeError(PROVIDER, self.scope, message, "okta", READERS.types()))
-        collection.scopes.append(ScopeRecord(PROVIDER, self.scope, started, utcnow(), message))
+        unreadable_scope(collection, READERS, self.scope, started, message)
 
 
 def signin_problem(settings: Any, failure: OktaCallFailed) -> str:

@@ -41,7 +41,5 @@ class PeopleCollector:
             progress=progress,
         )
         collection = Collection()
-        collection.observations.extend(outcome.observations)
-        collection.errors.extend(outcome.errors)
-        collection.scopes.append(outcome.record)
+        outcome.add_to(collection)
         return collection
