@@ -1,6 +1,7 @@
-"""A run as the runner makes one, with GitHub-like accounts beside the real collectors: the
-source-control collectors are another engineer's work in progress, and their
-`identity.user` observations are what the people view joins, whoever makes them."""
+"""A run as the runner makes one, with GitHub-like accounts built here beside the real
+collectors, so a history of runs can add and remove them at will; the people view joins
+`identity.user` observations whoever makes them (the real GitHub collector's members:
+test_source_control_members.py)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 A GitHub App (recommended): githubkit signs a JWT with the App's private key and
 exchanges it for an installation token (`POST /app/installations/{id}/access_tokens`,
-the one request that is not a GET), renewed before it expires, kept in memory only.
+its one request besides reads: GETs and one GraphQL query), renewed before it expires,
+kept in memory only.
 Otherwise a token from `token_env` or `token_file`. Messages name the variable or the
 file, never their content.
 """
