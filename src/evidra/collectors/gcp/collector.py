@@ -115,7 +115,10 @@ class GcpCollector:
             }
             for parent in targets:
                 answers = {name: future for (p, name), future in pending.items() if p == parent}
-                ctx = Context(parent, f"{PROVIDER}:{parent}", loaded.principal, started, osconfig=patching)
+                ctx = Context(
+                    parent, f"{PROVIDER}:{parent}", loaded.principal, started,
+                    osconfig=patching, workers=self.settings.max_workers,
+                )  # fmt: skip
                 failures = _settle(answers, ctx)
                 if set(failures) == set(LISTINGS):  # nothing of the scope could be read
                     message = next(iter(failures.values()))

@@ -101,6 +101,7 @@ class Context(ScopeObserver):
     observed_at: datetime
     answers: dict[str, Answer] = field(default_factory=dict)
     osconfig: Any = None  # api.GoogleApi over OS Config's zonal client (patch state)
+    workers: int = 1  # calls a reader may make at once (settings.max_workers)
 
     def items(self, listing: str) -> list[dict[str, Any]]:
         return self.answers[listing].items

@@ -13,6 +13,7 @@ past the retries) leaves its VMs `unreadable`, so the control says `error`, not 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -34,19 +35,29 @@ def read_patch_states(ctx: Context) -> list[Observation]:
         if vm.get("status") == "RUNNING":  # a stopped VM is neither patched nor assessed
             project = asset["name"].split("/projects/", 1)[1].split("/", 1)[0]
             zones.setdefault((project, _last(vm.get("zone"))), []).append(asset)
+    # Zones are read concurrently (an organisation has hundreds), their VMs in a fixed order.
+    keys = sorted(zones)
+    with ThreadPoolExecutor(
+        max(1, min(ctx.workers, len(keys))), thread_name_prefix="evidra-osconfig"
+    ) as pool:
+        answers = list(pool.map(lambda key: _zone(ctx, *key), keys))
     observations = []
-    for (project, zone), assets in sorted(zones.items()):
-        parent = f"projects/{project}/locations/{zone}/instances/-"
-        try:
-            reports, calls = _reports(ctx, parent)
-            unreadable = None
-        except AssetCallFailed as failure:
-            reports, calls, unreadable = {}, [], str(failure)
-        for asset in assets:
-            vm = data(asset)
-            found = reports.get(str(vm.get("id")), {})
+    for (project, zone), (reports, calls, unreadable) in zip(keys, answers, strict=True):
+        for asset in zones[(project, zone)]:
+            found = reports.get(str(data(asset).get("id")), {})
             observations.append(_observe(ctx, asset, found, calls, zone, unreadable))
     return observations
+
+
+def _zone(
+    ctx: Context, project: str, zone: str
+) -> tuple[dict[str, dict[str, Any]], list[ApiCall], str | None]:
+    """One zone's reports, or why OS Config would not answer (its VMs are then unreadable)."""
+    try:
+        reports, calls = _reports(ctx, f"projects/{project}/locations/{zone}/instances/-")
+    except AssetCallFailed as failure:
+        return {}, [], str(failure)
+    return reports, calls, None
 
 
 def _reports(ctx: Context, parent: str) -> tuple[dict[str, dict[str, Any]], list[ApiCall]]:
