@@ -11,21 +11,10 @@ import pytest
 
 from evidra.emulators.gcp_estate import demo_org
 from evidra.emulators.gcp_server import FakeGcp
-
-# Anything that could point google-auth at real credentials or another endpoint.
-_GOOGLE_ENV = ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CONFIG", "SSL_CERT_FILE")
+from tests.fakes.google import served_alone
 
 
 @pytest.fixture
 def gcp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeGcp]:
     """The demo organisation; its service-account key is `tmp_path / "key.json"`."""
-    with FakeGcp(demo_org()) as fake:
-        for name in _GOOGLE_ENV:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.cert_file))
-        # No gcloud configuration or metadata server to find by accident.
-        monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
-        monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
-        monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
-        fake.write_key(tmp_path / "key.json")
-        yield fake
+    yield from served_alone(FakeGcp(demo_org()), monkeypatch, tmp_path)

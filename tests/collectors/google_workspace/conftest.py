@@ -12,21 +12,12 @@ import pytest
 from evidra.config.settings import GoogleWorkspaceSettings
 from evidra.emulators.google_workspace_estate import ADMIN, demo_domain
 from evidra.emulators.google_workspace_server import FakeWorkspace
-
-_GOOGLE_ENV = ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CONFIG", "SSL_CERT_FILE")
+from tests.fakes.google import served_alone
 
 
 @pytest.fixture
 def workspace(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeWorkspace]:
-    with FakeWorkspace(demo_domain()) as fake:
-        for name in _GOOGLE_ENV:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.cert_file))
-        monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
-        monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
-        monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
-        fake.write_key(tmp_path / "key.json")
-        yield fake
+    yield from served_alone(FakeWorkspace(demo_domain()), monkeypatch, tmp_path)
 
 
 @pytest.fixture
