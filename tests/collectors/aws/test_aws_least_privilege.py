@@ -43,14 +43,16 @@ EXTERNAL_ID_ENV = "AUDIT_EXTERNAL_ID"
 TEMPLATE = Path(permissions.__file__).with_name("member-role.cfn.yaml")
 # One action a test takes away, from each protocol family the collector speaks:
 # S3's REST-XML (whose denial says only "Access Denied"), JSON (KMS), EC2's query
-# protocol, and the organisation policy's ListAccounts; and an operation moto's SSM was
-# taught (emulators/ssm_patching.py), to show IAM checks it like any other.
+# protocol, and the organisation policy's ListAccounts; an operation moto's SSM was
+# taught (emulators/ssm_patching.py), to show IAM checks it like any other; and Identity
+# Center's (read once per run, whose action prefix `sso` is not its boto3 name `sso-admin`).
 REMOVED = (
     "s3:GetEncryptionConfiguration",
     "kms:GetKeyRotationStatus",
     "ec2:DescribeVolumes",
     "organizations:ListAccounts",
     "ssm:DescribeInstancePatchStates",
+    "sso:ListAccountAssignmentsForPrincipal",
 )
 ADMIN_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
