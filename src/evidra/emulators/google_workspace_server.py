@@ -98,6 +98,8 @@ class FakeWorkspace(HttpsFake):
         self.grants: list[dict[str, Any]] = []
         self.refused = 0
         self.public_keys: dict[str, bytes] = {}
+        # The scopes the Admin console's domain-wide delegation grants the service account.
+        self.delegated = set(DELEGATED)
         self._tokens: dict[str, set[str]] = {}  # access token -> scopes
         super().__init__(_handler_for(self))
 
@@ -133,7 +135,7 @@ class FakeWorkspace(HttpsFake):
         except Exception:
             return None
         scopes = set(str(claims.get("scope", "")).split())
-        if claims.get("sub") not in self.domain.admins or not scopes or not scopes <= DELEGATED:
+        if claims.get("sub") not in self.domain.admins or not scopes or not scopes <= self.delegated:
             return None
         token = "ya29.fake-ws-" + secrets.token_urlsafe(32)
         with self._lock:

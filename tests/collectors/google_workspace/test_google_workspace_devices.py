@@ -90,6 +90,14 @@ def test_a_domain_without_endpoint_management_is_an_error_naming_it(workspace, s
     assert len([o for o in collection.observations if o.type == "identity.user"]) == 6  # the rest reports
 
 
+def test_a_delegation_without_the_devices_scope_fails_the_devices_alone(workspace, settings):
+    workspace.delegated.discard(GOOGLE_WORKSPACE_DEVICES_SCOPE)
+    collection = GoogleWorkspaceCollector(settings.model_copy(update={"devices": True})).collect()
+    (error,) = collection.errors
+    assert error.types == ("endpoint.device",) and "credentials refused" in error.message
+    assert len([o for o in collection.observations if o.type == "identity.user"]) == 6
+
+
 def test_the_device_controls_judge_google_devices_unchanged(workspace, settings):
     collection = GoogleWorkspaceCollector(settings.model_copy(update={"devices": True})).collect()
     only = Collection(observations=[o for o in collection.observations if o.type == "endpoint.device"])
