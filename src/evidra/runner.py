@@ -222,11 +222,14 @@ def collect_provider(config: LoadedConfig, provider: str, progress: ProgressCall
 
 def resume_from_store(collector: Any, database_url: str) -> None:
     """Hand a collector that reads only what is new (`resume(last_reads)`: merged
-    changes) the last successful read of each of its scopes, from the evidence store.
+    changes) the last successful read of each of its scopes, from the evidence store;
+    and one whose findings' times the API does not keep (`recall(findings)`: Defender's
+    sub-assessments) the attributes it last stored for its `vuln.finding`s, by id.
     A store that does not exist yet or cannot be read gives none: the collector then
     reads from its configured start, more rather than less."""
     resume = getattr(collector, "resume", None)
-    if not callable(resume):
+    recall = getattr(collector, "recall", None)
+    if not callable(resume) and not callable(recall):
         return
     from evidra.evidence_store.database import is_sqlite, parse_url, sqlite_file
     from evidra.evidence_store.store import EvidenceStore, StoreError
@@ -237,7 +240,17 @@ def resume_from_store(collector: Any, database_url: str) -> None:
         if is_sqlite(parsed) and (path is None or not path.exists()):
             return
         with EvidenceStore.open(database_url) as evidence:
-            resume(evidence.records.last_reads(collector.provider))
+            if callable(resume):
+                resume(evidence.records.last_reads(collector.provider))
+            if callable(recall):
+                state = evidence.pointintime.state_at(utcnow())
+                recall(
+                    {
+                        r.id: r.attributes
+                        for r in state.resources
+                        if r.present and r.provider == collector.provider and r.type == "vuln.finding"
+                    }
+                )
     except StoreError:
         return
 

@@ -753,6 +753,105 @@ def pricings(subscription_id: str, standard: set[str]) -> list[dict[str, Any]]:
     ]
 
 
+# Defender's assessment keys (the recommendation's id): machines' vulnerability findings,
+# and registry images' (Microsoft's "Container vulnerability assessments REST API" page).
+MACHINE_VULNERABILITIES = "1195afff-c881-495e-9bc5-1486211ae03f"
+REGISTRY_VULNERABILITIES = "c0b7cfc6-3172-465a-b378-53c7ff2cc0d5"
+
+
+def assessment(
+    resource_id: str,
+    key: str,
+    code: str,
+    *,
+    first: float,
+    changed: float,
+    cause: str | None = None,
+    description: str | None = None,
+    display: str = "Machines should have vulnerability findings resolved",
+) -> dict[str, Any]:
+    """A Defender assessment (API 2021-06-01, the ListAssessments example's shape) whose
+    status began `first` days ago and last changed `changed` days ago."""
+    status: dict[str, Any] = {"code": code, "firstEvaluationDate": at(first), "statusChangeDate": at(changed)}
+    if cause:
+        status["cause"] = cause
+    if description:
+        status["description"] = description
+    return {
+        "id": f"{resource_id}/providers/Microsoft.Security/assessments/{key}",
+        "name": key,
+        "type": "Microsoft.Security/assessments",
+        "properties": {
+            "resourceDetails": {"source": "Azure", "id": resource_id},
+            "displayName": display,
+            "status": status,
+        },
+    }
+
+
+def sub_assessment(
+    parent: dict[str, Any],
+    cve: str,
+    title: str,
+    severity: str,
+    code: str,
+    generated: float,
+    *,
+    cvss: float = 7.5,
+    cause: str | None = None,
+    description: str | None = None,
+    assessed_type: str = "ServerVulnerabilityAssessment",
+) -> dict[str, Any]:
+    """A vulnerability found on `parent`'s resource (API 2019-01-01-preview, the shape of
+    the ListSubscriptionSubAssessments example), as a scanner reported it `generated` days ago."""
+    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{parent['id']}/{cve}"))
+    status: dict[str, Any] = {"code": code, "severity": severity}
+    if cause:
+        status["cause"] = cause
+    status["description"] = description or {
+        "Healthy": "The resource is healthy",
+        "Unhealthy": "The resource is unhealthy",
+    }.get(code, "")
+    return {
+        "id": f"{parent['id']}/subAssessments/{name}",
+        "name": name,
+        "type": "Microsoft.Security/assessments/subAssessments",
+        "properties": {
+            "id": cve,
+            "displayName": title,
+            "status": status,
+            "resourceDetails": parent["properties"]["resourceDetails"],
+            "remediation": f"Update the package that {cve} affects.",
+            "impact": "3",
+            "category": "Ubuntu",
+            "description": f"{title} ({cve})",
+            "timeGenerated": at(generated).replace("Z", ".7644808Z"),
+            "additionalData": {
+                "assessedResourceType": assessed_type,
+                "type": "Vulnerability",
+                "cvss": {"2.0": {"base": cvss}, "3.0": {"base": cvss}},
+                "patchable": True,
+                "cve": [{"title": cve, "link": f"https://nvd.nist.gov/vuln/detail/{cve}"}],
+                "publishedTime": at(400),
+            },
+        },
+    }
+
+
+def defender_findings(subscription_id: str, group: str) -> list[dict[str, Any]]:
+    """The demo's web server: one critical vulnerability fixed in time, one high left open
+    past its deadline, and a SQL vulnerability assessment rule (not a vulnerability)."""
+    vm = rid(subscription_id, group, "Microsoft.Compute", "virtualMachines", "vm-web-01")
+    machine = assessment(vm, MACHINE_VULNERABILITIES, "Unhealthy", first=200, changed=45)
+    return [
+        machine,
+        sub_assessment(machine, "CVE-2024-6387", "OpenSSH regreSSHion", "High", "Healthy", 40, cvss=9.8),
+        sub_assessment(machine, "CVE-2023-44487", "HTTP/2 Rapid Reset", "High", "Unhealthy", 1),
+        sub_assessment(machine, "VA2108", "Minimal set of principals", "High", "Unhealthy", 1,
+                       assessed_type="SqlServerVulnerability"),
+    ]  # fmt: skip
+
+
 def workspace(subscription_id: str, group: str, name: str, retention: int) -> dict[str, Any]:
     return {
         "id": rid(subscription_id, group, "Microsoft.OperationalInsights", "workspaces", name),
@@ -940,6 +1039,7 @@ def arm_resources() -> list[dict[str, Any]]:
             [("AllowSshInbound", 100, "*", "22"), ("AllowRdpInbound", 110, "Internet", "3389")],
         ),
         *pricings(PRODUCTION, {"VirtualMachines", "SqlServers", "StorageAccounts", "KeyVaults", "Arm"}),
+        *defender_findings(PRODUCTION, prod),
         *web_app(PRODUCTION, prod, "acme-api", https_only=True, tls="1.2"),
         *web_app(PRODUCTION, prod, "acme-legacy-portal", https_only=False, tls="1.0"),
         *storage_account(DEVELOPMENT, dev, "acmedevscratch", versioning=False),

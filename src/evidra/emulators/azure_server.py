@@ -16,7 +16,10 @@ three hosts in Azure:
   and answered without the id), paged with `nextLink` after `page_size` items (the
   listings Azure does not page, pricings and diagnostic settings, come whole).
   `api-version` is required; a subscription named in `denied` answers 403
-  AuthorizationFailed. Reads are throttled per subscription like ARM's token bucket
+  AuthorizationFailed, one whose resource provider is `unregistered` answers 409
+  MissingSubscriptionRegistration (and refuses the SDK's attempt to register it, as
+  Azure refuses a reader). Defender's assessments and sub-assessments are also listed
+  for their whole subscription. Reads are throttled per subscription like ARM's token bucket
   (`read_capacity`, refilled at `refill_per_second`) and every answer carries
   `x-ms-ratelimit-remaining-subscription-reads`.
 - **Graph** (`graph_url`): `/v1.0/<path>` collections paged with `@odata.nextLink`
@@ -57,6 +60,21 @@ _DENIED = (
     "'Microsoft.Resources/subscriptions/read' over scope '/subscriptions/{subscription}' "
     "or the scope is invalid. If access was recently granted, please refresh your credentials."
 )
+# Defender's assessments and sub-assessments live under the resource they assess
+# (`<resource>/providers/Microsoft.Security/assessments/<key>[/subAssessments/<id>]`) and
+# are listed for a whole subscription too (REST specifications: Assessments_List
+# 2021-06-01 `/{scope}/providers/Microsoft.Security/assessments`, SubAssessments_ListAll
+# 2019-01-01-preview `/{scope}/providers/Microsoft.Security/subAssessments`).
+_DEFENDER = re.compile(
+    r"^(/subscriptions/[^/]+)/resourcegroups/.+/providers/microsoft\.security/assessments/[^/]+"
+    r"(/subassessments/[^/]+)?$"
+)
+# A resource provider the subscription is not registered for: ARM's answer, as reported
+# by its users (Azure/azure-sdk-for-node issue 2305, nforgeio/neonKUBE issue 1670: 409).
+_UNREGISTERED = (
+    "The subscription is not registered to use namespace '{namespace}'. "
+    "See https://aka.ms/rps-not-found for how to register subscriptions."
+)
 # Listings Azure answers whole, without nextLink (their SDK methods do not page).
 _UNPAGED = ("/providers/microsoft.security/pricings", "/providers/microsoft.insights/diagnosticsettings")
 
@@ -72,6 +90,8 @@ class AzureTenant:
     resources: list[dict[str, Any]]  # every ARM resource, nested ones included, each with its `id`
     graph: dict[str, Any]  # Graph path after /v1.0 -> list (a collection) or dict (an object)
     denied: set[str] = field(default_factory=set)  # subscription ids answering 403
+    # subscription id -> resource provider namespaces it is not registered for (409)
+    unregistered: dict[str, set[str]] = field(default_factory=dict)
     # Entra ID licence: "free" (no premium features), "P1" or "P2" (see _licence_refusal)
     licence: str = "P2"
     intune: bool = True  # an Intune licence: without one, /deviceManagement answers 400
@@ -127,6 +147,12 @@ class FakeAzure:
         self, pattern: str, kind: FaultKind, *, times: int | None = None, delay: float = 0.0
     ) -> Fault:
         return self.faults.add(pattern, kind, times=times, delay=delay)
+
+    def set_resources(self, resources: list[dict[str, Any]]) -> None:
+        """The estate changes between two collections (a scanner's next report)."""
+        with self._lock:
+            self.tenant.resources = resources
+            self._objects, self._collections = _index(self.tenant)
 
     def count(self, role: str, pattern: str) -> int:
         return sum(1 for r, _, path, _ in self.requests if r == role and re.search(pattern, path))
@@ -244,6 +270,23 @@ class FakeAzure:
             return 200, {"value": []}  # a resource type with nothing in it
         return 404, _arm_error("ResourceNotFound", f"The Resource '{path}' was not found.")
 
+    def unregistered_answer(self, subscription: str | None, path: str) -> dict[str, Any] | None:
+        """ARM's 409 for a path of a resource provider the subscription is not registered for."""
+        namespace = path.rpartition("/providers/")[2].split("/")[0] if "/providers/" in path else ""
+        names = {
+            n.lower()
+            for s, found in self.tenant.unregistered.items()
+            if subscription and s.lower() == subscription.lower()
+            for n in found
+        }
+        if not namespace or namespace.lower() not in names:
+            return None
+        message = _UNREGISTERED.format(namespace=namespace)
+        code = "MissingSubscriptionRegistration"
+        return {"error": {"code": code, "message": message, "details": [
+            {"code": code, "target": namespace, "message": message}
+        ]}}  # fmt: skip
+
     def graph_answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         refusal = _licence_refusal(self.tenant.licence, path.removeprefix("/v1.0"), query)
         if refusal is None and not self.tenant.intune and path.startswith("/v1.0/deviceManagement/"):
@@ -357,6 +400,11 @@ def _index(tenant: AzureTenant) -> tuple[dict[str, Any], dict[str, list[Any]]]:
         top = _TOP_LEVEL.match(resource_id)
         if top:
             collections.setdefault(f"{top[1]}/providers/{top[2]}/{top[3]}", []).append(resource)
+        defender = _DEFENDER.match(resource_id)
+        if defender:
+            listing = "subassessments" if defender[2] else "assessments"
+            key = f"{defender[1]}/providers/microsoft.security/{listing}"
+            collections.setdefault(key, []).append(resource)
     return objects, collections
 
 
@@ -372,6 +420,15 @@ def _handler(fake: FakeAzure, role: str) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             fake.record(role, "POST", parts.path, "")  # the form holds the secret: not recorded
             match = re.fullmatch(r"/([^/]+)/oauth2/v2\.0/token", parts.path)
+            register = re.fullmatch(r"/subscriptions/([^/]+)/providers/([^/]+)/register", parts.path)
+            if role == "arm" and register is not None:
+                # azure-mgmt-core registers an unregistered provider on its own; a reader
+                # may not (the error Azure gives for any action outside the role).
+                denied = _DENIED.format(client=fake.tenant.client_id, subscription=register[1]).replace(
+                    "Microsoft.Resources/subscriptions/read", f"{register[2]}/register/action"
+                )
+                self._json(403, _arm_error("AuthorizationFailed", denied))
+                return
             if role != "login" or match is None:
                 self._json(405, _arm_error("MethodNotAllowed", "evidra's fake only reads"))
                 return
@@ -434,6 +491,10 @@ def _handler(fake: FakeAzure, role: str) -> type[BaseHTTPRequestHandler]:
             if subscription and subscription[1].lower() in {d.lower() for d in fake.tenant.denied}:
                 denied = _DENIED.format(client=fake.tenant.client_id, subscription=subscription[1])
                 self._json(403, _arm_error("AuthorizationFailed", denied), headers)
+                return
+            refusal = fake.unregistered_answer(subscription[1] if subscription else None, path)
+            if refusal is not None:
+                self._json(409, refusal, headers)
                 return
             if self._faulted(
                 fault, headers, _arm_error("InternalServerError", "Encountered internal server error.")

@@ -16,7 +16,7 @@ TLS trust is azure-core's (requests): the system store, or `REQUESTS_CA_BUNDLE` 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 # Importing the reader modules registers them, in this order.
 from evidra.collectors.azure import (  # noqa: F401
     appservice,
+    assessments,
     compute,
     conditional_access,
     defender,
@@ -75,6 +76,12 @@ class AzureCollector:
         self.settings = settings
         self.where: Endpoints = endpoints(settings)
         self.budgets: dict[str, ReadBudget] = {}  # per subscription, after a collection (tests)
+        self.findings: Mapping[str, Mapping[str, Any]] = {}  # as last stored (`recall`)
+
+    def recall(self, findings: Mapping[str, Mapping[str, Any]]) -> None:
+        """The vulnerability findings as last stored, by id: Defender keeps no detection
+        or fix time per vulnerability, so the times evidra saw first are carried on."""
+        self.findings = findings
 
     def collect(self, progress: ProgressCallback | None = None) -> Collection:
         collection = Collection()
@@ -258,6 +265,7 @@ class AzureCollector:
             endpoint=self.where.resource_manager,
             settings=self.settings,
             budget=budget,
+            findings=self.findings,
         )
 
     def _fail(

@@ -12,8 +12,9 @@ the one place raw answers are redacted.
 from __future__ import annotations
 
 import importlib
+import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -25,6 +26,9 @@ from evidra.config.settings import AzureSettings
 from evidra.model import ApiCall
 
 PROVIDER = "azure"
+# ARM's 409 for a subscription not registered for a resource provider: for Microsoft.Security,
+# a subscription without Defender for Cloud (no plans, no findings: not an error).
+UNREGISTERED = "MissingSubscriptionRegistration"
 
 # service -> (module, client class, Resource Manager namespace named in provenance)
 SERVICES: dict[str, tuple[str, str, str]] = {
@@ -94,6 +98,7 @@ class Arm(Observer):
     endpoint: str = ""
     settings: AzureSettings = field(default_factory=AzureSettings)
     budget: ReadBudget = field(default_factory=ReadBudget)
+    findings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # as last stored, by id
     _clients: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _shared: dict[str, Any] = field(default_factory=dict)
@@ -125,6 +130,33 @@ class Arm(Observer):
             found = [wire(item) for item in fetch(self.client(service))]
         except Exception as exc:
             raise failure(operation, exc) from None
+        return found, self.call(service, operation, **parameters)
+
+    def items_as_sent(
+        self, service: str, operation: str, fetch: Callable[[Any, Any], Iterable[Any]], **parameters: Any
+    ) -> tuple[list[dict[str, Any]], ApiCall]:
+        """Every item of a listing as the JSON Azure sent, fields the SDK's models do not
+        know included (an older API version's model drops what newer scanners add: the
+        vulnerability details of Defender's sub-assessments). `fetch(client, hook)`
+        lists through the SDK with `raw_response_hook=hook`: paging, retries and errors
+        stay the SDK's, and the hook keeps each page's body (a retried page once)."""
+        pages: dict[str, list[Any]] = {}
+
+        def keep(response: Any) -> None:
+            http = response.http_response
+            if 200 <= http.status_code < 300:
+                try:
+                    body = json.loads(http.text())
+                except ValueError:
+                    return  # RejectMalformed has the attempt retried
+                pages[str(http.request.url)] = list(body.get("value") or [])
+
+        try:
+            for _ in fetch(self.client(service), keep):
+                pass
+        except Exception as exc:
+            raise failure(operation, exc) from None
+        found = [item for page in pages.values() for item in page if isinstance(item, dict)]
         return found, self.call(service, operation, **parameters)
 
     def get(

@@ -3,12 +3,13 @@
 Defender's threat detection comes in plans per resource kind (servers, storage, SQL,
 Key Vault, Resource Manager ...), each `Free` or `Standard`. Threat detection is on when
 some detection plan is on the Standard tier; `features` lists those plans.
-`CloudPosture` (posture management, not detection) does not count.
+`CloudPosture` (posture management, not detection) does not count. A subscription not
+registered for Microsoft.Security (409 MissingSubscriptionRegistration) has no plan on.
 """
 
 from __future__ import annotations
 
-from evidra.collectors.azure.context import ARM, READERS, Arm
+from evidra.collectors.azure.context import ARM, READERS, UNREGISTERED, Arm, AzureCallFailed
 from evidra.model import Observation
 
 NOT_DETECTION = frozenset({"CloudPosture"})
@@ -17,7 +18,12 @@ NOT_DETECTION = frozenset({"CloudPosture"})
 @READERS.reader("azure.defender", types=("monitoring.threat_detection",), plane=ARM)
 def read_defender(arm: Arm) -> list[Observation]:
     scope = f"subscriptions/{arm.subscription_id}"
-    answer, call = arm.get("security", "pricings.list", lambda c: c.pricings.list(scope), scopeId=scope)
+    try:
+        answer, call = arm.get("security", "pricings.list", lambda c: c.pricings.list(scope), scopeId=scope)
+    except AzureCallFailed as failed:
+        if failed.code != UNREGISTERED:
+            raise
+        answer, call = {}, arm.call("security", "pricings.list", scopeId=scope)
     plans = (answer or {}).get("value") or []
     standard = sorted(
         p["name"]

@@ -27,10 +27,17 @@ def graph_permissions() -> dict[str, list[str]]:
     return {p["permission"]: list(p["paths"]) for p in document["permissions"]}
 
 
+# Listings over a whole scope named by a child type alone (Defender's sub-assessments of
+# every assessment): RBAC checks the child type's own action.
+_SCOPE_LISTINGS = {"microsoft.security/subassessments": "Microsoft.Security/assessments/subAssessments/read"}
+
+
 def arm_action(path: str) -> str:
     _, found, rest = path.rstrip("/").rpartition("/providers/")
     if not found:  # /subscriptions or /subscriptions/{id}
         return "Microsoft.Resources/subscriptions/read"
+    if rest.lower() in _SCOPE_LISTINGS:
+        return _SCOPE_LISTINGS[rest.lower()]
     namespace, *segments = rest.split("/")
     return "/".join([_namespace(namespace), *segments[0::2], "read"])
 

@@ -1,0 +1,70 @@
+"""A scanner's finding as `vuln.finding` attributes: the lifetime every source fills the
+same way, so the remediation-deadline and exception controls judge them all alike.
+
+A source says what it knows (when the finding was first detected, when it was fixed,
+whether and when it was suppressed, with what reason, justification and by whom); this
+derives the rest: the state, the lifetime's end, the days it was (or is) open, counted
+to the fix or suppression, or to this observation while open.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from evidra.model import iso
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def lifetime_attributes(
+    *,
+    source: str,
+    resource: str,
+    title: str,
+    severity: str,
+    observed_at: datetime,
+    first: datetime | None,
+    fixed: datetime | None = None,
+    suppressed_at: datetime | None = None,
+    suppressed: bool = False,
+    reason: str | None = None,
+    comment: str | None = None,
+    by: str | None = None,
+) -> dict[str, Any]:
+    """`suppressed` wins over `fixed`: a dismissed finding is judged as an exception."""
+    fixed = None if suppressed else fixed
+    closed = fixed or ((suppressed_at or observed_at) if suppressed else None)
+    end = closed or observed_at
+    return {
+        "source": source,
+        "resource": resource,
+        "title": title[:500],
+        "severity": severity if severity in SEVERITIES else "informational",
+        "state": "dismissed" if suppressed else ("fixed" if fixed else "open"),
+        "first_observed": iso(first),
+        "last_observed": iso(end),
+        "fixed_at": iso(fixed),
+        "closed_at": iso(closed),
+        "days_open": round((end - first).total_seconds() / 86400, 2) if first else None,
+        "suppressed": suppressed,
+        "suppression_reason": reason if suppressed else None,
+        "suppression_comment": (comment or None) if suppressed else None,
+        "dismissed_by": (by or None) if suppressed else None,
+    }
+
+
+def timestamp(value: Any) -> datetime | None:
+    """An RFC 3339 time as the APIs send it (`Z` or an offset, up to 7 decimals), in UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    head, dot, rest = text.partition(".")
+    if dot:  # Azure sends 7 decimals; Python reads at most 6
+        digits = "".join(c for c in rest if c.isdigit())
+        text = f"{head}.{digits[:6]}{rest[len(digits) :]}"
+    try:
+        found = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
