@@ -2,9 +2,9 @@
 same way, so the remediation-deadline and exception controls judge them all alike.
 
 A source says what it knows (when the finding was first detected, when it was fixed,
-whether and when it was suppressed, with what reason, justification and by whom); this
-derives the rest: the state, the lifetime's end, the days it was (or is) open, counted
-to the fix or suppression, or to this observation while open.
+whether and when it was suppressed, with what reason, justification and by whom, and when
+it was reviewed); this derives the rest: the state and the lifetime's end. Only dates that
+stay put: the controls measure the age at the run's time.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 from evidra.model import iso
 
 SEVERITIES = ("critical", "high", "medium", "low")
+# Closed findings are read back this far, so a fix between two runs is seen with its time.
+FINDINGS_LOOKBACK_DAYS = 90
 
 
 def lifetime_attributes(
@@ -31,11 +33,14 @@ def lifetime_attributes(
     reason: str | None = None,
     comment: str | None = None,
     by: str | None = None,
+    no_review: str | None = None,
 ) -> dict[str, Any]:
-    """`suppressed` wins over `fixed`: a dismissed finding is judged as an exception."""
+    """`suppressed` wins over `fixed`: a dismissed finding is judged as an exception. A
+    source whose only record of a review is the suppression says so in `no_review`: a
+    finding it did not suppress has no review time (`triaged_at` is `inapplicable`)."""
     fixed = None if suppressed else fixed
     closed = fixed or ((suppressed_at or observed_at) if suppressed else None)
-    end = closed or observed_at
+    triaged = closed if suppressed else None
     return {
         "source": source,
         "resource": resource,
@@ -43,14 +48,14 @@ def lifetime_attributes(
         "severity": severity if severity in SEVERITIES else "informational",
         "state": "dismissed" if suppressed else ("fixed" if fixed else "open"),
         "first_observed": iso(first),
-        "last_observed": iso(end),
         "fixed_at": iso(fixed),
         "closed_at": iso(closed),
-        "days_open": round((end - first).total_seconds() / 86400, 2) if first else None,
+        "triaged_at": iso(triaged),
         "suppressed": suppressed,
         "suppression_reason": reason if suppressed else None,
         "suppression_comment": (comment or None) if suppressed else None,
         "dismissed_by": (by or None) if suppressed else None,
+        **({"inapplicable": {"triaged_at": no_review}} if no_review and not triaged else {}),
     }
 
 

@@ -839,15 +839,22 @@ def sub_assessment(
 
 
 def defender_findings(subscription_id: str, group: str) -> list[dict[str, Any]]:
-    """The demo's web server: one critical vulnerability fixed in time, one high left open
-    past its deadline, and a SQL vulnerability assessment rule (not a vulnerability)."""
-    vm = rid(subscription_id, group, "Microsoft.Compute", "virtualMachines", "vm-web-01")
-    machine = assessment(vm, MACHINE_VULNERABILITIES, "Unhealthy", first=200, changed=45)
+    """The demo's web server had a critical vulnerability, fixed (first seen before evidra
+    ran, so counted from the machine's first evaluation: late); the build server is
+    exempted, with a justification; a SQL vulnerability assessment rule is no vulnerability.
+    Closed findings only: their evidence does not move from run to run."""
+    web = rid(subscription_id, group, "Microsoft.Compute", "virtualMachines", "vm-web-01")
+    build = rid(subscription_id, group, "Microsoft.Compute", "virtualMachines", "vm-build-01")
+    fixed = assessment(web, MACHINE_VULNERABILITIES, "Healthy", first=200, changed=40)
+    waived = assessment(build, MACHINE_VULNERABILITIES, "NotApplicable", first=200, changed=20,
+                        cause="Exempt", description="Waiver: build network only (RISK-7)")  # fmt: skip
     return [
-        machine,
-        sub_assessment(machine, "CVE-2024-6387", "OpenSSH regreSSHion", "High", "Healthy", 40, cvss=9.8),
-        sub_assessment(machine, "CVE-2023-44487", "HTTP/2 Rapid Reset", "High", "Unhealthy", 1),
-        sub_assessment(machine, "VA2108", "Minimal set of principals", "High", "Unhealthy", 1,
+        fixed,
+        waived,
+        sub_assessment(fixed, "CVE-2024-6387", "OpenSSH regreSSHion", "High", "Healthy", 40, cvss=9.8),
+        sub_assessment(waived, "CVE-2023-44487", "HTTP/2 Rapid Reset", "High", "NotApplicable", 20,
+                       cause="Exempt", description="Disabled parent assessment"),
+        sub_assessment(fixed, "VA2108", "Minimal set of principals", "High", "Unhealthy", 1,
                        assessed_type="SqlServerVulnerability"),
     ]  # fmt: skip
 

@@ -44,6 +44,10 @@ class GcpOrg:
         default_factory=lambda: {"inventories": [], "vulnerabilityReports": []}
     )
     osconfig_disabled: set[str] = field(default_factory=set)
+    # Security Command Center's findings, each as ListFindings answers it ({finding,
+    # resource}), and whether SCC was ever activated for the organisation (see gcp_scc.py).
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    scc_activated: bool = True
     _parents: dict[str, str] = field(default_factory=dict)  # node -> parent node
 
     # -- the hierarchy --
@@ -793,6 +797,95 @@ def add_scc_services(org: GcpOrg, owner: str, effective: str, intended: str = "I
         )
 
 
+VM_MANAGER_SOURCE = "2193714568923475125"  # a source id, as SCC numbers them
+
+
+def add_finding(
+    org: GcpOrg,
+    project_id: str,
+    instance: str,
+    cve: str,
+    severity: str,
+    *,
+    created: float,
+    fixed: float | None = None,
+    muted: float | None = None,
+    mute_initiator: str | None = None,
+    mute_rule: str | None = None,
+    finding_class: str = "VULNERABILITY",
+    category: str = "OS_VULNERABILITY",
+    cvss: float = 7.5,
+) -> dict[str, Any]:
+    """A finding on a VM, as Security Command Center's v1 ListFindings answers it
+    (`{finding, resource}`: the Finding and ListFindingsResult.Resource messages of
+    google-cloud-securitycenter's v1 types): created `created` days ago, INACTIVE since
+    `fixed` days ago, or MUTED `muted` days ago by a user (`mute_initiator`) or a rule."""
+    number = org.projects[project_id]
+    finding_id = _number(project_id, instance, cve, digits=32)
+    name = f"organizations/{org.organization}/sources/{VM_MANAGER_SOURCE}/findings/{finding_id}"
+    zone = "europe-west1-b"
+    resource_name = f"//compute.googleapis.com/projects/{project_id}/zones/{zone}/instances/{instance}"
+    finding: dict[str, Any] = {
+        "name": name,
+        "parent": name.rpartition("/findings/")[0],
+        "resourceName": resource_name,
+        "state": "INACTIVE" if fixed is not None else "ACTIVE",
+        "category": category,
+        "externalUri": f"https://nvd.nist.gov/vuln/detail/{cve}",
+        "sourceProperties": {"package": "openssl", "fixedVersion": "3.0.13"},
+        "securityMarks": {"name": f"{name}/securityMarks"},
+        "eventTime": ago_days(fixed if fixed is not None else created),
+        "createTime": ago_days(created),
+        "severity": severity,
+        "canonicalName": f"projects/{number}/sources/{VM_MANAGER_SOURCE}/findings/{finding_id}",
+        "mute": "MUTED" if muted is not None else "UNDEFINED",
+        "findingClass": finding_class,
+        "vulnerability": {
+            "cve": {
+                "id": cve,
+                "references": [{"source": "NVD", "uri": f"https://nvd.nist.gov/vuln/detail/{cve}"}],
+                "cvssv3": {"baseScore": cvss},
+            }
+        },
+        "description": f"{cve} in a package installed on {instance}",
+        "parentDisplayName": "VM Manager",
+    }
+    if muted is not None:
+        finding["muteUpdateTime"] = ago_days(muted)
+        if mute_initiator:
+            finding["muteInitiator"] = mute_initiator
+        finding["muteInfo"] = (
+            {"dynamicMuteRecords": [{"muteConfig": mute_rule, "matchTime": ago_days(muted)}]}
+            if mute_rule
+            else {"staticMute": {"state": "MUTED", "applyTime": ago_days(muted)}}
+        )
+    project = f"{CRM}/projects/{number}"
+    folders = [a for a in org.ancestors(f"projects/{number}") if a.startswith("folders/")]
+    result = {
+        "finding": finding,
+        "resource": {
+            "name": resource_name,
+            "displayName": instance,
+            "type": "google.compute.Instance",
+            "projectName": project,
+            "projectDisplayName": project_id,
+            "parentName": project,
+            "parentDisplayName": project_id,
+            "folders": [{"resourceFolder": f"{CRM}/{f}", "resourceFolderDisplayName": f} for f in folders],
+            "cloudProvider": "GOOGLE_CLOUD_PLATFORM",
+            "organization": f"organizations/{org.organization}",
+            "service": "compute.googleapis.com",
+            "location": zone,
+        },
+    }
+    org.findings.append(result)
+    return result
+
+
+def ago_days(days: float) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 # -- the demo organisation --
 
 ORG = "123456789012"
@@ -910,6 +1003,14 @@ def demo_org() -> GcpOrg:
 
     add_scc_services(org, f"organizations/{ORG}", "ENABLED", "ENABLED")
     add_scc_services(org, "acme-sandbox", "DISABLED", "DISABLED")
+    # web-1's vulnerabilities: a critical one fixed within its week, a high one muted with
+    # a justification; a misconfiguration that is not a vulnerability finding. Closed ones
+    # only: their evidence does not move from run to run.
+    add_finding(org, "acme-prod", "web-1", "CVE-2024-6387", "CRITICAL", created=40, fixed=36, cvss=8.1)
+    add_finding(org, "acme-prod", "web-1", "CVE-2023-44487", "HIGH", created=45, muted=30,
+                mute_initiator="olivia@acme.com: behind the load balancer's limits (RISK-9)")  # fmt: skip
+    add_finding(org, "acme-prod", "web-1", "OPEN_FIREWALL", "HIGH", created=45,
+                finding_class="MISCONFIGURATION", category="OPEN_FIREWALL")  # fmt: skip
 
     # acme-prod alerts on every CIS metric; acme-data has the metrics, but its firewall
     # alert is switched off and its audit-config one notifies nobody; acme-sandbox has none.

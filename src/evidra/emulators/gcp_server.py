@@ -2,7 +2,8 @@
 (REST transport) in tests, benchmarks and the demo.
 
 It answers the three methods the collector uses, as the v1 REST API does (and OS Config's
-inventories and vulnerability reports, see `gcp_osconfig.py`):
+inventories and vulnerability reports, see `gcp_osconfig.py`, and Security Command
+Center's findings, see `gcp_scc.py`):
 
 - `GET /v1/{parent}/assets` (ListAssets): `contentType` (the client sends enum numbers:
   1 RESOURCE, 2 IAM_POLICY), `assetTypes` (exact names or regular expressions),
@@ -54,7 +55,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from evidra.emulators import gcp_osconfig
+from evidra.emulators import gcp_osconfig, gcp_scc
 from evidra.emulators.gcp_estate import SERVICE_ACCOUNT_EMAIL, GcpOrg, demo_org, synthetic_org
 from evidra.emulators.https import FakeHandler, Fault, HttpsFake, send
 
@@ -81,8 +82,9 @@ _ROUTES = (
         re.compile(r"^/v1/(?P<scope>(?:organizations|folders|projects)/[^/:]+):searchAllIamPolicies$"),
     ),
     *gcp_osconfig.ROUTES,  # OS Config's inventories and vulnerability reports (patch state)
+    *gcp_scc.ROUTES,  # Security Command Center's findings
 )
-MAX_PAGE = {"ListAssets": 1000, "SearchAllResources": 500, "SearchAllIamPolicies": 500}
+MAX_PAGE = {"ListAssets": 1000, "SearchAllResources": 500, "SearchAllIamPolicies": 500, **gcp_scc.MAX_PAGE}
 # The IAM permission each request needs on its scope (what a custom role must grant).
 PERMISSIONS = {
     ("ListAssets", "RESOURCE"): "cloudasset.assets.listResource",
@@ -96,6 +98,8 @@ PERMISSIONS = {
 def permission(method: str, query: dict[str, list[str]]) -> str:
     if method in gcp_osconfig.PERMISSIONS:
         return gcp_osconfig.PERMISSIONS[method]
+    if method in gcp_scc.PERMISSIONS:
+        return gcp_scc.PERMISSIONS[method]
     content = CONTENT_TYPES.get((query.get("contentType") or [""])[0], "") if method == "ListAssets" else ""
     return PERMISSIONS.get((method, content), f"cloudasset.assets.{method} ({content or 'no content type'})")
 
@@ -196,7 +200,7 @@ class FakeGcp(HttpsFake):
         # A self-signed JWT carries its scope, or names the API as its audience.
         audience = str(claims.get("aud", ""))
         if CLOUD_PLATFORM in str(claims.get("scope", "")).split() or any(
-            api in audience for api in ("cloudasset", "osconfig")
+            api in audience for api in ("cloudasset", "osconfig", "securitycenter")
         ):
             with self._lock:
                 self.self_signed.append(claims)
@@ -258,7 +262,10 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
                 self._fault(fault)
                 return
             if fake.api_disabled_in is not None:
-                self._service_disabled(fake.api_disabled_in)
+                if method in gcp_scc.KEYS:
+                    self._service_disabled(fake.api_disabled_in, gcp_scc.SERVICE, gcp_scc.TITLE)
+                else:
+                    self._service_disabled(fake.api_disabled_in)
                 return
             node = fake.org.node(match["scope"])
             if node is None:
@@ -325,7 +332,8 @@ def _handler_for(fake: FakeGcp) -> type[BaseHTTPRequestHandler]:
 def _answer(
     org: GcpOrg, method: str, node: str, query: dict[str, list[str]], zone: str | None = None
 ) -> dict[str, Any]:
-    page_size = int((query.get("pageSize") or ["0"])[0] or 0) or 100
+    default = gcp_scc.DEFAULT_PAGE if method in gcp_scc.KEYS else 100
+    page_size = int((query.get("pageSize") or ["0"])[0] or 0) or default
     if page_size > MAX_PAGE.get(method, page_size):
         raise ValueError(f"page_size must be at most {MAX_PAGE[method]}, got {page_size}")
     token = (query.get("pageToken") or [""])[0]
@@ -334,6 +342,9 @@ def _answer(
     if method in gcp_osconfig.KEYS:
         items = gcp_osconfig.items(org, method, node, str(zone), query)
         key, extra, node = gcp_osconfig.KEYS[method], {}, f"{node}/{zone}"
+    elif method in gcp_scc.KEYS:
+        items = gcp_scc.items(org, node, query)
+        key, extra = gcp_scc.KEYS[method], {"readTime": _now(), "totalSize": len(items)}
     else:
         items = _matching(
             org, method, node, json.dumps(query.get("assetTypes", [])), json.dumps(selection, sort_keys=True)

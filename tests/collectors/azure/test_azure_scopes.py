@@ -26,10 +26,6 @@ def test_subscriptions_and_directory_collected_one_task_each_are_the_whole_colle
     for task in plan.tasks:
         pieces.extend(scopes.collect(collector, task))
     whole = collector.collect()
-    assert sorted(o.id for o in pieces.observations) == sorted(o.id for o in whole.observations)
-    # An open finding's age is counted to its observation, and the two were made apart.
-    for collection in (pieces, whole):
-        collection.observations = [o for o in collection.observations if o.type != "vuln.finding"]
     assert list(whole.observations) and fingerprint(pieces) == fingerprint(whole)
 
 

@@ -12,7 +12,7 @@ from tests.collectors.gcp.gcp_support import by_name, collect
 def test_every_page_is_read(gcp: FakeGcp, tmp_path: Path) -> None:
     whole = collect(gcp, tmp_path / "key.json")
     # OS Config: one listing of each report per zone with running VMs (two zones).
-    osconfig = {"ListInventories": 2, "ListVulnerabilityReports": 2}
+    osconfig = {"ListInventories": 2, "ListVulnerabilityReports": 2, "ListFindings": 1}  # and SCC's findings
     assert gcp.calls() == {"ListAssets": 3, "SearchAllResources": 1, "SearchAllIamPolicies": 1, **osconfig}
     gcp.requests.clear()
     paged = collect(gcp, tmp_path / "key.json", page_size=2)
@@ -35,7 +35,7 @@ def test_page_sizes_stay_within_each_methods_limit(gcp: FakeGcp, tmp_path: Path)
     sizes = {(m, q["pageSize"][0]) for m, _, q in gcp.requests}
     assert sizes == {
         ("ListAssets", "1000"), ("SearchAllResources", "500"), ("SearchAllIamPolicies", "500"),
-        ("ListInventories", "100"), ("ListVulnerabilityReports", "100"),
+        ("ListInventories", "100"), ("ListVulnerabilityReports", "100"), ("ListFindings", "1000"),
     }  # fmt: skip
 
 
@@ -48,7 +48,7 @@ def test_throttling_and_server_errors_are_retried(gcp: FakeGcp, tmp_path: Path) 
     assert len(by_name(collection, "storage.bucket")) == 3
     assert gcp.calls() == {
         "ListAssets": 5, "SearchAllResources": 2, "SearchAllIamPolicies": 2,
-        "ListInventories": 2, "ListVulnerabilityReports": 2,
+        "ListInventories": 2, "ListVulnerabilityReports": 2, "ListFindings": 1,
     }  # fmt: skip
 
 

@@ -42,14 +42,16 @@ def test_every_attribute_is_a_normalized_one(demo) -> None:
         "monitoring.threat_detection",
         "monitoring.alerting",
         "compute.patch_state",
+        "vuln.finding",
     }
     for observation in demo.observations:
         assert set(observation.attributes) <= set(RESOURCE_TYPES[observation.type]), observation.id
         assert observation.scope == f"gcp:organizations/{ORG}"
         assert observation.principal.startswith("gcp service account evidra-audit@acme-security")
-        # Cloud Asset, and OS Config for patch state.
-        assert observation.calls and {c.service for c in observation.calls} <= {"cloudasset", "osconfig"}
-        assert "cloudasset" in {c.service for c in observation.calls}
+        # Cloud Asset, OS Config for patch state, Security Command Center for findings.
+        services = {c.service for c in observation.calls}
+        assert observation.calls and services <= {"cloudasset", "osconfig", "securitycenter"}
+        assert ("securitycenter" if observation.type == "vuln.finding" else "cloudasset") in services
 
 
 def test_the_key_was_exchanged_at_its_token_uri(gcp: FakeGcp, demo) -> None:

@@ -43,6 +43,7 @@ from evidra.model import ApiCall, Observation
 _SEPARATOR = "/providers/microsoft.security/assessments/"
 _NOT_VULNERABILITIES = frozenset({"SqlServerVulnerability"})
 CRITICAL_CVSS = 9.0
+NO_REVIEW = "Defender for Cloud records no review of a finding other than exempting its resource"
 
 
 @READERS.reader("azure.defender_findings", types=("vuln.finding",), plane=ARM)
@@ -108,6 +109,7 @@ def finding(arm: Arm, sub: dict[str, Any], parent: dict[str, Any], calls: list[A
             suppressed_at=suppressed_at or changed or generated,
             reason="exempt",
             comment=parent_status.get("description") if parent_status.get("cause") == "Exempt" else None,
+            no_review=NO_REVIEW,
         ),
         raw={"subAssessment": sub, "assessmentStatus": parent_status},
         calls=calls,

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from google.cloud import asset_v1, osconfig_v1
+from google.cloud import asset_v1, osconfig_v1, securitycenter_v1
 
 from evidra.collectors.base import ProgressCallback, announce
 
@@ -106,6 +106,16 @@ class GcpCollector:
             service=osconfig.SERVICE,
             max_page=osconfig.MAX_PAGE,
         )
+        findings = GoogleApi(
+            securitycenter_v1.SecurityCenterClient(
+                transport="rest", credentials=loaded.credentials, client_options=options
+            ),
+            page_size=self.settings.page_size,
+            max_attempts=self.settings.max_attempts,
+            timeout=self.settings.request_timeout,
+            service=scc.SERVICE,
+            max_page=scc.MAX_PAGE,
+        )
         announce(progress, len(targets))  # one unit per scope
         with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-gcp") as pool:
             pending = {
@@ -117,7 +127,7 @@ class GcpCollector:
                 answers = {name: future for (p, name), future in pending.items() if p == parent}
                 ctx = Context(
                     parent, f"{PROVIDER}:{parent}", loaded.principal, started,
-                    osconfig=patching, workers=self.settings.max_workers,
+                    osconfig=patching, securitycenter=findings, workers=self.settings.max_workers,
                 )  # fmt: skip
                 failures = _settle(answers, ctx)
                 if set(failures) == set(LISTINGS):  # nothing of the scope could be read

@@ -102,6 +102,7 @@ class Context(ScopeObserver):
     answers: dict[str, Answer] = field(default_factory=dict)
     osconfig: Any = None  # api.GoogleApi over OS Config's zonal client (patch state)
     workers: int = 1  # calls a reader may make at once (settings.max_workers)
+    securitycenter: Any = None  # api.GoogleApi over Security Command Center's client (findings)
 
     def items(self, listing: str) -> list[dict[str, Any]]:
         return self.answers[listing].items
