@@ -1,6 +1,7 @@
 """The demo's Google Workspace: the local Admin SDK fake over HTTPS serving a small domain
 (an administrator without 2-Step Verification, a leaver suspended late who signed in
-after leaving, a contractor past the end of contract), read by the real
+after leaving, a contractor past the end of contract) and its endpoint management's
+devices (an unencrypted laptop, the leaver's wiped phone), read by the real
 google-api-python-client with a service-account key acting as the domain's administrator."""
 
 from __future__ import annotations
@@ -28,5 +29,5 @@ def started() -> Iterator[GoogleWorkspaceSettings]:
     ):
         key_file = fake.write_key(Path(folder) / "evidra-workspace-key.json")
         yield GoogleWorkspaceSettings(
-            subject=f"it-admin@{DOMAIN}", credentials_file=str(key_file), api_endpoint=fake.url
+            subject=f"it-admin@{DOMAIN}", credentials_file=str(key_file), api_endpoint=fake.url, devices=True
         )
