@@ -5,9 +5,7 @@ existing controls on the demo tenant, and the app's secret nowhere."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from evidra.emulators.azure_estate import (
@@ -22,16 +20,14 @@ from evidra.emulators.azure_server import FakeAzure
 from evidra.evidence_store.store import EvidenceStore
 from tests.collectors.azure.azure_support import SECRET_ENV
 from tests.collectors.azure.conftest import trust
+from tests.fakes import cli
 
 
 def evidra(
     *args: str, cwd: Path, fake: FakeAzure, secret: str = CLIENT_SECRET
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDRA_", "AZURE_"))}
-    env |= {"REQUESTS_CA_BUNDLE": str(fake.cert_file), SECRET_ENV: secret, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "evidra", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
-    )
+    extra = {"REQUESTS_CA_BUNDLE": str(fake.cert_file), SECRET_ENV: secret}
+    return cli.evidra(*args, cwd=cwd, env_extra=extra, timeout=120, cleared=("AZURE_",))
 
 
 def write_config(folder: Path, fake: FakeAzure, extra: str = "") -> None:

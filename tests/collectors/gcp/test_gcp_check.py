@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,14 +13,12 @@ import pytest
 from evidra.emulators.gcp_estate import ORG
 from evidra.emulators.gcp_server import FakeGcp
 from tests.collectors.gcp.gcp_support import collect
+from tests.fakes import cli
 
 
 def evidra(*args: str, cwd: Path, fake: FakeGcp) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDRA_", "GOOGLE_", "AWS_"))}
-    env |= {"REQUESTS_CA_BUNDLE": str(fake.cert_file), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "evidra", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
-    )
+    trust = {"REQUESTS_CA_BUNDLE": str(fake.cert_file)}
+    return cli.evidra(*args, cwd=cwd, env_extra=trust, timeout=120, cleared=("GOOGLE_", "AWS_"))
 
 
 def write_config(folder: Path, fake: FakeGcp) -> None:

@@ -5,7 +5,6 @@ privileges and credentials, and the client secret nowhere in what is kept or pri
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -21,14 +20,12 @@ from evidra.controls.requirements import default_parameters
 from evidra.emulators.jamf_estate import CLIENT_ID, SCREENSAVER_10_MIN
 from evidra.emulators.jamf_server import FakeJamf
 from tests.collectors.jamf.conftest import SECRET, SECRET_ENV, settings
+from tests.fakes import cli
 
 
 def evidra(*args: str, cwd: Path, fake: FakeJamf, secret: str = SECRET) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDRA_")}
-    env |= {"REQUESTS_CA_BUNDLE": str(fake.cert_file), SECRET_ENV: secret, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "evidra", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
-    )
+    extra = {"REQUESTS_CA_BUNDLE": str(fake.cert_file), SECRET_ENV: secret}
+    return cli.evidra(*args, cwd=cwd, env_extra=extra, timeout=120)
 
 
 def write_config(folder: Path, fake: FakeJamf) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +10,7 @@ from evidra.collectors.okta.collector import OktaCollector
 from evidra.config.settings import OktaSettings
 from evidra.emulators.okta_server import FakeOkta
 from evidra.model import Collection, Observation
+from tests.fakes import cli
 
 TOKEN_ENV = "EVIDRA_TEST_OKTA_TOKEN"
 
@@ -31,11 +30,8 @@ def by_name(collection: Collection, type_name: str) -> dict[str, Observation]:
 
 
 def evidra(*args: str, cwd: Path, fake: FakeOkta, token: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDRA_", "OKTA_"))}
-    env |= {"SSL_CERT_FILE": str(fake.cert_file), TOKEN_ENV: token, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "evidra", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
-    )
+    extra = {"SSL_CERT_FILE": str(fake.cert_file), TOKEN_ENV: token}
+    return cli.evidra(*args, cwd=cwd, env_extra=extra, timeout=120, cleared=("OKTA_",))
 
 
 def write_config(folder: Path, fake: FakeOkta, extra: str = "") -> None:
