@@ -510,6 +510,17 @@ def _seed_patching(endpoint_url: str, account: str, region: str) -> dict[str, st
         instances=[node(i, f"web-{kind}") for kind, i in instances.items()],
         patch_states=[state(instances["patched"], 0, 0, 0), state(instances["behind"], 3, 1, 1)],
         patches={instances["behind"]: [missing]},
+        compliance=[
+            {
+                "ComplianceType": "Patch", "ResourceType": "ManagedInstance", "ResourceId": instance,
+                "Status": status, "OverallSeverity": severity,
+                "ExecutionSummary": {"ExecutionTime": at(1), "ExecutionType": "Command"},
+            }
+            for instance, status, severity in (
+                (instances["patched"], "COMPLIANT", "UNSPECIFIED"),
+                (instances["behind"], "NON_COMPLIANT", "CRITICAL"),
+            )
+        ],
     )  # fmt: skip
     return instances
 

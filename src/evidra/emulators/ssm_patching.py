@@ -23,6 +23,12 @@ model (`service-2.json`):
   Classification, Severity, State, InstalledTime, CVEIds). State values are the enum
   `PatchComplianceDataState` (INSTALLED, MISSING ...); the filter takes the user guide's
   spelling (`Missing`), compared case-insensitively here.
+- `ListResourceComplianceSummaries`: `Filters` (ComplianceStringFilter: Key, Values, Type
+  EQUAL | NOT_EQUAL ...; EQUAL and NOT_EQUAL on the item's top-level fields here, e.g.
+  `ComplianceType` = `Patch`), `MaxResults` 1..50; answers `ResourceComplianceSummaryItems`
+  of `ResourceComplianceSummaryItem` (ComplianceType, ResourceType, ResourceId, Status
+  COMPLIANT | NON_COMPLIANT, OverallSeverity, ExecutionSummary {ExecutionTime, ExecutionId,
+  ExecutionType}, CompliantSummary, NonCompliantSummary): Systems Manager's own verdict.
 
 Timestamps travel as epoch seconds (the JSON protocol's `timestamp`). A request outside
 the ranges above answers `ValidationException`; an unknown instance id to
@@ -33,7 +39,8 @@ page size; 10 here, so that tests cross pages).
 Seeding and faults (AWS's data comes from the SSM agent, which no API call imitates):
 `POST /moto-api/static/ssm/patching` with JSON `{"account_id", "region", "instances":
 [InstanceInformation], "patch_states": [InstancePatchState], "patches": {instance id:
-[PatchComplianceData]}, "throttle": N}` (times as ISO 8601); `throttle` makes the next N
+[PatchComplianceData]}, "compliance": [ResourceComplianceSummaryItem], "throttle": N}` (times
+as ISO 8601); `throttle` makes the next N
 patch-compliance calls in that region answer HTTP 400 `ThrottlingException: Rate
 exceeded`, as SSM throttles.
 """
@@ -57,6 +64,7 @@ _TIMES = frozenset(
         "InstalledTime",
         "LastAssociationExecutionDate",
         "LastSuccessfulAssociationExecutionDate",
+        "ExecutionTime",
     }
 )
 _applied = False
@@ -73,6 +81,7 @@ def apply() -> None:
     Ssm.describe_instance_information = _describe_instance_information  # type: ignore[attr-defined]
     Ssm.describe_instance_patch_states = _describe_instance_patch_states  # type: ignore[attr-defined]
     Ssm.describe_instance_patches = _describe_instance_patches  # type: ignore[attr-defined]
+    Ssm.list_resource_compliance_summaries = _list_resource_compliance_summaries  # type: ignore[attr-defined]
     urls.url_paths["{0}/moto-api/static/ssm/patching"] = _seed
     _applied = True
 
@@ -80,7 +89,13 @@ def apply() -> None:
 def _store(backend: Any) -> dict[str, Any]:
     # Kept on moto's backend object, so moto's reset forgets it with everything else.
     if not hasattr(backend, "evidra_patching"):
-        backend.evidra_patching = {"instances": [], "states": {}, "patches": {}, "throttle": 0}
+        backend.evidra_patching = {
+            "instances": [],
+            "states": {},
+            "patches": {},
+            "compliance": [],
+            "throttle": 0,
+        }
     store: dict[str, Any] = backend.evidra_patching
     return store
 
@@ -95,13 +110,18 @@ def _seed(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str
     store["states"].update({s["InstanceId"]: _epoch(s) for s in body.get("patch_states", [])})
     for instance, patches in (body.get("patches") or {}).items():
         store["patches"][instance] = [_epoch(p) for p in patches]
+    store["compliance"].extend(_epoch(c) for c in body.get("compliance", []))
     store["throttle"] = int(body.get("throttle", store["throttle"]))
     return 201, {}, ""
 
 
 def _epoch(item: dict[str, Any]) -> dict[str, Any]:
     return {
-        k: datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp() if k in _TIMES else v
+        k: datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+        if k in _TIMES
+        else _epoch(v)
+        if isinstance(v, dict)
+        else v
         for k, v in item.items()
     }
 
@@ -177,6 +197,22 @@ def _describe_instance_patches(self: Any) -> str:
         )
     ]
     return _page(self, patches, "Patches", 10, 100)
+
+
+def _list_resource_compliance_summaries(self: Any) -> str:
+    store = _checked_store(self)
+    filters = self._get_param("Filters") or []
+
+    def kept(item: dict[str, Any]) -> bool:
+        for f in filters:
+            if f.get("Type", "EQUAL") not in ("EQUAL", "NOT_EQUAL"):
+                raise _invalid(f"evidra's fake compares with EQUAL and NOT_EQUAL only, not {f.get('Type')}")
+            equal = str(item.get(f["Key"])) in f.get("Values", [])
+            if equal != (f.get("Type", "EQUAL") == "EQUAL"):
+                return False
+        return True
+
+    return _page(self, [c for c in store["compliance"] if kept(c)], "ResourceComplianceSummaryItems", 1, 50)
 
 
 def seed(endpoint: str, account: str, region: str, **body: Any) -> None:

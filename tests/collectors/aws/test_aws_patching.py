@@ -44,6 +44,16 @@ def _state(
     }  # fmt: skip
 
 
+def _verdict(index: int, status: str, severity: str = "UNSPECIFIED", kind: str = "Patch") -> dict[str, Any]:
+    """Systems Manager's compliance summary of an instance (ResourceComplianceSummaryItem)."""
+    return {
+        "ComplianceType": kind, "ResourceType": "ManagedInstance", "ResourceId": f"i-{index:017x}",
+        "Status": status, "OverallSeverity": severity,
+        "ExecutionSummary": {"ExecutionTime": _at(1), "ExecutionType": "Command"},
+        "CompliantSummary": {"CompliantCount": 300}, "NonCompliantSummary": {"NonCompliantCount": 0},
+    }  # fmt: skip
+
+
 def _patch(title: str, state: str = "MISSING") -> dict[str, Any]:
     return {
         "Title": title, "KBId": f"{title}.x86_64", "Classification": "Security", "Severity": "Critical",
@@ -64,6 +74,10 @@ def fleet(moto_reset: str) -> str:
             _state(0), _state(1, critical=1, security=12), _state(2, scanned=20), _state(3, other=4),
         ],
         patches={f"i-{1:017x}": patches},
+        compliance=[
+            _verdict(0, "COMPLIANT"), _verdict(1, "NON_COMPLIANT", "CRITICAL"), _verdict(2, "COMPLIANT"),
+            _verdict(3, "NON_COMPLIANT", "MEDIUM"), _verdict(9, "NON_COMPLIANT", "HIGH", kind="Association"),
+        ],
     )  # fmt: skip
     # A running EC2 instance Systems Manager does not manage, and a stopped one.
     ec2 = boto3.client("ec2", region_name=REGION)
@@ -98,11 +112,15 @@ def test_patch_states_and_their_verdicts(fleet: str) -> None:
     assert [p["Title"] for p in lagging.raw["DescribeInstancePatches"]] == [f"openssl-{n}" for n in range(12)]
     assert states[f"i-{0:017x}"].attributes["compliance"] == "COMPLIANT"
     assert states[f"i-{9:017x}"].attributes["assessed"] is False
+    assert (
+        states[f"i-{9:017x}"].attributes["compliance"] is None
+    )  # an association's verdict is not patching's
     # One listing (6 pages of 10), two batches of patch states, the patches of the one
     # instance missing security updates only.
     assert made.count("DescribeInstanceInformation") == 6
     assert made.count("DescribeInstancePatchStates") == 2
     assert made.count("DescribeInstancePatches") == 2  # two pages
+    assert made.count("ListResourceComplianceSummaries") == 1
 
     verdicts = patch_verdicts(collection, NOW)
     assert verdicts["node-0"][0] == "pass"

@@ -95,6 +95,7 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("ssm", "DescribeInstanceInformation"): "ssm:DescribeInstanceInformation",
     ("ssm", "DescribeInstancePatchStates"): "ssm:DescribeInstancePatchStates",
     ("ssm", "DescribeInstancePatches"): "ssm:DescribeInstancePatches",
+    ("ssm", "ListResourceComplianceSummaries"): "ssm:ListResourceComplianceSummaries",
     # IAM Identity Center: its API's signing name, and so its actions' prefix, is `sso`.
     ("sso-admin", "ListInstances"): "sso:ListInstances",
     ("sso-admin", "ListAccountAssignmentsForPrincipal"): "sso:ListAccountAssignmentsForPrincipal",

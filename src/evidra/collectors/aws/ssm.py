@@ -2,7 +2,9 @@
 
 Managed instances come from DescribeInstanceInformation; their latest patch scan or
 install from DescribeInstancePatchStates (at most 50 ids a call); an instance with no
-state was never assessed. For instances missing critical or security patches, the missing
+state was never assessed. Systems Manager's own verdict (COMPLIANT, NON_COMPLIANT) is its
+patch compliance summary (ListResourceComplianceSummaries, ComplianceType Patch: one
+listing a region). For instances missing critical or security patches, the missing
 patches themselves (DescribeInstancePatches, State=Missing) are kept as raw evidence,
 so the auditor sees which patches and CVEs: one call per non-compliant instance only.
 SSM does not date a missing patch (PatchComplianceData has no release date), so the
@@ -36,12 +38,24 @@ def read_patch_states(ctx: Context) -> list[Observation]:
         )
         answered = {str(s.get("InstanceId")): s for s in found}
         states.update({instance: (answered.get(instance, {}), call) for instance in batch})
+    verdicts, judged = _verdicts(ctx) if ids else ({}, None)
     managed = [
-        _observe(ctx, info, *states[str(info["InstanceId"])], listed)
+        _observe(
+            ctx, info, *states[str(info["InstanceId"])], listed, verdicts.get(str(info["InstanceId"])), judged
+        )
         for info in instances
         if info.get("InstanceId")
     ]
     return managed + _unmanaged(ctx, set(ids), listed)
+
+
+def _verdicts(ctx: Context) -> tuple[dict[str, dict[str, Any]], ApiCall]:
+    """Systems Manager's own patch compliance verdict per instance: one listing a region."""
+    items, call = ctx.items(
+        "ssm", "ListResourceComplianceSummaries", "ResourceComplianceSummaryItems",
+        Filters=[{"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"}],
+    )  # fmt: skip
+    return {str(i.get("ResourceId")): i for i in items if i.get("ComplianceType") == "Patch"}, call
 
 
 def _unmanaged(ctx: Context, managed: set[str], listed: ApiCall) -> list[Observation]:
@@ -69,15 +83,25 @@ def _unmanaged(ctx: Context, managed: set[str], listed: ApiCall) -> list[Observa
 
 
 def _observe(
-    ctx: Context, info: dict[str, Any], state: dict[str, Any], asked: ApiCall, listed: ApiCall
+    ctx: Context,
+    info: dict[str, Any],
+    state: dict[str, Any],
+    asked: ApiCall,
+    listed: ApiCall,
+    verdict: dict[str, Any] | None,
+    judged: ApiCall | None,
 ) -> Observation:
     instance = str(info["InstanceId"])
-    calls = [listed, asked]
+    calls = [listed, asked, *([judged] if judged else [])]
     critical, security = state.get("CriticalNonCompliantCount"), state.get("SecurityNonCompliantCount")
     # The two counts may overlap (a critical security update is both): the larger never
     # double counts, and is zero exactly when both are.
     missing_security = None if critical is None and security is None else max(critical or 0, security or 0)
-    raw: dict[str, Any] = {"DescribeInstanceInformation": info, "DescribeInstancePatchStates": state or None}
+    raw: dict[str, Any] = {
+        "DescribeInstanceInformation": info,
+        "DescribeInstancePatchStates": state or None,
+        "ListResourceComplianceSummaries": verdict,
+    }
     if missing_security:
         try:
             patches, call = ctx.items(
@@ -93,7 +117,7 @@ def _observe(
         "os": os_name or None,
         "assessed": bool(state),
         "last_assessed": iso(state.get("OperationEndTime")),
-        "compliance": _compliance(state),
+        "compliance": (verdict or {}).get("Status"),
         "missing_critical": critical,
         "missing_security": missing_security,
         "missing_other": state.get("OtherNonCompliantCount"),
@@ -127,14 +151,4 @@ def _state(
         },
         raw=raw,
         calls=calls,
-    )
-
-
-def _compliance(state: dict[str, Any]) -> str | None:
-    """SSM's own rule (Patch Manager user guide, patch compliance state values): a node
-    with a missing or failed patch is NON_COMPLIANT, else COMPLIANT."""
-    if not state:
-        return None
-    return (
-        "NON_COMPLIANT" if (state.get("MissingCount") or 0) + (state.get("FailedCount") or 0) else "COMPLIANT"
     )
