@@ -63,3 +63,14 @@ def test_workstation_users_against_devices_one_provider_per_run(config: LoadedCo
 
     third = _verdicts(config, "google_workspace")
     assert {name: s for name, (s, _) in third.items()} == status
+
+
+def test_without_device_management_configured_coverage_is_not_judged(tmp_path: Path, settings) -> None:
+    config = LoadedConfig(
+        Settings(
+            database=f"sqlite:///{tmp_path / 'evidra.db'}", providers=Providers(google_workspace=settings)
+        ),
+        None,
+        default_parameters(),
+    )
+    assert _verdicts(config, "google_workspace") == {}

@@ -8,6 +8,7 @@ per active human user, naming the managed computers (Jamf Pro, Intune, Google en
 management) whose MDM owner is the user's email or login, judged by
 `device-coverage-identity`.
 
+Judged only when device management is configured (`device_management_configured`).
 A daemon reads one provider at a time: a run that read no device management takes the
 devices from the latest stored state, and a run that read no identity provider takes the
 users from it, so coverage is judged at every run that read either side. With neither
@@ -51,6 +52,18 @@ class Seen:
 class Stored:
     users: list[Seen] = field(default_factory=list)
     devices: list[Seen] = field(default_factory=list)
+
+
+def device_management_configured(providers: Any) -> bool:
+    """Whether any device management is configured (Jamf Pro, Intune, Google endpoint
+    management): without one there is nothing to judge coverage against, and saying
+    "not readable" at every run would only hide the providers' real errors."""
+    azure, workspace = getattr(providers, "azure", None), getattr(providers, "google_workspace", None)
+    return (
+        getattr(providers, "jamf", None) is not None
+        or bool(azure is not None and getattr(azure, "intune", False))
+        or bool(workspace is not None and getattr(workspace, "devices", False))
+    )
 
 
 def workstation_user(provider: str, attributes: Mapping[str, Any]) -> bool:

@@ -25,10 +25,13 @@ class StoredPeople:
 
 
 def people_view(config: Any, collection: Collection, now: datetime) -> Collection:
-    stored = load_stored(config.settings.database, now, identities=config.settings.people is None)
+    coverage = config.settings.people is None and device_coverage.device_management_configured(
+        config.settings.providers
+    )
+    stored = load_stored(config.settings.database, now, identities=coverage)
     if config.settings.people is not None:
         collection = augment(collection, config.settings.people, config.parameters, now, stored.history)
-    else:
+    elif coverage:
         collection = device_coverage.coverage(collection, stored.identities, now)
     if stored.reviews or config.settings.people is not None:
         from evidra.model import ScopeRecord
