@@ -121,6 +121,8 @@ def test_findings_over_runs_with_their_lifetimes_and_deadlines(azure: FakeAzure,
     got = by_population(second.results, second.collection, lambda o: population(o.attributes))
     assert {k: got.get(k) for k in EXPECTED} == EXPECTED
     assert ("vuln-remediation-medium", "suppressed") not in got  # judged as an exception
+    # Defender records no review but the suppression: the triage deadline does not apply.
+    assert got[("vuln-triage-deadline", "open-in-time")] == "not_applicable"
 
     # A third run with nothing new: the same findings (a rescan's newer time does not move
     # a fix), so the store keeps one snapshot for each.

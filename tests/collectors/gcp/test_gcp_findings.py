@@ -94,6 +94,8 @@ def test_findings_over_runs_with_their_lifetimes_and_deadlines(gcp: FakeGcp, tmp
     got = by_population(second.results, second.collection, lambda o: population(o.attributes))
     assert {k: got.get(k) for k in EXPECTED} == EXPECTED
     assert ("vuln-remediation-medium", "suppressed") not in got  # judged as an exception
+    # Security Command Center records no review but the suppression: the triage deadline does not apply.
+    assert got[("vuln-triage-deadline", "open-in-time")] == "not_applicable"
 
     # Nothing new: the same findings, open ones too (their age is measured at the run).
     assert findings(stored_run(gcp, tmp_path).collection) == fixed
