@@ -81,7 +81,9 @@ def build(url: str, runs: int, folder: str) -> dict[str, object]:
     verify_s = time.perf_counter() - started
     with zipfile.ZipFile(target) as archive:
         proof_files = [info for info in archive.infolist() if info.filename.startswith("runs/proofs/")]
-        proof_count = sum(len(json.loads(archive.read(info))["proofs"]) for info in proof_files)
+        documents = [json.loads(archive.read(info)) for info in proof_files]
+        proof_count = sum(len(document["records"]) for document in documents)
+        node_count = sum(len(document["nodes"]) for document in documents)
         rows = {
             name.removeprefix("controls/").removesuffix(".csv"): list(
                 csv.DictReader(io.StringIO(archive.read(name).decode(), newline=""))
@@ -102,6 +104,7 @@ def build(url: str, runs: int, folder: str) -> dict[str, object]:
         "proofs_zip_bytes": sum(info.compress_size for info in proof_files),
         "proofs_bytes": sum(info.file_size for info in proof_files),
         "proofs": proof_count,
+        "nodes": node_count,
         "proofs_checked": verified.proofs_checked,
         "rows_proven": verified.rows_proven,
         "build_s": build_s,
@@ -174,7 +177,8 @@ def main() -> None:
         f"verify {'ok' if figures['verify_ok'] else 'FAILED'} in {figures['verify_s']:.1f} s"
     )
     print(
-        f"inclusion proofs (runs/proofs/): {figures['proofs']} proofs, "
+        f"inclusion proofs (runs/proofs/): {figures['proofs']} records proven with "
+        f"{figures['nodes']} other nodes, "
         f"{figures['proofs_zip_bytes'] / 2**20:.1f} MiB in the zip "
         f"({figures['proofs_bytes'] / 2**20:.1f} MiB uncompressed); "
         f"verify recomputed {figures['proofs_checked']} and proved {figures['rows_proven']} rows; "

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from evidra.canonical import digest
+from evidra.evidence_store import integrity
 from evidra.evidence_store.integrity import (
     SEALED_FIELDS,
     chain_digest,
@@ -126,3 +127,31 @@ def test_the_seal_is_the_digest_of_its_documented_json() -> None:
 
 def test_a_snapshot_hash_is_the_sha256_of_its_body() -> None:
     assert snapshot_hash(b"{}") == "sha256:" + hashlib.sha256(b"{}").hexdigest()
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 5, 8, 13, 100])
+def test_a_multiproof_of_any_leaves_reaches_the_root(width: int) -> None:
+    import random
+
+    leaves = sorted("sha256:" + hashlib.sha256(str(n).encode()).hexdigest() for n in range(width))
+    root = integrity.merkle_root(leaves)
+    levels = integrity.merkle_levels(leaves)
+    draw = random.Random(width)
+    for chosen in ([0], [width - 1], list(range(width)), draw.sample(range(width), max(1, width // 3))):
+        nodes = integrity.multiproof_nodes(levels, chosen)
+        proven = {index: leaves[index] for index in chosen}
+        assert integrity.root_from_multiproof(width, proven, nodes) == root
+        # each given node once, and none a proven leaf could give
+        assert len({(level, index) for level, index, _ in nodes}) == len(nodes)
+        if len(chosen) == width:
+            assert nodes == []
+    if width > 2:
+        nodes = integrity.multiproof_nodes(levels, [1])
+        with pytest.raises(ValueError, match="lacks a node"):
+            integrity.root_from_multiproof(width, {1: leaves[1]}, nodes[1:])
+        with pytest.raises(ValueError, match="does not use"):
+            integrity.root_from_multiproof(width, {1: leaves[1]}, [*nodes, [0, width - 1, "00" * 32]])
+        with pytest.raises(ValueError, match="outside"):
+            integrity.root_from_multiproof(width, {width: leaves[1]}, nodes)
+        other = "sha256:" + "00" * 32
+        assert integrity.root_from_multiproof(width, {1: other}, nodes) != root

@@ -125,7 +125,7 @@ def test_the_readme_recipes_check_the_proofs_and_a_token_without_evidra(
 ) -> None:
     folder, fingerprint = package
     readme = (folder / "README.txt").read_text()
-    recipe = readme.split("Recompute every path (Python 3, standard library):\n\n", 1)[1].split("\n\n", 1)[0]
+    recipe = readme.split("root (Python 3, standard library):\n\n", 1)[1].split("\n\n", 1)[0]
     code = "\n".join(line[7:] for line in recipe.splitlines())
     subprocess.run([sys.executable, "-c", code], cwd=folder, check=True)
 
@@ -139,7 +139,7 @@ def test_the_readme_recipes_check_the_proofs_and_a_token_without_evidra(
 
     # The recipe fails on an altered proof: it is not an assert that always holds.
     proofs = json.loads((folder / "runs/proofs/1.json").read_text())
-    proofs["proofs"][0]["record"]["seq"] = 99
+    proofs["records"][0]["record"]["seq"] = 99
     (folder / "runs/proofs/1.json").write_text(json.dumps(proofs))
     assert subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True).returncode != 0
 
@@ -231,3 +231,27 @@ def test_a_token_moved_to_another_run_or_from_another_tsa_is_caught(
     problems = verify_package(folder, tsa_roots=tsa.ca_file.read_bytes()).problems
     assert len(problems) == 1 and "(seq 2): its timestamp token does not hold" in problems[0], problems
     assert "imprint is not the run's seal" in problems[0]
+
+
+def test_a_run_proof_with_a_changed_or_missing_node_proves_nothing(package: tuple[Path, str]) -> None:
+    folder, _ = package
+    name = next(
+        path
+        for path in sorted((folder / "runs/proofs").glob("*.json"))
+        if len(json.loads(path.read_text())["nodes"]) > 1
+    )
+    document = json.loads(name.read_text())
+    seq, relative = document["seq"], f"runs/proofs/{name.name}"
+    document["nodes"][0][2] = "00" * 32
+    name.write_text(json.dumps(document))
+    problems = verify_package(folder).problems
+    assert f"proofs: {relative}: its records are not in the sealed root of run seq {seq}" in problems
+    shown = {place for entry in document["records"] for place in entry["shown_in"]}
+    assert any(place in problem for problem in problems for place in shown if place.startswith("controls/"))
+
+    del document["nodes"][0]
+    name.write_text(json.dumps(document))
+    assert any(
+        p.startswith(f"proofs: {relative}: the multiproof lacks a node")
+        for p in verify_package(folder).problems
+    )

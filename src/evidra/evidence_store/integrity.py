@@ -26,12 +26,19 @@ A snapshot is intact when its hash equals `sha256:` + hex SHA-256 of its body by
    sibling is on the left: node = SHA-256(0x01 || sibling || node)) or `r:<hex>` (on the
    right: SHA-256(0x01 || node || sibling)). A level where the node is the odd last one
    adds nothing (it moves up unchanged). The node reached must be the run's root.
+
+5. **Multiproof** (many records of one run at once, each node given once): the
+   run's leaf count, each record with its leaf's index (in the sorted leaves), and
+   the nodes that cannot be computed from those leaves, as (level, index, hex), level
+   0 being the leaves. Level by level, each known node's pair is hashed into its
+   parent (the pair's missing half is a given node); an odd last node moves up
+   unchanged; the one node left must be the root, with every given node used.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,6 +168,48 @@ def inclusion_path(levels: list[list[bytes]], index: int) -> list[str]:
             path.append("r:" + level[index + 1].hex())
         index //= 2
     return path
+
+
+def multiproof_nodes(levels: list[list[bytes]], indices: Iterable[int]) -> list[list[Any]]:
+    """The given nodes of the multiproof (see 5. above) of the leaves at `indices`."""
+    nodes: list[list[Any]] = []
+    known = sorted(set(indices))
+    for depth, level in enumerate(levels[:-1]):
+        held = set(known)
+        nodes += [
+            [depth, i ^ 1, level[i ^ 1].hex()] for i in known if i ^ 1 < len(level) and i ^ 1 not in held
+        ]
+        known = sorted({i // 2 for i in known})
+    return nodes
+
+
+def root_from_multiproof(width: int, leaves: Mapping[int, str], nodes: Iterable[Sequence[Any]]) -> str:
+    """The root a multiproof leads to (`leaves`: index -> leaf digest); ValueError when
+    an index is outside the tree, or a node is missing or left unused."""
+    given = {(int(level), int(index)): bytes.fromhex(text) for level, index, text in nodes}
+    known = {index: bytes.fromhex(digest.removeprefix(HASH_PREFIX)) for index, digest in leaves.items()}
+    if not known or not all(0 <= index < width for index in known):
+        raise ValueError(f"a leaf index is outside the run's {width} leaves")
+    level = 0
+    while width > 1:
+        upper: dict[int, bytes] = {}
+        for index in sorted(known):
+            if index // 2 in upper:
+                continue
+            if index == width - 1 and index % 2 == 0:
+                upper[index // 2] = known[index]  # the odd last node moves up
+                continue
+            pair = [
+                known.get(j) or given.pop((level, j), None)
+                for j in (index - index % 2, index - index % 2 + 1)
+            ]
+            if pair[0] is None or pair[1] is None:
+                raise ValueError(f"the multiproof lacks a node at level {level}")
+            upper[index // 2] = hashlib.sha256(_NODE_PREFIX + pair[0] + pair[1]).digest()
+        known, level, width = upper, level + 1, (width + 1) // 2
+    if given:
+        raise ValueError(f"the multiproof has {len(given)} node(s) it does not use")
+    return HASH_PREFIX + known[0].hex()
 
 
 def root_from_path(leaf_digest: str, path: Iterable[str]) -> str:

@@ -575,19 +575,34 @@ How to verify this package without evidra
    only that later time: a run written after the fact (backfilled) looks like this.
 
 5. Each result row (controls/<id>.csv) and each evidence file is in its run's sealed
-   Merkle root: runs/proofs/<seq>.json holds the records as sealed and the path to
-   the root of the run. Recompute every path (Python 3, standard library):
+   Merkle root: runs/proofs/<seq>.json holds the records as sealed, each with its
+   leaf's place among the run's sorted leaves ("index"), and the other nodes needed
+   to reach the run's root, each once ("nodes": level, index, hex). Recompute every
+   root (Python 3, standard library):
 
        import glob, hashlib, json
        h = lambda data: hashlib.sha256(data).digest()
        roots = {{run["seq"]: run["merkle_root"] for run in json.load(open("runs/chain.json"))["runs"]}}
-       for proof in (p for f in glob.glob("runs/proofs/*.json") for p in json.load(open(f))["proofs"]):
-           text = json.dumps(proof["record"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-           node = h(text.encode())
-           for step in proof["path"]:
-               sibling = bytes.fromhex(step[2:])
-               node = h(b"\x01" + sibling + node) if step[0] == "l" else h(b"\x01" + node + sibling)
-           assert "sha256:" + node.hex() == roots[proof["seq"]], proof["shown_in"]
+       for f in glob.glob("runs/proofs/*.json"):
+           p = json.load(open(f))
+           width, level, nodes = p["leaves"], 0, {{}}
+           given = {{(n[0], n[1]): bytes.fromhex(n[2]) for n in p["nodes"]}}
+           for r in p["records"]:
+               text = json.dumps(r["record"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+               assert 0 <= r["index"] < width and r["index"] not in nodes, f
+               nodes[r["index"]] = h(text.encode())
+           while width > 1:
+               upper = {{}}
+               for i in sorted(nodes):
+                   if i == width - 1 and i % 2 == 0:
+                       upper[i // 2] = nodes[i]
+                   elif i // 2 not in upper:
+                       pair = (i - i % 2, i - i % 2 + 1)
+                       left, right = (nodes.get(j) or given.pop((level, j)) for j in pair)
+                       upper[i // 2] = h(b"\x01" + left + right)
+               nodes, level, width = upper, level + 1, (width + 1) // 2
+           assert not given and list(nodes) == [0], f
+           assert "sha256:" + nodes[0].hex() == roots[p["seq"]], f
 
    and compare a few records with the rows their "shown_in" names (row 1 is the first
    after the header): control, provider, scope, type, id, status, reason, evidence.

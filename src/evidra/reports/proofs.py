@@ -5,17 +5,20 @@ the record's sealed form (its leaf document) to the run's Merkle root in
 runs/chain.json, whose digests are signed and, with trusted timestamps, dated by a
 TSA: a row edited and re-signed with the company's key no longer has a proof.
 
-    runs/proofs/<seq>.json  {"schema": "evidra.package.proofs/v1", "seq": 3,
-                             "proofs": [{"seq": 3, "record": {"kind": "result", ...},
-                                         "path": ["l:<hex>", "r:<hex>", ...],
-                                         "shown_in": ["controls/mfa.csv#2", ...]}, ...]}
+    runs/proofs/<seq>.json  {"schema": "evidra.package.proofs/v2", "seq": 3, "leaves": 20005,
+                             "records": [{"index": 17, "record": {"kind": "result", ...},
+                                          "shown_in": ["controls/mfa.csv#2", ...]}, ...],
+                             "nodes": [[0, 16, "<hex>"], [1, 9, "<hex>"], ...]}
 
-One file per run, so that no file grows with the period (a year of 10,000 resources
-holds about 140,000 proofs) and each is read and checked on its own.
+One file per run, holding one multiproof (integrity.py, 5.): the run's proven records
+with their leaves' places, and each other node needed to reach the root once, however
+many records share it. A year of 10,000 resources proves about 140,000 records; as
+one path each (v1, `"proofs": [{"seq", "record", "path", "shown_in"}]`, which `verify`
+still reads) the upper nodes were repeated for every record of a run.
 
 `shown_in` names each CSV data row (1 = the first after the header) or evidence file
 the record stands behind; `verify PACKAGE` checks that every row is covered, that its
-columns are the record's, and that every path reaches its run's root. Runs between a
+columns are the record's, and that every run's proof reaches its root. Runs between a
 row's first and last are not proven one by one (that would be a proof per run per
 result); `evidra verify` on the database checks every run.
 """
@@ -27,10 +30,11 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from evidra.evidence_store.integrity import inclusion_path, leaf_document, merkle_levels_sorted
+from evidra.evidence_store.integrity import leaf_document, merkle_levels_sorted, multiproof_nodes
 from evidra.evidence_store.store import EvidenceStore
 
-SCHEMA = "evidra.package.proofs/v1"
+SCHEMA = "evidra.package.proofs/v2"
+SCHEMA_PATHS = "evidra.package.proofs/v1"  # one path per record: read by verify, no longer written
 PROOFS = "runs/proofs/"  # one <seq>.json per run
 CHAIN = "runs/chain.json"
 # The CSV columns of a result row and the sealed field each one shows.
@@ -76,7 +80,7 @@ def build(
     run_seqs: list[int],
     rows: Mapping[str, list[dict[str, Any]]],
     evidence_path: Callable[[str], str],
-) -> dict[str, Any]:
+) -> list[dict[str, Any]]:
     """`run_seqs`: the period's runs (each one's sealed metadata is proven, which binds
     runs/chain.json's times and counts); `rows`: each control's result rows as written
     to `controls/<id>.csv`; `evidence_path(hash)`: the package path of an evidence file."""
@@ -93,7 +97,7 @@ def build(
                 if evidence_path(row["evidence"]) not in files:
                     files.append(evidence_path(row["evidence"]))
     period = set(run_seqs)
-    proofs: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
     missing: list[str] = []
     # Walked as changes (a year of runs costs its changes): the leaves of the spanned
     # records a run holds, sorted, and those records by what a row or file shows of them.
@@ -122,22 +126,29 @@ def build(
                     targets.append((kind, holding[0][0], holding[0][1], places))
                 elif kind == "result":
                     missing += places
-        in_run: list[tuple[int, dict[str, Any]]] = []
-        for kind, sealed, digest, places in targets:
-            index = bisect_left(leaves, _node(digest))
-            proof = {
-                "seq": run.seq,
-                "record": leaf_document(kind, sealed),
-                "path": inclusion_path(levels, index),
-                "shown_in": places,
-            }
-            in_run.append((index, proof))
-        # In leaf order: neighbours share their upper path, which the zip's deflate
-        # then stores once (a dense run's proofs cost little more than its leaves).
-        proofs += [proof for _, proof in sorted(in_run, key=lambda item: item[0])]
+        chosen = sorted(
+            (
+                (bisect_left(leaves, _node(digest)), kind, sealed, places)
+                for kind, sealed, digest, places in targets
+            ),
+            key=lambda item: item[0],  # in leaf order, as the tree holds them
+        )
+        if chosen:
+            documents.append(
+                {
+                    "schema": SCHEMA,
+                    "seq": run.seq,
+                    "leaves": len(leaves),
+                    "records": [
+                        {"index": index, "record": leaf_document(kind, sealed), "shown_in": places}
+                        for index, kind, sealed, places in chosen
+                    ],
+                    "nodes": multiproof_nodes(levels, [index for index, *_ in chosen]),
+                }
+            )
     if missing:  # the store changed under the report, or a row was made up: never ship it unproven
         raise ValueError(f"{len(missing)} row(s) have no sealed record to prove them, first {missing[0]}")
-    return {"schema": SCHEMA, "proofs": proofs}
+    return documents
 
 
 def write(
@@ -147,12 +158,11 @@ def write(
     rows: Mapping[str, list[dict[str, Any]]],
     evidence_path: Callable[[str], str],
 ) -> int:
-    """`build`, written as one file per run into the package's `sink`; returns the count."""
+    """`build`, written as one file per run into the package's `sink`; returns the
+    count of records proven."""
     from evidra.reports import render_json
 
-    by_run: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for proof in build(store, run_seqs, rows, evidence_path)["proofs"]:
-        by_run[proof["seq"]].append(proof)
-    for seq, proofs in sorted(by_run.items()):
-        sink.add(f"{PROOFS}{seq}.json", render_json.dumps({"schema": SCHEMA, "seq": seq, "proofs": proofs}))
-    return sum(len(proofs) for proofs in by_run.values())
+    documents = build(store, run_seqs, rows, evidence_path)
+    for document in documents:
+        sink.add(f"{PROOFS}{document['seq']}.json", render_json.dumps(document))
+    return sum(len(document["records"]) for document in documents)

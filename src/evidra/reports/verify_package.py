@@ -25,11 +25,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
-from evidra.evidence_store.integrity import chain_digest, leaf, root_from_path
+from evidra.evidence_store.integrity import chain_digest, leaf, root_from_multiproof, root_from_path
 from evidra.files import open_regular
 from evidra.reports import signing
 from evidra.reports.package import CHAIN, MANIFEST, PUBLIC_KEY, SIGNATURE, SUMS, TIMESTAMPS, TSA_CA
-from evidra.reports.proofs import PROOFS, result_key, row_key
+from evidra.reports.proofs import PROOFS, SCHEMA_PATHS, result_key, row_key
 
 _SUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 _UNLISTED = {SUMS, SIGNATURE}
@@ -377,24 +377,69 @@ def _check_proof_file(
 ) -> bool:
     """One run's proofs; False when the file cannot be read as such."""
     try:
-        for proof in json.loads(_read(files, name))["proofs"]:
-            seq, record = proof["seq"], proof["record"]
-            report.proofs_checked += 1
-            fields = {name: value for name, value in record.items() if name != "kind"}
-            if root_from_path(leaf(record["kind"], fields), proof["path"]) != roots.get(seq):
-                report.problems.append(
-                    f"proofs: a {record['kind']} shown in {', '.join(proof['shown_in']) or 'the chain'} "
-                    f"is not in the sealed root of run seq {seq}"
-                )
-                continue
+        document = json.loads(_read(files, name))
+        if document.get("schema") == SCHEMA_PATHS:
+            proven = [
+                (proof["seq"], proof["record"], proof["shown_in"])
+                for proof in document["proofs"]
+                if _path_holds(proof, roots, report)
+            ]
+        else:
+            proven = _multiproof_holds(name, document, roots, report)
+        for seq, record, places in proven:
             if record["kind"] == "run":
-                run_records[seq] = fields
-            for place in proof["shown_in"]:
+                run_records[seq] = {key: value for key, value in record.items() if key != "kind"}
+            for place in places:
                 shown.setdefault(place, []).append((seq, record))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         report.problems.append(f"altered: {name} cannot be read ({type(exc).__name__}: {exc})")
         return False
     return True
+
+
+def _sealed_leaf(record: dict[str, Any]) -> str:
+    return leaf(record["kind"], {name: value for name, value in record.items() if name != "kind"})
+
+
+def _path_holds(proof: dict[str, Any], roots: dict[int, str], report: PackageReport) -> bool:
+    """A v1 proof: one record's own path to its run's root."""
+    report.proofs_checked += 1
+    if root_from_path(_sealed_leaf(proof["record"]), proof["path"]) == roots.get(proof["seq"]):
+        return True
+    report.problems.append(
+        f"proofs: a {proof['record']['kind']} shown in {', '.join(proof['shown_in']) or 'the chain'} "
+        f"is not in the sealed root of run seq {proof['seq']}"
+    )
+    return False
+
+
+def _multiproof_holds(
+    name: str, document: dict[str, Any], roots: dict[int, str], report: PackageReport
+) -> list[tuple[int, dict[str, Any], list[str]]]:
+    """A v2 file: its records together reach their run's root, or none is proven."""
+    seq, records = document["seq"], document["records"]
+    leaves = {entry["index"]: _sealed_leaf(entry["record"]) for entry in records}
+    report.proofs_checked += len(records)
+    problem = None
+    if len(leaves) != len(records):
+        problem = "two records claim one leaf"
+    else:
+        try:
+            if root_from_multiproof(document["leaves"], leaves, document["nodes"]) != roots.get(seq):
+                problem = f"its records are not in the sealed root of run seq {seq}"
+        except ValueError as exc:
+            problem = str(exc)
+    counts = [entry["record"] for entry in records if entry["record"].get("kind") == "run"]
+    if problem is None and counts:
+        sealed = sum(
+            counts[0][name] for name in ("observation_count", "scope_count", "error_count", "result_count")
+        )
+        if document["leaves"] != sealed + 1:
+            problem = f"it counts {document['leaves']} leaves, the run sealed {sealed + 1}"
+    if problem:
+        report.problems.append(f"proofs: {name}: {problem}")
+        return []
+    return [(seq, entry["record"], entry["shown_in"]) for entry in records]
 
 
 def _check_run_records(
