@@ -17,9 +17,8 @@ three hosts in Azure:
   listings Azure does not page, pricings and diagnostic settings, come whole).
   `api-version` is required; a subscription named in `denied` answers 403
   AuthorizationFailed, one whose resource provider is `unregistered` answers 409
-  MissingSubscriptionRegistration (and refuses the SDK's attempt to register it, as
-  Azure refuses a reader). Defender's assessments and sub-assessments are also listed
-  for their whole subscription. Reads are throttled per subscription like ARM's token bucket
+  MissingSubscriptionRegistration. Defender's assessments and sub-assessments are also
+  listed for their whole subscription. Reads are throttled per subscription like ARM's token bucket
   (`read_capacity`, refilled at `refill_per_second`) and every answer carries
   `x-ms-ratelimit-remaining-subscription-reads`.
 - **Graph** (`graph_url`): `/v1.0/<path>` collections paged with `@odata.nextLink`
@@ -420,15 +419,6 @@ def _handler(fake: FakeAzure, role: str) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             fake.record(role, "POST", parts.path, "")  # the form holds the secret: not recorded
             match = re.fullmatch(r"/([^/]+)/oauth2/v2\.0/token", parts.path)
-            register = re.fullmatch(r"/subscriptions/([^/]+)/providers/([^/]+)/register", parts.path)
-            if role == "arm" and register is not None:
-                # azure-mgmt-core registers an unregistered provider on its own; a reader
-                # may not (the error Azure gives for any action outside the role).
-                denied = _DENIED.format(client=fake.tenant.client_id, subscription=register[1]).replace(
-                    "Microsoft.Resources/subscriptions/read", f"{register[2]}/register/action"
-                )
-                self._json(403, _arm_error("AuthorizationFailed", denied))
-                return
             if role != "login" or match is None:
                 self._json(405, _arm_error("MethodNotAllowed", "evidra's fake only reads"))
                 return

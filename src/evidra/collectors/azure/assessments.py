@@ -36,7 +36,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from evidra.collectors.azure.context import ARM, READERS, UNREGISTERED, Arm, AzureCallFailed
+from evidra.collectors.azure.context import ARM, READERS, Arm, AzureCallFailed
+from evidra.collectors.azure.pipeline import UNREGISTERED
 from evidra.collectors.findings import lifetime_attributes, timestamp
 from evidra.model import ApiCall, Observation
 

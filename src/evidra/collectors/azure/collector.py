@@ -54,7 +54,7 @@ from evidra.collectors.azure.context import (
 )
 from evidra.collectors.azure.credentials import credential, principal, signin_advice
 from evidra.collectors.azure.graph import Graph
-from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
+from evidra.collectors.azure.pipeline import ReadBudget, ReadOnly, client_options, wire
 from evidra.collectors.base import ProgressCallback, announce
 from evidra.collectors.readers import Reader, UnitOutcome, run_unit
 from evidra.collectors.scopes import ScopePlan, ScopeTask
@@ -231,7 +231,7 @@ class AzureCollector:
             token_credential,
             base_url=self.where.resource_manager,
             credential_scopes=[self.where.resource_manager_scope],
-            **client_options(self.settings, ReadBudget()),
+            **client_options(self.settings, ReadBudget(), ReadOnly()),
         )
         with client:
             if self.settings.subscriptions == "all":

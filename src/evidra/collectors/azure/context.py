@@ -19,16 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from evidra.collectors.azure.pipeline import ReadBudget, client_options, wire
+from evidra.collectors.azure.pipeline import ReadBudget, ReadOnly, client_options, wire
 from evidra.collectors.base import ScopeObserver
 from evidra.collectors.readers import ReaderRegistry
 from evidra.config.settings import AzureSettings
 from evidra.model import ApiCall
 
 PROVIDER = "azure"
-# ARM's 409 for a subscription not registered for a resource provider: for Microsoft.Security,
-# a subscription without Defender for Cloud (no plans, no findings: not an error).
-UNREGISTERED = "MissingSubscriptionRegistration"
 
 # service -> (module, client class, Resource Manager namespace named in provenance)
 SERVICES: dict[str, tuple[str, str, str]] = {
@@ -113,7 +110,7 @@ class Arm(Observer):
                     self.subscription_id,
                     base_url=self.endpoint,
                     credential_scopes=[f"{self.endpoint}/.default"],
-                    **client_options(self.settings, self.budget),
+                    **client_options(self.settings, self.budget, ReadOnly()),
                 )
             return self._clients[service]
 

@@ -9,7 +9,8 @@ registered for Microsoft.Security (409 MissingSubscriptionRegistration) has no p
 
 from __future__ import annotations
 
-from evidra.collectors.azure.context import ARM, READERS, UNREGISTERED, Arm, AzureCallFailed
+from evidra.collectors.azure.context import ARM, READERS, Arm, AzureCallFailed
+from evidra.collectors.azure.pipeline import UNREGISTERED
 from evidra.model import Observation
 
 NOT_DETECTION = frozenset({"CloudPosture"})

@@ -17,6 +17,7 @@ ours run inside it, on every attempt:
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from typing import Any
@@ -50,6 +51,39 @@ class RejectMalformed(HTTPPolicy):
                         f"malformed JSON answer ({len(body)} bytes) from {_path(request)}", response=http
                     ) from None
         return response
+
+
+# ARM's 409 for a subscription not registered for a resource provider: for Microsoft.Security,
+# a subscription without Defender for Cloud (no plans, no findings: not an error).
+UNREGISTERED = "MissingSubscriptionRegistration"
+_REGISTER = re.compile(r"subscriptions/[^/]+/providers/([^/]+)/register$")
+
+
+class ReadOnly(HTTPPolicy):
+    """evidra only reads. azure-mgmt-core answers a 409 MissingSubscriptionRegistration by
+    registering the provider for the subscription (a POST .../register): a write a reader
+    is refused, and one the subscription's activity log would show. Refused here, before
+    it is sent, as the 409 it follows; any other write too."""
+
+    def send(self, request: PipelineRequest) -> PipelineResponse:
+        http = request.http_request
+        if http.method not in ("GET", "HEAD"):
+            register = _REGISTER.search(_path(request))
+            raise WriteRefused(http.method, _path(request), register[1] if register else None)
+        return self.next.send(request)
+
+
+class WriteRefused(Exception):
+    """A write evidra did not send; `code` is ARM's for the refusal it stands for."""
+
+    def __init__(self, method: str, path: str, unregistered: str | None) -> None:
+        self.code = UNREGISTERED if unregistered else "WriteRefused"
+        self.message = (
+            f"the subscription is not registered for {unregistered} (evidra does not register it)"
+            if unregistered
+            else f"evidra only reads: {method} {path} not sent"
+        )
+        super().__init__(self.message)
 
 
 class ReadBudget(SansIOHTTPPolicy):
