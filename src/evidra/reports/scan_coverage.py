@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from evidra.evidence_store.store import EvidenceStore
 from evidra.reports import render_csv
 from evidra.reports.period import PeriodReport
-from evidra.reports.vulnerabilities import documents
+from evidra.reports.vulnerabilities import attributes_of
 
 TYPE = "vuln.scan_coverage"
 COLUMNS = (
@@ -54,10 +54,10 @@ def resources(store: EvidenceStore, report: PeriodReport) -> list[dict[str, Any]
     seqs = [run.seq for run in report.runs]
     first, last = seqs[0], seqs[-1]
     spans = store.spans.observations(first, last, [TYPE])
-    bodies = documents(store, {span.snapshot_hash for span in spans})
+    bodies = attributes_of(store, {span.snapshot_hash for span in spans})
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for span in sorted(spans, key=lambda s: s.first_seq):
-        attributes = bodies[span.snapshot_hash].get("attributes") or {}
+        attributes = bodies[span.snapshot_hash]
         end = min(span.last_seq, last)  # an open span's last_seq is the newest run's
         runs = bisect_right(seqs, end) - bisect_left(seqs, max(span.first_seq, first))
         key = (span.provider, span.scope, span.resource_id)

@@ -112,19 +112,19 @@ def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, A
         if span.snapshot_hash not in versions.setdefault(key, []):
             versions[key].append(span.snapshot_hash)
     reads = _closings(store, list(latest.values()), last)
-    bodies = documents(store, {span.snapshot_hash for span in latest.values()})
+    bodies = attributes_of(store, {span.snapshot_hash for span in latest.values()})
     # A review Security Hub's history no longer dates was dated by an earlier version.
     undated = [
         key
         for key, span in latest.items()
-        if "triaged_at" in (_attributes(bodies[span.snapshot_hash]).get("unreadable") or {})
+        if "triaged_at" in (bodies[span.snapshot_hash].get("unreadable") or {})
     ]
-    bodies.update(documents(store, {h for key in undated for h in versions[key]} - set(bodies)))
+    bodies.update(attributes_of(store, {h for key in undated for h in versions[key]} - set(bodies)))
     rows = []
     for key, span in latest.items():
         provider, scope, resource_id = key
-        attributes = _attributes(bodies[span.snapshot_hash])
-        dated = [_attributes(bodies[h]).get("triaged_at") for h in versions[key]] if key in undated else []
+        attributes = bodies[span.snapshot_hash]
+        dated = [bodies[h].get("triaged_at") for h in versions[key]] if key in undated else []
         if any(dated):
             attributes = {**attributes, "triaged_at": [d for d in dated if d][-1], "unreadable": {}}
         gone_at = _gone_at(span, reads, last)
@@ -148,19 +148,15 @@ def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, A
     return rows
 
 
-def documents(store: EvidenceStore, keys: set[str], batch: int = 2_000) -> dict[str, dict[str, Any]]:
-    """Snapshots as parsed JSON, read a batch at a time (one query each, not one a snapshot)."""
+def attributes_of(store: EvidenceStore, keys: set[str], batch: int = 2_000) -> dict[str, dict[str, Any]]:
+    """The normalized attributes of snapshots, read a batch at a time (one query each), the
+    raw answers dropped as each is parsed: a year holds a hundred thousand findings."""
     ordered = sorted(keys)
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ordered), batch):
-        found.update(
-            {k: json.loads(v) for k, v in store.snapshots.bodies(ordered[start : start + batch]).items()}
-        )
+        for key, body in store.snapshots.bodies(ordered[start : start + batch]).items():
+            found[key] = json.loads(body).get("attributes") or {}
     return found
-
-
-def _attributes(document: dict[str, Any]) -> dict[str, Any]:
-    return document.get("attributes") or {}
 
 
 def _closings(store: EvidenceStore, spans: list[StoredObservationSpan], last: int) -> dict[int, list[Any]]:
