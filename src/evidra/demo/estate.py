@@ -469,8 +469,9 @@ def _vulnerability_findings(account: str, region: str) -> list[dict[str, Any]]:
 
 
 def _seed_patching(endpoint_url: str, account: str, region: str) -> dict[str, str]:
-    """Three managed instances as Systems Manager's agent reports them: one patched, one
-    missing a critical security update, one never scanned."""
+    """Three on-premises servers Systems Manager manages (hybrid nodes, `mi-`), as its agent
+    reports them: one patched, one missing a critical security update, one never scanned.
+    (The estate's EC2 instance is not managed: a server no patch tool assesses.)"""
     from evidra.emulators.ssm_patching import seed
 
     now = datetime.now(UTC)
@@ -482,7 +483,8 @@ def _seed_patching(endpoint_url: str, account: str, region: str) -> dict[str, st
         return {
             "InstanceId": instance, "PingStatus": "Online", "LastPingDateTime": at(0.01),
             "PlatformType": "Linux", "PlatformName": "Amazon Linux", "PlatformVersion": "2023",
-            "ResourceType": "EC2Instance", "ComputerName": name, "AgentVersion": "3.3.1142.0",
+            "ResourceType": "ManagedInstance", "ComputerName": name, "AgentVersion": "3.3.1142.0",
+            "ActivationId": "7e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", "IamRole": "SSMServiceRole",
         }  # fmt: skip
 
     def state(instance: str, missing: int, critical: int, security: int) -> dict[str, Any]:
@@ -495,9 +497,9 @@ def _seed_patching(endpoint_url: str, account: str, region: str) -> dict[str, st
         }  # fmt: skip
 
     instances = {
-        "patched": "i-0a1b2c3d4e5f60001",
-        "behind": "i-0a1b2c3d4e5f60002",
-        "unscanned": "i-0a1b2c3d4e5f60003",
+        "patched": "mi-0a1b2c3d4e5f60001",
+        "behind": "mi-0a1b2c3d4e5f60002",
+        "unscanned": "mi-0a1b2c3d4e5f60003",
     }
     missing = {
         "Title": "Amazon Linux 2023 - openssl 3.0.8-1.amzn2023.0.14",

@@ -543,7 +543,7 @@ def disk(
 
 
 def virtual_machine(
-    subscription_id: str, group: str, name: str, *, assessment: dict[str, Any] | None
+    subscription_id: str, group: str, name: str, *, assessment: dict[str, Any] | None, running: bool = True
 ) -> list[dict[str, Any]]:
     """A Linux VM (Compute `VirtualMachine`) with Azure Update Manager's periodic assessment,
     and its instance view (`VirtualMachineInstanceView`), whose `patchStatus` carries the
@@ -584,7 +584,9 @@ def virtual_machine(
                 "code": "ProvisioningState/succeeded", "level": "Info",
                 "displayStatus": "Provisioning succeeded",
             },
-            {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"},
+            {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"}
+            if running
+            else {"code": "PowerState/deallocated", "level": "Info", "displayStatus": "VM deallocated"},
         ],
     }  # fmt: skip
     if assessment is not None:
@@ -992,6 +994,7 @@ def arm_resources() -> list[dict[str, Any]]:
             assessment={"startTime": at(1.1), "lastModifiedTime": at(1), "criticalAndSecurityPatchCount": 3},
         ),
         *virtual_machine(DEVELOPMENT, dev, "vm-build-01", assessment=None),
+        *virtual_machine(DEVELOPMENT, dev, "vm-spare-01", assessment=None, running=False),
         *key_vault(PRODUCTION, prod, "acme-kv-prod", {"data-key": "P90D", "legacy-key": None}),
         diagnostic_setting(
             f"/subscriptions/{PRODUCTION}",

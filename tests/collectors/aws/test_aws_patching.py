@@ -24,19 +24,19 @@ def _at(days: float) -> str:
     return (NOW - timedelta(days=days)).isoformat()
 
 
-def _node(index: int) -> dict[str, Any]:
+def _node(instance: str, index: int) -> dict[str, Any]:
     return {
-        "InstanceId": f"i-{index:017x}", "PingStatus": "Online", "LastPingDateTime": _at(0),
+        "InstanceId": instance, "PingStatus": "Online", "LastPingDateTime": _at(0),
         "PlatformType": "Linux", "PlatformName": "Ubuntu", "PlatformVersion": "22.04",
         "ResourceType": "EC2Instance", "ComputerName": f"node-{index}",
     }  # fmt: skip
 
 
 def _state(
-    index: int, *, scanned: float = 1, critical: int = 0, security: int = 0, other: int = 0
+    instance: str, *, scanned: float = 1, critical: int = 0, security: int = 0, other: int = 0
 ) -> dict[str, Any]:
     return {
-        "InstanceId": f"i-{index:017x}", "BaselineId": "pb-0c10e65780EXAMPLE", "Operation": "Scan",
+        "InstanceId": instance, "BaselineId": "pb-0c10e65780EXAMPLE", "Operation": "Scan",
         "OperationStartTime": _at(scanned + 0.01), "OperationEndTime": _at(scanned),
         "InstalledCount": 300, "MissingCount": max(critical, security) + other, "FailedCount": 0,
         "CriticalNonCompliantCount": critical, "SecurityNonCompliantCount": security,
@@ -44,10 +44,12 @@ def _state(
     }  # fmt: skip
 
 
-def _verdict(index: int, status: str, severity: str = "UNSPECIFIED", kind: str = "Patch") -> dict[str, Any]:
+def _verdict(
+    instance: str, status: str, severity: str = "UNSPECIFIED", kind: str = "Patch"
+) -> dict[str, Any]:
     """Systems Manager's compliance summary of an instance (ResourceComplianceSummaryItem)."""
     return {
-        "ComplianceType": kind, "ResourceType": "ManagedInstance", "ResourceId": f"i-{index:017x}",
+        "ComplianceType": kind, "ResourceType": "ManagedInstance", "ResourceId": instance,
         "Status": status, "OverallSeverity": severity,
         "ExecutionSummary": {"ExecutionTime": _at(1), "ExecutionType": "Command"},
         "CompliantSummary": {"CompliantCount": 300}, "NonCompliantSummary": {"NonCompliantCount": 0},
@@ -62,34 +64,36 @@ def _patch(title: str, state: str = "MISSING") -> dict[str, Any]:
 
 
 @pytest.fixture
-def fleet(moto_reset: str) -> str:
-    """55 managed instances (two pages of ids for DescribeInstancePatchStates): 0 patched,
-    1 missing a critical security patch, 2 scanned long ago, 3 missing only other updates,
-    4..54 never scanned; and an EC2 instance outside Systems Manager."""
+def fleet(moto_reset: str) -> list[str]:
+    """57 EC2 instances, 55 of them managed (two batches of ids for
+    DescribeInstancePatchStates): 0 patched, 1 missing a critical security patch, 2 scanned
+    long ago, 3 missing only other updates, 4..54 never scanned; 55 outside Systems
+    Manager; 56 managed but stopped. Returns their ids."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    image = ec2.register_image(Name="base", RootDeviceName="/dev/xvda", VirtualizationType="hvm")["ImageId"]
+    made = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=57, MaxCount=57)["Instances"]
+    ids = [i["InstanceId"] for i in made]
+    ec2.create_tags(Resources=[ids[55]], Tags=[{"Key": "Name", "Value": "unmanaged"}])
+    ec2.stop_instances(InstanceIds=[ids[56]])
     patches = [_patch(f"openssl-{n}") for n in range(12)] + [_patch("zlib", "INSTALLED")]
     seed(
         moto_reset, ACCOUNT, REGION,
-        instances=[_node(i) for i in range(55)],
+        instances=[_node(ids[i], i) for i in (*range(55), 56)],
         patch_states=[
-            _state(0), _state(1, critical=1, security=12), _state(2, scanned=20), _state(3, other=4),
+            _state(ids[0]), _state(ids[1], critical=1, security=12), _state(ids[2], scanned=20),
+            _state(ids[3], other=4), _state(ids[56], scanned=40),
         ],
-        patches={f"i-{1:017x}": patches},
+        patches={ids[1]: patches},
         compliance=[
-            _verdict(0, "COMPLIANT"), _verdict(1, "NON_COMPLIANT", "CRITICAL"), _verdict(2, "COMPLIANT"),
-            _verdict(3, "NON_COMPLIANT", "MEDIUM"), _verdict(9, "NON_COMPLIANT", "HIGH", kind="Association"),
+            _verdict(ids[0], "COMPLIANT"), _verdict(ids[1], "NON_COMPLIANT", "CRITICAL"),
+            _verdict(ids[2], "COMPLIANT"), _verdict(ids[3], "NON_COMPLIANT", "MEDIUM"),
+            _verdict(ids[9], "NON_COMPLIANT", "HIGH", kind="Association"),
         ],
     )  # fmt: skip
-    # A running EC2 instance Systems Manager does not manage, and a stopped one.
-    ec2 = boto3.client("ec2", region_name=REGION)
-    image = ec2.register_image(Name="base", RootDeviceName="/dev/xvda", VirtualizationType="hvm")["ImageId"]
-    tags = [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "unmanaged"}]}]
-    ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1, TagSpecifications=tags)
-    stopped = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1)
-    ec2.stop_instances(InstanceIds=[stopped["Instances"][0]["InstanceId"]])
-    return moto_reset
+    return ids
 
 
-def test_patch_states_and_their_verdicts(fleet: str) -> None:
+def test_patch_states_and_their_verdicts(fleet: list[str]) -> None:
     made: list[str] = []
     session = boto3.Session()
     session.events.register("before-call.ssm.*", lambda model, **_: made.append(model.name))
@@ -97,24 +101,22 @@ def test_patch_states_and_their_verdicts(fleet: str) -> None:
     collection = run_collector([REGION], boto_session=session)
 
     assert collection.errors == []
-    states = {o.attributes["instance"]: o for o in collection.observations if o.type == "compute.patch_state"}
-    assert len(states) == 56  # the managed instances and the running unmanaged one
-    lagging = states[f"i-{1:017x}"]
-    assert lagging.id == f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/i-{1:017x}"
-    assert lagging.name == "node-1"
+    states = {o.name: o for o in collection.observations if o.type == "compute.patch_state"}
+    # The running managed instances and the running unmanaged one; the stopped one is left out.
+    assert len(states) == 56 and "node-56" not in states
+    lagging = states["node-1"]
+    assert lagging.id == f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{fleet[1]}"
     assert lagging.attributes | {"last_assessed": None} == {
-        "instance": f"i-{1:017x}", "source": "ssm", "os": "Ubuntu 22.04", "assessed": True,
+        "instance": fleet[1], "source": "ssm", "os": "Ubuntu 22.04", "assessed": True,
         "last_assessed": None, "compliance": "NON_COMPLIANT", "missing_critical": 1, "missing_security": 12,
         "missing_other": 0, "oldest_missing_critical": None, "oldest_missing_security": None,
         "region": REGION,
     }  # fmt: skip
     # The missing patches are the evidence, across DescribeInstancePatches' pages (10 a page).
     assert [p["Title"] for p in lagging.raw["DescribeInstancePatches"]] == [f"openssl-{n}" for n in range(12)]
-    assert states[f"i-{0:017x}"].attributes["compliance"] == "COMPLIANT"
-    assert states[f"i-{9:017x}"].attributes["assessed"] is False
-    assert (
-        states[f"i-{9:017x}"].attributes["compliance"] is None
-    )  # an association's verdict is not patching's
+    assert states["node-0"].attributes["compliance"] == "COMPLIANT"
+    assert states["node-9"].attributes["assessed"] is False
+    assert states["node-9"].attributes["compliance"] is None  # an association's verdict is not patching's
     # One listing (6 pages of 10), two batches of patch states, the patches of the one
     # instance missing security updates only.
     assert made.count("DescribeInstanceInformation") == 6
@@ -131,11 +133,13 @@ def test_patch_states_and_their_verdicts(fleet: str) -> None:
     assert verdicts["unmanaged"] == ("fail", "never assessed by ssm")
 
 
-def test_throttling_is_retried_then_an_error_for_patch_states_only(fleet: str) -> None:
-    seed(fleet, ACCOUNT, REGION, throttle=1)  # one throttled answer: botocore retries it
+def test_throttling_is_retried_then_an_error_for_patch_states_only(
+    fleet: list[str], moto_endpoint: str
+) -> None:
+    seed(moto_endpoint, ACCOUNT, REGION, throttle=1)  # one throttled answer: botocore retries it
     assert run_collector([REGION]).errors == []
 
-    seed(fleet, ACCOUNT, REGION, throttle=100)
+    seed(moto_endpoint, ACCOUNT, REGION, throttle=100)
     collection = run_collector([REGION], max_attempts=2)
 
     assert [(e.service, e.types) for e in collection.errors] == [("ssm", ("compute.patch_state",))]
@@ -144,7 +148,7 @@ def test_throttling_is_retried_then_an_error_for_patch_states_only(fleet: str) -
     assert any(o.type == "account" for o in collection.observations)  # the rest was read
 
 
-def test_the_fake_refuses_what_aws_refuses(fleet: str) -> None:
+def test_the_fake_refuses_what_aws_refuses(fleet: list[str]) -> None:
     ssm = boto3.client("ssm", region_name=REGION)
     with pytest.raises(ClientError) as too_many:
         ssm.describe_instance_patch_states(InstanceIds=[f"i-{i:017x}" for i in range(51)])

@@ -23,9 +23,10 @@ def test_assessments_and_their_patch_verdicts(azure: FakeAzure) -> None:
     }  # fmt: skip
     assert legacy.raw["patchStatus"]["availablePatchSummary"]["criticalAndSecurityPatchCount"] == 3
     assert states["vm-build-01"].attributes["assessed"] is False
+    assert "vm-spare-01" not in states  # deallocated: neither patched nor assessed
     # Read, never triggered: the listing and one instance view per VM, all GETs.
     reads = [p for host, method, p, _ in azure.requests if host == "arm" and "virtualmachines" in p.lower()]
-    assert sum(p.endswith("/instanceView") for p in reads) == 3
+    assert sum(p.endswith("/instanceView") for p in reads) == 4
     assert not [r for r in azure.requests if r[0] == "arm" and r[1] != "GET"]
 
     judged = patch_verdicts(collection)

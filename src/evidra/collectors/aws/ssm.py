@@ -10,7 +10,8 @@ so the auditor sees which patches and CVEs: one call per non-compliant instance 
 SSM does not date a missing patch (PatchComplianceData has no release date), so the
 oldest-missing dates stay None and the control cannot count such an instance in time.
 Running EC2 instances Systems Manager does not manage (DescribeInstances) are servers no
-patch tool assesses: they are observed too, never assessed, as GCP's and Azure's VMs are.
+patch tool assesses: they are observed too, never assessed, as GCP's and Azure's VMs are;
+a stopped EC2 instance is left out whether managed or not (as stopped VMs are there).
 """
 
 from __future__ import annotations
@@ -26,8 +27,16 @@ _PATCH_FIELDS = ("Title", "KBId", "Classification", "Severity", "State", "CVEIds
 
 @READERS.reader("ssm.patch_states", service="ssm", types=("compute.patch_state",), plane=REGIONAL)
 def read_patch_states(ctx: Context) -> list[Observation]:
-    instances, listed = ctx.items("ssm", "DescribeInstanceInformation", "InstanceInformationList")
-    ids = [str(i["InstanceId"]) for i in instances if i.get("InstanceId")]
+    listed_instances, listed = ctx.items("ssm", "DescribeInstanceInformation", "InstanceInformationList")
+    running, ec2_call = _running(ctx)
+    # Servers that run: an EC2 instance stopped is neither patched nor assessed (as GCP's and
+    # Azure's stopped VMs); a hybrid node (mi-...) has no EC2 state and always counts.
+    instances = [
+        i
+        for i in listed_instances
+        if i.get("InstanceId") and (not str(i["InstanceId"]).startswith("i-") or i["InstanceId"] in running)
+    ]
+    ids = [str(i["InstanceId"]) for i in instances]
     # Each instance with the batch call that asked for it: its answer, or its absence
     # (never assessed), is evidence from that call.
     states: dict[str, tuple[dict[str, Any], ApiCall]] = {}
@@ -39,14 +48,31 @@ def read_patch_states(ctx: Context) -> list[Observation]:
         answered = {str(s.get("InstanceId")): s for s in found}
         states.update({instance: (answered.get(instance, {}), call) for instance in batch})
     verdicts, judged = _verdicts(ctx) if ids else ({}, None)
+    # (whether it runs was read too: DescribeInstances decided it is a server to judge)
+    listing = [listed, ec2_call]
     managed = [
         _observe(
-            ctx, info, *states[str(info["InstanceId"])], listed, verdicts.get(str(info["InstanceId"])), judged
+            ctx,
+            info,
+            *states[str(info["InstanceId"])],
+            listing,
+            verdicts.get(str(info["InstanceId"])),
+            judged,
         )
         for info in instances
-        if info.get("InstanceId")
     ]
-    return managed + _unmanaged(ctx, set(ids), listed)
+    known = {str(i.get("InstanceId")) for i in listed_instances}
+    unmanaged = [_unmanaged(ctx, instance, listing) for key, instance in running.items() if key not in known]
+    return managed + unmanaged
+
+
+def _running(ctx: Context) -> tuple[dict[str, dict[str, Any]], ApiCall]:
+    reservations, call = ctx.items(
+        "ec2", "DescribeInstances", "Reservations",
+        Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
+    )  # fmt: skip
+    instances = (i for r in reservations for i in r.get("Instances") or [])
+    return {str(i["InstanceId"]): i for i in instances if i.get("InstanceId")}, call
 
 
 def _verdicts(ctx: Context) -> tuple[dict[str, dict[str, Any]], ApiCall]:
@@ -58,28 +84,15 @@ def _verdicts(ctx: Context) -> tuple[dict[str, dict[str, Any]], ApiCall]:
     return {str(i.get("ResourceId")): i for i in items if i.get("ComplianceType") == "Patch"}, call
 
 
-def _unmanaged(ctx: Context, managed: set[str], listed: ApiCall) -> list[Observation]:
-    reservations, call = ctx.items(
-        "ec2",
-        "DescribeInstances",
-        "Reservations",
-        Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
+def _unmanaged(ctx: Context, instance: dict[str, Any], calls: list[ApiCall]) -> Observation:
+    """A running EC2 instance Systems Manager does not manage: no patch tool assesses it."""
+    tags = {t.get("Key"): t.get("Value") for t in instance.get("Tags") or []}
+    kept = {k: instance.get(k) for k in ("InstanceId", "ImageId", "PlatformDetails", "State")}
+    instance_id = str(instance["InstanceId"])
+    attributes = {"os": instance.get("PlatformDetails"), "assessed": False}
+    return _state(
+        ctx, instance_id, str(tags.get("Name") or instance_id), attributes, {"DescribeInstances": kept}, calls
     )
-    observations = []
-    for instance in (i for r in reservations for i in r.get("Instances") or []):
-        instance_id = str(instance.get("InstanceId") or "")
-        if not instance_id or instance_id in managed:
-            continue
-        tags = {t.get("Key"): t.get("Value") for t in instance.get("Tags") or []}
-        kept = {k: instance.get(k) for k in ("InstanceId", "ImageId", "PlatformDetails", "State")}
-        observations.append(
-            _state(
-                ctx, instance_id, str(tags.get("Name") or instance_id),
-                {"os": instance.get("PlatformDetails"), "assessed": False},
-                {"DescribeInstances": kept}, [listed, call],
-            )
-        )  # fmt: skip
-    return observations
 
 
 def _observe(
@@ -87,12 +100,12 @@ def _observe(
     info: dict[str, Any],
     state: dict[str, Any],
     asked: ApiCall,
-    listed: ApiCall,
+    listing: list[ApiCall],
     verdict: dict[str, Any] | None,
     judged: ApiCall | None,
 ) -> Observation:
     instance = str(info["InstanceId"])
-    calls = [listed, asked, *([judged] if judged else [])]
+    calls = [*listing, asked, *([judged] if judged else [])]
     critical, security = state.get("CriticalNonCompliantCount"), state.get("SecurityNonCompliantCount")
     # The two counts may overlap (a critical security update is both): the larger never
     # double counts, and is zero exactly when both are.

@@ -55,6 +55,7 @@ def read_disks(arm: Arm) -> list[Observation]:
 # not counted apart, so the dates and `missing_critical` stay None. Only a finished
 # assessment dates the state: a failed or running one leaves `last_assessed` unset.
 _ASSESSED = frozenset({"Succeeded", "CompletedWithWarnings"})
+_NOT_RUNNING = frozenset({"PowerState/stopped", "PowerState/deallocated"})
 
 
 @READERS.reader("azure.vm_patch_state", types=("compute.patch_state",), plane=ARM)
@@ -73,6 +74,9 @@ def read_patch_states(arm: Arm) -> list[Observation]:
             unreadable = None
         except AzureCallFailed as failure:  # this VM alone: the others are still read
             view, unreadable = None, str(failure)
+        power = {str(x.get("code")) for x in (view or {}).get("statuses") or []} & _NOT_RUNNING
+        if power:
+            continue  # a stopped or deallocated VM is neither patched nor assessed (as on GCP)
         summary = ((view or {}).get("patchStatus") or {}).get("availablePatchSummary") or {}
         status = summary.get("status")
         attributes: dict[str, Any] = {
