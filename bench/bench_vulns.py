@@ -233,85 +233,104 @@ def collect_part(count: int) -> None:
     server.stop()
 
 
-def store_part(count: int, every: int, build_package: bool) -> None:
-    from evidra.reports import vulnerabilities
-    from evidra.reports.period import Period, analyse
-
-    findings = year(count)
+def store_part(count: int, every: int, build_package: bool, keep: str | None) -> None:
+    """Fill a year of runs into a fresh SQLite file (or `keep`: kept, and reused if it
+    exists), then report on it."""
     controls = [
         c for c in catalog().values() if c.id.startswith("vuln-") and "vuln.finding" in c.resource_types
     ]
     parameters = default_parameters()
-    days = list(range(every - 1, 365, every))
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        timings: list[tuple[float, float, float, int]] = []
-        with EvidenceStore.open(url) as store:
-            for index, day in enumerate([*days, days[-1]]):  # the last day twice: an unchanged run
-                at = DAY0 + timedelta(days=day, hours=1)
-                t0 = time.perf_counter()
-                collection = observations(findings, at)
-                t1 = time.perf_counter()
-                results = evaluate(controls, collection, parameters, at)
-                t2 = time.perf_counter()
-                recorded = {"parameters": parameters, "controls": [c.id for c in controls]}
-                run = RunRecord(
-                    str(uuid.uuid4()), at, at + timedelta(minutes=6), "bench", recorded, collection, results
-                )
-                store.record_run(run)
-                t3 = time.perf_counter()
-                timings.append((t1 - t0, t2 - t1, t3 - t2, len(collection.observations)))
-                if index % 8 == 0 or index >= len(days) - 1:
-                    stats = store.stats()
-                    print(
-                        f"run {index + 1} (day {day + 1}): {len(collection.observations)} findings listed; "
-                        f"build {t1 - t0:.1f} s, evaluate {t2 - t1:.1f} s, store {t3 - t2:.1f} s; "
-                        f"database {stats['database_bytes'] / 2**20:.1f} MiB, "
-                        f"{stats['snapshots']} snapshots, {stats['observation_spans']} observation spans, "
-                        f"{stats['result_spans']} result spans; "
-                        f"max RSS {max_rss_mib():.0f} MiB; load {load()}",
-                        flush=True,
-                    )
-            stores = [t[2] for t in timings[:-1]]
+        path = Path(keep) if keep else Path(tmp) / "bench.db"
+        filled = path.exists()
+        with EvidenceStore.open(f"sqlite:///{path}") as store:
+            if not filled:
+                fill(store, year(count), every, controls, parameters)
+            report_part(store, controls, parameters, Path(tmp), build_package)
+
+
+def fill(
+    store: EvidenceStore, findings: list[Finding], every: int, controls: list[Any], parameters: dict[str, Any]
+) -> None:
+    days = list(range(every - 1, 365, every))
+    timings: list[tuple[float, float, float, int]] = []
+    for index, day in enumerate([*days, days[-1]]):  # the last day twice: an unchanged run
+        at = DAY0 + timedelta(days=day, hours=1)
+        t0 = time.perf_counter()
+        collection = observations(findings, at)
+        t1 = time.perf_counter()
+        results = evaluate(controls, collection, parameters, at)
+        t2 = time.perf_counter()
+        recorded = {"parameters": parameters, "controls": [c.id for c in controls]}
+        run = RunRecord(
+            str(uuid.uuid4()), at, at + timedelta(minutes=6), "bench", recorded, collection, results
+        )
+        store.record_run(run)
+        t3 = time.perf_counter()
+        timings.append((t1 - t0, t2 - t1, t3 - t2, len(collection.observations)))
+        if index % 8 == 0 or index >= len(days) - 1:
+            stats = store.stats()
             print(
-                f"store: median {statistics.median(stores):.1f} s, max {max(stores):.1f} s a run; "
-                f"unchanged run: build {timings[-1][0]:.1f} s, evaluate {timings[-1][1]:.1f} s, "
-                f"store {timings[-1][2]:.1f} s; {len(findings)} findings in the year"
+                f"run {index + 1} (day {day + 1}): {len(collection.observations)} findings listed; "
+                f"build {t1 - t0:.1f} s, evaluate {t2 - t1:.1f} s, store {t3 - t2:.1f} s; "
+                f"database {stats['database_bytes'] / 2**20:.1f} MiB, "
+                f"{stats['snapshots']} snapshots, {stats['observation_spans']} observation spans, "
+                f"{stats['result_spans']} result spans; "
+                f"max RSS {max_rss_mib():.0f} MiB; load {load()}",
+                flush=True,
             )
-            period = Period.parse("2026-01-01..2026-12-31")
-            t0 = time.perf_counter()
-            report = analyse(store, period, controls, now=DAY0 + timedelta(days=366))
-            t1 = time.perf_counter()
-            sink: dict[str, bytes] = {}
+    stores = [t[2] for t in timings[:-1]]
+    print(
+        f"store: median {statistics.median(stores):.1f} s, max {max(stores):.1f} s a run; "
+        f"unchanged run: build {timings[-1][0]:.1f} s, evaluate {timings[-1][1]:.1f} s, "
+        f"store {timings[-1][2]:.1f} s; {len(findings)} findings in the year"
+    )
 
-            class Sink:
-                def add(self, name: str, data: bytes) -> None:
-                    sink[name] = data
 
-            vulnerabilities.write(Sink(), store, report, parameters)
-            t2 = time.perf_counter()
-            rows = sink["vulnerabilities/findings.csv"].count(b"\n") - 1
-            print(
-                f"report: analysis of {len(report.runs)} runs {t1 - t0:.1f} s; vulnerabilities section "
-                f"({rows} findings, {len(sink['vulnerabilities/findings.csv']) / 2**20:.1f} MiB CSV) "
-                f"{t2 - t1:.1f} s; "
-                f"max RSS {max_rss_mib():.0f} MiB; load {load()}"
-            )
-            print(sink["vulnerabilities/summary.csv"].decode())
-            if build_package:
-                from evidra.reports import signing
-                from evidra.reports.package import build
+def report_part(
+    store: EvidenceStore, controls: list[Any], parameters: dict[str, Any], tmp: Path, build_package: bool
+) -> None:
+    from evidra.reports import vulnerabilities
+    from evidra.reports.period import Period, analyse
 
-                key = Path(tmp) / "key.pem"
-                signing.init_key(key)
-                t0 = time.perf_counter()
-                target = Path(tmp) / "package.zip"
-                build(store, period, controls, signing.load_key(key), target, now=DAY0 + timedelta(days=366))
-                size = target.stat().st_size / 2**20
-                print(
-                    f"package: built in {time.perf_counter() - t0:.1f} s, {size:.1f} MiB; "
-                    f"max RSS {max_rss_mib():.0f} MiB; load {load()}"
-                )
+    period = Period.parse("2026-01-01..2026-12-31")
+    t0 = time.perf_counter()
+    report = analyse(store, period, controls, now=DAY0 + timedelta(days=366))
+    t1 = time.perf_counter()
+    print(
+        f"report: analysis of {len(report.runs)} runs {t1 - t0:.1f} s; max RSS {max_rss_mib():.0f} MiB",
+        flush=True,
+    )
+    sink: dict[str, bytes] = {}
+
+    class Sink:
+        def add(self, name: str, data: bytes) -> None:
+            sink[name] = data
+
+    vulnerabilities.write(Sink(), store, report, parameters)
+    t2 = time.perf_counter()
+    rows = sink["vulnerabilities/findings.csv"].count(b"\n") - 1
+    print(
+        f"report: vulnerabilities section ({rows} findings, "
+        f"{len(sink['vulnerabilities/findings.csv']) / 2**20:.1f} MiB CSV) {t2 - t1:.1f} s; "
+        f"max RSS {max_rss_mib():.0f} MiB; load {load()}",
+        flush=True,
+    )
+    print(sink["vulnerabilities/summary.csv"].decode())
+    if build_package:
+        from evidra.reports import signing
+        from evidra.reports.package import build
+
+        key = tmp / "key.pem"
+        signing.init_key(key)
+        t0 = time.perf_counter()
+        target = tmp / "package.zip"
+        build(store, period, controls, signing.load_key(key), target, now=DAY0 + timedelta(days=366))
+        size = target.stat().st_size / 2**20
+        print(
+            f"package: built in {time.perf_counter() - t0:.1f} s, {size:.1f} MiB; "
+            f"max RSS {max_rss_mib():.0f} MiB; load {load()}"
+        )
 
 
 def main() -> None:
@@ -324,12 +343,13 @@ def main() -> None:
     parser.add_argument("--collect-only", action="store_true")
     parser.add_argument("--store-only", action="store_true")
     parser.add_argument("--package", action="store_true", help="also build the whole signed package")
+    parser.add_argument("--keep", help="SQLite file to fill and keep, or to report on if it exists")
     args = parser.parse_args()
     print(f"load average at start: {load()}")
     if not args.store_only:
         collect_part(args.collect)
     if not args.collect_only:
-        store_part(args.findings, args.every_days, args.package)
+        store_part(args.findings, args.every_days, args.package, args.keep)
 
 
 if __name__ == "__main__":
