@@ -114,11 +114,11 @@ def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, A
     reads = _closings(store, list(latest.values()), last)
     bodies = attributes_of(store, {span.snapshot_hash for span in latest.values()})
     # A review Security Hub's history no longer dates was dated by an earlier version.
-    undated = [
+    undated = {
         key
         for key, span in latest.items()
         if "triaged_at" in (bodies[span.snapshot_hash].get("unreadable") or {})
-    ]
+    }
     bodies.update(attributes_of(store, {h for key in undated for h in versions[key]} - set(bodies)))
     rows = []
     for key, span in latest.items():
