@@ -398,3 +398,25 @@ def test_a_table_too_long_for_the_workbook_links_its_csv(
         c for row in book["bucket-encryption"].iter_rows(values_only=True) for c in row
     ]
     assert verify_package(folder).ok
+
+
+def test_the_proofs_made_beside_the_build_are_those_made_in_it(history: EvidenceStore) -> None:
+    from evidra.reports import proofs, tables
+    from evidra.reports.period import analyse
+    from tests.reports.package_support import H1, NOW
+
+    report = analyse(history, H1, select(None), NOW)
+    results = {item.control.id: tables.result_rows(item, report, None) for item in report.controls}
+    seqs = [run.seq for run in report.runs]
+    assert history.url_for_reader() is not None  # a file: the second process can open it
+    beside = proofs.Pending(history, seqs, results, tables.evidence_path).result()
+    assert beside == proofs.files(history, seqs, results, tables.evidence_path)
+    assert len(beside) == len(seqs)
+
+    # the second process's refusal reaches the build: a made-up row is never shipped unproven
+    forged = {
+        **results,
+        "bucket-encryption": [{**results["bucket-encryption"][0], "status": "pass", "reason": "x"}],
+    }
+    with pytest.raises(ValueError, match="no sealed record to prove them"):
+        proofs.Pending(history, seqs, forged, tables.evidence_path).result()

@@ -249,3 +249,34 @@ def test_out_of_scope_reasons_are_in_words() -> None:
         out_of_scope_reason(ec, {"key_family": "RSA"}, parameters)
         == "key_family is RSA; the control covers key_family equals EC"
     )
+
+
+def test_the_workbook_stretches_join_alike_days_and_runs() -> None:
+    from types import SimpleNamespace
+    from typing import cast
+
+    from evidra.reports import tables
+    from evidra.reports.period import ControlPeriod, RunPoint
+
+    day = [f"2026-01-0{n}" for n in range(1, 7)]
+    gaps = [None, "no run", "no run", None, "no run", "only failed reads: aws:1"]
+    zero = {"pass": 0, "fail": 0, "excepted": 0, "error": 0}
+    counts = [zero, zero, {**zero, "pass": 2}, {**zero, "pass": 2}, zero]
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    item = cast(
+        ControlPeriod,
+        SimpleNamespace(
+            schedule=[{"day": d, "evidence": not g, "gap": g} for d, g in zip(day, gaps, strict=True)],
+            points=[RunPoint(seq, at, c) for seq, c in enumerate(counts, start=1)],
+        ),
+    )
+    assert tables.no_evidence_stretches(item) == [
+        {"from": day[1], "to": day[2], "count": 2, "gap": "no run"},
+        {"from": day[4], "to": day[4], "count": 1, "gap": "no run"},
+        {"from": day[5], "to": day[5], "count": 1, "gap": "only failed reads: aws:1"},
+    ]
+    assert [(r["from_run"], r["to_run"], r["runs"], r["pass"]) for r in tables.run_stretches(item)] == [
+        (1, 2, 2, 0),
+        (3, 4, 2, 2),
+        (5, 5, 1, 0),
+    ]

@@ -109,6 +109,13 @@ class EvidenceStore:
     ) -> None:
         self.close()
 
+    def url_for_reader(self) -> str | None:
+        """The URL another process can open this store with (password and all: hand it
+        only to a process of ours), or None for an in-memory database."""
+        if self._url.get_backend_name() == "sqlite" and self._url.database in (None, "", ":memory:"):
+            return None
+        return self._url.render_as_string(hide_password=False)
+
     def __repr__(self) -> str:
         return f"EvidenceStore({display_url(self._url)!r})"
 

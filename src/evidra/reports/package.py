@@ -204,55 +204,58 @@ def _write(
     sample: Sample | None,
     trust: TrustMaterial,
 ) -> int:
-    public = signing.public_pem(key)
-    fingerprint = signing.fingerprint(public)
-    results: dict[str, list[dict[str, Any]]] = {}
-    cited: set[str] = set()
-    for item in report.controls:
-        name = f"controls/{item.control.id}"
-        results[item.control.id] = table = tables.result_rows(item, report, sample)
-        population = tables.population_rows(item)
-        cited.update(row["evidence"] for row in table if row["evidence"])
-        sink.add(f"{name}.csv", render_csv.to_csv(tables.RESULT_COLUMNS, table))
-        sink.add(f"{name}.population.csv", render_csv.to_csv(tables.POPULATION_COLUMNS, population))
-        sink.add(f"{name}.exceptions.csv", render_csv.to_csv(tables.WINDOW_COLUMNS, tables.window_rows(item)))
-        sink.add(f"{name}.findings.csv", render_csv.to_csv(tables.FINDING_COLUMNS, tables.finding_rows(item)))
-        sink.add(
-            f"{name}.schedule.csv", render_csv.to_csv(tables.SCHEDULE_COLUMNS, tables.schedule_rows(item))
-        )
-        document = render_json.control_document(item, report, sample, table, population)
-        sink.add(f"{name}.json", render_json.dumps(document))
-    write_evidence(sink, store, report, sorted(cited))
-    written: set[str] = set()
-    for row in rows:
-        for evidence in row.manual + row.outside:
-            path = tables.manual_path(evidence)
-            if path not in written:
-                written.add(path)
-                sink.add(path, store.manual_file(evidence["file"]))
-    sink.add("manual.csv", render_csv.to_csv(tables.MANUAL_COLUMNS, tables.manual_rows(rows)))
-    people.write(sink, store, report, _parameters(report))
-    sections = [
-        vulnerabilities.write(sink, store, report, _parameters(report)),
-        scan_coverage.write(sink, store, report),
-    ]
-    _write_runs(sink, report)
-    sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
-    sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))
-    sink.add(CHAIN, render_json.dumps(_chain(report)))
-    proofs.write(sink, store, [run.seq for run in report.runs], results, tables.evidence_path)
-    stamped = _timestamps(sink, store, report, trust)
-    sink.add("oscal/assessment-results.json", render_json.dumps(render_oscal.render(report)))
-    sink.add("workbook.xlsx", render_xlsx.render(report, rows, results))
-    sink.add("index.html", render_html.render(report, rows, sample, fingerprint, sections))
-    sink.add("README.txt", _readme(report, fingerprint, stamped).encode())
-    sink.add(PUBLIC_KEY, public)
-    manifest = _manifest(report, sample, fingerprint, sink.files, len(cited))
-    manifest["timestamps"] = {"runs": len(report.runs), "stamped": len(stamped), "index": TIMESTAMPS}
-    sink.add(MANIFEST, render_json.dumps(manifest))
-    sums = "".join(f"{digest}  {name}\n" for name, (digest, _) in sorted(sink.files.items())).encode()
-    sink.add(SUMS, sums)
-    sink.add(SIGNATURE, signing.sign(key, sums))
+    results = {item.control.id: tables.result_rows(item, report, sample) for item in report.controls}
+    cited = {row["evidence"] for table in results.values() for row in table if row["evidence"]}
+    # The proofs are made beside the other files (reports/proofs.Pending) and added in their place.
+    with proofs.Pending(store, [run.seq for run in report.runs], results, tables.evidence_path) as pending:
+        public = signing.public_pem(key)
+        fingerprint = signing.fingerprint(public)
+        for item in report.controls:
+            name = f"controls/{item.control.id}"
+            table = results[item.control.id]
+            population = tables.population_rows(item)
+            sink.add(f"{name}.csv", render_csv.to_csv(tables.RESULT_COLUMNS, table))
+            sink.add(f"{name}.population.csv", render_csv.to_csv(tables.POPULATION_COLUMNS, population))
+            windows, findings = tables.window_rows(item), tables.finding_rows(item)
+            sink.add(f"{name}.exceptions.csv", render_csv.to_csv(tables.WINDOW_COLUMNS, windows))
+            sink.add(f"{name}.findings.csv", render_csv.to_csv(tables.FINDING_COLUMNS, findings))
+            sink.add(
+                f"{name}.schedule.csv", render_csv.to_csv(tables.SCHEDULE_COLUMNS, tables.schedule_rows(item))
+            )
+            document = render_json.control_document(item, report, sample, table, population)
+            sink.add(f"{name}.json", render_json.dumps(document))
+        write_evidence(sink, store, report, sorted(cited))
+        written: set[str] = set()
+        for row in rows:
+            for evidence in row.manual + row.outside:
+                path = tables.manual_path(evidence)
+                if path not in written:
+                    written.add(path)
+                    sink.add(path, store.manual_file(evidence["file"]))
+        sink.add("manual.csv", render_csv.to_csv(tables.MANUAL_COLUMNS, tables.manual_rows(rows)))
+        people.write(sink, store, report, _parameters(report))
+        sections = [
+            vulnerabilities.write(sink, store, report, _parameters(report)),
+            scan_coverage.write(sink, store, report),
+        ]
+        _write_runs(sink, report)
+        sink.add("coverage.csv", render_csv.to_csv(tables.COVERAGE_COLUMNS, tables.coverage_rows(rows)))
+        sink.add("report.json", render_json.dumps(render_json.report_document(report, rows, sample)))
+        sink.add(CHAIN, render_json.dumps(_chain(report)))
+        for name, body in pending.result():
+            sink.add(name, body)
+        stamped = _timestamps(sink, store, report, trust)
+        sink.add("oscal/assessment-results.json", render_json.dumps(render_oscal.render(report)))
+        sink.add("workbook.xlsx", render_xlsx.render(report, rows, results))
+        sink.add("index.html", render_html.render(report, rows, sample, fingerprint, sections))
+        sink.add("README.txt", _readme(report, fingerprint, stamped).encode())
+        sink.add(PUBLIC_KEY, public)
+        manifest = _manifest(report, sample, fingerprint, sink.files, len(cited))
+        manifest["timestamps"] = {"runs": len(report.runs), "stamped": len(stamped), "index": TIMESTAMPS}
+        sink.add(MANIFEST, render_json.dumps(manifest))
+        sums = "".join(f"{digest}  {name}\n" for name, (digest, _) in sorted(sink.files.items())).encode()
+        sink.add(SUMS, sums)
+        sink.add(SIGNATURE, signing.sign(key, sums))
     return len(cited)
 
 

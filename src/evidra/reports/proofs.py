@@ -160,9 +160,108 @@ def write(
 ) -> int:
     """`build`, written as one file per run into the package's `sink`; returns the
     count of records proven."""
+    written = files(store, run_seqs, rows, evidence_path)
+    for name, body in written:
+        sink.add(name, body)
+    return len(written)
+
+
+def files(
+    store: EvidenceStore,
+    run_seqs: list[int],
+    rows: Mapping[str, list[dict[str, Any]]],
+    evidence_path: Callable[[str], str],
+) -> list[tuple[str, bytes]]:
+    """`build` as the package's files: (runs/proofs/<seq>.json, its bytes)."""
     from evidra.reports import render_json
 
-    documents = build(store, run_seqs, rows, evidence_path)
-    for document in documents:
-        sink.add(f"{PROOFS}{document['seq']}.json", render_json.dumps(document))
-    return sum(len(document["records"]) for document in documents)
+    return [
+        (f"{PROOFS}{document['seq']}.json", render_json.dumps(document))
+        for document in build(store, run_seqs, rows, evidence_path)
+    ]
+
+
+class Pending:
+    """The proofs' files, made by a second process while the package's other files are
+    written (they are a third of a year's build, and a machine has two cores or more);
+    in this one when the store cannot be opened from another (an in-memory database)
+    or there is one core. The files are the same bytes either way. The second process
+    is `python -m evidra.reports.proofs`, given its work on stdin (pickled: it is ours),
+    not multiprocessing's spawn, which would run the caller's main script again."""
+
+    def __init__(
+        self,
+        store: EvidenceStore,
+        run_seqs: list[int],
+        rows: Mapping[str, list[dict[str, Any]]],
+        evidence_path: Callable[[str], str],
+    ) -> None:
+        import os
+        import pickle
+        import subprocess
+        import sys
+
+        self._process: subprocess.Popen[bytes] | None = None
+        self._files: list[tuple[str, bytes]] | None = None
+        url = store.url_for_reader()
+        if url is None or (os.cpu_count() or 1) < 2:
+            self._files = files(store, run_seqs, rows, evidence_path)
+            return
+        work = pickle.dumps((url, run_seqs, dict(rows), evidence_path))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "evidra.reports.proofs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self._process.stdin is not None
+        with self._process.stdin as pipe:  # the child reads all of it before working
+            pipe.write(work)
+
+    def result(self) -> list[tuple[str, bytes]]:
+        import pickle
+
+        if self._process is not None:
+            assert self._process.stdout is not None
+            with self._process.stdout as pipe:
+                output = pipe.read()
+            code, self._process = self._process.wait(), None
+            if code != 0 or not output:
+                raise RuntimeError(f"making the inclusion proofs failed (exit {code}), see the error above")
+            outcome, value = pickle.loads(output)  # noqa: S301 (from our own child process)
+            if outcome == "error":
+                raise ValueError(value)
+            self._files = value
+        assert self._files is not None
+        return self._files
+
+    def __enter__(self) -> Pending:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the second process if the package failed before its proofs were read."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+
+def _serve() -> None:
+    """The second process: work from stdin, ("files", [(name, bytes)...]) or ("error",
+    message) to stdout."""
+    import pickle
+    import sys
+
+    from evidra.evidence_store.store import EvidenceStore
+
+    url, run_seqs, rows, evidence_path = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 (our parent)
+    try:
+        with EvidenceStore.open(url) as store:
+            outcome: tuple[str, Any] = ("files", files(store, run_seqs, rows, evidence_path))
+    except ValueError as exc:
+        outcome = ("error", str(exc))
+    sys.stdout.buffer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+if __name__ == "__main__":
+    _serve()

@@ -164,8 +164,11 @@ def render(
         sheet.append(["with evidence", len(item.schedule) - len(item.no_evidence), "of", len(item.schedule)])
         sheet.append(["ran", len(item.ran), "of", len(report.runs), "runs"])
         sheet.append([])
-        section(sheet, "No evidence", tables.SCHEDULE_COLUMNS, tables.no_evidence_rows(item))
-        section(sheet, "Results per run", tables.RUN_COLUMNS, tables.run_rows(item))
+        section(sheet, "No evidence", tables.NO_EVIDENCE_STRETCH_COLUMNS, tables.no_evidence_stretches(item))
+        section(
+            sheet, "Results per run (runs in a row with the same counts: one line)",
+            tables.RUN_STRETCH_COLUMNS, tables.run_stretches(item),
+        )  # fmt: skip
         section(sheet, "Exception windows", tables.WINDOW_COLUMNS, tables.window_rows(item))
         if item.is_event:
             section(sheet, "Findings", tables.FINDING_COLUMNS, tables.finding_rows(item))

@@ -212,6 +212,46 @@ def no_evidence_rows(item: ControlPeriod) -> list[dict[str, Any]]:
     return [dict(entry) for entry in item.no_evidence]
 
 
+# The workbook's per-control sheet shows the schedule's gaps and the results per run as
+# stretches: consecutive days (weeks) with the same gap, consecutive runs with the same
+# counts, one row each. A year of a control that never changes is one row, not 365; the
+# CSV and JSON files keep a row per day and per run.
+NO_EVIDENCE_STRETCH_COLUMNS = ("from", "to", "count", "gap")  # count: days (weeks, weekly)
+RUN_STRETCH_COLUMNS = ("from_run", "to_run", "from", "to", "runs", *RUN_COLUMNS[2:])
+
+
+def no_evidence_stretches(item: ControlPeriod) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    for entry in item.schedule:
+        if entry["gap"] and previous is not None and previous["gap"] == entry["gap"] and rows:
+            rows[-1].update(to=entry["day"], count=rows[-1]["count"] + 1)
+        elif entry["gap"]:
+            rows.append({"from": entry["day"], "to": entry["day"], "count": 1, "gap": entry["gap"]})
+        previous = entry
+    return rows
+
+
+def run_stretches(item: ControlPeriod) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for row in run_rows(item):
+        counts = {name: row[name] for name in RUN_COLUMNS[2:]}
+        if rows and all(rows[-1][name] == value for name, value in counts.items()):
+            rows[-1].update(to_run=row["run"], to=row["at"], runs=rows[-1]["runs"] + 1)
+        else:
+            rows.append(
+                {
+                    "from_run": row["run"],
+                    "to_run": row["run"],
+                    "from": row["at"],
+                    "to": row["at"],
+                    "runs": 1,
+                    **counts,
+                }
+            )
+    return rows
+
+
 def scope_rows(report: PeriodReport) -> list[dict[str, Any]]:
     """The scope inventory: every scope each run read, or failed to read, with the error."""
     return [
