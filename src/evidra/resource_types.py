@@ -490,6 +490,11 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         # with `until:` at the run's time, reports from the run's dates.
         "first_observed": "timestamp: when it was detected (the lifetime's start)",
         "fixed_at": "timestamp or None",
+        "fix_verified": (
+            "bool or None: the scanner confirmed the fix, a later scan no longer finding it (Security "
+            "Hub archived it, GitHub fixed, GitLab resolved on the default branch, Defender healthy, "
+            "SCC inactive); False: a person marked it resolved; None while not fixed"
+        ),
         "closed_at": "timestamp or None: fixed or dismissed (the lifetime's end)",
         "triaged_at": (
             "timestamp or None: when the source first shows it reviewed (Security Hub's workflow "

@@ -377,6 +377,18 @@ CASES = {
         {"platform": "Android", "kind": "mobile", "compromised": True},
         "jailbroken or rooted (as Android device management reports it)",
     ),
+    "vuln-fix-verified": (
+        "vuln.finding",
+        {
+            "title": "CVE-1",
+            "state": "fixed",
+            "source": "securityhub:Inspector",
+            "fixed_at": "2026-05-01",
+            "fix_verified": True,
+        },
+        {"title": "CVE-2", "state": "fixed", "fixed_at": "2026-05-02", "fix_verified": False},
+        "CVE-2 was marked resolved on 2026-05-02 without a scan confirming the fix",
+    ),
     "device-offboarding-wipe": (
         "endpoint.offboarding",
         {

@@ -49,6 +49,8 @@ def lifetime_attributes(
         "state": "dismissed" if suppressed else ("fixed" if fixed else "open"),
         "first_observed": iso(first),
         "fixed_at": iso(fixed),
+        # These sources close a finding only when their own later evaluation finds it gone.
+        "fix_verified": True if fixed else None,
         "closed_at": iso(closed),
         "triaged_at": iso(triaged),
         "suppressed": suppressed,

@@ -47,7 +47,8 @@ def merge_request(
 
 def vulnerability(vid: int, *, severity: str, created: datetime, state: str = "detected",
                   resolved: datetime | None = None,
-                  confirmed: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+                  confirmed: datetime | None = None,
+                  rescanned: bool = True) -> dict[str, Any]:  # fmt: skip
     # The list's entity (GitLab's ee/lib/ee/api/entities/vulnerability.rb) carries each
     # state change's time: confirmed_at, resolved_at, dismissed_at.
     return {
@@ -59,6 +60,9 @@ def vulnerability(vid: int, *, severity: str, created: datetime, state: str = "d
         "created_at": ts(created),
         "confirmed_at": ts(confirmed) if confirmed else None,
         "resolved_at": ts(resolved) if resolved else None,
+        # Set by the default branch's pipeline when it no longer finds the vulnerability
+        # (ee/lib/ee/api/entities/vulnerability.rb, gitlab-org/gitlab MR 26906).
+        "resolved_on_default_branch": bool(resolved) and rescanned,
         "dismissed_at": None,
         "dismissal_reason": None,
         "state_comment": None,

@@ -100,6 +100,12 @@ def test_findings_with_their_lifetimes_and_deadlines(moto_reset: str) -> None:
     found = verdicts(collection.observations, NOW + timedelta(minutes=5), lambda o: o.name.split(" ")[0][6:])
     assert {k: found.get(k) for k in EXPECTED} == EXPECTED  # critical 7 days, high 30 (fixed after 25, 70)
     assert ("vuln-remediation-medium", "suppressed") not in found  # judged as an exception
+    # Archived: the scanner's later scan closed it; RESOLVED by hand: no scan confirms it.
+    assert (found[("vuln-fix-verified", "fixed-in-time")], found[("vuln-fix-verified", "fixed-late")]) == (
+        "pass",
+        "fail",
+    )
+    assert ("vuln-fix-verified", "open-late") not in found
 
 
 def test_no_hub_no_findings_and_no_error(moto_reset: str) -> None:

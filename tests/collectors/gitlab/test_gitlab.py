@@ -161,3 +161,31 @@ def test_group_members_are_identity_users(gitlab: FakeGitLab, tmp_path: Path) ->
     assert users["bob"]["privileged"] is False and users["bob"]["created"]
     assert users["bob"]["mfa_enabled"] is None and set(users["bob"]["unreadable"]) == {"mfa_enabled"}
     assert gitlab.count(r"^/api/v4/users/") == 1  # only the member the listing gave no address
+
+
+def test_a_fix_counts_as_verified_only_when_the_default_branch_scan_no_longer_finds_it(
+    gitlab: FakeGitLab, tmp_path: Path
+) -> None:
+    config = LoadedConfig(
+        Settings(
+            database=f"sqlite:///{tmp_path / 'evidence.db'}",
+            providers=Providers(gitlab=settings(gitlab, tmp_path / "cache")),
+        ),
+        None,
+        default_parameters(),
+    )
+    vulnerability = "https://gitlab.example.com/acme/api/-/security/vulnerabilities/2"
+
+    def verdict() -> Status:
+        outcome = run(config, select(None), ["gitlab"])
+        (status,) = [
+            r.status
+            for r in outcome.results
+            if (r.control, r.resource.id) == ("vuln-fix-verified", vulnerability)
+        ]
+        return status
+
+    assert verdict() is Status.PASS  # resolved, and the default branch's pipeline agrees
+    (api,) = [p for p in gitlab.group.projects if p.path == "api"]
+    api.vulnerabilities[1]["resolved_on_default_branch"] = False  # resolved by hand only
+    assert verdict() is Status.FAIL

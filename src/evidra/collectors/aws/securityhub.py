@@ -152,6 +152,8 @@ def vulnerability(
             "state": "dismissed" if suppressed else ("fixed" if fixed else "open"),
             "first_observed": iso(first),
             "fixed_at": iso(fixed),
+            # Archived: the product's later scan no longer found it; RESOLVED alone: a person.
+            "fix_verified": archived if fixed else None,
             "closed_at": iso(closed),
             "triaged_at": iso(triaged),
             "suppressed": suppressed,

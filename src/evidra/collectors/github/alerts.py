@@ -94,6 +94,8 @@ def finding(
             "state": fields["state"],
             "first_observed": iso(created),
             "fixed_at": iso(fixed),
+            # GitHub marks an alert fixed only when its own analysis no longer finds it.
+            "fix_verified": True if fields["state"] == "fixed" else None,
             "closed_at": iso(closed),
             "triaged_at": iso(triaged),
             "suppressed": fields["state"] == "dismissed",

@@ -61,6 +61,9 @@ def finding(ctx: Context, project: dict[str, Any], vuln: dict[str, Any], call: A
             "state": state,
             "first_observed": iso(created),
             "fixed_at": iso(fixed),
+            # "resolved" is a person's act; resolved_on_default_branch says the default
+            # branch's latest pipeline no longer detects it (the entity since GitLab 13.x).
+            "fix_verified": (vuln.get("resolved_on_default_branch") is True) if state == "fixed" else None,
             "closed_at": iso(closed),
             "triaged_at": iso(triaged),
             "suppressed": state == "dismissed",
