@@ -254,13 +254,16 @@ def _serve() -> None:
 
     from evidra.evidence_store.store import EvidenceStore
 
+    answer = sys.stdout.buffer
+    sys.stdout = sys.stderr  # whatever else is printed while working must not enter the answer
     url, run_seqs, rows, evidence_path = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 (our parent)
     try:
         with EvidenceStore.open(url) as store:
             outcome: tuple[str, Any] = ("files", files(store, run_seqs, rows, evidence_path))
     except ValueError as exc:
         outcome = ("error", str(exc))
-    sys.stdout.buffer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+    answer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+    answer.flush()
 
 
 if __name__ == "__main__":
