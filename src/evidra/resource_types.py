@@ -245,6 +245,16 @@ RESOURCE_TYPES: dict[str, dict[str, str]] = {
         "managed_devices": "list[str]: managed computers (`provider:name`) whose MDM owner is the user",
         "has_managed_device": "bool: at least one",
     },
+    "endpoint.lost_device": {
+        "device": "str: `provider:name` of the device marked lost",
+        "device_ref": "str: `provider|scope|id` of the endpoint.device observation",
+        "owner": "str or None: its owner as the MDM records it",
+        "lost_at": "timestamp: the first run that saw it marked lost (Lost Mode: locked)",
+        "cleared": "bool: wiped, retired, unenrolled, gone from device management, or recovered",
+        "cleared_by": "str or None: wipe | retire | unenrolled | removed | recovered",
+        "cleared_at": "timestamp or None: the first run that saw it so",
+        "hours_to_clear": "float or None: hours from lost_at to cleared_at",
+    },
     "endpoint.offboarding": {
         "user": "str: the leaver's email",
         "employment_type": "str or None: employee | contractor | vendor",
@@ -599,6 +609,7 @@ EVENT_TYPES: dict[str, EventTime] = {
     "identity.event": EventTime("published"),
     "identity.deprovisioning": EventTime("terminated_at", resolved="access_removed_at"),
     "endpoint.offboarding": EventTime("terminated_at", resolved="cleared_at"),
+    "endpoint.lost_device": EventTime("lost_at", resolved="cleared_at"),
     "change.merge": EventTime("merged_at"),
     "vuln.finding": EventTime("first_observed", "closed_at"),
 }

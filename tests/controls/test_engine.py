@@ -389,6 +389,25 @@ CASES = {
         {"title": "CVE-2", "state": "fixed", "fixed_at": "2026-05-02", "fix_verified": False},
         "CVE-2 was marked resolved on 2026-05-02 without a scan confirming the fix",
     ),
+    "lost-device-wiped": (
+        "endpoint.lost_device",
+        {
+            "device": "jamf:bob-iphone",
+            "lost_at": "2026-05-01T00:00:00+00:00",
+            "cleared": True,
+            "cleared_by": "wipe",
+            "cleared_at": "2026-05-01T06:00:00+00:00",
+        },
+        {
+            "device": "jamf:bob-iphone",
+            "lost_at": "2026-05-01T00:00:00+00:00",
+            "cleared": True,
+            "cleared_by": "removed",
+            "cleared_at": "2026-05-04T00:00:00+00:00",
+        },
+        "jamf:bob-iphone marked lost at 2026-05-01T00:00:00+00:00 and not wiped within 1 days"
+        " (cleared: removed at 2026-05-04T00:00:00+00:00)",
+    ),
     "device-offboarding-wipe": (
         "endpoint.offboarding",
         {

@@ -74,6 +74,8 @@ EVIDRA_PARAMETERS: dict[str, dict[str, Parameter]] = {
     # "company data removed from devices at termination" with no deadline: the accounts'
     # deprovisioning deadline would be too short for a laptop to come back by courier,
     # so a week, evidra's example, to be confirmed.
+    # "locks and wipes it remotely, immediately": a day, evidra's example, to be confirmed.
+    "endpoint.lost_device_response": {"wipe_within_days": Parameter(1, "days", template_default=True)},
     "endpoint.offboarding_wipe": {"deadline_hours": Parameter(168, "hours", template_default=True)},
     # "within one business day": weekends never count; the organisation's public holidays
     # are its own to list (dates, e.g. ["2026-12-25"]). None by default.

@@ -12,6 +12,8 @@ from typing import Any
 from evidra.model import Collection
 from evidra.people import device_coverage
 from evidra.people.derive import PROVIDER, PeopleHistory, augment
+from evidra.people.lost_devices import TYPE as LOST
+from evidra.people.lost_devices import lost_devices
 from evidra.people.offboarding import TYPE as OFFBOARDING
 
 
@@ -22,6 +24,7 @@ class StoredPeople:
     revocations: dict[str, dict[str, Any]] = field(default_factory=dict)  # previous checks by id
     # Without a roster: the workstation users and devices as last stored (device_coverage).
     identities: device_coverage.Stored = field(default_factory=device_coverage.Stored)
+    lost: dict[str, dict[str, Any]] = field(default_factory=dict)  # lost-device events by id
 
 
 def people_view(config: Any, collection: Collection, now: datetime) -> Collection:
@@ -33,6 +36,8 @@ def people_view(config: Any, collection: Collection, now: datetime) -> Collectio
         collection = augment(collection, config.settings.people, config.parameters, now, stored.history)
     elif coverage:
         collection = device_coverage.coverage(collection, stored.identities, now)
+    if device_coverage.device_management_configured(config.settings.providers):
+        collection = lost_devices(collection, stored.lost, now)
     if stored.reviews or config.settings.people is not None:
         from evidra.model import ScopeRecord
         from evidra.people.review_checks import PROVIDER as REVIEWS
@@ -70,6 +75,8 @@ def load_stored(database_url: str, now: datetime, identities: bool = False) -> S
                     stored.history.leavers[resource.id] = resource.attributes
                 elif resource.provider == PROVIDER and resource.type == OFFBOARDING:
                     stored.history.offboarding[resource.id] = resource.attributes
+                elif resource.provider == PROVIDER and resource.type == LOST:
+                    stored.lost[resource.id] = resource.attributes
                 elif resource.type == "access_review.revocation":
                     stored.revocations[resource.id] = resource.attributes
                 elif identities and resource.type == "endpoint.device":
