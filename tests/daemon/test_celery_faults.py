@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from evidra.collectors.aws.registry import ORGANIZATION, READERS
 from evidra.config.loader import load
 from evidra.daemon import worker
 from evidra.evidence_store.store import EvidenceStore
@@ -83,10 +84,13 @@ def test_a_worker_killed_mid_task_is_replaced_and_nothing_is_duplicated(
         observed = evidence.observations(sealed.id)
         keys = [(o["scope"], o["type"], o["id"]) for o in observed]
         assert len(keys) == len(set(keys)) == sealed.observation_count, "no observation twice"
-        # Each account reported once: as many scope records (one per reader) as any other.
+        # Each account reported once: as many scope records (one per reader) as any other,
+        # and the management account one more per organisation-wide reader (Identity Center).
         per_account = Counter(r["scope"].split(":")[1] for r in evidence.scope_records(sealed.id))
         assert set(per_account) == set(organization.values())
+        management = per_account.pop(organization["management"])
         assert len(set(per_account.values())) == 1
+        assert management == next(iter(per_account.values())) + len(READERS.all(ORGANIZATION))
 
 
 def test_a_scope_that_never_reports_is_an_error_once_the_run_times_out(
