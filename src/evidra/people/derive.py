@@ -32,9 +32,10 @@ from typing import Any
 
 from evidra.config.settings import PeopleSettings
 from evidra.model import ApiCall, Collection, Observation, ScopeError, iso
+from evidra.people.devices import Seen, device_failures, devices_read
 from evidra.people.match import Matcher, account_email
 from evidra.people.offboarding import TYPE as OFFBOARDING
-from evidra.people.offboarding import DeviceSeen, Leaver, offboarding_events
+from evidra.people.offboarding import Leaver, offboarding_events
 
 PROVIDER = "people"
 SCOPE = "people:roster"
@@ -122,9 +123,8 @@ def augment(
         collection.errors.append(ScopeError(PROVIDER, SCOPE, message, "people.match", DERIVED_TYPES))
         return collection
     unread = _unread_identity_scopes(collection)
-    inputs.devices_unread = sorted(e.scope for e in collection.errors if "endpoint.device" in (e.types or ()))
-    failed = {f"{e.provider}|{e.scope}" for e in collection.errors if "endpoint.device" in (e.types or ())}
-    inputs.devices_read = {f"{s.provider}|{s.scope}" for s in collection.scopes} - failed
+    inputs.devices_unread = sorted(scope for _, scope in device_failures(collection))
+    inputs.devices_read = devices_read(collection)
     read_providers = {s.provider for s in collection.scopes}
     view = _PeopleView(settings, parameters, now, history or PeopleHistory(), unread, read_providers)
     collection.observations.extend(view.derive(inputs))
@@ -190,11 +190,12 @@ class _PeopleView:
                 self._account_observation(account, found, person, status.get(found.owner or "", "unknown"))
             )
         devices: dict[str, list[str]] = defaultdict(list)
-        held: dict[str, list[DeviceSeen]] = defaultdict(list)  # every device, for leavers
-        everyone: dict[str, DeviceSeen] = {}
+        held: dict[str, list[Seen]] = defaultdict(list)  # every device, for leavers
+        everyone: dict[str, Seen] = {}
         for device in inputs.devices:
             found = matcher.match(device.provider, str(device.attributes.get("owner") or ""), None)
-            seen = everyone.setdefault(DeviceSeen.of(device).ref, DeviceSeen.of(device))
+            seen = Seen.of(device)
+            seen = everyone.setdefault(seen.ref, seen)
             if found.owner:
                 held[found.owner].append(seen)
             if found.owner and _counts_as_workstation(device.attributes):

@@ -24,28 +24,13 @@ from datetime import datetime
 from typing import Any
 
 from evidra.model import ApiCall, Collection, Observation, ScopeRecord
+from evidra.people.devices import Seen, device_failures
 
 TYPE = "endpoint.coverage"
 PROVIDER = "people"
 SCOPE = "people:identity-providers"
 WORKSTATION_PROVIDERS = ("okta", "azure", "google_workspace")  # PeopleSettings' default
 _DERIVE = ApiCall("evidra", "people.device_coverage", {})
-
-
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """An identity.user or endpoint.device, from this run or the stored state."""
-
-    provider: str
-    scope: str
-    id: str
-    name: str
-    attributes: Mapping[str, Any]
-
-    @classmethod
-    def of(cls, item: Any) -> Seen:
-        """An Observation of this run, or a stored ResourceState: the same five fields."""
-        return cls(item.provider, item.scope, item.id, item.name or item.id, item.attributes)
 
 
 @dataclass
@@ -90,7 +75,7 @@ def coverage(collection: Collection, stored: Stored | None, now: datetime) -> Co
     users, devices = sides(collection)
     if not users and not devices:
         return collection  # this run read neither side: nothing new to judge
-    device_errors = sorted(e.scope for e in collection.errors if "endpoint.device" in (e.types or ()))
+    device_errors = [scope for _, scope in device_failures(collection)]
     if not devices and not device_errors and stored is not None:
         devices = stored.devices
     if not users and stored is not None:
@@ -109,7 +94,7 @@ def _observations(
     for device in devices:
         owner = str(device.attributes.get("owner") or "").lower()
         if owner and device.attributes.get("managed") is True and device.attributes.get("kind") != "mobile":
-            computers[owner].append(f"{device.provider}:{device.name}")
+            computers[owner].append(device.label)
     out = []
     for user in users:
         attributes = user.attributes
@@ -135,11 +120,11 @@ def _observations(
                     "user": email or login,
                     "provider": user.provider,
                     "account": login,
-                    "account_ref": f"{user.provider}|{user.scope}|{user.id}",
+                    "account_ref": user.ref,
                     "managed_devices": mine,
                     **judged,
                 },
-                raw={"account": f"{user.provider}|{user.scope}|{user.id}"},
+                raw={"account": user.ref},
                 calls=[_DERIVE],
                 principal="evidra",
                 observed_at=now,

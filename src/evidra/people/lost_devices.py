@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from evidra.model import ApiCall, Collection, Observation, ScopeRecord, iso
-from evidra.people.offboarding import DeviceSeen, clearing
+from evidra.people.devices import Seen, devices_read
+from evidra.people.offboarding import clearing
 
 TYPE = "endpoint.lost_device"
 PROVIDER = "people"
@@ -30,11 +31,8 @@ def lost_devices(
     collection: Collection, previous: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> Collection:
     """Append this run's lost-device events. `previous` is the stored events by id."""
-    devices = {
-        d.ref: d for d in (DeviceSeen.of(o) for o in collection.observations if o.type == "endpoint.device")
-    }
-    failed = {f"{e.provider}|{e.scope}" for e in collection.errors if "endpoint.device" in (e.types or ())}
-    read = {f"{s.provider}|{s.scope}" for s in collection.scopes} - failed
+    devices = {d.ref: d for d in (Seen.of(o) for o in collection.observations if o.type == "endpoint.device")}
+    read = devices_read(collection)
     if not devices and not previous:
         return collection
     out = []

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from evidra.model import ApiCall, Observation, iso
+from evidra.people.devices import Seen
 
 TYPE = "endpoint.offboarding"
 # The MDM states that say company data is being or has been removed (endpoint.device's
@@ -41,21 +42,6 @@ class Leaver:
     employment_type: Any
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceSeen:
-    ref: str  # provider|scope|id of the endpoint.device observation
-    label: str  # provider:name
-    attributes: Mapping[str, Any]
-
-    @classmethod
-    def of(cls, device: Observation) -> DeviceSeen:
-        return cls(
-            f"{device.provider}|{device.scope}|{device.id}",
-            f"{device.provider}:{device.name or device.id}",
-            device.attributes,
-        )
-
-
 def clearing(device: Mapping[str, Any] | None) -> str | None:
     """How company data left the device, or None while it is still managed with it."""
     if device is None:
@@ -70,10 +56,10 @@ def clearing(device: Mapping[str, Any] | None) -> str | None:
 
 def offboarding_events(
     leaver: Leaver,
-    devices: Iterable[DeviceSeen],
+    devices: Iterable[Seen],
     previous: Mapping[str, Mapping[str, Any]],
     read: set[str],
-    everyone: Mapping[str, DeviceSeen],
+    everyone: Mapping[str, Seen],
     now: datetime,
     call: ApiCall,
 ) -> list[Observation]:

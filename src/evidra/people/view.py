@@ -12,6 +12,7 @@ from typing import Any
 from evidra.model import Collection
 from evidra.people import device_coverage
 from evidra.people.derive import PROVIDER, PeopleHistory, augment
+from evidra.people.devices import Seen
 from evidra.people.lost_devices import TYPE as LOST
 from evidra.people.lost_devices import lost_devices
 from evidra.people.offboarding import TYPE as OFFBOARDING
@@ -28,15 +29,14 @@ class StoredPeople:
 
 
 def people_view(config: Any, collection: Collection, now: datetime) -> Collection:
-    coverage = config.settings.people is None and device_coverage.device_management_configured(
-        config.settings.providers
-    )
+    devices = device_coverage.device_management_configured(config.settings.providers)
+    coverage = config.settings.people is None and devices
     stored = load_stored(config.settings.database, now, identities=coverage)
     if config.settings.people is not None:
         collection = augment(collection, config.settings.people, config.parameters, now, stored.history)
     elif coverage:
         collection = device_coverage.coverage(collection, stored.identities, now)
-    if device_coverage.device_management_configured(config.settings.providers):
+    if devices:
         collection = lost_devices(collection, stored.lost, now)
     if stored.reviews or config.settings.people is not None:
         from evidra.model import ScopeRecord
@@ -80,13 +80,13 @@ def load_stored(database_url: str, now: datetime, identities: bool = False) -> S
                 elif resource.type == "access_review.revocation":
                     stored.revocations[resource.id] = resource.attributes
                 elif identities and resource.type == "endpoint.device":
-                    stored.identities.devices.append(device_coverage.Seen.of(resource))
+                    stored.identities.devices.append(Seen.of(resource))
                 elif (
                     identities
                     and resource.type == "identity.user"
                     and device_coverage.workstation_user(resource.provider, resource.attributes)
                 ):
-                    stored.identities.users.append(device_coverage.Seen.of(resource))
+                    stored.identities.users.append(Seen.of(resource))
             return stored
     except Exception:  # no history is a first run, never a failed one
         return StoredPeople()
