@@ -13,8 +13,10 @@ from typing import Any
 
 from evidra.collectors.base import observation
 from evidra.config.loader import LoadedConfig
+from evidra.config.settings import GoogleWorkspaceSettings, PeopleSettings, Providers, Settings
 from evidra.controls.catalog import select
 from evidra.controls.engine import evaluate
+from evidra.controls.requirements import default_parameters
 from evidra.model import Collection, Observation, ScopeError, ScopeRecord, utcnow
 from evidra.people.view import people_view
 from evidra.runner import RunOutcome, collect_provider, store
@@ -133,3 +135,18 @@ def package_files(database: str, tmp_path: Path, now: datetime | None = None) ->
         )
     with zipfile.ZipFile(target) as archive:
         return {n: archive.read(n).decode() for n in archive.namelist() if n.startswith("people/")}
+
+
+def roster_config(tmp_path: Path, workspace: GoogleWorkspaceSettings, **people: Any) -> LoadedConfig:
+    """The test roster in `tmp_path`, Google Workspace (the Admin SDK fake) and SQLite
+    there; `people` adds PeopleSettings keys (aliases, service_identities)."""
+    roster = write_roster(tmp_path / "roster.csv", roster_rows())
+    return LoadedConfig(
+        Settings(
+            database=f"sqlite:///{tmp_path / 'evidra.db'}",
+            providers=Providers(google_workspace=workspace),
+            people=PeopleSettings(roster=str(roster), **people),
+        ),
+        None,
+        default_parameters(),
+    )

@@ -15,16 +15,13 @@ import pytest
 from openpyxl import load_workbook
 
 from evidra.config.loader import LoadedConfig
-from evidra.config.settings import PeopleSettings, Providers, Settings
-from evidra.controls.requirements import default_parameters
 from evidra.model import Status
 from tests.people.people_support import (
     github_user,
     one_run,
     package_files,
     results_of,
-    roster_rows,
-    write_roster,
+    roster_config,
 )
 
 
@@ -36,17 +33,7 @@ def evidra(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def config(tmp_path: Path, settings) -> LoadedConfig:
-    roster = write_roster(tmp_path / "roster.csv", roster_rows())
-    people = PeopleSettings(roster=str(roster), aliases={"github:bobgh": "bob.builder@acme.example"})
-    return LoadedConfig(
-        Settings(
-            database=f"sqlite:///{tmp_path / 'evidra.db'}",
-            providers=Providers(google_workspace=settings),
-            people=people,
-        ),
-        None,
-        default_parameters(),
-    )
+    return roster_config(tmp_path, settings, aliases={"github:bobgh": "bob.builder@acme.example"})
 
 
 def decide(path: Path, decisions: dict[str, str]) -> None:

@@ -18,27 +18,15 @@ import pytest
 
 from evidra.collectors.base import observation
 from evidra.config.loader import LoadedConfig
-from evidra.config.settings import PeopleSettings, Providers, Settings
-from evidra.controls.requirements import default_parameters
 from evidra.model import Observation, ScopeError, Status, utcnow
-from tests.people.people_support import one_run, results_of, roster_rows, write_roster
+from tests.people.people_support import one_run, results_of, roster_config
 
 CONTROL = "device-coverage-roster"
 
 
 @pytest.fixture
 def config(tmp_path: Path, settings) -> LoadedConfig:
-    roster = write_roster(tmp_path / "roster.csv", roster_rows())
-    people = PeopleSettings(roster=str(roster), aliases={"jamf:bbuilder": "bob.builder@acme.example"})
-    return LoadedConfig(
-        Settings(
-            database=f"sqlite:///{tmp_path / 'evidra.db'}",
-            providers=Providers(google_workspace=settings),
-            people=people,
-        ),
-        None,
-        default_parameters(),
-    )
+    return roster_config(tmp_path, settings, aliases={"jamf:bbuilder": "bob.builder@acme.example"})
 
 
 def _device(

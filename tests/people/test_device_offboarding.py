@@ -20,12 +20,15 @@ import pytest
 
 from evidra.collectors.jamf.collector import JamfCollector
 from evidra.config.loader import LoadedConfig
-from evidra.config.settings import PeopleSettings, Providers, Settings
-from evidra.controls.requirements import default_parameters
 from evidra.emulators.jamf_server import FakeJamf
 from evidra.model import Status, utcnow
 from tests.collectors.jamf.conftest import settings as jamf_settings
-from tests.people.people_support import one_run, package_files, results_of, roster_rows, write_roster
+from tests.people.people_support import (
+    one_run,
+    package_files,
+    results_of,
+    roster_config,
+)
 
 CONTROL = "device-offboarding-wipe"
 CAROL = "people:offboarding/carol.leaver@acme.example/jamf/jamf:127.0.0.1/computers/3"
@@ -34,21 +37,12 @@ DAVE = "people:offboarding/dave.contractor@acme.example/jamf/jamf:127.0.0.1/comp
 
 @pytest.fixture
 def config(tmp_path: Path, settings) -> LoadedConfig:
-    roster = write_roster(tmp_path / "roster.csv", roster_rows())
     aliases = {
         "carol@acme.example": "carol.leaver@acme.example",
         "dave@acme.example": "dave.contractor@acme.example",
         "alice@acme.example": "alice.admin@acme.example",
     }
-    return LoadedConfig(
-        Settings(
-            database=f"sqlite:///{tmp_path / 'evidra.db'}",
-            providers=Providers(google_workspace=settings),
-            people=PeopleSettings(roster=str(roster), aliases=aliases),
-        ),
-        None,
-        default_parameters(),
-    )
+    return roster_config(tmp_path, settings, aliases=aliases)
 
 
 def _computer(jamf: FakeJamf, name: str) -> dict:

@@ -9,28 +9,24 @@ from pathlib import Path
 import pytest
 
 from evidra.config.loader import LoadedConfig
-from evidra.config.settings import PeopleSettings, Providers, Settings
-from evidra.controls.requirements import default_parameters
 from evidra.model import Status
-from tests.people.people_support import github_user, one_run, results_of, roster_rows, write_roster
+from tests.people.people_support import (
+    github_user,
+    one_run,
+    results_of,
+    roster_config,
+    roster_rows,
+    write_roster,
+)
 
 
 @pytest.fixture
 def config(tmp_path: Path, settings) -> LoadedConfig:
-    roster = write_roster(tmp_path / "roster.csv", roster_rows())
-    people = PeopleSettings(
-        roster=str(roster),
+    return roster_config(
+        tmp_path,
+        settings,
         aliases={"github:bobgh": "bob.builder@acme.example", "carol-gh": "carol.leaver@acme.example"},
         service_identities=["github:ci-*"],
-    )
-    return LoadedConfig(
-        Settings(
-            database=f"sqlite:///{tmp_path / 'evidra.db'}",
-            providers=Providers(google_workspace=settings),
-            people=people,
-        ),
-        None,
-        default_parameters(),
     )
 
 
