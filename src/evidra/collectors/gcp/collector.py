@@ -94,28 +94,22 @@ class GcpCollector:
             timeout=self.settings.request_timeout,
         )
         self.api_stats = api.stats
-        # OS Config (patch state) through its own client, paged and retried alike; the
-        # endpoint override serves every API evidra calls (a proxy, or the fake).
-        patching = GoogleApi(
-            osconfig_v1.OsConfigZonalServiceClient(
-                transport="rest", credentials=loaded.credentials, client_options=options
-            ),
-            page_size=self.settings.page_size,
-            max_attempts=self.settings.max_attempts,
-            timeout=self.settings.request_timeout,
-            service=osconfig.SERVICE,
-            max_page=osconfig.MAX_PAGE,
-        )
-        findings = GoogleApi(
-            securitycenter_v1.SecurityCenterClient(
-                transport="rest", credentials=loaded.credentials, client_options=options
-            ),
-            page_size=self.settings.page_size,
-            max_attempts=self.settings.max_attempts,
-            timeout=self.settings.request_timeout,
-            service=scc.SERVICE,
-            max_page=scc.MAX_PAGE,
-        )
+
+        # OS Config (patch state) and Security Command Center (findings) through their own
+        # REST clients, paged and retried alike; the endpoint override serves every API
+        # evidra calls (a proxy, or the fake).
+        def rest_api(client: Any, service: str, max_page: dict[str, int]) -> GoogleApi:
+            return GoogleApi(
+                client(transport="rest", credentials=loaded.credentials, client_options=options),
+                page_size=self.settings.page_size,
+                max_attempts=self.settings.max_attempts,
+                timeout=self.settings.request_timeout,
+                service=service,
+                max_page=max_page,
+            )
+
+        patching = rest_api(osconfig_v1.OsConfigZonalServiceClient, osconfig.SERVICE, osconfig.MAX_PAGE)
+        findings = rest_api(securitycenter_v1.SecurityCenterClient, scc.SERVICE, scc.MAX_PAGE)
         announce(progress, len(targets))  # one unit per scope
         with ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="evidra-gcp") as pool:
             pending = {
