@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import Engine, text
 
+from evidra.evidence_store.database import StoreError
 from evidra.evidence_store.snapshots import DELTA, RAW, ZLIB, compress, decompress
 from evidra.evidence_store.store import EvidenceStore, RunRecord
 
@@ -56,15 +58,22 @@ def test_a_changed_resource_is_stored_as_a_delta_and_reads_back(
     assert rows == {old: "zlib:", new: f"zlib-delta:{old}"}
     assert json.loads(store.snapshot_body(new))["attributes"]["encrypted"] is False
     assert store.verify().ok
+    # Asked with its bases, the delta's read brings the older version it was kept against.
+    assert store.snapshots.bodies([new]).keys() == {new}
+    both = store.snapshots.bodies([new], with_bases=True)
+    assert both.keys() == {new, old}
+    assert json.loads(both[old])["attributes"]["encrypted"] is True
 
 
 def test_an_altered_base_is_caught_at_the_first_run_citing_it(
     store: EvidenceStore, raw: Engine, make_run: Callable[..., RunRecord]
 ) -> None:
     first = make_run(0)
+    second = make_run(1, bucket_encrypted=False)
     store.record_run(first)
-    store.record_run(make_run(1, bucket_encrypted=False))
+    store.record_run(second)
     base = first.collection.observations[0].evidence_hash
+    second_hash = second.collection.observations[0].evidence_hash
     with raw.begin() as connection:
         body = connection.execute(
             text("SELECT body FROM evidra_snapshots WHERE hash = :h"), {"h": base}
@@ -76,6 +85,8 @@ def test_an_altered_base_is_caught_at_the_first_run_citing_it(
         )
 
     report = store.verify()
+    with pytest.raises(StoreError, match=f"snapshot {second_hash} no longer matches its hash"):
+        store.snapshots.bodies([second_hash], with_bases=True)  # the altered base is not handed back
 
     assert (report.ok, report.run_id, report.seq) == (False, first.id, 1)
     assert (

@@ -69,9 +69,10 @@ def existing(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def read(session: Session, keys: Iterable[str]) -> dict[str, bytes | None]:
+def read(session: Session, keys: Iterable[str], with_bases: bool = False) -> dict[str, bytes | None]:
     """Each stored snapshot's canonical JSON (None: cannot be decoded). Missing keys
-    are absent. The caller checks the bytes against the hash."""
+    are absent. `with_bases`: the full bodies read as bases of deltas are added too.
+    The caller checks the bytes against the hash."""
     rows = _rows(session, keys)
     bases = {row[1] for row in rows.values() if row[0] == DELTA and row[1]}
     base_rows = _rows(session, bases - rows.keys())
@@ -86,6 +87,9 @@ def read(session: Session, keys: Iterable[str]) -> dict[str, bytes | None]:
         bodies[key] = (
             decompress(codec, stored, full.get(base) if base else None) if codec == DELTA else full[key]
         )
+    if with_bases:
+        for key, body in full.items():
+            bodies.setdefault(key, body)
     return bodies
 
 
@@ -95,8 +99,8 @@ def _rows(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str | N
         query = select(SnapshotRow.hash, SnapshotRow.codec, SnapshotRow.base, SnapshotRow.body).where(
             SnapshotRow.hash.in_(batch)
         )
-        for row in session.connection().execute(query):
-            rows[row.hash] = (row.codec, row.base, bytes(row.body))
+        for key, codec, base, body in session.connection().execute(query):  # unpacked: a year's rows
+            rows[key] = (codec, base, bytes(body))
     return rows
 
 
@@ -149,13 +153,15 @@ class Snapshots(Part):
         document: dict[str, Any] = json.loads(self.body(key))
         return document
 
-    def bodies(self, keys: Iterable[str]) -> dict[str, bytes]:
+    def bodies(self, keys: Iterable[str], with_bases: bool = False) -> dict[str, bytes]:
         """Many snapshots' canonical JSON bytes at once (StoreError names the first
-        altered one; KeyError the first missing)."""
+        altered one; KeyError the first missing). `with_bases`: also the full bodies
+        read on the way as the bases of deltas, checked the same: a resource's older
+        version is often its newer one's base, so a reader wanting both reads it once."""
         keys = list(keys)
         with self._read() as session:
-            found = read(session, keys)
-        for key in keys:
+            found = read(session, keys, with_bases)
+        for key in [*keys, *(found.keys() - set(keys) if with_bases else ())]:
             if key not in found:
                 raise KeyError(key)
             body = found[key]

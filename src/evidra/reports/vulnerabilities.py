@@ -29,9 +29,13 @@ end while unreviewed. A source that records no review (GitHub's open and fixed a
 
 from __future__ import annotations
 
+import csv
 import json
-from datetime import date, datetime
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from html import escape
+from operator import itemgetter
 from typing import Any, Protocol
 
 from evidra.controls.conditions import add_business_days, business_days_between
@@ -91,19 +95,45 @@ class Sink(Protocol):
 
 
 def write(sink: Sink, store: EvidenceStore, report: PeriodReport, parameters: dict[str, Any]) -> str:
-    """Writes the two CSV files; returns the index.html section."""
-    rows = findings(store, report, parameters)
-    summary = summarise(rows, parameters)
-    sink.add("vulnerabilities/findings.csv", render_csv.to_csv(FINDING_COLUMNS, rows))
+    """Writes the two CSV files; returns the index.html section. A year holds a hundred
+    thousand findings: each row is rendered to its CSV line as it is made and only the
+    line is kept (with its sort key), the summary counted as the rows go."""
+    order = {name: index for index, name in enumerate(SEVERITIES)}
+    cells = itemgetter(*FINDING_COLUMNS)
+    lines = _Lines()
+    writer = csv.writer(lines, lineterminator="\r\n")  # as render_csv.to_csv writes them
+    keyed: list[tuple[tuple[int, str, str], bytes]] = []
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    for row in _findings(store, report, parameters):
+        writer.writerow(cells(row))  # None is written empty, as in to_csv
+        key = (order.get(row["severity"], len(order)), str(row["first_observed"] or ""), row["id"])
+        keyed.append((key, lines.pop().encode()))
+        counts[row["severity"], row["outcome"], row["triage"], row["opened_in_period"]] += 1
+    keyed.sort(key=itemgetter(0))
+    header = render_csv.to_csv(FINDING_COLUMNS, [])
+    sink.add("vulnerabilities/findings.csv", b"".join([header, *(line for _, line in keyed)]))
+    summary = summarise(counts, parameters)
     sink.add("vulnerabilities/summary.csv", render_csv.to_csv(SUMMARY_COLUMNS, summary))
-    return section(summary, len(rows))
+    return section(summary, len(keyed))
 
 
-def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+class _Lines(list[str]):
+    """A file for csv.writer that keeps each row's line apart (it writes a row at once)."""
+
+    def write(self, line: str) -> None:
+        self.append(line)
+
+
+def _findings(
+    store: EvidenceStore, report: PeriodReport, parameters: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """The period's findings, in the order their latest version was first seen."""
     if not report.runs:
-        return []
+        return
     last = report.runs[-1].seq
     as_of = min(report.period.end_at, report.generated_at)
+    policy = _Policy(parameters)
+    period_start, period_end = report.period.start_at, report.period.end_at
     latest: dict[tuple[str, str, str], StoredObservationSpan] = {}
     versions: dict[tuple[str, str, str], list[str]] = {}  # each finding's snapshots, oldest first
     for span in sorted(store.spans.observations(1, last, [TYPE]), key=lambda s: s.first_seq):
@@ -112,40 +142,52 @@ def findings(store: EvidenceStore, report: PeriodReport, parameters: dict[str, A
         if span.snapshot_hash not in versions.setdefault(key, []):
             versions[key].append(span.snapshot_hash)
     reads = _closings(store, list(latest.values()), last)
-    bodies = attributes_of(store, {span.snapshot_hash for span in latest.values()})
-    # A review Security Hub's history no longer dates was dated by an earlier version.
-    undated = {
-        key
-        for key, span in latest.items()
-        if "triaged_at" in (bodies[span.snapshot_hash].get("unreadable") or {})
-    }
-    bodies.update(attributes_of(store, {h for key in undated for h in versions[key]} - set(bodies)))
-    rows = []
-    for key, span in latest.items():
-        provider, scope, resource_id = key
-        attributes = bodies[span.snapshot_hash]
-        dated = [bodies[h].get("triaged_at") for h in versions[key]] if key in undated else []
-        if any(dated):
-            attributes = {**attributes, "triaged_at": [d for d in dated if d][-1], "unreadable": {}}
-        gone_at = _gone_at(span, reads, last)
-        row = _row(attributes, parameters, as_of, gone_at)
-        first = _timestamp(attributes.get("first_observed"))
-        end = _timestamp(row["closed_at"])
-        if first is not None and first >= report.period.end_at:
-            continue
-        if end is not None and end < report.period.start_at:
-            continue
-        row.update(
-            scope=scope,
-            id=resource_id,
-            source=attributes.get("source") or provider,
-            opened_in_period="yes" if first is None or first >= report.period.start_at else "no",
-            last_run=min(span.last_seq, last),
-        )
-        rows.append(row)
-    order = {name: index for index, name in enumerate(SEVERITIES)}
-    rows.sort(key=lambda r: (order.get(r["severity"], len(order)), str(r["first_observed"] or ""), r["id"]))
-    return rows
+    keys = list(latest)
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start : start + _BATCH]
+        # Latest versions with the bases of those kept as deltas: often the older versions.
+        bodies = store.snapshots.bodies({latest[key].snapshot_hash for key in chunk}, with_bases=True)
+        found = {key: _attributes(bodies[latest[key].snapshot_hash]) for key in chunk}
+        # A review Security Hub's history no longer dates was dated by an earlier version.
+        undated = [key for key in chunk if "triaged_at" in (found[key].get("unreadable") or {})]
+        older = {h for key in undated for h in versions[key]} - bodies.keys()
+        if older:
+            bodies.update(store.snapshots.bodies(older))
+        for key in chunk:
+            provider, scope, resource_id = key
+            span = latest[key]
+            attributes = found.pop(key)
+            if "triaged_at" in (attributes.get("unreadable") or {}):
+                dated = [_attributes(bodies[h]).get("triaged_at") for h in versions[key]]
+                if any(dated):
+                    attributes = {**attributes, "triaged_at": [d for d in dated if d][-1], "unreadable": {}}
+            row, first, closed = _row(attributes, policy, as_of, _gone_at(span, reads, last))
+            if first is not None and first >= period_end:
+                continue
+            if closed is not None and closed.replace(microsecond=0) < period_start:  # as closed_at reads
+                continue
+            row.update(
+                scope=scope,
+                id=resource_id,
+                source=attributes.get("source") or provider,
+                opened_in_period="yes" if first is None or first >= period_start else "no",
+                last_run=min(span.last_seq, last),
+            )
+            yield row
+
+
+_BATCH = 2_000  # findings whose snapshots are read together
+_HEAD = b'{"attributes":'  # canonical JSON sorts keys: a snapshot's attributes come first
+_DECODER = json.JSONDecoder()
+
+
+def _attributes(body: bytes) -> dict[str, Any]:
+    """A snapshot's normalized attributes, without parsing the raw answer after them."""
+    if body.startswith(_HEAD):
+        found = _DECODER.raw_decode(body.decode(), len(_HEAD))[0]
+    else:
+        found = json.loads(body).get("attributes")
+    return found or {}
 
 
 def attributes_of(store: EvidenceStore, keys: set[str], batch: int = 2_000) -> dict[str, dict[str, Any]]:
@@ -155,7 +197,7 @@ def attributes_of(store: EvidenceStore, keys: set[str], batch: int = 2_000) -> d
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ordered), batch):
         for key, body in store.snapshots.bodies(ordered[start : start + batch]).items():
-            found[key] = json.loads(body).get("attributes") or {}
+            found[key] = _attributes(body)
     return found
 
 
@@ -190,12 +232,36 @@ def _gone_at(span: StoredObservationSpan, reads: dict[int, list[Any]], last: int
     return None
 
 
+class _Policy:
+    """The policy's deadlines, read once for all the rows."""
+
+    def __init__(self, parameters: dict[str, Any]) -> None:
+        self.parameters = parameters
+        limit = parameters.get("vuln.triage_1_business_day.review_deadline_business_days")
+        self.triage_days = float(limit) if _is_number(limit) else None
+        try:
+            self.holidays = frozenset(
+                date.fromisoformat(str(d))
+                for d in parameters.get("vuln.triage_1_business_day.holidays") or []
+            )
+        except ValueError:
+            self.holidays = frozenset()
+
+    def deadline(self, severity: str) -> Any:
+        deadline = self.parameters.get(f"vuln.remediation_sla.{severity}_days")
+        return deadline if _is_number(deadline) else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _row(
-    attributes: dict[str, Any], parameters: dict[str, Any], as_of: datetime, gone_at: datetime | None
-) -> dict[str, Any]:
+    attributes: dict[str, Any], policy: _Policy, as_of: datetime, gone_at: datetime | None
+) -> tuple[dict[str, Any], datetime | None, datetime | None]:
+    """A finding's row, with when it was first observed and closed (fixed, suppressed or gone)."""
     severity = str(attributes.get("severity") or "informational")
-    deadline = parameters.get(f"vuln.remediation_sla.{severity}_days")
-    deadline = deadline if isinstance(deadline, int | float) and not isinstance(deadline, bool) else None
+    deadline = policy.deadline(severity)
     first = _timestamp(attributes.get("first_observed"))
     fixed = _timestamp(attributes.get("fixed_at"))
     closed = _timestamp(attributes.get("closed_at")) or fixed
@@ -219,37 +285,31 @@ def _row(
         else:
             outcome = "open past deadline" if late > 0 else "open within deadline"
     due = first.timestamp() + deadline * 86400 if first and deadline is not None else None
-    return {
-        **_triage(attributes, parameters, first, as_of),
+    row = {
+        **_triage(attributes, policy, first, as_of),
         "severity": severity,
         "outcome": outcome,
         "title": attributes.get("title"),
         "resource": attributes.get("resource"),
-        "first_observed": iso(first),
-        "fixed_at": iso(fixed),
-        "closed_at": iso(closed),
+        "first_observed": _iso(first),
+        "fixed_at": _iso(fixed),
+        "closed_at": _iso(closed),
         "days": days,
         "deadline_days": deadline,
-        "due_by": iso(datetime.fromtimestamp(due, first.tzinfo)) if due is not None and first else None,
+        "due_by": _iso(datetime.fromtimestamp(due, first.tzinfo)) if due is not None and first else None,
         "days_late": late if outcome in ("fixed late", "open past deadline") else None,
         "suppression_reason": attributes.get("suppression_reason") if suppressed else None,
         "suppression_comment": attributes.get("suppression_comment") if suppressed else None,
         "dismissed_by": attributes.get("dismissed_by") if suppressed else None,
     }
+    return row, first, closed
 
 
 def _triage(
-    attributes: dict[str, Any], parameters: dict[str, Any], first: datetime | None, as_of: datetime
+    attributes: dict[str, Any], policy: _Policy, first: datetime | None, as_of: datetime
 ) -> dict[str, Any]:
     triaged = _timestamp(attributes.get("triaged_at"))
-    limit = parameters.get("vuln.triage_1_business_day.review_deadline_business_days")
-    try:
-        holidays = frozenset(
-            date.fromisoformat(str(d)) for d in parameters.get("vuln.triage_1_business_day.holidays") or []
-        )
-    except ValueError:
-        holidays = frozenset()
-    days = float(limit) if isinstance(limit, int | float) and not isinstance(limit, bool) else None
+    days, holidays = policy.triage_days, policy.holidays
     due = add_business_days(first, days, holidays) if first and days is not None else None
     if "triaged_at" in (attributes.get("inapplicable") or {}):
         outcome = "review not recorded by source"
@@ -265,24 +325,38 @@ def _triage(
         outcome = (
             "awaiting review" if business_days_between(first, as_of, holidays) <= days else "review overdue"
         )
-    return {"triaged_at": iso(triaged), "triage_due_by": iso(due), "triage": outcome}
+    return {"triaged_at": _iso(triaged), "triage_due_by": _iso(due), "triage": outcome}
 
 
-def summarise(rows: list[dict[str, Any]], parameters: dict[str, Any]) -> list[dict[str, Any]]:
-    seen = {row["severity"] for row in rows}
+def _iso(ts: datetime | None) -> str | None:
+    """`model.iso` without strftime, a row's costliest step; the same text for 4-digit years."""
+    if ts is None:
+        return None
+    if ts.tzinfo is not UTC:
+        ts = ts.astimezone(UTC)
+    return ts.isoformat(timespec="seconds")[:19] + "Z" if ts.year >= 1000 else iso(ts)
+
+
+def summarise(counts: Counter[tuple[str, str, str, str]], parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per severity, from the number of rows of each (severity, outcome, triage, opened_in_period)."""
+    seen = {severity for severity, *_ in counts}
     severities = [s for s in SEVERITIES if s != "informational" or s in seen]
     severities += sorted(seen - set(SEVERITIES))
     out = []
     for severity in severities:
-        mine = [row for row in rows if row["severity"] == severity]
+        mine = [
+            (outcome, triage, opened, n)
+            for (s, outcome, triage, opened), n in counts.items()
+            if s == severity
+        ]
         out.append(
             {
                 "severity": severity,
                 "deadline_days": parameters.get(f"vuln.remediation_sla.{severity}_days"),
-                "in_period": len(mine),
-                "opened_in_period": sum(row["opened_in_period"] == "yes" for row in mine),
-                **{outcome: sum(row["outcome"] == outcome for row in mine) for outcome in OUTCOMES},
-                **{outcome: sum(row["triage"] == outcome for row in mine) for outcome in TRIAGE_OUTCOMES},
+                "in_period": sum(n for *_, n in mine),
+                "opened_in_period": sum(n for _, _, opened, n in mine if opened == "yes"),
+                **{name: sum(n for outcome, _, _, n in mine if outcome == name) for name in OUTCOMES},
+                **{name: sum(n for _, triage, _, n in mine if triage == name) for name in TRIAGE_OUTCOMES},
             }
         )
     return out
