@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -262,9 +263,12 @@ def _row(
     """A finding's row, with when it was first observed and closed (fixed, suppressed or gone)."""
     severity = str(attributes.get("severity") or "informational")
     deadline = policy.deadline(severity)
-    first = _timestamp(attributes.get("first_observed"))
-    fixed = _timestamp(attributes.get("fixed_at"))
-    closed = _timestamp(attributes.get("closed_at")) or fixed
+    first_text, fixed_text = attributes.get("first_observed"), attributes.get("fixed_at")
+    first, fixed = _timestamp(first_text), _timestamp(fixed_text)
+    closed_text = attributes.get("closed_at")
+    closed = _timestamp(closed_text)
+    if closed is None:
+        closed, closed_text = fixed, fixed_text
     suppressed = bool(attributes.get("suppressed")) or attributes.get("state") == "dismissed"
     if suppressed:
         outcome, end = "suppressed", closed
@@ -272,7 +276,8 @@ def _row(
         outcome, end = "fixed", fixed
     elif closed is not None or gone_at is not None:
         outcome, end = "no longer reported", closed or gone_at
-        closed = end
+        if closed is None:
+            closed, closed_text = end, None
     else:
         outcome, end = "open", as_of
     days = round((end - first).total_seconds() / 86400, 2) if first and end else None
@@ -291,9 +296,9 @@ def _row(
         "outcome": outcome,
         "title": attributes.get("title"),
         "resource": attributes.get("resource"),
-        "first_observed": _iso(first),
-        "fixed_at": _iso(fixed),
-        "closed_at": _iso(closed),
+        "first_observed": _text(first_text, first),
+        "fixed_at": _text(fixed_text, fixed),
+        "closed_at": _text(closed_text, closed),
         "days": days,
         "deadline_days": deadline,
         "due_by": _iso(datetime.fromtimestamp(due, first.tzinfo)) if due is not None and first else None,
@@ -308,7 +313,8 @@ def _row(
 def _triage(
     attributes: dict[str, Any], policy: _Policy, first: datetime | None, as_of: datetime
 ) -> dict[str, Any]:
-    triaged = _timestamp(attributes.get("triaged_at"))
+    triaged_text = attributes.get("triaged_at")
+    triaged = _timestamp(triaged_text)
     days, holidays = policy.triage_days, policy.holidays
     due = add_business_days(first, days, holidays) if first and days is not None else None
     if "triaged_at" in (attributes.get("inapplicable") or {}):
@@ -325,7 +331,18 @@ def _triage(
         outcome = (
             "awaiting review" if business_days_between(first, as_of, holidays) <= days else "review overdue"
         )
-    return {"triaged_at": _iso(triaged), "triage_due_by": _iso(due), "triage": outcome}
+    return {"triaged_at": _text(triaged_text, triaged), "triage_due_by": _iso(due), "triage": outcome}
+
+
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def _text(text: Any, ts: datetime | None) -> str | None:
+    """`ts` as `model.iso` writes it: `text`, the attribute it was read from, when that is
+    already written so (as a collector writes a timestamp), rather than formatted again."""
+    if ts is not None and type(text) is str and _ISO.fullmatch(text):
+        return text
+    return _iso(ts)
 
 
 def _iso(ts: datetime | None) -> str | None:
