@@ -159,7 +159,10 @@ def _findings(
             span = latest[key]
             attributes = found.pop(key)
             if "triaged_at" in (attributes.get("unreadable") or {}):
-                dated = [_attributes(bodies[h]).get("triaged_at") for h in versions[key]]
+                dated = [
+                    (attributes if h == span.snapshot_hash else _attributes(bodies[h])).get("triaged_at")
+                    for h in versions[key]
+                ]
                 if any(dated):
                     attributes = {**attributes, "triaged_at": [d for d in dated if d][-1], "unreadable": {}}
             row, first, closed = _row(attributes, policy, as_of, _gone_at(span, reads, last))
