@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from html import escape
 from operator import itemgetter
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from evidra.controls.conditions import add_business_days, business_days_between
 from evidra.evidence_store.period_spans import StoredObservationSpan
@@ -256,7 +256,7 @@ class _Policy:
         return deadline if _is_number(deadline) else None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
