@@ -33,12 +33,12 @@ Definitions an auditor can check against the package (DESIGN.md, "evidence packa
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
 from typing import Any
 
 from evidra.controls.catalog import Control
@@ -304,16 +304,17 @@ def analyse(
         policy={key: value for key, value in (policy or {}).items() if value is not None},
     )
     if not runs:
-        context = _Context(report, lambda key: {}, lambda keys: None)
-        report.controls = [_control(context, ControlEvidence(control, [], [], [])) for control in controls]
+        context = _Context(report, {})
+        report.controls = [_control(context, ControlEvidence(control, [], [])) for control in controls]
         return report
     first, last = runs[0].seq, runs[-1].seq
     report.run_parameters = _recorded(store, runs)
     report.scopes = store.spans.scope_records(first, last)
     report.observed = {(row.seq, row.scope): row.finished_at for row in report.scopes}
     report.scope_errors = store.spans.scope_errors(first, last)
-    spans = store.spans.results(first, last, [control.id for control in controls])
-    by_control = {key: list(group) for key, group in groupby(spans, key=lambda span: span.control)}
+    by_control: dict[str, list[StoredResultSpan]] = {}
+    for span in store.spans.results(first, last, [control.id for control in controls]):
+        by_control.setdefault(span.control, []).append(span)
     types = sorted({name for control in controls for name in control.resource_types})
     observed: dict[str, list[StoredObservationSpan]] = defaultdict(list)
     reads: dict[str, list[StoredObservationSpan]] = defaultdict(list)
@@ -321,37 +322,24 @@ def analyse(
         observed[row.type].append(row)
         reads[row.snapshot_hash].append(row)
     report.reads = reads
-    cache: dict[str, dict[str, Any]] = {}
-
-    def prefetch(keys: Iterable[str]) -> None:
-        """Read the attributes of many snapshots, 2,000 at a time (one query each)."""
-        import json
-
-        missing = sorted(set(keys) - set(cache))
-        for start in range(0, len(missing), 2000):
-            for key, body in store.snapshots.bodies(missing[start : start + 2000]).items():
-                cache[key] = json.loads(body).get("attributes") or {}
-
-    def attributes(key: str) -> dict[str, Any]:
-        if key not in cache:
-            prefetch([key])
-        return cache.get(key, {})
-
-    context = _Context(report, attributes, prefetch)
-    inputs = [
-        ControlEvidence(
-            control,
-            results=by_control.get(control.id, []),
-            earlier=_earlier_failures(store, control, by_control.get(control.id, []), first),
-            observations=[row for name in control.resource_types for row in observed.get(name, [])],
-        )
+    seqs = [run.seq for run in runs]
+    parameters = report.run_parameters.get(last, {}).get("parameters", {})
+    seen = _seen_by_types(store, controls, observed, seqs, period, parameters)
+    context = _Context(report, seen)
+    earlier = {
+        control.id: _earlier_failures(store, control, by_control.get(control.id, []), first)
         for control in controls
-    ]
-    oldest = min((span.first_seq for each in inputs for span in each.earlier), default=first)
+    }
+    oldest = min((span.first_seq for spans in earlier.values() for span in spans), default=first)
     if oldest < first:  # windows that began before the period show when the resource was read then
         for read in store.spans.scope_records(oldest, first - 1):
             report.observed[(read.seq, read.scope)] = read.finished_at
-    report.controls = [_control(context, each) for each in inputs]
+    ids = [control.id for control in controls]
+    for position, control in enumerate(controls):
+        evidence = ControlEvidence(control, by_control.get(control.id, []), earlier[control.id])
+        report.controls.append(_control(context, evidence))
+        if control.id not in ids[position + 1 :]:  # its stored spans are not needed again
+            by_control.pop(control.id, None)
     return report
 
 
@@ -388,14 +376,109 @@ class ControlEvidence:
     control: Control
     results: list[StoredResultSpan]  # the period's spans of its results, by resource and first run
     earlier: list[StoredResultSpan]  # before the period, of resources failing as it began; newest first
-    observations: list[StoredObservationSpan]  # the period's spans of resources of its types
+
+
+# An event's start, end, whether it is in the period, and when it was resolved.
+EventTimes = tuple[datetime | None, datetime | None, bool, datetime | None]
+
+
+@dataclass
+class _Seen:
+    """The period's observations of one set of resource types, read once for all the
+    controls judging those types (a year of findings under eight controls would
+    otherwise be walked, and its snapshots parsed, eight times)."""
+
+    controls: list[Control]  # the controls on these types (one per id), in the order of `reasons`
+    rows: dict[Key, list[StoredObservationSpan]] = field(default_factory=dict)  # in stored order
+    keys: list[Key] = field(default_factory=list)  # sorted
+    names: dict[Key, str | None] = field(default_factory=dict)  # the last stored row's
+    # Per resource observed in a run of the period: runs observed, first and last of them,
+    # and the newest row (the snapshot that says why a control leaves it out).
+    seen: dict[Key, tuple[int, int, int, StoredObservationSpan]] = field(default_factory=dict)
+    events: dict[Key, EventTimes] = field(default_factory=dict)  # per event, from its latest snapshot
+    # snapshot -> why each of `controls` leaves it out (its `where` evaluated once)
+    reasons: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
 class _Context:
     report: PeriodReport
-    attributes: Callable[[str], dict[str, Any]]  # a snapshot's attributes
-    prefetch: Callable[[Iterable[str]], None]  # read many snapshots' attributes at once
+    seen: dict[tuple[str, ...], _Seen]  # by sorted resource types
+
+
+def _types(control: Control) -> tuple[str, ...]:
+    return tuple(sorted(set(control.resource_types)))
+
+
+def _seen_by_types(
+    store: EvidenceStore,
+    controls: Sequence[Control],
+    observed: Mapping[str, list[StoredObservationSpan]],
+    seqs: list[int],
+    period: Period,
+    parameters: Mapping[str, Any],
+) -> dict[tuple[str, ...], _Seen]:
+    """Each set of types' observations, with what their latest snapshots say: event times
+    and, for every control on those types, why its `where` leaves the resource out. Each
+    snapshot is parsed once, 2,000 at a time, and only those answers are kept."""
+    index = {seq: position for position, seq in enumerate(seqs)}
+    views: dict[tuple[str, ...], _Seen] = {}
+    for control in controls:
+        view = views.setdefault(_types(control), _Seen([]))
+        if all(each.id != control.id for each in view.controls):
+            view.controls.append(control)
+    wanted: dict[str, list[tuple[_Seen, bool]]] = defaultdict(list)  # snapshot -> (view, for its reasons)
+    latest_events: dict[tuple[str, ...], dict[Key, StoredObservationSpan]] = {}
+    for types, view in views.items():
+        for name in types:
+            for row in observed.get(name, ()):
+                view.rows.setdefault(row.key, []).append(row)
+        view.keys = sorted(view.rows)
+        latest_event = latest_events[types] = {}
+        for key, rows in view.rows.items():
+            view.names[key] = rows[-1].name
+            if key[2] in EVENT_TYPES:
+                latest_event[key] = max(reversed(rows), key=lambda row: row.last_seq)
+            counted = [(row, *_cut(row, seqs)) for row in rows]
+            counted = [(row, start, end, _count(index, start, end)) for row, start, end in counted]
+            counted = [entry for entry in counted if entry[3]]
+            if not counted:
+                continue
+            newest = max(counted, key=lambda entry: entry[0].last_seq)[0]
+            view.seen[key] = (
+                sum(entry[3] for entry in counted),
+                min(entry[1] for entry in counted),
+                max(entry[2] for entry in counted),
+                newest,
+            )
+            wanted[newest.snapshot_hash].append((view, True))
+        for row in latest_event.values():
+            wanted[row.snapshot_hash].append((view, False))
+    names = {name for spec in EVENT_TYPES.values() for name in (spec.start, spec.end, spec.resolved) if name}
+    times: dict[str, dict[str, Any]] = {}  # snapshot -> its event-time attributes
+    for snapshot, attributes in _attributes(store, wanted):
+        for view, for_reasons in wanted[snapshot]:
+            if for_reasons:
+                if snapshot not in view.reasons:
+                    view.reasons[snapshot] = tuple(
+                        out_of_scope_reason(control, attributes, parameters) for control in view.controls
+                    )
+            else:
+                times[snapshot] = {name: attributes.get(name) for name in names}
+    for types, view in views.items():
+        view.events = {
+            key: _event_time(row.type, times[row.snapshot_hash], period)
+            for key, row in latest_events[types].items()
+        }
+    return views
+
+
+def _attributes(store: EvidenceStore, snapshots: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each snapshot's attributes, read and parsed 2,000 at a time (one query each)."""
+    wanted = sorted(snapshots)
+    for start in range(0, len(wanted), 2000):
+        for key, body in store.snapshots.bodies(wanted[start : start + 2000]).items():
+            yield key, json.loads(body).get("attributes") or {}
 
 
 def _span(row: StoredResultSpan, first: int, last: int) -> ResultSpan:
@@ -447,14 +530,13 @@ def _control(context: _Context, evidence: ControlEvidence) -> ControlPeriod:
             else any(point.counts.values())
         )
     ]
-    observations = evidence.observations
-    names = {o.key: o.name for o in observations}
-    event_times = _event_times(observations, context, report.period) if events else {}
+    seen = context.seen.get(_types(control)) or _Seen([control])
+    event_times = seen.events
     if events:  # an event belongs to the period its time falls in
         results = [span for span in results if span.key not in event_times or event_times[span.key][2]]
-    population = _population(control, results, observations, event_times, context, index, seqs)
+    population = _population(control, results, seen, report, index)
     windows, findings = _windows_and_findings(
-        control, results, evidence.earlier, report, last, names, event_times if is_event else None
+        control, results, evidence.earlier, report, last, seen.names, event_times if is_event else None
     )
     totals = _totals(points, report, ran) if not is_event else _event_totals(results)
     gaps = [
@@ -523,33 +605,19 @@ def _event_totals(results: list[ResultSpan]) -> Counter[str]:
     return Counter(span.status for span in latest.values())
 
 
-def _event_times(
-    observations: list[StoredObservationSpan], context: _Context, period: Period
-) -> dict[Key, tuple[datetime | None, datetime | None, bool, datetime | None]]:
-    """Per event: (start, end, in the period, resolved), from its latest snapshot."""
-    latest: dict[Key, StoredObservationSpan] = {}
-    for row in observations:
-        if row.type not in EVENT_TYPES:
-            continue
-        key = row.key
-        if key not in latest or row.last_seq >= latest[key].last_seq:
-            latest[key] = row
-    out: dict[Key, tuple[datetime | None, datetime | None, bool, datetime | None]] = {}
-    context.prefetch(row.snapshot_hash for row in latest.values())
-    for key, row in latest.items():
-        spec = EVENT_TYPES[row.type]
-        attributes = context.attributes(row.snapshot_hash)
-        start = _timestamp(attributes.get(spec.start))
-        end = _timestamp(attributes.get(spec.end)) if spec.end else None
-        resolved = _timestamp(attributes.get(spec.resolved)) if spec.resolved else None
-        if start is None:
-            inside = True  # no time to place it by: shown rather than dropped
-        elif spec.end is None:
-            inside = period.start_at <= start < period.end_at
-        else:
-            inside = start < period.end_at and (end is None or end >= period.start_at)
-        out[key] = (start, end, inside, resolved)
-    return out
+def _event_time(type_: str, attributes: Mapping[str, Any], period: Period) -> EventTimes:
+    """An event's (start, end, in the period, resolved), from its latest snapshot."""
+    spec = EVENT_TYPES[type_]
+    start = _timestamp(attributes.get(spec.start))
+    end = _timestamp(attributes.get(spec.end)) if spec.end else None
+    resolved = _timestamp(attributes.get(spec.resolved)) if spec.resolved else None
+    if start is None:
+        inside = True  # no time to place it by: shown rather than dropped
+    elif spec.end is None:
+        inside = period.start_at <= start < period.end_at
+    else:
+        inside = start < period.end_at and (end is None or end >= period.start_at)
+    return start, end, inside, resolved
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -567,63 +635,61 @@ def _timestamp(value: Any) -> datetime | None:
 def _population(
     control: Control,
     results: list[ResultSpan],
-    observations: list[StoredObservationSpan],
-    event_times: Mapping[Key, tuple[datetime | None, datetime | None, bool, datetime | None]],
-    context: _Context,
+    seen: _Seen,
+    report: PeriodReport,
     index: dict[int, int],
-    seqs: list[int],
 ) -> list[dict[str, Any]]:
     """Every resource of the control's types observed in the period (events: whose time
     falls in it), in scope or not, and why not."""
-    report = context.report
     judged: dict[Key, list[ResultSpan]] = defaultdict(list)
     for span in results:
         judged[span.key].append(span)
-    seen: dict[Key, list[StoredObservationSpan]] = defaultdict(list)
-    for row in observations:
-        seen[row.key].append(row)
-    parameters = report.run_parameters.get(seqs[-1], {}).get("parameters", {}) if seqs else {}
+    keys = seen.keys
+    if not judged.keys() <= seen.rows.keys():
+        keys = sorted(set(keys) | set(judged))
+    events = seen.events
+    column = next(n for n, each in enumerate(seen.controls) if each.id == control.id)
     population: list[dict[str, Any]] = []
-    unexplained: list[tuple[dict[str, Any], str]] = []  # (entry, snapshot) out of scope somewhere
-    for key in sorted(set(seen) | set(judged)):
-        when = event_times.get(key)
+    for key in keys:
+        when = events.get(key)
         if when is not None and not when[2]:
             continue
-        cuts = [(row, _cut(row, seqs)) for row in seen.get(key, [])]
-        counted = [(row, cut, _count(index, *cut)) for row, cut in cuts]
-        rows = [(row, cut, runs) for row, cut, runs in counted if runs]
+        observed = seen.seen.get(key)
         spans = judged.get(key, [])
-        if not rows and not spans:
+        if observed is None and not spans:
             continue
-        observed_runs = sum(runs for _, _, runs in rows)
+        firsts = [span.first_seq for span in spans]
+        lasts = [span.last_seq for span in spans]
+        observed_runs, latest_row = 0, None
+        if observed is not None:
+            observed_runs, first_seen, last_seen, latest_row = observed
+            firsts.append(first_seen)
+            lasts.append(last_seen)
         judged_runs = sum(_count(index, span.first_seq, span.last_seq) for span in spans)
-        first_seq = min([cut[0] for _, cut, _ in rows] + [span.first_seq for span in spans])
-        last_seq = max([cut[1] for _, cut, _ in rows] + [span.last_seq for span in spans])
-        latest_row = max((row for row, _, _ in rows), key=lambda row: row.last_seq) if rows else None
+        first_seq, last_seq = min(firsts), max(lasts)
         latest = max(spans, key=lambda span: span.last_seq) if spans else None
         in_scope = "no" if not spans else ("partly" if judged_runs < observed_runs else "yes")
-        entry: dict[str, Any] = {
-            "provider": key[0],
-            "scope": key[1],
-            "type": key[2],
-            "id": key[3],
-            "name": latest_row.name if latest_row else None,
-            "in_scope": in_scope,
-            "out_of_scope_reason": "",
-            "first_seen": report.observed_at(first_seq, key[1]),
-            "last_seen": report.observed_at(last_seq, key[1]),
-            "runs_seen": observed_runs or judged_runs,
-            "runs_judged": judged_runs,
-            "last_status": latest.status if latest else None,
-            "event_at": when[0] if when else None,
-            "closed_at": when[1] if when else None,
-        }
-        population.append(entry)
+        reason = ""
         if in_scope != "yes" and latest_row is not None:
-            unexplained.append((entry, latest_row.snapshot_hash))
-    context.prefetch(snapshot for _, snapshot in unexplained)
-    for entry, snapshot in unexplained:
-        entry["out_of_scope_reason"] = out_of_scope_reason(control, context.attributes(snapshot), parameters)
+            reason = seen.reasons[latest_row.snapshot_hash][column]
+        population.append(
+            {
+                "provider": key[0],
+                "scope": key[1],
+                "type": key[2],
+                "id": key[3],
+                "name": latest_row.name if latest_row else None,
+                "in_scope": in_scope,
+                "out_of_scope_reason": reason,
+                "first_seen": report.observed_at(first_seq, key[1]),
+                "last_seen": report.observed_at(last_seq, key[1]),
+                "runs_seen": observed_runs or judged_runs,
+                "runs_judged": judged_runs,
+                "last_status": latest.status if latest else None,
+                "event_at": when[0] if when else None,
+                "closed_at": when[1] if when else None,
+            }
+        )
     return population
 
 
