@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -97,7 +98,7 @@ class PeriodSpans(Part):
             )
             if controls is not None:
                 query = query.where(table.control.in_(list(controls)))
-            return [StoredResultSpan.from_span(row._mapping) for row in session.connection().execute(query)]
+            return _spans(session, query, StoredResultSpan)
 
     def observations(
         self, first_seq: int, last_seq: int, types: Sequence[str]
@@ -114,9 +115,7 @@ class PeriodSpans(Part):
                 )
                 .order_by(table.resource, table.first_seq, table.id)
             )
-            return [
-                StoredObservationSpan.from_span(row._mapping) for row in session.connection().execute(query)
-            ]
+            return _spans(session, query, StoredObservationSpan)
 
     def results_before(
         self, control: str, resource_ids: Sequence[str], before_seq: int
@@ -181,6 +180,36 @@ class PeriodSpans(Part):
                 StoredScopeError(**{**row._mapping, "types": tuple(row.types)})
                 for row in session.connection().execute(query)
             ]
+
+
+_Span = TypeVar("_Span", StoredResultSpan, StoredObservationSpan)
+_SHARED = frozenset(
+    {"control", "requirement", "tsc", "status", "provider", "scope", "type", "resource_type", "resource_id"}
+    | {"provenance_hash"}
+)
+
+
+def _spans(session: Session, query: Select[Any], cls: type[_Span]) -> list[_Span]:
+    """The query's rows as `cls`, read by position 10,000 at a time (a year holds hundreds
+    of thousands). The values many rows repeat (a control, a scope, a resource id) are
+    kept once: one string shared by every span that has it, not one per row."""
+    result = session.connection().execute(query)
+    names = [name for name in cls.__dataclass_fields__]
+    position = {name: n for n, name in enumerate(result.keys())}
+    values = itemgetter(*(position[name] for name in names))
+    tsc = names.index("tsc") if "tsc" in names else None
+    shared_at = [n for n, name in enumerate(names) if name in _SHARED]
+    shared: dict[Any, Any] = {}
+    out: list[_Span] = []
+    while rows := result.fetchmany(10_000):
+        for row in rows:
+            fields = list(values(row))
+            if tsc is not None:
+                fields[tsc] = tuple(fields[tsc])
+            for n in shared_at:
+                fields[n] = shared.setdefault(fields[n], fields[n])
+            out.append(cls(*fields))
+    return out
 
 
 def _span_query(session: Session, kind: str) -> Select[Any]:

@@ -110,7 +110,7 @@ class Period:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResultSpan:
     """One result holding unchanged in the runs `first_seq`..`last_seq` (cut to the period)."""
 
@@ -404,6 +404,8 @@ class _Seen:
 class _Context:
     report: PeriodReport
     seen: dict[tuple[str, ...], _Seen]  # by sorted resource types
+    # One dict per resource, shared by its spans under every control (not one per span).
+    resources: dict[Key, dict[str, str]] = field(default_factory=dict)
 
 
 def _types(control: Control) -> tuple[str, ...]:
@@ -481,7 +483,10 @@ def _attributes(store: EvidenceStore, snapshots: Iterable[str]) -> Iterator[tupl
             yield key, json.loads(body).get("attributes") or {}
 
 
-def _span(row: StoredResultSpan, first: int, last: int) -> ResultSpan:
+def _span(row: StoredResultSpan, first: int, last: int, resources: dict[Key, dict[str, str]]) -> ResultSpan:
+    resource = resources.get(row.key)
+    if resource is None:
+        resource = resources[row.key] = row.resource
     return ResultSpan(
         first_seq=max(row.first_seq, first),
         last_seq=min(row.last_seq, last),
@@ -489,7 +494,7 @@ def _span(row: StoredResultSpan, first: int, last: int) -> ResultSpan:
         status=row.status,
         reason=row.reason,
         evidence=row.evidence,
-        resource=row.resource,
+        resource=resource,
     )
 
 
@@ -505,7 +510,7 @@ def _control(context: _Context, evidence: ControlEvidence) -> ControlPeriod:
     results: list[ResultSpan] = []
     errors: list[ResultSpan] = []
     for row in evidence.results:
-        span = _span(row, first, last)
+        span = _span(row, first, last, context.resources)
         start, end = _positions(index, span.first_seq, span.last_seq)
         if start > end:
             continue  # spans only runs missing from the period (pruned)
