@@ -121,15 +121,11 @@ class ResultSpan:
     reason: str
     evidence: str | None
     resource: dict[str, str]
+    key: Key = field(repr=False, compare=False)  # the resource's, kept: looked up for every span
 
     @property
     def runs(self) -> int:
         return self.last_seq - self.first_seq + 1
-
-    @property
-    def key(self) -> Key:
-        r = self.resource
-        return (r["provider"], r["scope"], r["type"], r["id"])
 
 
 @dataclass
@@ -404,8 +400,8 @@ class _Seen:
 class _Context:
     report: PeriodReport
     seen: dict[tuple[str, ...], _Seen]  # by sorted resource types
-    # One dict per resource, shared by its spans under every control (not one per span).
-    resources: dict[Key, dict[str, str]] = field(default_factory=dict)
+    # One key and dict per resource, shared by its spans under every control (not one per span).
+    resources: dict[Key, tuple[Key, dict[str, str]]] = field(default_factory=dict)
 
 
 def _types(control: Control) -> tuple[str, ...]:
@@ -441,19 +437,19 @@ def _seen_by_types(
             view.names[key] = rows[-1].name
             if key[2] in EVENT_TYPES:
                 latest_event[key] = max(reversed(rows), key=lambda row: row.last_seq)
-            counted = [(row, *_cut(row, seqs)) for row in rows]
-            counted = [(row, start, end, _count(index, start, end)) for row, start, end in counted]
-            counted = [entry for entry in counted if entry[3]]
-            if not counted:
-                continue
-            newest = max(counted, key=lambda entry: entry[0].last_seq)[0]
-            view.seen[key] = (
-                sum(entry[3] for entry in counted),
-                min(entry[1] for entry in counted),
-                max(entry[2] for entry in counted),
-                newest,
-            )
-            wanted[newest.snapshot_hash].append((view, True))
+            runs, low, high, newest = 0, 0, 0, None
+            for row in rows:
+                start, end = _cut(row, seqs)
+                count = _count(index, start, end)
+                if not count:
+                    continue  # it only spans runs missing from the period (pruned)
+                low, high = (start, end) if newest is None else (min(low, start), max(high, end))
+                if newest is None or row.last_seq > newest.last_seq:
+                    newest = row
+                runs += count
+            if newest is not None:
+                view.seen[key] = (runs, low, high, newest)
+                wanted[newest.snapshot_hash].append((view, True))
         for row in latest_event.values():
             wanted[row.snapshot_hash].append((view, False))
     names = {name for spec in EVENT_TYPES.values() for name in (spec.start, spec.end, spec.resolved) if name}
@@ -483,10 +479,13 @@ def _attributes(store: EvidenceStore, snapshots: Iterable[str]) -> Iterator[tupl
             yield key, json.loads(body).get("attributes") or {}
 
 
-def _span(row: StoredResultSpan, first: int, last: int, resources: dict[Key, dict[str, str]]) -> ResultSpan:
-    resource = resources.get(row.key)
-    if resource is None:
-        resource = resources[row.key] = row.resource
+def _span(
+    row: StoredResultSpan, first: int, last: int, resources: dict[Key, tuple[Key, dict[str, str]]]
+) -> ResultSpan:
+    key = row.key
+    shared = resources.get(key)
+    if shared is None:
+        shared = resources[key] = (key, row.resource)
     return ResultSpan(
         first_seq=max(row.first_seq, first),
         last_seq=min(row.last_seq, last),
@@ -494,7 +493,8 @@ def _span(row: StoredResultSpan, first: int, last: int, resources: dict[Key, dic
         status=row.status,
         reason=row.reason,
         evidence=row.evidence,
-        resource=resource,
+        resource=shared[1],
+        key=shared[0],
     )
 
 
@@ -670,7 +670,7 @@ def _population(
             observed_runs, first_seen, last_seen, latest_row = observed
             firsts.append(first_seen)
             lasts.append(last_seen)
-        judged_runs = sum(_count(index, span.first_seq, span.last_seq) for span in spans)
+        judged_runs = sum(_count(index, span.first_seq, span.last_seq) for span in spans) if spans else 0
         first_seq, last_seq = min(firsts), max(lasts)
         latest = max(spans, key=lambda span: span.last_seq) if spans else None
         in_scope = "no" if not spans else ("partly" if judged_runs < observed_runs else "yes")
@@ -705,7 +705,9 @@ def _cut(row: StoredObservationSpan, seqs: list[int]) -> tuple[int, int]:
 
 
 def _count(index: dict[int, int], first_seq: int, last_seq: int) -> int:
-    start, end = _positions(index, first_seq, last_seq)
+    start, end = index.get(first_seq), index.get(last_seq)
+    if start is None or end is None:  # a seq missing from the store (pruned)
+        start, end = _positions(index, first_seq, last_seq)
     return max(0, end - start + 1)
 
 
