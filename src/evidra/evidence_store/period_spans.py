@@ -7,12 +7,13 @@ newest run's while it still holds). Spans reaching outside the range are not cut
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from evidra.evidence_store.database import Part
@@ -133,9 +134,7 @@ class PeriodSpans(Part):
                     table.first_seq < before_seq,
                     ResourceRow.resource_id.in_(ids[start : start + _IDS_PER_QUERY]),
                 )
-                out += [
-                    StoredResultSpan.from_span(row._mapping) for row in session.connection().execute(query)
-                ]
+                out += _spans(session, query, StoredResultSpan)
         out.sort(key=lambda span: span.first_seq, reverse=True)
         return out
 
@@ -198,16 +197,21 @@ def _spans(session: Session, query: Select[Any], cls: type[_Span]) -> list[_Span
     position = {name: n for n, name in enumerate(result.keys())}
     values = itemgetter(*(position[name] for name in names))
     tsc = names.index("tsc") if "tsc" in names else None
-    shared_at = [n for n, name in enumerate(names) if name in _SHARED]
-    shared: dict[Any, Any] = {}
+    shared_at = [n for n, name in enumerate(names) if name in _SHARED and n != tsc]
+    one = {}.setdefault
+    lists: dict[Any, tuple[str, ...]] = {}  # a TSC list as read (JSON text, or a list) -> its tuple
     out: list[_Span] = []
     while rows := result.fetchmany(10_000):
         for row in rows:
             fields = list(values(row))
-            if tsc is not None:
-                fields[tsc] = tuple(fields[tsc])
             for n in shared_at:
-                fields[n] = shared.setdefault(fields[n], fields[n])
+                fields[n] = one(fields[n], fields[n])
+            if tsc is not None:
+                read = fields[tsc]
+                key = read if isinstance(read, str) else tuple(read)
+                if key not in lists:  # the driver gives JSON text (SQLite) or a list (PostgreSQL)
+                    lists[key] = tuple(json.loads(read) if isinstance(read, str) else read)
+                fields[tsc] = lists[key]
             out.append(cls(*fields))
     return out
 
@@ -218,6 +222,11 @@ def _span_query(session: Session, kind: str) -> Select[Any]:
     spec = SPAN_KINDS[kind]
     table = spec.table
     newest = session.scalar(select(func.max(RunRow.seq))) or 0
-    return select(
-        table.first_seq, func.coalesce(table.last_seq, newest).label("last_seq"), *spec.columns()
-    ).join(ResourceRow, ResourceRow.id == table.resource)
+    # TSC lists are few: read as the driver gives them and parsed once each (`_spans`).
+    columns = [
+        type_coerce(column.element, String).label("tsc") if column.name == "tsc" else column
+        for column in spec.columns()
+    ]
+    return select(table.first_seq, func.coalesce(table.last_seq, newest).label("last_seq"), *columns).join(
+        ResourceRow, ResourceRow.id == table.resource
+    )

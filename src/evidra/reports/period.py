@@ -385,9 +385,8 @@ class _Seen:
     otherwise be walked, and its snapshots parsed, eight times)."""
 
     controls: list[Control]  # the controls on these types (one per id), in the order of `reasons`
-    rows: dict[Key, list[StoredObservationSpan]] = field(default_factory=dict)  # in stored order
     keys: list[Key] = field(default_factory=list)  # sorted
-    names: dict[Key, str | None] = field(default_factory=dict)  # the last stored row's
+    names: dict[Key, str | None] = field(default_factory=dict)  # every resource's, from its last stored row
     # Per resource observed in a run of the period: runs observed, first and last of them,
     # and the newest row (the snapshot that says why a control leaves it out).
     seen: dict[Key, tuple[int, int, int, StoredObservationSpan]] = field(default_factory=dict)
@@ -427,13 +426,15 @@ def _seen_by_types(
             view.controls.append(control)
     wanted: dict[str, list[tuple[_Seen, bool]]] = defaultdict(list)  # snapshot -> (view, for its reasons)
     latest_events: dict[tuple[str, ...], dict[Key, StoredObservationSpan]] = {}
+    now = datetime.now(UTC)
     for types, view in views.items():
+        by_key: dict[Key, list[StoredObservationSpan]] = {}  # in stored order
         for name in types:
             for row in observed.get(name, ()):
-                view.rows.setdefault(row.key, []).append(row)
-        view.keys = sorted(view.rows)
+                by_key.setdefault(row.key, []).append(row)
+        view.keys = sorted(by_key)
         latest_event = latest_events[types] = {}
-        for key, rows in view.rows.items():
+        for key, rows in by_key.items():
             view.names[key] = rows[-1].name
             if key[2] in EVENT_TYPES:
                 latest_event[key] = max(reversed(rows), key=lambda row: row.last_seq)
@@ -459,7 +460,7 @@ def _seen_by_types(
             if for_reasons:
                 if snapshot not in view.reasons:
                     view.reasons[snapshot] = tuple(
-                        out_of_scope_reason(control, attributes, parameters) for control in view.controls
+                        out_of_scope_reason(control, attributes, parameters, now) for control in view.controls
                     )
             else:
                 times[snapshot] = {name: attributes.get(name) for name in names}
@@ -650,7 +651,7 @@ def _population(
     for span in results:
         judged[span.key].append(span)
     keys = seen.keys
-    if not judged.keys() <= seen.rows.keys():
+    if not judged.keys() <= seen.names.keys():
         keys = sorted(set(keys) | set(judged))
     events = seen.events
     column = next(n for n, each in enumerate(seen.controls) if each.id == control.id)
@@ -712,11 +713,15 @@ def _count(index: dict[int, int], first_seq: int, last_seq: int) -> int:
 
 
 def out_of_scope_reason(
-    control: Control, attributes: Mapping[str, Any], parameters: Mapping[str, Any]
+    control: Control,
+    attributes: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+    now: datetime | None = None,
 ) -> str:
     """In words, why the control's `where` leaves a resource out: the first condition
-    that does not hold (its `fail` text when the catalog gives one)."""
-    now = datetime.now(UTC)
+    that does not hold (its `fail` text when the catalog gives one), as of `now` (the
+    clock's, unless given)."""
+    now = now or datetime.now(UTC)
     for condition in control.where:
         try:
             holds = condition.holds(attributes, parameters, now)
