@@ -198,7 +198,8 @@ def _spans(session: Session, query: Select[Any], cls: type[_Span]) -> list[_Span
     values = itemgetter(*(position[name] for name in names))
     tsc = names.index("tsc") if "tsc" in names else None
     shared_at = [n for n, name in enumerate(names) if name in _SHARED and n != tsc]
-    one = {}.setdefault
+    kept: dict[Any, Any] = {}
+    one = kept.setdefault
     lists: dict[Any, tuple[str, ...]] = {}  # a TSC list as read (JSON text, or a list) -> its tuple
     out: list[_Span] = []
     while rows := result.fetchmany(10_000):
