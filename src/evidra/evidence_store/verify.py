@@ -32,11 +32,12 @@ from evidra.evidence_store.records import (
     RUN_TABLES,
     Row,
     fingerprint,
+    fingerprint_keys,
     load_records,
     load_run_rows,
     run_metadata,
 )
-from evidra.evidence_store.spans import SPAN_KINDS, iter_run_records
+from evidra.evidence_store.spans import SPAN_KINDS, iter_run_keys
 
 _SNAPSHOT_BATCH = 500  # hashes per IN (...) query
 
@@ -267,10 +268,10 @@ def written_problem(
     rehashing them for a faulty write, much cheaper, and nothing of the run is held."""
     for kind in RECORD_KINDS:
         if kind in SPAN_KINDS:
-            stored = iter_run_records(session, kind, run.seq)
+            found = fingerprint_keys(iter_run_keys(session, kind, run.seq))
         else:
-            stored = iter(load_run_rows(session, kind, RUN_TABLES[kind], run.id))
-        if fingerprint(kind, stored) != sealed[kind]:
+            found = fingerprint(kind, load_run_rows(session, kind, RUN_TABLES[kind], run.id))
+        if found != sealed[kind]:
             return f"{KIND_NAMES[kind]} read back differ from those sealed"
     return chain_problem(run, previous) or seal_problem(run)
 
