@@ -30,10 +30,13 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__} as evidence")
 
 
+# One encoder for every call: `json.dumps` with options builds a new one each time,
+# a tenth of hashing a large run. Its `encode` keeps no state between calls.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
 def canonical_bytes(document: Any) -> bytes:
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    ).encode("utf-8")
+    return _ENCODER.encode(document).encode("utf-8")
 
 
 def to_jsonable(document: Any) -> Any:

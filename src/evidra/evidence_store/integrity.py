@@ -111,9 +111,16 @@ def _sealed_value(value: Any) -> Any:
     return value
 
 
+# Values `_sealed_value` leaves as they are: most of a record's, skipped cheaply.
+_PLAIN = frozenset({str, int, type(None)})
+
+
 def leaf_document(kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON document hashed for one record (useful to show an auditor)."""
-    document = {name: _sealed_value(record[name]) for name in SEALED_FIELDS[kind]}
+    document = {}
+    for name in SEALED_FIELDS[kind]:
+        value = record[name]
+        document[name] = value if value.__class__ in _PLAIN else _sealed_value(value)
     document["kind"] = kind
     return document
 
