@@ -123,7 +123,7 @@ class Freezer:
                 if decoded is None:
                     decoded = self._decoded[value] = tuple(json.loads(value))
                 values[position] = decoded
-            else:
+            elif value is not None:  # None: a resource without a span (outer join)
                 values[position] = tuple(value)
         return tuple(values)
 
@@ -193,18 +193,26 @@ def match_run_records(session: Session, kind: str, keys: list[Key], previous_seq
     open_spans: dict[Key, list[int]] = {}
     open_keys: dict[int, Key] = {}
     if previous_seq is not None and keys:
-        plan.resources = _lookup(session, list({resource_key(key) for key in keys}))
+        wanted = {resource_key(key) for key in keys}
         frozen = Freezer(kind)
-        for batch in batches(sorted(set(plan.resources.values()))):
+        # Each resource with the spans it has open, in one query: which resources are
+        # known (and their ids) comes with it.
+        for batch in batches(sorted({resource[3] for resource in wanted})):
             query = (
-                select(table.id, *spec.sealed_columns())
-                .join(ResourceRow, ResourceRow.id == table.resource)
-                .where(_still_open(table), table.resource.in_(batch))
+                select(ResourceRow.id, table.id, *spec.sealed_columns())
+                .select_from(ResourceRow)
+                .outerjoin(table, and_(table.resource == ResourceRow.id, _still_open(table)))
+                .where(ResourceRow.resource_id.in_(batch))
             )
-            for span in session.connection().execute(query):  # Core: no ORM overhead per row
-                key = frozen(span[1:])
-                open_spans.setdefault(key, []).append(span[0])
-                open_keys[span[0]] = key
+            for row in session.connection().execute(query):  # Core: no ORM overhead per row
+                key = frozen(row[2:])
+                resource = resource_key(key)
+                if resource not in wanted:
+                    continue  # the same id in another provider, scope or type
+                plan.resources[resource] = row[0]
+                if row[1] is not None:
+                    open_spans.setdefault(key, []).append(row[1])
+                    open_keys[row[1]] = key
     for key in keys:
         ids = open_spans.get(key)
         if ids:
