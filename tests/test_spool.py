@@ -61,3 +61,17 @@ def test_body_spool_keeps_bodies_on_disk_by_key() -> None:
     assert dict(bodies) == {"a": b"first", "b": b"second", "c": b""}
     view = bodies.only(["b", "z"])
     assert dict(view) == {"b": b"second"} and len(view) == 1
+
+
+def test_body_spool_reads_bodies_back_from_its_buffer_and_its_file() -> None:
+    bodies = BodySpool()
+    bodies.TAIL = 64  # a small buffer: most bodies written out, the last few not yet
+    written = {f"k{n}": bytes([n]) * (n * 7 % 50) for n in range(41)}
+    written["big"] = b"x" * 200  # larger than the buffer: everything so far is written out
+    written["last"] = b"end"  # and this one is not yet
+    for key, body in written.items():
+        bodies.setdefault(key, body)
+    bodies.setdefault("k3", b"ignored")
+    assert bodies.bytes_on_disk == sum(map(len, written.values())) - 3
+    assert dict(bodies) == written
+    assert dict(bodies.only(["big", "last"])) == {"big": written["big"], "last": b"end"}

@@ -123,29 +123,47 @@ class Spool(Generic[T]):
 
 class BodySpool(Mapping[str, bytes]):
     """Content-addressed bodies (a run's snapshots) kept in a private temporary file,
-    with only their keys and positions in memory; bodies read back on demand."""
+    with only their keys and positions in memory; bodies read back on demand. Bodies
+    are written a buffer at a time (at most TAIL bytes held): one write per body was
+    a twentieth of storing an unchanged run, whose bodies are never read back."""
+
+    TAIL = 1 << 20
 
     def __init__(self) -> None:
         self._fd: int | None = None
         self._index: dict[str, tuple[int, int]] = {}  # key -> (offset, length)
         self._size = 0
+        self._tail = bytearray()  # the last bodies, not written yet
+        self._tail_at = 0  # where the tail goes in the file
 
     def setdefault(self, key: str, body: bytes) -> bytes:
         if key not in self._index:
-            if self._fd is None:
-                self._fd, path = tempfile.mkstemp(prefix="evidra-bodies-")
-                os.unlink(path)
-            written = 0
-            while written < len(body):
-                written += os.pwrite(self._fd, body[written:], self._size + written)
             self._index[key] = (self._size, len(body))
+            self._tail += body
             self._size += len(body)
+            if len(self._tail) >= self.TAIL:
+                self._flush()
         return body
+
+    def _flush(self) -> None:
+        if self._fd is None:
+            self._fd, path = tempfile.mkstemp(prefix="evidra-bodies-")
+            os.unlink(path)
+        data = memoryview(self._tail)
+        written = 0
+        while written < len(data):
+            written += os.pwrite(self._fd, data[written:], self._tail_at + written)
+        self._tail_at = self._size
+        self._tail = bytearray()
+
+    @property
+    def bytes_on_disk(self) -> int:
+        return self._tail_at
 
     def __getitem__(self, key: str) -> bytes:
         offset, length = self._index[key]
-        if not length:
-            return b""
+        if offset >= self._tail_at:
+            return bytes(self._tail[offset - self._tail_at : offset - self._tail_at + length])
         assert self._fd is not None
         return os.pread(self._fd, length, offset)
 

@@ -165,13 +165,15 @@ class Chain(Part):
         left open for its resources; only records not seen then need new rows and new
         snapshots. Then end the spans of resources the run did not record at all."""
         seen: set[int] = set()
+        extended = 0
         for partition in plan.partitions[kind]:
             matched = match_run_records(session, kind, list(partition), previous_seq)
             snapshots.insert(session, _needed(plan, matched), _previous_versions(matched))
             write_run_records(session, matched, seq, previous_seq)
             seen.update(matched.resources.values())
+            extended += matched.extended
             partition.close()
-        close_vanished(session, kind, seen, seq, previous_seq)
+        close_vanished(session, kind, seen, seq, previous_seq, extended)
 
     def _stage(self, name: str) -> None:
         if self.write_hook is not None:

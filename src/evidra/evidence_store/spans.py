@@ -235,13 +235,20 @@ def _still_open(table: type[SpanMixin]) -> ColumnElement[bool]:
     return func.coalesce(table.last_seq, 0) == 0
 
 
-def close_vanished(session: Session, kind: str, seen: set[int], seq: int, previous_seq: int | None) -> None:
+def close_vanished(
+    session: Session, kind: str, seen: set[int], seq: int, previous_seq: int | None, extended: int
+) -> None:
     """End (at `previous_seq`) the open spans of resources this run recorded nothing
-    for: the partitions only looked at the resources they held."""
+    for: the partitions only looked at the resources they held. `extended`: how many
+    open spans the partitions kept open; every other span still open from before this
+    run is of a resource it did not see, so when the counts agree there is none."""
     if previous_seq is None:
         return
     table = SPAN_KINDS[kind].table
-    query = select(table.id, table.resource).where(table.last_seq.is_(None), table.first_seq < seq)
+    still_open = and_(table.last_seq.is_(None), table.first_seq < seq)
+    if session.connection().execute(select(func.count()).where(still_open)).scalar_one() == extended:
+        return
+    query = select(table.id, table.resource).where(still_open)
     vanished = [span.id for span in session.connection().execute(query) if span.resource not in seen]
     for batch in batches(vanished):
         session.execute(update(table).where(table.id.in_(batch)).values(last_seq=previous_seq))
