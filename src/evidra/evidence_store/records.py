@@ -7,7 +7,6 @@ recomputed after reading.
 from __future__ import annotations
 
 import zlib
-from operator import itemgetter
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,7 +74,7 @@ class PlannedRun:
         if kind in SPAN_KINDS:
             parts: list[Spool[Key]] = [Spool() for _ in range(max(1, -(-count // PARTITION_ROWS)))]
             self.partitions[kind] = parts
-            identity = itemgetter(*(SEALED_FIELDS[kind].index(name) for name in SPAN_KINDS[kind].resource_fields))
+            identity = SPAN_KINDS[kind].resource_of()
         else:
             self.small[kind] = []
         for row in rows:

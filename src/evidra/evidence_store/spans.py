@@ -14,7 +14,7 @@ and the seal is computed over exactly those.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -47,13 +47,19 @@ class SpanKind:
         labelled = [column.label(name) for column, name in zip(identity, self.resource_fields, strict=True)]
         return labelled + [getattr(self.table, name).label(name) for name in self.own_fields]
 
+    def resource_of(self) -> Callable[[Key], Key]:
+        """What gives the resource (its identity fields) of a `freeze` key."""
+        return itemgetter(*(SEALED_FIELDS[self.kind].index(name) for name in self.resource_fields))
+
     def sealed_columns(self) -> list[ColumnElement[Any]]:
         """The sealed fields in `SEALED_FIELDS` order, so that a row read is a record's
         `freeze` key but for its lists, which are read as the stored JSON text (when the
         driver leaves them so) for `Freezer` to decode once per distinct value."""
         by_name = {column.name: column for column in self.columns()}
         return [
-            type_coerce(getattr(self.table, name), Text).label(name) if name in _LIST_FIELDS else by_name[name]
+            type_coerce(getattr(self.table, name), Text).label(name)
+            if name in _LIST_FIELDS
+            else by_name[name]
             for name in SEALED_FIELDS[self.kind]
         ]
 
@@ -189,7 +195,7 @@ def match_run_records(session: Session, kind: str, keys: list[Key], previous_seq
     spec = SPAN_KINDS[kind]
     table = spec.table
     plan = SpanPlan(kind)
-    resource_key = itemgetter(*(SEALED_FIELDS[kind].index(name) for name in spec.resource_fields))
+    resource_key = spec.resource_of()
     open_spans: dict[Key, list[int]] = {}
     open_keys: dict[int, Key] = {}
     if previous_seq is not None and keys:
