@@ -25,10 +25,14 @@ result); `evidra verify` on the database checks every run.
 
 from __future__ import annotations
 
+import gc
+import json
 from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from evidra.evidence_store.integrity import leaf_document, merkle_levels_sorted, multiproof_nodes
 from evidra.evidence_store.store import EvidenceStore
@@ -54,6 +58,10 @@ def result_key(control: str, record: Mapping[str, Any]) -> tuple[str, ...]:
     return (control, *("" if record.get(name) is None else str(record[name]) for name in ROW_FIELDS.values()))
 
 
+# result_key's fields of a sealed result, as `itemgetter` reads them.
+_RESULT_FIELDS = itemgetter("control", *ROW_FIELDS.values())
+
+
 def row_key(control: str, row: Mapping[str, Any]) -> tuple[str, ...]:
     """The same for a CSV row (`row` holds column names)."""
     return (control, *("" if row.get(column) is None else str(row[column]) for column in ROW_FIELDS))
@@ -75,6 +83,115 @@ def _record_key(kind: str, record: Mapping[str, Any]) -> tuple[str, ...]:
     return ("run",)
 
 
+class _Proven(NamedTuple):
+    """One run's multiproof: its leaf count, its proven records in leaf order as
+    (index, kind, sealed record, leaf digest, shown_in), and the other nodes needed."""
+
+    seq: int
+    leaves: int
+    records: list[tuple[int, str, Mapping[str, Any], str, list[str]]]
+    nodes: list[list[Any]]
+    left: list[str]  # the leaf digests of the spanned records the run before held and it does not
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector off while a year's records are walked: they make no
+    cycles, and its full passes over the millions of objects held cost a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _result_key(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """`result_key` for a sealed result, whose shown fields are text (VARCHAR) or null:
+    the values as they are, unless one is null (it shows as "")."""
+    values: tuple[str, ...] = _RESULT_FIELDS(record)
+    return values if None not in values else result_key(str(record["control"]), record)
+
+
+def _proven(
+    store: EvidenceStore,
+    run_seqs: list[int],
+    rows: Mapping[str, list[dict[str, Any]]],
+    evidence_path: Callable[[str], str],
+) -> Iterator[_Proven]:
+    """`build`'s work, one run at a time (so that a run's file is written before the
+    next is proven): the runs of `run_seqs` and those the rows claim, in seq order."""
+    wanted_results: dict[int, dict[tuple[str, ...], list[str]]] = defaultdict(lambda: defaultdict(list))
+    wanted_observations: dict[int, dict[tuple[str, ...], list[str]]] = defaultdict(lambda: defaultdict(list))
+    for control, table in rows.items():
+        for number, row in enumerate(table, start=1):
+            shown = f"controls/{control}.csv#{number}"
+            key = row_key(control, row)
+            first, last = int(row["first_run"]), int(row["last_run"])
+            for seq in (first,) if first == last else sorted((first, last)):
+                wanted_results[seq][key].append(shown)
+            if row.get("evidence"):
+                seen = (row["provider"], row["scope"], row["type"], row["id"], row["evidence"])
+                files = wanted_observations[first][seen]
+                path = evidence_path(row["evidence"])
+                if path not in files:
+                    files.append(path)
+    period = set(run_seqs)
+    missing: list[str] = []
+    # Walked as changes (a year of runs costs its changes): the leaves of the spanned
+    # records a run holds, and those records by what a row or file shows of them.
+    spanned: set[bytes] = set()
+    twice: Counter[bytes] = Counter()  # a leaf held more than once (two records sealing the same)
+    held: dict[tuple[str, tuple[str, ...]], list[tuple[Mapping[str, Any], str]]] = defaultdict(list)
+    seqs = set(run_seqs) | set(wanted_results) | set(wanted_observations)
+    for run, entered, left, own in store.sealed_changes(seqs):
+        for kind, record, digest in left:
+            node = _node(digest)
+            if twice[node]:
+                twice[node] -= 1
+            else:
+                spanned.discard(node)
+            entries = held[(kind, _result_key(record) if kind == "result" else _record_key(kind, record))]
+            entries.remove(next(entry for entry in entries if entry[1] == digest))
+        for kind, record, digest in entered:
+            node = _node(digest)
+            if node in spanned:
+                twice[node] += 1
+            else:
+                spanned.add(node)
+            held[(kind, _result_key(record) if kind == "result" else _record_key(kind, record))].append(
+                (record, digest)
+            )
+        leaves = sorted([*spanned, *twice.elements(), *(_node(digest) for _, _, digest in own)])
+        targets: list[tuple[str, Mapping[str, Any], str, list[str]]] = []
+        if run.seq in period:
+            targets += [(kind, record, digest, [CHAIN]) for kind, record, digest in own if kind == "run"]
+        for kind, wanted in (
+            ("result", wanted_results.pop(run.seq, {})),
+            ("observation", wanted_observations.pop(run.seq, {})),
+        ):
+            for key, places in wanted.items():
+                holding = held.get((kind, key))
+                if holding:
+                    targets.append((kind, holding[0][0], holding[0][1], places))
+                elif kind == "result":
+                    missing += places
+        if not targets:
+            continue
+        chosen = sorted(
+            (
+                (bisect_left(leaves, _node(digest)), kind, sealed, digest, places)
+                for kind, sealed, digest, places in targets
+            ),
+            key=lambda item: item[0],  # in leaf order, as the tree holds them
+        )
+        nodes = multiproof_nodes(merkle_levels_sorted(leaves), [index for index, *_ in chosen])
+        yield _Proven(run.seq, len(leaves), chosen, nodes, [digest for _, _, digest in left])
+    if missing:  # the store changed under the report, or a row was made up: never ship it unproven
+        raise ValueError(f"{len(missing)} row(s) have no sealed record to prove them, first {missing[0]}")
+
+
 def build(
     store: EvidenceStore,
     run_seqs: list[int],
@@ -84,71 +201,20 @@ def build(
     """`run_seqs`: the period's runs (each one's sealed metadata is proven, which binds
     runs/chain.json's times and counts); `rows`: each control's result rows as written
     to `controls/<id>.csv`; `evidence_path(hash)`: the package path of an evidence file."""
-    wanted_results: dict[int, dict[tuple[str, ...], list[str]]] = defaultdict(lambda: defaultdict(list))
-    wanted_observations: dict[int, dict[tuple[str, ...], list[str]]] = defaultdict(lambda: defaultdict(list))
-    for control, table in rows.items():
-        for number, row in enumerate(table, start=1):
-            shown = f"controls/{control}.csv#{number}"
-            for seq in sorted({int(row["first_run"]), int(row["last_run"])}):
-                wanted_results[seq][row_key(control, row)].append(shown)
-            if row.get("evidence"):
-                seen = (row["provider"], row["scope"], row["type"], row["id"], row["evidence"])
-                files = wanted_observations[int(row["first_run"])][seen]
-                if evidence_path(row["evidence"]) not in files:
-                    files.append(evidence_path(row["evidence"]))
-    period = set(run_seqs)
-    documents: list[dict[str, Any]] = []
-    missing: list[str] = []
-    # Walked as changes (a year of runs costs its changes): the leaves of the spanned
-    # records a run holds, sorted, and those records by what a row or file shows of them.
-    spanned: list[bytes] = []
-    held: dict[tuple[str, tuple[str, ...]], list[tuple[Mapping[str, Any], str]]] = defaultdict(list)
-    seqs = set(run_seqs) | set(wanted_results) | set(wanted_observations)
-    for run, entered, left, own in store.sealed_changes(seqs):
-        for kind, record, digest in left:
-            del spanned[bisect_left(spanned, _node(digest))]
-            entries = held[(kind, _record_key(kind, record))]
-            entries.remove(next(entry for entry in entries if entry[1] == digest))
-        for kind, record, digest in entered:
-            spanned.append(_node(digest))
-            held[(kind, _record_key(kind, record))].append((record, digest))
-        spanned.sort()  # timsort: the sorted run and the few entered ones, merged
-        leaves = sorted(spanned + [_node(digest) for _, _, digest in own])
-        levels = merkle_levels_sorted(leaves)
-        results = wanted_results.get(run.seq, {})
-        targets: list[tuple[str, Mapping[str, Any], str, list[str]]] = []
-        if run.seq in period:
-            targets += [(kind, record, digest, [CHAIN]) for kind, record, digest in own if kind == "run"]
-        for kind, wanted in (("result", results), ("observation", wanted_observations.get(run.seq, {}))):
-            for key, places in wanted.items():
-                holding = held.get((kind, key))
-                if holding:
-                    targets.append((kind, holding[0][0], holding[0][1], places))
-                elif kind == "result":
-                    missing += places
-        chosen = sorted(
-            (
-                (bisect_left(leaves, _node(digest)), kind, sealed, places)
-                for kind, sealed, digest, places in targets
-            ),
-            key=lambda item: item[0],  # in leaf order, as the tree holds them
-        )
-        if chosen:
-            documents.append(
-                {
-                    "schema": SCHEMA,
-                    "seq": run.seq,
-                    "leaves": len(leaves),
-                    "records": [
-                        {"index": index, "record": leaf_document(kind, sealed), "shown_in": places}
-                        for index, kind, sealed, places in chosen
-                    ],
-                    "nodes": multiproof_nodes(levels, [index for index, *_ in chosen]),
-                }
-            )
-    if missing:  # the store changed under the report, or a row was made up: never ship it unproven
-        raise ValueError(f"{len(missing)} row(s) have no sealed record to prove them, first {missing[0]}")
-    return documents
+    with _no_collection():
+        return [
+            {
+                "schema": SCHEMA,
+                "seq": proven.seq,
+                "leaves": proven.leaves,
+                "records": [
+                    {"index": index, "record": leaf_document(kind, sealed), "shown_in": places}
+                    for index, kind, sealed, _, places in proven.records
+                ],
+                "nodes": proven.nodes,
+            }
+            for proven in _proven(store, run_seqs, rows, evidence_path)
+        ]
 
 
 def write(
@@ -173,12 +239,45 @@ def files(
     evidence_path: Callable[[str], str],
 ) -> list[tuple[str, bytes]]:
     """`build` as the package's files: (runs/proofs/<seq>.json, its bytes)."""
-    from evidra.reports import render_json
+    return list(_files(store, run_seqs, rows, evidence_path))
 
-    return [
-        (f"{PROOFS}{document['seq']}.json", render_json.dumps(document))
-        for document in build(store, run_seqs, rows, evidence_path)
-    ]
+
+# The layout render_json.dumps gives a document (its keys and each record and node one a
+# line, each compact), written here directly: laying out a year's million records as
+# documents cost a third of the proofs' time, and their dicts most of its memory.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": ")).encode
+
+
+def _files(
+    store: EvidenceStore,
+    run_seqs: list[int],
+    rows: Mapping[str, list[dict[str, Any]]],
+    evidence_path: Callable[[str], str],
+) -> Iterator[tuple[str, bytes]]:
+    # A record proven in two runs (a row's first and last) is written the same in both.
+    written: dict[str, str] = {}
+    with _no_collection():
+        for proven in _proven(store, run_seqs, rows, evidence_path):
+            lines = []
+            for index, kind, sealed, digest, places in proven.records:
+                record = written.get(digest)
+                if record is None:
+                    record = written[digest] = _COMPACT(leaf_document(kind, sealed))
+                lines.append(f'  {{"index": {index}, "record": {record}, "shown_in": {_COMPACT(places)}}}')
+            for digest in proven.left:
+                written.pop(digest, None)
+            nodes = [f'  [{level}, {index}, "{text}"]' for level, index, text in proven.nodes]
+            body = "".join(
+                (
+                    f'{{\n "schema": {_COMPACT(SCHEMA)},\n "seq": {proven.seq},\n "leaves": {proven.leaves},\n',
+                    ' "records": [\n',
+                    ",\n".join(lines),
+                    '\n ],\n "nodes": ',
+                    "[\n" + ",\n".join(nodes) + "\n ]" if nodes else "[]",
+                    "\n}\n",
+                )
+            )
+            yield f"{PROOFS}{proven.seq}.json", body.encode()
 
 
 class Pending:
