@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import shutil
 import stat
 import subprocess
@@ -420,3 +421,30 @@ def test_the_proofs_made_beside_the_build_are_those_made_in_it(history: Evidence
     }
     with pytest.raises(ValueError, match="no sealed record to prove them"):
         proofs.Pending(history, seqs, forged, tables.evidence_path).result()
+
+
+def test_an_answer_of_the_second_process_cut_short_is_refused(history: EvidenceStore) -> None:
+    """The second process's answer read back whole gives its files; cut anywhere (a
+    write cut short, a process gone before its end), it is an error, not fewer proofs."""
+    from evidra.reports import proofs, tables
+    from evidra.reports.period import analyse
+    from tests.reports.package_support import H1, NOW
+
+    report = analyse(history, H1, select(None), NOW)
+    results = {item.control.id: tables.result_rows(item, report, None) for item in report.controls}
+    seqs = [run.seq for run in report.runs]
+    made = proofs.files(history, seqs, results, tables.evidence_path)
+    out = io.BytesIO()
+    proofs._answer(out, iter(made))
+    answer = out.getvalue()
+    assert proofs._read_answer(io.BytesIO(answer)) == made
+    every_file = len(answer) - len(pickle.dumps(("done", len(made)), protocol=pickle.HIGHEST_PROTOCOL))
+    for cut in (0, 1, len(answer) // 2, every_file, len(answer) - 1):
+        with pytest.raises(RuntimeError, match="cut short"):
+            proofs._read_answer(io.BytesIO(answer[:cut]))
+    # the answer of a refusal is the refusal
+    refused = io.BytesIO()
+    forged = {**results, "bucket-encryption": [{**results["bucket-encryption"][0], "reason": "x"}]}
+    proofs._answer(refused, proofs._files(history, seqs, forged, tables.evidence_path))
+    with pytest.raises(ValueError, match="no sealed record to prove them"):
+        proofs._read_answer(io.BytesIO(refused.getvalue()))

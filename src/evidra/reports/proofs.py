@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import gc
 import json
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from evidra.evidence_store.integrity import leaf_document, merkle_levels_sorted, multiproof_nodes
 from evidra.evidence_store.store import EvidenceStore
@@ -143,7 +142,7 @@ def _proven(
     # records a run holds, and those records by what a row or file shows of them.
     spanned: set[bytes] = set()
     twice: Counter[bytes] = Counter()  # a leaf held more than once (two records sealing the same)
-    held: dict[tuple[str, tuple[str, ...]], list[tuple[Mapping[str, Any], str]]] = defaultdict(list)
+    held: dict[tuple[str, tuple[str, ...]], list[tuple[Mapping[str, Any], str, bytes]]] = defaultdict(list)
     seqs = set(run_seqs) | set(wanted_results) | set(wanted_observations)
     for run, entered, left, own in store.sealed_changes(seqs):
         for kind, record, digest in left:
@@ -160,13 +159,16 @@ def _proven(
                 twice[node] += 1
             else:
                 spanned.add(node)
-            held[(kind, _result_key(record) if kind == "result" else _record_key(kind, record))].append(
-                (record, digest)
-            )
+            key = _result_key(record) if kind == "result" else _record_key(kind, record)
+            held[(kind, key)].append((record, digest, node))
         leaves = sorted([*spanned, *twice.elements(), *(_node(digest) for _, _, digest in own)])
-        targets: list[tuple[str, Mapping[str, Any], str, list[str]]] = []
+        targets: list[tuple[str, Mapping[str, Any], str, bytes, list[str]]] = []
         if run.seq in period:
-            targets += [(kind, record, digest, [CHAIN]) for kind, record, digest in own if kind == "run"]
+            targets += [
+                (kind, record, digest, _node(digest), [CHAIN])
+                for kind, record, digest in own
+                if kind == "run"
+            ]
         for kind, wanted in (
             ("result", wanted_results.pop(run.seq, {})),
             ("observation", wanted_observations.pop(run.seq, {})),
@@ -174,19 +176,18 @@ def _proven(
             for key, places in wanted.items():
                 holding = held.get((kind, key))
                 if holding:
-                    targets.append((kind, holding[0][0], holding[0][1], places))
+                    targets.append((kind, *holding[0], places))
                 elif kind == "result":
                     missing += places
         if not targets:
             continue
+        # Each leaf's place in the tree (the first, should two records seal the same).
+        place = dict(zip(reversed(leaves), range(len(leaves) - 1, -1, -1), strict=True))
         chosen = sorted(
-            (
-                (bisect_left(leaves, _node(digest)), kind, sealed, digest, places)
-                for kind, sealed, digest, places in targets
-            ),
-            key=lambda item: item[0],  # in leaf order, as the tree holds them
+            ((place[node], kind, sealed, digest, places) for kind, sealed, digest, node, places in targets),
+            key=itemgetter(0),  # in leaf order, as the tree holds them
         )
-        nodes = multiproof_nodes(merkle_levels_sorted(leaves), [index for index, *_ in chosen])
+        nodes = multiproof_nodes(merkle_levels_sorted(leaves), [item[0] for item in chosen])
         yield _Proven(run.seq, len(leaves), chosen, nodes, [digest for _, _, digest in left])
     if missing:  # the store changed under the report, or a row was made up: never ship it unproven
         raise ValueError(f"{len(missing)} row(s) have no sealed record to prove them, first {missing[0]}")
@@ -246,6 +247,8 @@ def files(
 # line, each compact), written here directly: laying out a year's million records as
 # documents cost a third of the proofs' time, and their dicts most of its memory.
 _COMPACT = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": ")).encode
+_TEXT = json.encoder.encode_basestring  # a str as _COMPACT writes it (places are all str)
+_HEAD = '{{\n "schema": ' + _TEXT(SCHEMA) + ',\n "seq": {seq},\n "leaves": {leaves},\n "records": [\n'
 
 
 def _files(
@@ -263,14 +266,14 @@ def _files(
                 record = written.get(digest)
                 if record is None:
                     record = written[digest] = _COMPACT(leaf_document(kind, sealed))
-                lines.append(f'  {{"index": {index}, "record": {record}, "shown_in": {_COMPACT(places)}}}')
+                shown = ", ".join(map(_TEXT, places))
+                lines.append(f'  {{"index": {index}, "record": {record}, "shown_in": [{shown}]}}')
             for digest in proven.left:
                 written.pop(digest, None)
             nodes = [f'  [{level}, {index}, "{text}"]' for level, index, text in proven.nodes]
             body = "".join(
                 (
-                    f'{{\n "schema": {_COMPACT(SCHEMA)},\n "seq": {proven.seq},\n "leaves": {proven.leaves},\n',
-                    ' "records": [\n',
+                    _HEAD.format(seq=proven.seq, leaves=proven.leaves),
                     ",\n".join(lines),
                     '\n ],\n "nodes": ',
                     "[\n" + ",\n".join(nodes) + "\n ]" if nodes else "[]",
@@ -286,7 +289,10 @@ class Pending:
     in this one when the store cannot be opened from another (an in-memory database)
     or there is one core. The files are the same bytes either way. The second process
     is `python -m evidra.reports.proofs`, given its work on stdin (pickled: it is ours),
-    not multiprocessing's spawn, which would run the caller's main script again."""
+    not multiprocessing's spawn, which would run the caller's main script again. It
+    writes its answer to a temporary file, each proof file as it is made and then how
+    many it made (`_answer`), read back by `_read_answer`: an answer cut short (a
+    year's is half a GiB) is an error, never a package with fewer proofs."""
 
     def __init__(
         self,
@@ -299,35 +305,33 @@ class Pending:
         import pickle
         import subprocess
         import sys
+        import tempfile
 
         self._process: subprocess.Popen[bytes] | None = None
         self._files: list[tuple[str, bytes]] | None = None
+        self._answer: str | None = None
         url = store.url_for_reader()
         if url is None or (os.cpu_count() or 1) < 2:
             self._files = files(store, run_seqs, rows, evidence_path)
             return
-        work = pickle.dumps((url, run_seqs, dict(rows), evidence_path))
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "evidra.reports.proofs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
+        descriptor, self._answer = tempfile.mkstemp(prefix="evidra-proofs-", suffix=".pickle")
+        os.close(descriptor)
+        work = pickle.dumps((url, run_seqs, dict(rows), evidence_path, self._answer))
+        command = [sys.executable, "-m", "evidra.reports.proofs"]
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE)
         assert self._process.stdin is not None
         with self._process.stdin as pipe:  # the child reads all of it before working
             pipe.write(work)
 
     def result(self) -> list[tuple[str, bytes]]:
-        import pickle
-
         if self._process is not None:
-            assert self._process.stdout is not None
-            with self._process.stdout as pipe:
-                output = pipe.read()
             code, self._process = self._process.wait(), None
-            if code != 0 or not output:
+            if code != 0:
                 raise RuntimeError(f"making the inclusion proofs failed (exit {code}), see the error above")
-            outcome, value = pickle.loads(output)  # noqa: S301 (from our own child process)
-            if outcome == "error":
-                raise ValueError(value)
-            self._files = value
+            assert self._answer is not None
+            with open(self._answer, "rb") as answer:
+                self._files = _read_answer(answer)
+            self._remove_answer()
         assert self._files is not None
         return self._files
 
@@ -343,26 +347,69 @@ class Pending:
             self._process.kill()
             self._process.wait()
             self._process = None
+        self._remove_answer()
+
+    def _remove_answer(self) -> None:
+        import os
+
+        if self._answer is not None:
+            os.unlink(self._answer)
+            self._answer = None
+
+
+def _answer(out: BinaryIO, made: Iterator[tuple[str, bytes]]) -> None:
+    """The second process's answer: ("file", name, bytes) per file as it is made, then
+    ("done", how many), or ("error", message) when the rows cannot all be proven."""
+    import pickle
+
+    count = 0
+    try:
+        for name, body in made:
+            pickle.dump(("file", name, body), out, protocol=pickle.HIGHEST_PROTOCOL)
+            count += 1
+        outcome: tuple[Any, ...] = ("done", count)
+    except ValueError as exc:
+        outcome = ("error", str(exc))
+    pickle.dump(outcome, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+def _read_answer(answer: BinaryIO) -> list[tuple[str, bytes]]:
+    """The files of an `_answer`; ValueError for the second process's refusal,
+    RuntimeError when the answer is cut short or is not one."""
+    import pickle
+
+    made: list[tuple[str, bytes]] = []
+    while True:
+        try:
+            item = pickle.load(answer)  # noqa: S301 (from our own child process)
+        except (EOFError, pickle.UnpicklingError) as exc:
+            raise RuntimeError(
+                f"the inclusion proofs' answer was cut short after {len(made)} file(s) ({exc})"
+            ) from None
+        if item[0] == "file":
+            made.append((item[1], item[2]))
+        elif item[0] == "error":
+            raise ValueError(item[1])
+        elif item == ("done", len(made)):
+            return made
+        else:
+            raise RuntimeError(
+                f"the inclusion proofs' answer is not one ({item[0]!r} after {len(made)} files)"
+            )
 
 
 def _serve() -> None:
-    """The second process: work from stdin, ("files", [(name, bytes)...]) or ("error",
-    message) to stdout."""
+    """The second process: work from stdin, its answer to the file the work names."""
     import pickle
     import sys
 
     from evidra.evidence_store.store import EvidenceStore
 
-    answer = sys.stdout.buffer
-    sys.stdout = sys.stderr  # whatever else is printed while working must not enter the answer
-    url, run_seqs, rows, evidence_path = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 (our parent)
-    try:
-        with EvidenceStore.open(url) as store:
-            outcome: tuple[str, Any] = ("files", files(store, run_seqs, rows, evidence_path))
-    except ValueError as exc:
-        outcome = ("error", str(exc))
-    answer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
-    answer.flush()
+    sys.stdout = sys.stderr  # whatever is printed while working goes where errors go
+    url, run_seqs, rows, evidence_path, answer = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 (our parent)
+    with EvidenceStore.open(url) as store, open(answer, "wb") as out:
+        _answer(out, _files(store, run_seqs, rows, evidence_path))
 
 
 if __name__ == "__main__":
