@@ -325,16 +325,20 @@ def test_sealed_changes_rebuild_each_runs_sealed_records(
     held: dict[str, list[tuple[str, Any]]] = {}
     walked = {}
     for run, entered, left, own in store.sealed_changes([1, 2, 3, 4]):
-        for kind, record, digest in left:
+        for kind, record, digest, _ in left:
             held[digest].remove((kind, record))
         assert run.seq == 1 or entered or left  # the bucket changes every day
-        for kind, record, digest in entered:
+        for kind, record, digest, sealed in entered:
             held.setdefault(digest, []).append((kind, record))
-        leaves = [d for d, items in held.items() for _ in items] + [digest for _, _, digest in own]
+            # the bytes given are those the leaf hashes, the record's leaf document
+            assert digest == "sha256:" + hashlib.sha256(sealed).hexdigest()
+            assert json.loads(sealed) == integrity.leaf_document(kind, record)
+        assert all(digest == "sha256:" + hashlib.sha256(sealed).hexdigest() for _, _, digest, sealed in own)
+        leaves = [d for d, items in held.items() for _ in items] + [item[2] for item in own]
         assert integrity.merkle_root(leaves) == run.merkle_root
         walked[run.seq] = sorted(leaves)
     for run, items in store.sealed_records([1, 2, 3, 4]):
         assert walked[run.seq] == sorted(digest for _, _, digest in items)
     # a run alone, after a gap: the spans it holds enter at once
     ((run, entered, left, own),) = store.sealed_changes([3])
-    assert not left and sorted([d for *_, d in entered] + [d for *_, d in own]) == walked[3]
+    assert not left and sorted([item[2] for item in entered] + [item[2] for item in own]) == walked[3]

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from evidra.canonical import digest, sha256_hex
+from evidra.canonical import canonical_bytes, digest, sha256_hex
 
 HASH_PREFIX = "sha256:"
 _NODE_PREFIX = b"\x01"
@@ -127,6 +127,13 @@ def leaf_document(kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
 
 def leaf(kind: str, record: Mapping[str, Any]) -> str:
     return digest(leaf_document(kind, record))
+
+
+def sealed_leaf(kind: str, record: Mapping[str, Any]) -> tuple[str, bytes]:
+    """`leaf`, and the bytes it hashes (the leaf document's canonical JSON): what a proof
+    shows of the record, already written."""
+    body = canonical_bytes(leaf_document(kind, record))
+    return HASH_PREFIX + sha256_hex(body), body
 
 
 def merkle_root(leaves: Iterable[str]) -> str:

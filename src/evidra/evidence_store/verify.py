@@ -22,6 +22,7 @@ from evidra.evidence_store.integrity import (
     chain_digest,
     leaf,
     run_root,
+    sealed_leaf,
     section_roots,
     snapshot_hash,
 )
@@ -64,6 +65,7 @@ class _Span:
     last_seq: int | None  # None: open
     record: Row
     leaf: str
+    sealed: bytes  # what `leaf` hashes
 
 
 class SpanWalker:
@@ -104,7 +106,7 @@ class SpanWalker:
             if last_seq is not None and last_seq < seq:
                 continue  # covers no run that is still stored
             record = dict(zip(fields, values(span), strict=True))
-            self._active[span_id] = walked = _Span(last_seq, record, leaf(self.kind, record))
+            self._active[span_id] = walked = _Span(last_seq, record, *sealed_leaf(self.kind, record))
             if last_seq is not None:
                 heapq.heappush(self._ends, (last_seq, span_id))
             entered.append(walked)
@@ -311,7 +313,7 @@ def sealed_records(session: Session, seqs: set[int]) -> Iterator[tuple[RunRow, l
         yield run, items
 
 
-Item = tuple[str, Row, str]  # kind, record, leaf digest
+Item = tuple[str, Row, str, bytes]  # kind, record, leaf digest, the bytes it hashes
 
 
 def sealed_changes(
@@ -322,7 +324,8 @@ def sealed_changes(
     results) it holds and the run before it in `seqs` did not, those that run held and
     it does not, and its own records (scope records, scope errors, its metadata). The
     run's records are the first run's entered ones, plus each later run's entered, less
-    its left, plus its own."""
+    its left, plus its own. Each comes with the bytes its leaf hashes, which the
+    package's proofs show as they are (a year's are half a million records)."""
     walkers = [SpanWalker(session, kind) for kind in SPAN_KINDS]
     runs = session.scalars(select(RunRow).where(RunRow.seq.in_(sorted(seqs))).order_by(RunRow.seq)).all()
     for run in runs:
@@ -330,13 +333,13 @@ def sealed_changes(
         left: list[Item] = []
         for walker in walkers:
             new, gone = walker.advance(run.seq)
-            entered += [(walker.kind, span.record, span.leaf) for span in new]
-            left += [(walker.kind, span.record, span.leaf) for span in gone]
+            entered += [(walker.kind, span.record, span.leaf, span.sealed) for span in new]
+            left += [(walker.kind, span.record, span.leaf, span.sealed) for span in gone]
         own = [
-            (kind, row, leaf(kind, row))
+            (kind, row, *sealed_leaf(kind, row))
             for kind, table in RUN_TABLES.items()
             for row in load_run_rows(session, kind, table, run.id)
         ]
         metadata = run_metadata(run)
-        own.append(("run", metadata, leaf("run", metadata)))
+        own.append(("run", metadata, *sealed_leaf("run", metadata)))
         yield run, entered, left, own

@@ -4,6 +4,8 @@ the observation behind each evidence file in the row's first run. A proof leads 
 the record's sealed form (its leaf document) to the run's Merkle root in
 runs/chain.json, whose digests are signed and, with trusted timestamps, dated by a
 TSA: a row edited and re-signed with the company's key no longer has a proof.
+Each record is written as the bytes its leaf hashes (the leaf document's canonical
+JSON, sorted keys and no spaces): `sha256:` + SHA-256 of that text is its leaf.
 
     runs/proofs/<seq>.json  {"schema": "evidra.package.proofs/v2", "seq": 3, "leaves": 20005,
                              "records": [{"index": 17, "record": {"kind": "result", ...},
@@ -84,13 +86,13 @@ def _record_key(kind: str, record: Mapping[str, Any]) -> tuple[str, ...]:
 
 class _Proven(NamedTuple):
     """One run's multiproof: its leaf count, its proven records in leaf order as
-    (index, kind, sealed record, leaf digest, shown_in), and the other nodes needed."""
+    (index, kind, sealed record, the bytes its leaf hashes, shown_in), and the other
+    nodes needed."""
 
     seq: int
     leaves: int
-    records: list[tuple[int, str, Mapping[str, Any], str, list[str]]]
+    records: list[tuple[int, str, Mapping[str, Any], bytes, list[str]]]
     nodes: list[list[Any]]
-    left: list[str]  # the leaf digests of the spanned records the run before held and it does not
 
 
 @contextmanager
@@ -142,10 +144,12 @@ def _proven(
     # records a run holds, and those records by what a row or file shows of them.
     spanned: set[bytes] = set()
     twice: Counter[bytes] = Counter()  # a leaf held more than once (two records sealing the same)
-    held: dict[tuple[str, tuple[str, ...]], list[tuple[Mapping[str, Any], str, bytes]]] = defaultdict(list)
+    held: dict[tuple[str, tuple[str, ...]], list[tuple[Mapping[str, Any], str, bytes, bytes]]] = defaultdict(
+        list
+    )
     seqs = set(run_seqs) | set(wanted_results) | set(wanted_observations)
     for run, entered, left, own in store.sealed_changes(seqs):
-        for kind, record, digest in left:
+        for kind, record, digest, _ in left:
             node = _node(digest)
             if twice[node]:
                 twice[node] -= 1
@@ -153,20 +157,20 @@ def _proven(
                 spanned.discard(node)
             entries = held[(kind, _result_key(record) if kind == "result" else _record_key(kind, record))]
             entries.remove(next(entry for entry in entries if entry[1] == digest))
-        for kind, record, digest in entered:
+        for kind, record, digest, body in entered:
             node = _node(digest)
             if node in spanned:
                 twice[node] += 1
             else:
                 spanned.add(node)
             key = _result_key(record) if kind == "result" else _record_key(kind, record)
-            held[(kind, key)].append((record, digest, node))
-        leaves = sorted([*spanned, *twice.elements(), *(_node(digest) for _, _, digest in own)])
-        targets: list[tuple[str, Mapping[str, Any], str, bytes, list[str]]] = []
+            held[(kind, key)].append((record, digest, body, node))
+        leaves = sorted([*spanned, *twice.elements(), *(_node(item[2]) for item in own)])
+        targets: list[tuple[str, Mapping[str, Any], str, bytes, bytes, list[str]]] = []
         if run.seq in period:
             targets += [
-                (kind, record, digest, _node(digest), [CHAIN])
-                for kind, record, digest in own
+                (kind, record, digest, body, _node(digest), [CHAIN])
+                for kind, record, digest, body in own
                 if kind == "run"
             ]
         for kind, wanted in (
@@ -184,11 +188,11 @@ def _proven(
         # Each leaf's place in the tree (the first, should two records seal the same).
         place = dict(zip(reversed(leaves), range(len(leaves) - 1, -1, -1), strict=True))
         chosen = sorted(
-            ((place[node], kind, sealed, digest, places) for kind, sealed, digest, node, places in targets),
+            ((place[node], kind, sealed, body, places) for kind, sealed, _, body, node, places in targets),
             key=itemgetter(0),  # in leaf order, as the tree holds them
         )
         nodes = multiproof_nodes(merkle_levels_sorted(leaves), [item[0] for item in chosen])
-        yield _Proven(run.seq, len(leaves), chosen, nodes, [digest for _, _, digest in left])
+        yield _Proven(run.seq, len(leaves), chosen, nodes)
     if missing:  # the store changed under the report, or a row was made up: never ship it unproven
         raise ValueError(f"{len(missing)} row(s) have no sealed record to prove them, first {missing[0]}")
 
@@ -243,11 +247,12 @@ def files(
     return list(_files(store, run_seqs, rows, evidence_path))
 
 
-# The layout render_json.dumps gives a document (its keys and each record and node one a
-# line, each compact), written here directly: laying out a year's million records as
-# documents cost a third of the proofs' time, and their dicts most of its memory.
-_COMPACT = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": ")).encode
-_TEXT = json.encoder.encode_basestring  # a str as _COMPACT writes it (places are all str)
+# Each file is laid out as render_json.dumps would (its keys, and each record and node,
+# one a line), written here directly: laying out a year's million records as documents
+# was a third of the proofs' time, and their dicts most of its memory. A record is
+# written as the bytes its leaf hashes (its canonical JSON: sorted keys, no spaces),
+# made once when the span was read, so that sha256 of that text is the leaf.
+_TEXT = json.encoder.encode_basestring  # a str in JSON (the places are all str)
 _HEAD = '{{\n "schema": ' + _TEXT(SCHEMA) + ',\n "seq": {seq},\n "leaves": {leaves},\n "records": [\n'
 
 
@@ -257,30 +262,24 @@ def _files(
     rows: Mapping[str, list[dict[str, Any]]],
     evidence_path: Callable[[str], str],
 ) -> Iterator[tuple[str, bytes]]:
-    # A record proven in two runs (a row's first and last) is written the same in both.
-    written: dict[str, str] = {}
     with _no_collection():
         for proven in _proven(store, run_seqs, rows, evidence_path):
-            lines = []
-            for index, kind, sealed, digest, places in proven.records:
-                record = written.get(digest)
-                if record is None:
-                    record = written[digest] = _COMPACT(leaf_document(kind, sealed))
-                shown = ", ".join(map(_TEXT, places))
-                lines.append(f'  {{"index": {index}, "record": {record}, "shown_in": [{shown}]}}')
-            for digest in proven.left:
-                written.pop(digest, None)
-            nodes = [f'  [{level}, {index}, "{text}"]' for level, index, text in proven.nodes]
-            body = "".join(
+            records = b",\n".join(
+                b'  {"index": %d, "record": %b, "shown_in": [%b]}'
+                % (index, body, ", ".join(map(_TEXT, places)).encode())
+                for index, _, _, body, places in proven.records
+            )
+            nodes = ",\n".join(f'  [{level}, {index}, "{text}"]' for level, index, text in proven.nodes)
+            written = b"".join(
                 (
-                    _HEAD.format(seq=proven.seq, leaves=proven.leaves),
-                    ",\n".join(lines),
-                    '\n ],\n "nodes": ',
-                    "[\n" + ",\n".join(nodes) + "\n ]" if nodes else "[]",
-                    "\n}\n",
+                    _HEAD.format(seq=proven.seq, leaves=proven.leaves).encode(),
+                    records,
+                    b'\n ],\n "nodes": ',
+                    f"[\n{nodes}\n ]".encode() if nodes else b"[]",
+                    b"\n}\n",
                 )
             )
-            yield f"{PROOFS}{proven.seq}.json", body.encode()
+            yield f"{PROOFS}{proven.seq}.json", written
 
 
 class Pending:
