@@ -338,7 +338,12 @@ def _control(item: ControlPeriod, report: PeriodReport, sample: Sample | None) -
             "<h3>Gaps: runs in which a scope could not be read</h3>",
             _rows_table(tables.GAP_COLUMNS, tables.gap_rows(item), "none"),
             "<h3>Population</h3>",
-            _rows_table(tables.POPULATION_COLUMNS, tables.population_rows(item), "no resource observed"),
+            _rows_table(
+                tables.POPULATION_COLUMNS,
+                tables.population_rows(item, MAX_ROWS),
+                "no resource observed",
+                len(item.population),
+            ),
             "</section>",
         ]
     )
@@ -408,11 +413,14 @@ def chart(item: ControlPeriod) -> str:
     )
 
 
-def _rows_table(columns: Sequence[str], rows: list[dict[str, Any]], empty: str) -> str:
+def _rows_table(
+    columns: Sequence[str], rows: list[dict[str, Any]], empty: str, total: int | None = None
+) -> str:
+    """The first MAX_ROWS of `rows` (of `total`, when only those are given)."""
     if not rows:
         return f"<p class=muted>{escape(empty)}</p>"
-    body = [["" if row.get(name) is None else str(row[name]) for name in columns] for row in rows]
-    return _table(list(columns), body)
+    body = [["" if row.get(name) is None else str(row[name]) for name in columns] for row in rows[:MAX_ROWS]]
+    return _table(list(columns), body, total=len(rows) if total is None else total)
 
 
 def _table(
@@ -422,7 +430,9 @@ def _table(
     numeric: set[int] | None = None,
     limit: int | None = MAX_ROWS,
     escaped: bool = False,
+    total: int | None = None,
 ) -> str:
+    """`total`: how many rows there are, when `rows` holds only the first."""
     numeric = numeric or set()
     shown = rows if limit is None else rows[:limit]
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
@@ -434,10 +444,9 @@ def _table(
             css = ' class="num"' if index in numeric else (f' class="{text}"' if text in _STATUS else "")
             cells.append(f"<td{css}>{text}</td>")
         lines.append("<tr>" + "".join(cells) + "</tr>")
+    total = len(rows) if total is None else total
     more = (
-        f"<p class=muted>{len(rows) - len(shown)} more row(s) in the CSV file.</p>"
-        if len(rows) > len(shown)
-        else ""
+        f"<p class=muted>{total - len(shown)} more row(s) in the CSV file.</p>" if total > len(shown) else ""
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>{more}"
 

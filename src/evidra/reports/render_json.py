@@ -4,6 +4,7 @@ whole report (`report.json`), built from the same tables as every other format."
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from evidra import __version__
@@ -26,7 +27,41 @@ _LAID_OUT = 2  # containers this deep are laid out one entry a line; deeper ones
 def dumps(document: Any) -> bytes:
     """JSON laid out for reading and diffing: the document's keys and each section's
     entries (a population row, a result, a proof) one a line, each entry compact."""
+    if isinstance(document, dict) and any(isinstance(value, Iterator) for value in document.values()):
+        return b"".join(dump_chunks(document))
     return (_layout(document, 0) + "\n").encode()
+
+
+def dump_chunks(document: dict[str, Any]) -> Iterator[bytes]:
+    """`dumps` in pieces, the same text: a section given as an iterator (a year's
+    population or results) is written as its entries are made, never held whole."""
+    if not document:
+        yield b"{}\n"
+        return
+    for number, (key, value) in enumerate(document.items()):
+        lead = f"{',' if number else '{'}\n {_key(key)}: "
+        if isinstance(value, Iterator):
+            yield from _entries(lead, value)
+        else:
+            yield (lead + _layout(value, 1)).encode()
+    yield b"\n}\n"
+
+
+_BATCH = 2000  # entries per piece
+
+
+def _entries(lead: str, entries: Iterator[Any]) -> Iterator[bytes]:
+    """A list at depth 1 as _layout writes it: "[", one entry a line, " ]"."""
+    encode, batch, opened = _COMPACT.encode, [], False
+    for entry in entries:
+        batch.append(encode(entry))
+        if len(batch) == _BATCH:
+            yield ((",\n  " if opened else lead + "[\n  ") + ",\n  ".join(batch)).encode()
+            opened, batch = True, []
+    if batch:
+        yield ((",\n  " if opened else lead + "[\n  ") + ",\n  ".join(batch)).encode()
+        opened = True
+    yield b"\n ]" if opened else (lead + "[]").encode()
 
 
 def _layout(value: Any, depth: int) -> str:
@@ -92,9 +127,16 @@ def control_document(
     item: ControlPeriod,
     report: PeriodReport,
     sample: Sample | None,
-    results: list[dict[str, Any]],
-    population: list[dict[str, Any]] | None = None,
+    results: Iterable[Sequence[Any]] | None = None,
+    population: Iterable[Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
+    """`controls/<id>.json`. Its population and results are iterators, made as
+    `dump_chunks` writes them (a year's are hundreds of thousands of entries), from
+    `results` and `population` when given (tables.result_values, population_values)."""
+    if results is None:
+        results = tables.result_values(item, report, sample)
+    if population is None:
+        population = tables.population_values(item)
     return {
         "schema": CONTROL_SCHEMA,
         "period": {"start": report.period.start, "end": report.period.end},
@@ -102,11 +144,11 @@ def control_document(
         "sample": {**sample.to_dict(), "runs": tables.sampled_runs(item, sample)} if sample else None,
         "runs": tables.run_rows(item),
         "schedule": tables.schedule_rows(item),
-        "population": tables.population_rows(item) if population is None else population,
+        "population": (dict(zip(tables.POPULATION_COLUMNS, values, strict=True)) for values in population),
         "exceptions": tables.window_rows(item),
         "findings": tables.finding_rows(item),
         "gaps": tables.gap_rows(item),
-        "results": results,
+        "results": (dict(zip(tables.RESULT_COLUMNS, values, strict=True)) for values in results),
     }
 
 

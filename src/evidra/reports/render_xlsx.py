@@ -6,8 +6,9 @@ formatted as percentages); one-table sheets have a frozen header and auto-filter
 
 A table longer than `SHEET_ROWS` (a population or the results of 10,000 resources)
 is not copied into the workbook: its place says how many rows it has and links to the
-package's CSV of the same rows (`controls/<id>.population.csv`, `controls/<id>.csv`),
-which Excel opens as a sheet. Writing a million cells took most of a year's build.
+package's CSV of the same rows (`controls/<id>.population.csv`, `controls/<id>.csv`,
+`.findings.csv`, `.exceptions.csv`), which Excel opens as a sheet. Writing a million
+cells took most of a year's build.
 The workbook is the same bytes for the same report (fixed document and zip times)."""
 
 from __future__ import annotations
@@ -21,15 +22,14 @@ from typing import Any
 from evidra.reports import tables
 from evidra.reports.coverage import CoverageRow
 from evidra.reports.period import PeriodReport
+from evidra.reports.sampling import Sample
 
 _MAX_SHEET_NAME = 31  # Excel's limit
 SHEET_ROWS = 5000  # longer tables are linked to their CSV file instead of copied
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters Excel refuses
 
 
-def render(
-    report: PeriodReport, coverage: list[CoverageRow], results: dict[str, list[dict[str, Any]]]
-) -> bytes:
+def render(report: PeriodReport, coverage: list[CoverageRow], sample: Sample | None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -38,15 +38,22 @@ def render(
     book.properties.created = report.generated_at.astimezone(UTC).replace(tzinfo=None)
 
     def section(
-        sheet: Any, title: str, columns: Sequence[str], rows: list[dict[str, Any]], csv: str | None = None
+        sheet: Any,
+        title: str,
+        columns: Sequence[str],
+        rows: list[dict[str, Any]],
+        csv: str | None = None,
+        count: int | None = None,
     ) -> None:
+        """`count`: how many rows there are, when `rows` are not made (linked)."""
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(sheet, value=title)
         cell.font = bold
         sheet.append([cell])
-        if csv and len(rows) > SHEET_ROWS:
-            sheet.append(_linked(sheet, len(rows), csv))
+        count = len(rows) if count is None else count
+        if csv and count > SHEET_ROWS:
+            sheet.append(_linked(sheet, count, csv))
             sheet.append([])
             return
         sheet.append(list(columns))
@@ -169,12 +176,18 @@ def render(
             sheet, "Results per run (runs in a row with the same counts: one line)",
             tables.RUN_STRETCH_COLUMNS, tables.run_stretches(item),
         )  # fmt: skip
-        section(sheet, "Exception windows", tables.WINDOW_COLUMNS, tables.window_rows(item))
-        if item.is_event:
-            section(sheet, "Findings", tables.FINDING_COLUMNS, tables.finding_rows(item))
-        section(sheet, "Gaps (collection failed)", tables.GAP_COLUMNS, tables.gap_rows(item))
         name = f"controls/{item.control.id}"
-        section(sheet, "Results", tables.RESULT_COLUMNS, results[item.control.id], f"{name}.csv")
+        windows = tables.window_rows(item)
+        section(sheet, "Exception windows", tables.WINDOW_COLUMNS, windows, f"{name}.exceptions.csv")
+        if item.is_event:
+            findings = tables.finding_rows(item)
+            section(sheet, "Findings", tables.FINDING_COLUMNS, findings, f"{name}.findings.csv")
+        section(sheet, "Gaps (collection failed)", tables.GAP_COLUMNS, tables.gap_rows(item))
+        # a year's results (100,000 rows) are linked: counted, not made
+        copied = sample is not None or len(item.results) <= SHEET_ROWS
+        results = tables.result_rows(item, report, sample) if copied else []
+        count = None if copied else len(item.results)
+        section(sheet, "Results", tables.RESULT_COLUMNS, results, f"{name}.csv", count)
         population = book.create_sheet(_sheet_name(f"{item.control.id[:20]} population", names))
         columns: tuple[str, ...] = tables.POPULATION_COLUMNS
         if not item.is_event:  # a state has no event time: two empty columns fewer to write

@@ -4,6 +4,8 @@ render these, so the formats cannot disagree. Times are ISO 8601 UTC text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import PurePath
 from typing import Any
 
@@ -104,57 +106,85 @@ def sampled_runs(item: ControlPeriod, sample: Sample | None) -> list[int] | None
 def result_rows(item: ControlPeriod, report: PeriodReport, sample: Sample | None) -> list[dict[str, Any]]:
     """Every result of the period as intervals (a result holding unchanged from one run
     to another is one row), or, when sampling, one row per result of each sampled run."""
+    return [dict(zip(RESULT_COLUMNS, values, strict=True)) for values in result_values(item, report, sample)]
+
+
+def result_values(
+    item: ControlPeriod, report: PeriodReport, sample: Sample | None
+) -> Iterator[tuple[Any, ...]]:
+    """`result_rows` as tuples in RESULT_COLUMNS' order, made as they are written: a
+    year's rows as dicts, kept for the whole build, were a gigabyte."""
     chosen = sampled_runs(item, sample)
     names = display_names(item)
-    rows = []
+    shown: dict[tuple[int, str], str | None] = {}  # a few runs' scopes: strftime once each
+
+    def observed(seq: int, scope: str) -> str | None:
+        text = shown.get((seq, scope), _UNSEEN)
+        if text is _UNSEEN:
+            text = shown[(seq, scope)] = iso(report.observed_at(seq, scope))
+        return text
+
+    def row(first: int, last: int, runs: int, span: Any) -> tuple[Any, ...]:
+        resource = span.resource
+        key = (resource["provider"], resource["scope"], resource["type"], resource["id"])
+        return (
+            first,
+            last,
+            observed(first, key[1]),
+            observed(last, key[1]),
+            runs,
+            *key,
+            names.get(key),
+            span.status,
+            span.reason,
+            span.evidence,
+        )
+
     if chosen is None:
         for span in item.results:
-            rows.append(_result(span.first_seq, span.last_seq, span.runs, span, report, names))
+            yield row(span.first_seq, span.last_seq, span.last_seq - span.first_seq + 1, span)
     else:
         for seq in chosen:
             for span in item.results:
                 if span.first_seq <= seq <= span.last_seq:
-                    rows.append(_result(seq, seq, 1, span, report, names))
-    return rows
+                    yield row(seq, seq, 1, span)
+
+
+_UNSEEN: Any = object()
 
 
 def display_names(item: ControlPeriod) -> dict[tuple[str, ...], str | None]:
     return {tuple(entry[name] for name in RESOURCE): entry["name"] for entry in item.population}
 
 
-def _result(
-    first: int,
-    last: int,
-    runs: int,
-    span: Any,
-    report: PeriodReport,
-    names: dict[tuple[str, ...], str | None],
-) -> dict[str, Any]:
-    scope = span.resource["scope"]
-    return {
-        "first_run": first,
-        "last_run": last,
-        "observed_at": iso(report.observed_at(first, scope)),
-        "last_observed_at": iso(report.observed_at(last, scope)),
-        "runs": runs,
-        **span.resource,
-        "name": names.get(span.key),
-        "status": span.status,
-        "reason": span.reason,
-        "evidence": span.evidence,
-    }
+_TIMES = ("first_seen", "last_seen", "event_at", "closed_at")
 
 
-def population_rows(item: ControlPeriod) -> list[dict[str, Any]]:
-    shown: dict[Any, str | None] = {}  # most times are the same few runs' (strftime is slow)
+def population_rows(item: ControlPeriod, limit: int | None = None) -> list[dict[str, Any]]:
+    """The population (its first `limit` entries), times as text."""
+    return [dict(zip(POPULATION_COLUMNS, values, strict=True)) for values in population_values(item, limit)]
 
-    def text(value: Any) -> str | None:
-        if value not in shown:
-            shown[value] = iso(value)
-        return shown[value]
 
-    times = ("first_seen", "last_seen", "event_at", "closed_at")
-    return [{**entry, **{name: text(entry[name]) for name in times}} for entry in item.population]
+def population_values(
+    item: ControlPeriod, limit: int | None = None, shown: dict[Any, str | None] | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """`population_rows` as tuples in POPULATION_COLUMNS' order, made as they are written.
+    `shown`: times already written as text, kept across the controls of one package
+    (strftime is slow; most times are the same few runs', and the controls of one type
+    share its events' times)."""
+    shown = {} if shown is None else shown
+    values_of = itemgetter(*POPULATION_COLUMNS)
+    times = [POPULATION_COLUMNS.index(name) for name in _TIMES]
+    for entry in item.population if limit is None else item.population[:limit]:
+        values = list(values_of(entry))
+        for place in times:
+            value = values[place]
+            if value is not None:
+                text = shown.get(value)
+                if text is None:
+                    text = shown[value] = iso(value)
+                values[place] = text
+        yield tuple(values)
 
 
 def window_rows(item: ControlPeriod) -> list[dict[str, Any]]:
