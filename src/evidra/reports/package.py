@@ -38,6 +38,7 @@ complete: a package exists whole or not at all.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -239,6 +240,26 @@ def build(
 
 
 def _write(
+    sink: Sink,
+    store: EvidenceStore,
+    report: PeriodReport,
+    rows: list[CoverageRow],
+    key: Ed25519PrivateKey,
+    sample: Sample | None,
+    trust: TrustMaterial,
+) -> int:
+    # A year's report is millions of objects, and writing it makes millions more (rows,
+    # none in a cycle): the cycle collector would walk the report again and again.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _write_files(sink, store, report, rows, key, sample, trust)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_files(
     sink: Sink,
     store: EvidenceStore,
     report: PeriodReport,

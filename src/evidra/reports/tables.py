@@ -125,8 +125,7 @@ def result_values(
         return text
 
     def row(first: int, last: int, runs: int, span: Any) -> tuple[Any, ...]:
-        resource = span.resource
-        key = (resource["provider"], resource["scope"], resource["type"], resource["id"])
+        key = span.key
         return (
             first,
             last,
