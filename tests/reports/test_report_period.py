@@ -4,6 +4,7 @@ over time, population, criteria, coverage, sampling and manual evidence."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -280,3 +281,56 @@ def test_the_workbook_stretches_join_alike_days_and_runs() -> None:
         (3, 4, 2, 2),
         (5, 5, 1, 0),
     ]
+
+
+def test_why_a_resource_left_a_control_is_judged_at_the_run_that_last_saw_it(tmp_path) -> None:
+    """`vuln-triage-deadline` covers findings first observed within 90 days. A finding
+    judged in January 2031 and 104 days old by its March run is "partly" in scope, and
+    the reason is the March run's, whenever the package is made (not the build clock's:
+    in 2026 that date is in the future and the condition would hold)."""
+    from evidra.evidence_store.store import RunRecord
+    from evidra.model import ApiCall, Collection, Observation, ScopeRecord
+
+    control = select(["vuln-triage-deadline"])
+    with EvidenceStore.open(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        for at in (datetime(2031, 1, 10, 3, tzinfo=UTC), datetime(2031, 3, 15, 3, tzinfo=UTC)):
+            finding = Observation(
+                provider="github",
+                scope="github:acme",
+                type="vuln.finding",
+                id="https://github.com/acme/shop/security/dependabot/1",
+                attributes={
+                    "source": "dependabot",
+                    "severity": "high",
+                    "state": "open",
+                    "first_observed": "2030-12-01T00:00:00Z",
+                    "triaged_at": "2030-12-01T05:00:00Z",
+                },
+                raw={"alert": 1},
+                calls=[ApiCall("dependabot", "GET /orgs/acme/dependabot/alerts", {})],
+                principal="evidra-app",
+                observed_at=at,
+                name="1",
+            )
+            collection = Collection(
+                observations=[finding], scopes=[ScopeRecord("github", "github:acme", at, at)]
+            )
+            parameters = default_parameters()
+            store.record_run(
+                RunRecord(
+                    str(uuid.uuid4()),
+                    at,
+                    at,
+                    "test",
+                    {"parameters": parameters, "controls": ["vuln-triage-deadline"]},
+                    collection,
+                    evaluate(control, collection, parameters, at, []),
+                )
+            )
+        report = analyse(
+            store, Period.parse("2031-01-01..2031-03-31"), control, now=datetime(2031, 4, 2, tzinfo=UTC)
+        )
+    (row,) = report.controls[0].population
+    seen = (row["in_scope"], row["first_seen"].date(), row["last_seen"].date())
+    assert seen == ("partly", date(2031, 1, 10), date(2031, 3, 15))
+    assert "first_observed" in row["out_of_scope_reason"], row["out_of_scope_reason"]

@@ -347,7 +347,8 @@ def _analyse(
     report.reads = reads
     seqs = [run.seq for run in runs]
     parameters = report.run_parameters.get(last, {}).get("parameters", {})
-    seen = _seen_by_types(store, controls, observed, seqs, period, parameters)
+    finished = {seq: run.finished_at for seq, run in all_runs.items()}
+    seen = _seen_by_types(store, controls, observed, seqs, period, parameters, finished)
     context = _Context(report, seen)
     earlier = {
         control.id: _earlier_failures(store, control, by_control.get(control.id, []), first)
@@ -441,6 +442,7 @@ def _seen_by_types(
     seqs: list[int],
     period: Period,
     parameters: Mapping[str, Any],
+    finished: Mapping[int, datetime],
 ) -> dict[tuple[str, ...], _Seen]:
     """Each set of types' observations, with what their latest snapshots say: event times
     and, for every control on those types, why its `where` leaves the resource out. Each
@@ -453,7 +455,10 @@ def _seen_by_types(
             view.controls.append(control)
     wanted: dict[str, list[tuple[_Seen, bool]]] = defaultdict(list)  # snapshot -> (view, for its reasons)
     latest_events: dict[tuple[str, ...], dict[Key, StoredObservationSpan]] = {}
-    now = datetime.now(UTC)
+    # A resource's `where` is judged as the engine judged it: at the end of the run that
+    # last saw it (not at the report's build time: "first observed within 90 days" would
+    # then depend on the day the package was made).
+    judged_at: dict[str, datetime] = {}
     for types, view in views.items():
         by_key: dict[Key, list[StoredObservationSpan]] = {}  # in stored order
         for name in types:
@@ -478,6 +483,7 @@ def _seen_by_types(
             if newest is not None:
                 view.seen[key] = (runs, low, high, newest)
                 wanted[newest.snapshot_hash].append((view, True))
+                judged_at[newest.snapshot_hash] = finished[newest.last_seq]
         for row in latest_event.values():
             wanted[row.snapshot_hash].append((view, False))
     names = {name for spec in EVENT_TYPES.values() for name in (spec.start, spec.end, spec.resolved) if name}
@@ -487,7 +493,8 @@ def _seen_by_types(
             if for_reasons:
                 if snapshot not in view.reasons:
                     view.reasons[snapshot] = tuple(
-                        out_of_scope_reason(control, attributes, parameters, now) for control in view.controls
+                        out_of_scope_reason(control, attributes, parameters, judged_at[snapshot])
+                        for control in view.controls
                     )
             else:
                 times[snapshot] = {name: attributes.get(name) for name in names}
