@@ -197,6 +197,48 @@ class Finding:
         return self.resolved_at - self.happened_at
 
 
+POPULATION_FIELDS = (
+    "provider",
+    "scope",
+    "type",
+    "id",
+    "name",
+    "in_scope",
+    "out_of_scope_reason",
+    "first_seen",
+    "last_seen",
+    "runs_seen",
+    "runs_judged",
+    "last_status",
+    "event_at",
+    "closed_at",
+)
+_POPULATION_PLACE = {name: place for place, name in enumerate(POPULATION_FIELDS)}
+
+
+class PopulationEntry(Mapping[str, Any]):
+    """One resource of a control's population, read by name like a dict
+    (`entry["in_scope"]`) but held as one tuple in POPULATION_FIELDS' order: a year's
+    7 controls x 98,000 resources as dicts took a third of the analysis's memory."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self.row = row
+
+    def __getitem__(self, name: str) -> Any:
+        return self.row[_POPULATION_PLACE[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(POPULATION_FIELDS)
+
+    def __len__(self) -> int:
+        return len(POPULATION_FIELDS)
+
+    def __repr__(self) -> str:
+        return f"PopulationEntry({dict(self)!r})"
+
+
 @dataclass(frozen=True)
 class RunPoint:
     """One run's results of one control."""
@@ -222,7 +264,7 @@ class ControlPeriod:
     ran: list[int]  # seqs of the period's runs it ran in
     points: list[RunPoint]
     results: list[ResultSpan]  # not errors
-    population: list[dict[str, Any]]
+    population: list[PopulationEntry]
     windows: list[ExceptionWindow]
     findings: list[Finding]
     gaps: list[dict[str, Any]]  # runs in which a scope of it could not be read
@@ -236,7 +278,7 @@ class ControlPeriod:
         return self.totals["pass"] / judged if judged else None
 
     @property
-    def in_scope(self) -> list[dict[str, Any]]:
+    def in_scope(self) -> list[PopulationEntry]:
         return [entry for entry in self.population if entry["in_scope"] != "no"]
 
     @property
@@ -687,7 +729,7 @@ def _population(
     seen: _Seen,
     report: PeriodReport,
     index: dict[int, int],
-) -> list[dict[str, Any]]:
+) -> list[PopulationEntry]:
     """Every resource of the control's types observed in the period (events: whose time
     falls in it), in scope or not, and why not."""
     judged: dict[Key, list[ResultSpan]] = defaultdict(list)
@@ -696,48 +738,62 @@ def _population(
     keys = seen.keys
     if not judged.keys() <= seen.names.keys():
         keys = sorted(set(keys) | set(judged))
-    events = seen.events
+    events, observations, reasons = seen.events, seen.seen, seen.reasons
     column = next(n for n, each in enumerate(seen.controls) if each.id == control.id)
-    population: list[dict[str, Any]] = []
+    observed_at = report.observed_at
+    population: list[PopulationEntry] = []
     for key in keys:
         when = events.get(key)
         if when is not None and not when[2]:
             continue
-        observed = seen.seen.get(key)
-        spans = judged.get(key, [])
-        if observed is None and not spans:
-            continue
-        firsts = [span.first_seq for span in spans]
-        lasts = [span.last_seq for span in spans]
-        observed_runs, latest_row = 0, None
+        observed = observations.get(key)
+        spans = judged.get(key)
+        latest: ResultSpan | None = None
+        observed_runs, judged_runs, latest_row = 0, 0, None
         if observed is not None:
-            observed_runs, first_seen, last_seen, latest_row = observed
-            firsts.append(first_seen)
-            lasts.append(last_seen)
-        judged_runs = sum(_count(index, span.first_seq, span.last_seq) for span in spans) if spans else 0
-        first_seq, last_seq = min(firsts), max(lasts)
-        latest = max(spans, key=lambda span: span.last_seq) if spans else None
-        in_scope = "no" if not spans else ("partly" if judged_runs < observed_runs else "yes")
+            observed_runs, first_seq, last_seq, latest_row = observed
+        if spans is None:
+            if observed is None:
+                continue
+            in_scope = "no"
+        else:
+            if len(spans) == 1:  # most resources: one span, no lists to build
+                latest = spans[0]
+                low, high = latest.first_seq, latest.last_seq
+                judged_runs = _count(index, low, high)
+            else:
+                low = min(span.first_seq for span in spans)
+                high = max(span.last_seq for span in spans)
+                latest = max(spans, key=lambda span: span.last_seq)
+                judged_runs = sum(_count(index, span.first_seq, span.last_seq) for span in spans)
+            if observed is None:
+                first_seq, last_seq = low, high
+            else:
+                first_seq, last_seq = min(first_seq, low), max(last_seq, high)
+            in_scope = "partly" if judged_runs < observed_runs else "yes"
         reason = ""
         if in_scope != "yes" and latest_row is not None:
-            reason = seen.reasons[latest_row.snapshot_hash][column]
+            reason = reasons[latest_row.snapshot_hash][column]
+        scope = key[1]
         population.append(
-            {
-                "provider": key[0],
-                "scope": key[1],
-                "type": key[2],
-                "id": key[3],
-                "name": latest_row.name if latest_row else None,
-                "in_scope": in_scope,
-                "out_of_scope_reason": reason,
-                "first_seen": report.observed_at(first_seq, key[1]),
-                "last_seen": report.observed_at(last_seq, key[1]),
-                "runs_seen": observed_runs or judged_runs,
-                "runs_judged": judged_runs,
-                "last_status": latest.status if latest else None,
-                "event_at": when[0] if when else None,
-                "closed_at": when[1] if when else None,
-            }
+            PopulationEntry(
+                (
+                    key[0],
+                    scope,
+                    key[2],
+                    key[3],
+                    latest_row.name if latest_row else None,
+                    in_scope,
+                    reason,
+                    observed_at(first_seq, scope),
+                    observed_at(last_seq, scope),
+                    observed_runs or judged_runs,
+                    judged_runs,
+                    latest.status if latest else None,
+                    when[0] if when else None,
+                    when[1] if when else None,
+                )
+            )
         )
     return population
 

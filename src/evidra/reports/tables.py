@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from operator import itemgetter
 from pathlib import PurePath
 from typing import Any
 
 from evidra.model import iso
 from evidra.reports.coverage import CoverageRow
-from evidra.reports.period import ControlPeriod, PeriodReport
+from evidra.reports.period import POPULATION_FIELDS, ControlPeriod, PeriodReport
 from evidra.reports.sampling import Sample
 
 RESOURCE = ("provider", "scope", "type", "id")
@@ -27,19 +26,7 @@ RESULT_COLUMNS = (
     "reason",
     "evidence",
 )
-POPULATION_COLUMNS = (
-    *RESOURCE,
-    "name",
-    "in_scope",
-    "out_of_scope_reason",
-    "first_seen",
-    "last_seen",
-    "runs_seen",
-    "runs_judged",
-    "last_status",
-    "event_at",
-    "closed_at",
-)
+POPULATION_COLUMNS = POPULATION_FIELDS  # a population entry's values are in this order
 WINDOW_COLUMNS = (
     *RESOURCE,
     "name",
@@ -172,10 +159,9 @@ def population_values(
     (strftime is slow; most times are the same few runs', and the controls of one type
     share its events' times)."""
     shown = {} if shown is None else shown
-    values_of = itemgetter(*POPULATION_COLUMNS)
     times = [POPULATION_COLUMNS.index(name) for name in _TIMES]
     for entry in item.population if limit is None else item.population[:limit]:
-        values = list(values_of(entry))
+        values = list(entry.row)
         for place in times:
             value = values[place]
             if value is not None:
