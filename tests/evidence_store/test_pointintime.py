@@ -118,6 +118,26 @@ def test_the_state_of_everything(store: EvidenceStore, make_run: Callable[..., R
     assert store.state_at(T0).resources == []
 
 
+def test_the_state_of_some_types_only(store: EvidenceStore, make_run: Callable[..., RunRecord]) -> None:
+    store.record_run(make_run(0, bucket_encrypted=False))
+    store.record_run(_bucket_unreadable(make_run(1)))
+    everything = store.pointintime.state_at(_day(1))
+
+    buckets = store.pointintime.state_at(_day(1), ["storage.bucket"])
+    users = store.pointintime.state_at(_day(1), ("identity.user",))
+
+    # The bucket still comes from the last good read; each type's states and verdicts are
+    # those of the whole estate's answer, and the gaps are the run's whatever the types.
+    assert [(s.id, s.gap, s.attributes["encrypted"]) for s in buckets.resources] == [(BUCKET, True, False)]
+    assert [s.id for s in users.resources] == [BOB, "00u1alice"]
+    assert buckets.resources + users.resources == sorted(
+        everything.resources, key=lambda s: s.type != "storage.bucket"
+    )
+    assert users.resources[0].results == next(s for s in everything.resources if s.id == BOB).results != []
+    assert buckets.gaps == users.gaps == everything.gaps != []
+    assert store.pointintime.state_at(_day(1), []).resources == []
+
+
 def test_an_ambiguous_id_asks_which(store: EvidenceStore, make_run: Callable[..., RunRecord]) -> None:
     run = make_run(0)
     twin = run.collection.observations[0]

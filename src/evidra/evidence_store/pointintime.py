@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -176,27 +176,33 @@ def resource_at(session: Session, resource: ResourceRow, at: datetime) -> Resour
     )
 
 
-def state_at(session: Session, at: datetime) -> EstateState:
+def state_at(session: Session, at: datetime, types: Collection[str] | None = None) -> EstateState:
     runs = runs_until(session, at)
     if not runs:
         return EstateState(at, None, None, [], [])
     latest = runs[0]
     coverage = Coverage(session, latest.id)
-    states = [s for s in _states(session, latest, None) if coverage.covers(s.provider, s.scope, s.type)]
+    states = [
+        s for s in _states(session, latest, None, types=types) if coverage.covers(s.provider, s.scope, s.type)
+    ]
     gaps = [{"provider": p, "scope": s, "types": sorted(t)} for p, s, t in coverage.failed]
     if gaps:
-        states += _from_older_runs(session, runs, coverage, {s.key for s in states})
+        states += _from_older_runs(session, runs, coverage, {s.key for s in states}, types)
     return EstateState(at, latest.id, latest.seq, states, gaps)
 
 
 def _from_older_runs(
-    session: Session, runs: Sequence[RunRow], latest: Coverage, seen: set[ResourceKey]
+    session: Session,
+    runs: Sequence[RunRow],
+    latest: Coverage,
+    seen: set[ResourceKey],
+    types: Collection[str] | None,
 ) -> list[ResourceState]:
     """Resources the latest run could not read, each from the last run that could."""
     found: list[ResourceState] = []
     for run in runs[1:]:
         coverage = Coverage(session, run.id)
-        for state in _states(session, run, None, gap=True):
+        for state in _states(session, run, None, gap=True, types=types):
             if state.key in seen or latest.covers(state.provider, state.scope, state.type):
                 continue
             if coverage.covers(state.provider, state.scope, state.type):
@@ -206,10 +212,15 @@ def _from_older_runs(
 
 
 def _states(
-    session: Session, run: RunRow, resources: Iterable[ResourceRow] | None, gap: bool = False
+    session: Session,
+    run: RunRow,
+    resources: Iterable[ResourceRow] | None,
+    gap: bool = False,
+    types: Collection[str] | None = None,
 ) -> list[ResourceState]:
-    """The observations and results of `run` (for `resources`, or all), as states. A
-    requested resource the run did not see comes back with `present=False`."""
+    """The observations and results of `run` (for `resources`, or all; only resources of
+    `types` when given), as states. A requested resource the run did not see comes back
+    with `present=False`."""
     wanted = {r.id: r for r in resources} if resources is not None else None
     # Plain columns, not ORM objects: the whole estate is tens of thousands of rows.
     query = (
@@ -236,6 +247,12 @@ def _states(
     if wanted is not None:
         query = query.where(ResourceRow.id.in_(wanted))
         result_query = result_query.where(ResultSpanRow.resource.in_(wanted))
+    if types is not None:
+        # Filtered in the query: an estate's other types can be a hundred thousand
+        # snapshots to read and hash that the caller would drop.
+        query = query.where(ResourceRow.type.in_(list(types)))
+        of_types = select(ResourceRow.id).where(ResourceRow.type.in_(list(types)))
+        result_query = result_query.where(ResultSpanRow.resource.in_(of_types))
     verdicts: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for verdict in session.connection().execute(result_query):
         verdicts[verdict.resource].append({name: getattr(verdict, name) for name in verdict_fields})
@@ -339,10 +356,11 @@ class ResourceDiff:
 
 
 class PointInTime(Part):
-    def state_at(self, at: datetime) -> EstateState:
-        """Every resource as of `at`: attributes, raw, verdicts."""
+    def state_at(self, at: datetime, types: Collection[str] | None = None) -> EstateState:
+        """Every resource as of `at` (only those of `types` when given): attributes, raw,
+        verdicts. `gaps` is the answering run's whatever the types."""
         with self._read() as session:
-            return state_at(session, at)
+            return state_at(session, at, types)
 
     def resource_at(
         self, key: str | ResourceKey, at: datetime, *, type: str | None = None, scope: str | None = None
