@@ -243,7 +243,7 @@ def resume_from_store(collector: Any, database_url: str) -> None:
             if callable(resume):
                 resume(evidence.records.last_reads(collector.provider))
             if callable(recall):
-                state = evidence.pointintime.state_at(utcnow())
+                state = evidence.pointintime.state_at(utcnow(), ["vuln.finding"])
                 recall(
                     {
                         r.id: r.attributes

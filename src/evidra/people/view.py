@@ -51,6 +51,9 @@ def people_view(config: Any, collection: Collection, now: datetime) -> Collectio
     return collection
 
 
+_STORED_TYPES = ("people.person", "identity.deprovisioning", OFFBOARDING, LOST, "access_review.revocation")
+
+
 def load_stored(database_url: str, now: datetime, identities: bool = False) -> StoredPeople:
     """The people view and reviews as the latest stored run left them (and, with
     `identities`, the workstation users and devices); nothing without a database (a
@@ -66,7 +69,9 @@ def load_stored(database_url: str, now: datetime, identities: bool = False) -> S
         with EvidenceStore.open(database_url) as evidence:
             stored = StoredPeople(PeopleHistory(), load_reviews(evidence.manual))
             assert stored.history is not None
-            for resource in evidence.pointintime.state_at(now).resources:
+            # Only the types read below: an estate's findings can be a hundred thousand.
+            types = _STORED_TYPES + (("endpoint.device", "identity.user") if identities else ())
+            for resource in evidence.pointintime.state_at(now, types).resources:
                 if not resource.present:
                     continue
                 if resource.provider == PROVIDER and resource.type == "people.person":
