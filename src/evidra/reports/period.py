@@ -44,7 +44,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from evidra.controls.catalog import Control
-from evidra.controls.conditions import Clause, ConditionError, _show, value_at
+from evidra.controls.conditions import Clause, ConditionError, _show, placeholders, value_at
 from evidra.controls.requirements import Requirement, requirements
 from evidra.evidence_store.period_spans import StoredObservationSpan, StoredResultSpan
 from evidra.evidence_store.run_records import StoredScopeError, StoredScopeRecord
@@ -530,13 +530,14 @@ def _seen_by_types(
             wanted[row.snapshot_hash].append((view, False))
     names = {name for spec in EVENT_TYPES.values() for name in (spec.start, spec.end, spec.resolved) if name}
     times: dict[str, dict[str, Any]] = {}  # snapshot -> its event-time attributes
+    reasons = {control.id: _Reasons(control, parameters) for control in controls}
     for snapshot, attributes in _attributes(store, wanted):
         for view, for_reasons in wanted[snapshot]:
             if for_reasons:
                 if snapshot not in view.reasons:
+                    at = judged_at[snapshot]
                     view.reasons[snapshot] = tuple(
-                        out_of_scope_reason(control, attributes, parameters, judged_at[snapshot])
-                        for control in view.controls
+                        reasons[control.id](attributes, at) for control in view.controls
                     )
             else:
                 times[snapshot] = {name: attributes.get(name) for name in names}
@@ -546,6 +547,42 @@ def _seen_by_types(
             for key, row in latest_events[types].items()
         }
     return views
+
+
+class _Reasons:
+    """`out_of_scope_reason` of one control, remembered by the values of the attributes
+    its `where` reads when those are known (plain clauses, whose texts name no other
+    attribute): a year of findings has 98,000 snapshots but few distinct severities
+    and states, so most answers are looked up, not worked out again."""
+
+    def __init__(self, control: Control, parameters: Mapping[str, Any]) -> None:
+        self.control, self.parameters = control, parameters
+        self.reads: tuple[str, ...] | None = ()
+        self.known: dict[tuple[Any, ...], str] = {}
+        names: list[str] = []
+        for condition in control.where:
+            if not isinstance(condition, Clause):
+                self.reads = None
+                return
+            names += condition.attrs()
+            if condition.fail:  # its text may name attributes: those are read too
+                names += [
+                    re.split(r"[.\[!:]", field, maxsplit=1)[0] for field in placeholders(condition.fail)
+                ]
+        self.reads = tuple(sorted(set(names) - {"limit", "due"}))
+
+    def __call__(self, attributes: Mapping[str, Any], now: datetime) -> str:
+        if self.reads is None:
+            return out_of_scope_reason(self.control, attributes, self.parameters, now)
+        values = [attributes.get(name) for name in self.reads]
+        key = (now, *values, *map(type, values))  # typed: 1 and True are shown differently
+        try:
+            found = self.known.get(key)
+        except TypeError:  # a list or mapping value: not remembered
+            return out_of_scope_reason(self.control, attributes, self.parameters, now)
+        if found is None:
+            found = self.known[key] = out_of_scope_reason(self.control, attributes, self.parameters, now)
+        return found
 
 
 _HEAD = b'{"attributes":'  # canonical JSON sorts keys: a snapshot's attributes come first
