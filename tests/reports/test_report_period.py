@@ -252,6 +252,43 @@ def test_out_of_scope_reasons_are_in_words() -> None:
     )
 
 
+def test_remembered_out_of_scope_reasons_are_the_ones_worked_out() -> None:
+    """The analysis remembers a control's reason by the attributes its `where` reads:
+    values that compare equal but show differently (1, True), and attributes named
+    only in a clause's words, must still give their own reason."""
+    from evidra.controls.catalog import parse_control
+    from evidra.reports.period import _Reasons
+
+    (dismissed,) = select(["vuln-dismissal-justified"])
+    worded = parse_control(
+        {
+            "id": "vuln-worded",
+            "title": "worded",
+            "requirements": ["vuln.exceptions"],
+            "resource_types": ["vuln.finding"],
+            "where": [{"attr": "suppressed", "equals": True, "fail": "kept by {dismissed_by}"}],
+            "check": [{"attr": "suppression_reason", "is_set": True}],
+        },
+        "test",
+    )
+    parameters = default_parameters()
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    cases = [
+        {"suppressed": False, "dismissed_by": "ann"},
+        {"suppressed": 0, "dismissed_by": "ann"},
+        {"suppressed": False, "dismissed_by": "bob"},
+        {"suppressed": None},
+        {"suppressed": [False], "dismissed_by": ["ann"]},  # not hashable: worked out each time
+        {"suppressed": False, "dismissed_by": "ann"},
+    ]
+    for control in (dismissed, worded):
+        remembered = _Reasons(control, parameters)
+        got = [remembered(attributes, at) for attributes in cases]
+        assert got == [out_of_scope_reason(control, attributes, parameters, at) for attributes in cases]
+    assert got[0] == "kept by ann" and got[2] == "kept by bob"
+    assert len(set(got)) > 1
+
+
 def test_the_workbook_stretches_join_alike_days_and_runs() -> None:
     from types import SimpleNamespace
     from typing import cast
