@@ -58,6 +58,11 @@ def test_period_spans_are_typed_with_the_runs_they_held_in(
     observed = store.spans.observations(first.seq, last.seq, ["storage.bucket"])
     assert [o.as_row() for o in observed] == store.observation_spans(first.seq, last.seq, ["storage.bucket"])
     assert [(o.first_seq, o.last_seq) for o in observed] == [(1, 1), (2, 2)]
+    # Lists of values (IN) are bound as the driver wants them, on either database.
+    some = [bucket[0].control, "no-such-control"]
+    assert store.spans.results(first.seq, last.seq, some) == [s for s in spans if s.control in some]
+    both = store.spans.observations(first.seq, last.seq, ["storage.bucket", "identity.user", "x"])
+    assert {o.type for o in both} == {"storage.bucket", "identity.user"} and set(observed) < set(both)
     before = store.spans.results_before(bucket[0].control, [BUCKET], last.seq)
     assert [s.as_row() for s in before] == store.result_spans_before(bucket[0].control, [BUCKET], last.seq)
     assert [s.first_seq for s in before] == [1]
