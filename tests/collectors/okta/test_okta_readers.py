@@ -4,13 +4,14 @@ from the fake's demo organisation (src/evidra/emulators/okta_estate.py)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from evidra.config.settings import OktaSettings
-from evidra.emulators.okta_estate import terminations_csv
+from evidra.emulators.okta_estate import NOW, terminations_csv
 from evidra.emulators.okta_server import FakeOkta
 from evidra.model import Collection
 from evidra.resource_types import RESOURCE_TYPES
@@ -249,7 +250,8 @@ def test_system_log_events(collection: Collection) -> None:
 
 
 def test_deprovisioning_against_terminations(collection: Collection) -> None:
-    leavers = {o.name: o.attributes for o in collection.observations if o.type == "identity.deprovisioning"}
+    seen = {o.name: o for o in collection.observations if o.type == "identity.deprovisioning"}
+    leavers = {name: o.attributes for name, o in seen.items()}
     assert leavers["erin@acme.com"] | {} == leavers["erin@acme.com"]
     erin = leavers["erin@acme.com"]
     assert (erin["account_found"], erin["access_removed"], erin["removed_by"], erin["hours_to_removal"]) == (
@@ -258,7 +260,13 @@ def test_deprovisioning_against_terminations(collection: Collection) -> None:
         "deactivated",
         3.0,
     )
-    assert erin["hours_since_termination"] == pytest.approx(48.0, abs=0.2)
+    # Counted to when the scope was read: the fake's leavers are dated from its import,
+    # which a loaded machine may run minutes before this collection.
+    read_at = seen["erin@acme.com"].observed_at
+    terminated = datetime.fromisoformat(erin["terminated_at"].replace("Z", "+00:00"))
+    assert terminated == NOW - timedelta(hours=48)
+    assert erin["hours_since_termination"] == round((read_at - terminated).total_seconds() / 3600, 1)
+    assert erin["hours_since_termination"] >= 48.0
     assert (leavers["dave@acme.com"]["removed_by"], leavers["dave@acme.com"]["hours_to_removal"]) == (
         "suspended",
         48.0,
