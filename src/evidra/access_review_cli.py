@@ -59,7 +59,7 @@ def start(
     label = _period_text(period)
     now = utcnow()
     with _open_store(config, database) as store:
-        state = store.pointintime.state_at(now)
+        state = store.pointintime.state_at(now, types=access_review.TYPES)
     if state.run_id is None:
         _fail("no run is stored yet: run `evidra collect` first")
     review = access_review.start(state, list(scope or []), label, reviewer, now)

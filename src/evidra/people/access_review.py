@@ -77,6 +77,10 @@ class Review:
         }
 
 
+# What `start` reads of the estate: a caller asks `state_at` for these types only.
+TYPES = ("people.account", "identity.user")
+
+
 def start(state: Any, scopes: list[str], period: str, reviewer: str | None, now: datetime) -> Review:
     """The review's rows from an `EstateState` (the latest evidence)."""
     owners: dict[str, dict[str, Any]] = {}
