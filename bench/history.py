@@ -130,8 +130,7 @@ def fill_fast(url: str, estate: Any, runs: int) -> None:
 
 
 def _rows(plan: Any, kind: str) -> Iterator[dict[str, Any]]:
-    for partition in plan.partitions[kind]:
-        yield from partition
+    yield from plan.rows(kind)  # the store's own records, as dicts
 
 
 def _same(kind: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
