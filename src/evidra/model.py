@@ -7,6 +7,7 @@ keeps both. These are plain dataclasses so that importing them costs nothing
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -71,6 +72,10 @@ class ApiCall:
         }
 
 
+_SNAPSHOT_HEAD = b'{"attributes":'
+_DECODER = json.JSONDecoder()
+
+
 @dataclass
 class Observation:
     """What a collector saw of one resource in one scope.
@@ -104,6 +109,17 @@ class Observation:
             "attributes": self.attributes,
             "raw": self.raw,
         }
+
+    @staticmethod
+    def snapshot_attributes(body: bytes) -> dict[str, Any]:
+        """The attributes of a stored `snapshot()` (its canonical JSON), without parsing
+        the raw answer after them: keys are sorted, so `attributes` comes first, and the
+        raw answer is the bulk of a snapshot."""
+        if body.startswith(_SNAPSHOT_HEAD):
+            found = _DECODER.raw_decode(body.decode(), len(_SNAPSHOT_HEAD))[0]
+        else:
+            found = json.loads(body).get("attributes")
+        return found or {}
 
     def provenance(self) -> dict[str, Any]:
         """How it was obtained, without the time (kept on the scope record), so that

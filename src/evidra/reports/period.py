@@ -34,7 +34,6 @@ Definitions an auditor can check against the package (DESIGN.md, "evidence packa
 from __future__ import annotations
 
 import gc
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -49,7 +48,7 @@ from evidra.controls.requirements import Requirement, requirements
 from evidra.evidence_store.period_spans import StoredObservationSpan, StoredResultSpan
 from evidra.evidence_store.run_records import StoredScopeError, StoredScopeRecord
 from evidra.evidence_store.store import EvidenceStore, StoredRun
-from evidra.model import Status
+from evidra.model import Observation, Status
 from evidra.resource_types import EVENT_TYPES
 
 FAILING = (Status.FAIL.value, Status.EXCEPTED.value)
@@ -585,21 +584,13 @@ class _Reasons:
         return found
 
 
-_HEAD = b'{"attributes":'  # canonical JSON sorts keys: a snapshot's attributes come first
-_DECODER = json.JSONDecoder()
-
-
 def _attributes(store: EvidenceStore, snapshots: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Each snapshot's attributes, read 2,000 at a time (one query each), without
     parsing the raw answer that follows them."""
     wanted = sorted(snapshots)
     for start in range(0, len(wanted), 2000):
         for key, body in store.snapshots.bodies(wanted[start : start + 2000]).items():
-            if body.startswith(_HEAD):
-                found = _DECODER.raw_decode(body.decode(), len(_HEAD))[0]
-            else:
-                found = json.loads(body).get("attributes")
-            yield key, found or {}
+            yield key, Observation.snapshot_attributes(body)
 
 
 def _span(

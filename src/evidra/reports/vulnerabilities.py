@@ -30,7 +30,6 @@ end while unreviewed. A source that records no review (GitHub's open and fixed a
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -42,7 +41,7 @@ from typing import Any, Protocol, TypeGuard
 from evidra.controls.conditions import add_business_days, business_days_between
 from evidra.evidence_store.period_spans import StoredObservationSpan
 from evidra.evidence_store.store import EvidenceStore
-from evidra.model import iso
+from evidra.model import Observation, iso
 from evidra.reports import render_csv
 from evidra.reports.period import PeriodReport, _timestamp
 
@@ -181,17 +180,7 @@ def _findings(
 
 
 _BATCH = 2_000  # findings whose snapshots are read together
-_HEAD = b'{"attributes":'  # canonical JSON sorts keys: a snapshot's attributes come first
-_DECODER = json.JSONDecoder()
-
-
-def _attributes(body: bytes) -> dict[str, Any]:
-    """A snapshot's normalized attributes, without parsing the raw answer after them."""
-    if body.startswith(_HEAD):
-        found = _DECODER.raw_decode(body.decode(), len(_HEAD))[0]
-    else:
-        found = json.loads(body).get("attributes")
-    return found or {}
+_attributes = Observation.snapshot_attributes
 
 
 def attributes_of(store: EvidenceStore, keys: set[str], batch: int = 2_000) -> dict[str, dict[str, Any]]:
