@@ -6,10 +6,8 @@ sealed (`integrity`) onto the previous run's digest; `verify` recomputes every s
 
 from __future__ import annotations
 
-import gc
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from evidra.cycles import collector_paused
 from evidra.evidence_store import snapshots
 from evidra.evidence_store.database import PG_LOCK_CHAIN, Part, StoreError, lock_for_writing
 from evidra.evidence_store.integrity import chain_digest, leaf, run_root, section_roots
@@ -101,7 +100,7 @@ class Chain(Part):
             uuid.UUID(run.id)
         except (ValueError, AttributeError, TypeError):
             raise StoreError(f"a run id must be a UUID, not {run.id!r}") from None
-        with _no_cycle_collection():
+        with collector_paused():  # millions of acyclic rows (evidra.cycles)
             plan = plan_run(run.parameters, run.collection, run.results)  # serialises every record first
             try:
                 with Session(self._writer) as session, session.begin():
@@ -222,24 +221,6 @@ class Chain(Part):
             engine = engine.execution_options(isolation_level="REPEATABLE READ")
         with Session(engine) as session:
             return verify_store(session)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a run is stored. Storing allocates
-    millions of short-lived containers (unpickled observations, rows, documents to
-    hash), which refcounting frees; each full collection they trigger walks the
-    whole heap instead, a sixth of storing a 51,293-finding run. Nothing here is kept
-    alive by a cycle, so memory stays what it is; the collector resumes afterwards
-    (if it was running: a caller that paused it keeps it paused)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _needed(plan: PlannedRun, matched: SpanPlan) -> Mapping[str, bytes]:

@@ -38,7 +38,6 @@ complete: a package exists whole or not at all.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -58,6 +57,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from evidra import __version__
 from evidra.controls.catalog import Control
+from evidra.cycles import collector_paused
 from evidra.evidence_store.integrity import SEALED_FIELDS
 from evidra.evidence_store.store import EvidenceStore
 from evidra.model import iso
@@ -250,13 +250,8 @@ def _write(
 ) -> int:
     # A year's report is millions of objects, and writing it makes millions more (rows,
     # none in a cycle): the cycle collector would walk the report again and again.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _write_files(sink, store, report, rows, key, sample, trust)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _write_files(

@@ -33,11 +33,9 @@ Definitions an auditor can check against the package (DESIGN.md, "evidence packa
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -45,6 +43,7 @@ from typing import Any
 from evidra.controls.catalog import Control
 from evidra.controls.conditions import Clause, ConditionError, _show, placeholders, value_at
 from evidra.controls.requirements import Requirement, requirements
+from evidra.cycles import collector_paused
 from evidra.evidence_store.period_spans import StoredObservationSpan, StoredResultSpan
 from evidra.evidence_store.run_records import StoredScopeError, StoredScopeRecord
 from evidra.evidence_store.store import EvidenceStore, StoredRun
@@ -327,22 +326,8 @@ def analyse(
     now: datetime,
     policy: Mapping[str, Any] | None = None,
 ) -> PeriodReport:
-    with _collector_paused():
+    with collector_paused():  # millions of acyclic spans and rows (evidra.cycles)
         return _analyse(store, period, controls, now, policy)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A year's analysis builds millions of spans and population rows that hold no
-    reference cycles: the cycle collector would walk them again and again as they pile
-    up (a fifth of the analysis's time), so it waits until the report is built."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _analyse(

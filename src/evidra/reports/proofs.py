@@ -27,14 +27,13 @@ result); `evidra verify` on the database checks every run.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, BinaryIO, NamedTuple
 
+from evidra.cycles import collector_paused
 from evidra.evidence_store.integrity import leaf_document, merkle_levels_sorted, multiproof_nodes
 from evidra.evidence_store.store import EvidenceStore
 
@@ -93,19 +92,6 @@ class _Proven(NamedTuple):
     leaves: int
     records: list[tuple[int, str, Mapping[str, Any], bytes, list[str]]]
     nodes: list[list[Any]]
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """The cyclic garbage collector off while a year's records are walked: they make no
-    cycles, and its full passes over the millions of objects held cost a third of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _result_key(record: Mapping[str, Any]) -> tuple[str, ...]:
@@ -206,7 +192,7 @@ def build(
     """`run_seqs`: the period's runs (each one's sealed metadata is proven, which binds
     runs/chain.json's times and counts); `rows`: each control's result rows as written
     to `controls/<id>.csv`; `evidence_path(hash)`: the package path of an evidence file."""
-    with _no_collection():
+    with collector_paused():
         return [
             {
                 "schema": SCHEMA,
@@ -262,7 +248,7 @@ def _files(
     rows: Mapping[str, list[dict[str, Any]]],
     evidence_path: Callable[[str], str],
 ) -> Iterator[tuple[str, bytes]]:
-    with _no_collection():
+    with collector_paused():
         for proven in _proven(store, run_seqs, rows, evidence_path):
             records = b",\n".join(
                 b'  {"index": %d, "record": %b, "shown_in": [%b]}'
