@@ -27,3 +27,11 @@ def test_a_caller_that_paused_the_collector_keeps_it_paused() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_as_a_decorator_each_call_pauses_and_resumes() -> None:
+    @collector_paused()
+    def work() -> bool:
+        return gc.isenabled()
+
+    assert (work(), work(), gc.isenabled()) == (False, False, True)

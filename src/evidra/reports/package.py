@@ -239,22 +239,10 @@ def build(
     )
 
 
+# A year's report is millions of objects, and writing it makes millions more (rows, none
+# in a cycle): the cycle collector would walk the report again and again.
+@collector_paused()
 def _write(
-    sink: Sink,
-    store: EvidenceStore,
-    report: PeriodReport,
-    rows: list[CoverageRow],
-    key: Ed25519PrivateKey,
-    sample: Sample | None,
-    trust: TrustMaterial,
-) -> int:
-    # A year's report is millions of objects, and writing it makes millions more (rows,
-    # none in a cycle): the cycle collector would walk the report again and again.
-    with collector_paused():
-        return _write_files(sink, store, report, rows, key, sample, trust)
-
-
-def _write_files(
     sink: Sink,
     store: EvidenceStore,
     report: PeriodReport,
