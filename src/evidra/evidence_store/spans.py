@@ -19,7 +19,19 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Text, and_, func, insert, or_, select, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Select,
+    Text,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from evidra.evidence_store.integrity import SEALED_FIELDS
@@ -151,12 +163,7 @@ def load_run_records(session: Session, kind: str, seq: int) -> list[Row]:
 def iter_run_records(session: Session, kind: str, seq: int) -> Iterator[Row]:
     """As `load_run_records`, a row at a time."""
     spec = SPAN_KINDS[kind]
-    query = (
-        select(*spec.columns())
-        .join(ResourceRow, ResourceRow.id == spec.table.resource)
-        .where(covering(spec.table, seq))
-        .order_by(spec.table.id)
-    )
+    query = _run_spans(spec, spec.columns(), seq).order_by(spec.table.id)
     for row in session.connection().execute(query):
         yield dict(row._mapping)
 
@@ -164,12 +171,16 @@ def iter_run_records(session: Session, kind: str, seq: int) -> Iterator[Row]:
 def iter_run_keys(session: Session, kind: str, seq: int) -> Iterator[Key]:
     """As `iter_run_records`, each record as its `freeze` key (cheaper: no dicts)."""
     spec = SPAN_KINDS[kind]
-    query = (
-        select(*spec.sealed_columns())
+    return map(Freezer(kind), session.connection().execute(_run_spans(spec, spec.sealed_columns(), seq)))
+
+
+def _run_spans(spec: SpanKind, columns: Sequence[ColumnElement[Any]], seq: int) -> Select[Any]:
+    """`columns` of the spans run `seq` holds, joined to their resources."""
+    return (
+        select(*columns)
         .join(ResourceRow, ResourceRow.id == spec.table.resource)
         .where(covering(spec.table, seq))
     )
-    return map(Freezer(kind), session.connection().execute(query))
 
 
 @dataclass
